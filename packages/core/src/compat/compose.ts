@@ -1,0 +1,62 @@
+import semver from 'semver';
+import type { ImageRequires } from '../schema/image-manifest.js';
+import type { PlatformManifest, RequirementSet } from '../schema/platform.js';
+import type { ProductManifest } from '../schema/product.js';
+import { reason, type Reason } from './reasons.js';
+
+/** AND of semver ranges: "a b" in semver's grammar, with `*` dropped. */
+function intersectRanges(ranges: readonly string[]): string {
+  const parts = ranges.filter((r) => r.trim() !== '*' && r.trim() !== '');
+  return parts.length === 0 ? '*' : parts.map((r) => (r.includes('||') ? `(${r})` : r)).join(' ');
+}
+
+/**
+ * What an image of `product` on `platform` requires from a device: the platform's base
+ * requirements plus those of every feature the product enables. Pure; the flash size is the
+ * installed payload size, known only once the payloads are built.
+ */
+export function composeRequirements(
+  platform: PlatformManifest,
+  platformVersion: string,
+  product: ProductManifest,
+  flashBytes: number,
+): { requires: ImageRequires; problems: Reason[] } {
+  const problems: Reason[] = [];
+  if (!semver.satisfies(platformVersion, product.platform)) {
+    problems.push(
+      reason('PLATFORM_VERSION_REJECTED', `${product.id} accepts platform ${product.platform}, not ${platformVersion}`, {
+        model: product.id,
+        accepted: product.platform,
+        platform: platformVersion,
+      }),
+    );
+  }
+  const sets: RequirementSet[] = [platform.base];
+  for (const feature of product.features) {
+    const set = platform.features[feature];
+    if (set === undefined) {
+      problems.push(
+        reason('FEATURE_UNKNOWN', `${product.id} enables "${feature}", which the platform does not offer`, { model: product.id, feature }),
+      );
+    } else {
+      sets.push(set);
+    }
+  }
+  const interfaceRanges = new Map<string, string[]>();
+  for (const set of sets) {
+    for (const [name, range] of Object.entries(set.interfaces)) {
+      interfaceRanges.set(name, [...(interfaceRanges.get(name) ?? []), range]);
+    }
+  }
+  const interfaces = Object.fromEntries(
+    [...interfaceRanges.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, ranges]) => [name, intersectRanges(ranges)]),
+  );
+  const requires: ImageRequires = {
+    interfaces,
+    bootloader: intersectRanges(sets.flatMap((s) => (s.bootloader === undefined ? [] : [s.bootloader]))),
+    imageFormat: platform.imageFormat,
+    ramBytes: sets.reduce((sum, s) => sum + s.ramBytes, 0),
+    flashBytes,
+  };
+  return { requires, problems };
+}

@@ -1,0 +1,163 @@
+import semver from 'semver';
+import { KNOWN_REQUIREMENTS, type ImageRequires } from '../schema/image-manifest.js';
+import type { DeviceIdentity } from '../schema/device.js';
+import { reason, type Reason } from './reasons.js';
+
+/** The facts about an image that the device rules look at (all of them signed in its manifest). */
+export interface ImageFacts {
+  readonly model: string;
+  readonly hardwareRevisions: readonly string[];
+  readonly requires: ImageRequires;
+  readonly security: number;
+  readonly firmware: string;
+}
+
+/** A rule looks at one aspect and returns every reason it finds (none: the rule passes). */
+export type DeviceRule = (image: ImageFacts, device: DeviceIdentity) => Reason[];
+
+/** Stops an image built for another model from being installed (wrong model). */
+export const modelMatches: DeviceRule = (image, device) =>
+  image.model === device.model
+    ? []
+    : [
+        reason('MODEL_MISMATCH', `image is for model ${image.model}, device is ${device.model}`, {
+          image: image.model,
+          device: device.model,
+        }),
+      ];
+
+/** Stops an image from reaching a hardware revision it was not built and tested for. */
+export const revisionSupported: DeviceRule = (image, device) =>
+  image.hardwareRevisions.includes(device.hardwareRevision)
+    ? []
+    : [
+        reason(
+          'HARDWARE_REVISION_UNSUPPORTED',
+          `image supports revisions ${image.hardwareRevisions.join(', ')}, device is revision ${device.hardwareRevision}`,
+          {
+            model: device.model,
+            revision: device.hardwareRevision,
+            supported: image.hardwareRevisions,
+          },
+        ),
+      ];
+
+/** A device cannot honour a requirement it does not understand, so it refuses the image. */
+export const requirementsUnderstood: DeviceRule = (image) => {
+  const known: readonly string[] = KNOWN_REQUIREMENTS;
+  return Object.keys(image.requires)
+    .filter((key) => !known.includes(key))
+    .map((key) => reason('REQUIREMENT_UNKNOWN', `image requires "${key}", which this verifier does not understand`, { requirement: key }));
+};
+
+export const interfacesProvided: DeviceRule = (image, device) => {
+  const out: Reason[] = [];
+  for (const [name, range] of Object.entries(image.requires.interfaces)) {
+    const provided = device.provides.interfaces[name];
+    if (provided === undefined) {
+      out.push(
+        reason(
+          'INTERFACE_MISSING',
+          `image requires interface ${name} ${range}; ${device.model} rev ${device.hardwareRevision} does not provide it`,
+          {
+            model: device.model,
+            revision: device.hardwareRevision,
+            interface: name,
+            required: range,
+          },
+        ),
+      );
+    } else if (!semver.satisfies(provided, range)) {
+      out.push(
+        reason(
+          'INTERFACE_VERSION_INCOMPATIBLE',
+          `image requires ${name} ${range}; ${device.model} rev ${device.hardwareRevision} provides ${provided}`,
+          {
+            model: device.model,
+            revision: device.hardwareRevision,
+            interface: name,
+            required: range,
+            provided,
+          },
+        ),
+      );
+    }
+  }
+  return out;
+};
+
+export const bootloaderAccepts: DeviceRule = (image, device) => {
+  const out: Reason[] = [];
+  if (!semver.satisfies(device.bootloader.version, image.requires.bootloader)) {
+    out.push(
+      reason('BOOTLOADER_TOO_OLD', `image requires bootloader ${image.requires.bootloader}; device has ${device.bootloader.version}`, {
+        required: image.requires.bootloader,
+        bootloader: device.bootloader.version,
+      }),
+    );
+  }
+  if (!device.bootloader.imageFormats.includes(image.requires.imageFormat)) {
+    out.push(
+      reason(
+        'IMAGE_FORMAT_UNSUPPORTED',
+        `image format ${image.requires.imageFormat} cannot be verified by bootloader ${device.bootloader.version} (formats ${device.bootloader.imageFormats.join(', ')})`,
+        {
+          imageFormat: image.requires.imageFormat,
+          bootloader: device.bootloader.version,
+          supported: device.bootloader.imageFormats,
+        },
+      ),
+    );
+  }
+  return out;
+};
+
+export const ramSufficient: DeviceRule = (image, device) =>
+  image.requires.ramBytes <= device.provides.ramBytes
+    ? []
+    : [
+        reason('RAM_INSUFFICIENT', `image needs ${image.requires.ramBytes} bytes of RAM; device has ${device.provides.ramBytes}`, {
+          required: image.requires.ramBytes,
+          available: device.provides.ramBytes,
+        }),
+      ];
+
+export const flashSufficient: DeviceRule = (image, device) =>
+  image.requires.flashBytes <= device.provides.flashPartitionBytes
+    ? []
+    : [
+        reason(
+          'FLASH_INSUFFICIENT',
+          `image needs ${image.requires.flashBytes} bytes of flash; the partition holds ${device.provides.flashPartitionBytes}`,
+          { required: image.requires.flashBytes, available: device.provides.flashPartitionBytes },
+        ),
+      ];
+
+/** Stops rollback to an older, vulnerable release: the security version never goes down. */
+export const securityVersionMonotonic: DeviceRule = (image, device) =>
+  device.installed === undefined || image.security >= device.installed.security
+    ? []
+    : [
+        reason(
+          'SECURITY_VERSION_ROLLBACK',
+          `image security version ${image.security} is below the installed ${device.installed.security}`,
+          { image: image.security, installed: device.installed.security },
+        ),
+      ];
+
+/** Identity rules first: when the model is wrong, the rest is noise but still reported. */
+export const DEVICE_RULES: readonly DeviceRule[] = [
+  modelMatches,
+  revisionSupported,
+  requirementsUnderstood,
+  interfacesProvided,
+  bootloaderAccepts,
+  ramSufficient,
+  flashSufficient,
+  securityVersionMonotonic,
+];
+
+/** Every reason why `image` must not be installed on `device`; empty when it fits. Pure. */
+export function checkDeviceCompatibility(image: ImageFacts, device: DeviceIdentity): Reason[] {
+  return DEVICE_RULES.flatMap((rule) => rule(image, device));
+}

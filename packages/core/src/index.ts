@@ -1,0 +1,37 @@
+export { FwkitError, SchemaError, isFwkitError, type SchemaErrorCode, type SchemaIssue } from './errors.js';
+export { canonicalJson, canonicalJsonString } from './canonical.js';
+export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
+export { parseDocument, parseJsonText, deepFreeze, formatPath } from './schema/validate.js';
+export type { Bootloader, Provides } from './schema/common.js';
+export {
+  productManifestFromJSON,
+  productManifestSchema,
+  type ProductManifest,
+  type HardwareRevision,
+  type Lifecycle,
+} from './schema/product.js';
+export {
+  platformManifestFromJSON,
+  platformManifestSchema,
+  type PlatformManifest,
+  type PlatformDomain,
+  type RequirementSet,
+  type Grants,
+} from './schema/platform.js';
+export { deviceIdentityFromJSON, deviceIdentitySchema, type DeviceIdentity } from './schema/device.js';
+export {
+  imageManifestFromJSON,
+  imageManifestSchema,
+  blockCount,
+  IMAGE_FORMAT_VERSION,
+  KNOWN_REQUIREMENTS,
+  MAX_PAYLOAD_PATH,
+  type ImageManifest,
+  type ImageRequires,
+  type Payload,
+} from './schema/image-manifest.js';
+export { reason, type Reason, type ReasonCode } from './compat/reasons.js';
+export { composeRequirements } from './compat/compose.js';
+export { checkDeviceCompatibility, DEVICE_RULES, type DeviceRule, type ImageFacts } from './compat/rules.js';
+export { fieldDevicesOf } from './compat/devices.js';
+export { documentJsonSchemas } from './json-schema.js';

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { deviceIdentitySchema } from './schema/device.js';
+import { platformManifestSchema } from './schema/platform.js';
+import { productManifestSchema } from './schema/product.js';
+
+/**
+ * JSON Schemas for editors, generated from the same zod schemas that validate the documents,
+ * so the two cannot drift. `scripts/gen-schemas.mjs` writes them to `schemas/`.
+ */
+export function documentJsonSchemas(): Record<string, object> {
+  const gen = (schema: z.ZodType, title: string) => ({ ...z.toJSONSchema(schema, { io: 'input' }), title });
+  return {
+    'product.schema.json': gen(productManifestSchema, 'fwkit product manifest (products/<model>/product.json)'),
+    'platform.schema.json': gen(platformManifestSchema, 'fwkit platform manifest (platform/platform.json)'),
+    'device.schema.json': gen(deviceIdentitySchema, 'fwkit device identity (device.json)'),
+  };
+}
