@@ -35,3 +35,5 @@ export { composeRequirements } from './compat/compose.js';
 export { checkDeviceCompatibility, DEVICE_RULES, type DeviceRule, type ImageFacts } from './compat/rules.js';
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
+export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
+export { writeFileAtomic } from './fs.js';

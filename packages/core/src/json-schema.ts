@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { deviceIdentitySchema } from './schema/device.js';
 import { platformManifestSchema } from './schema/platform.js';
 import { productManifestSchema } from './schema/product.js';
+import { releaseSpecSchema } from './schema/release.js';
 
 /**
  * JSON Schemas for editors, generated from the same zod schemas that validate the documents,
@@ -13,5 +14,6 @@ export function documentJsonSchemas(): Record<string, object> {
     'product.schema.json': gen(productManifestSchema, 'fwkit product manifest (products/<model>/product.json)'),
     'platform.schema.json': gen(platformManifestSchema, 'fwkit platform manifest (platform/platform.json)'),
     'device.schema.json': gen(deviceIdentitySchema, 'fwkit device identity (device.json)'),
+    'release.schema.json': gen(releaseSpecSchema, 'fwkit release spec (release.json)'),
   };
 }
