@@ -33,7 +33,8 @@ export function composeRequirements(
   }
   const sets: RequirementSet[] = [platform.base];
   for (const feature of product.features) {
-    const set = platform.features[feature];
+    // hasOwn, not a lookup: a name such as "constructor" must not find Object.prototype's.
+    const set = Object.hasOwn(platform.features, feature) ? platform.features[feature] : undefined;
     if (set === undefined) {
       problems.push(
         reason('FEATURE_UNKNOWN', `${product.id} enables "${feature}", which the platform does not offer`, { model: product.id, feature }),

@@ -68,6 +68,11 @@ describe('device rules', () => {
     expect(codes(i, d)).toEqual([code]);
   });
 
+  it('do not find inherited properties: an interface named "constructor" is missing, not provided', () => {
+    const needsConstructor = { ...image, requires: { ...image.requires, interfaces: { constructor: '*' } } };
+    expect(codes(needsConstructor, device)).toEqual(['INTERFACE_MISSING']);
+  });
+
   it('report every failing rule at once, with the facts a release engineer needs', () => {
     const reasons = checkDeviceCompatibility(image, { ...device, provides: { interfaces: {}, flashPartitionBytes: 0, ramBytes: 0 } });
     expect(reasons.map((r) => r.code)).toEqual(['INTERFACE_MISSING', 'INTERFACE_MISSING', 'RAM_INSUFFICIENT', 'FLASH_INSUFFICIENT']);

@@ -53,7 +53,7 @@ export const requirementsUnderstood: DeviceRule = (image) => {
 export const interfacesProvided: DeviceRule = (image, device) => {
   const out: Reason[] = [];
   for (const [name, range] of Object.entries(image.requires.interfaces)) {
-    const provided = device.provides.interfaces[name];
+    const provided = Object.hasOwn(device.provides.interfaces, name) ? device.provides.interfaces[name] : undefined;
     if (provided === undefined) {
       out.push(
         reason(

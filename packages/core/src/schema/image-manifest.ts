@@ -28,7 +28,7 @@ export const payloadPath = z
   .string()
   .max(MAX_PAYLOAD_PATH)
   .regex(/^(?:[A-Za-z0-9_-][A-Za-z0-9._-]*)(?:\/[A-Za-z0-9_-][A-Za-z0-9._-]*)*$/, 'must be a relative path of portable names')
-  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { message: 'must not contain "." or ".." segments' });
+  .refine((p) => !p.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain "." or ".." segments' });
 
 /** Keys of `requires` that this format version understands. Anything else must make a device refuse. */
 export const KNOWN_REQUIREMENTS = ['interfaces', 'bootloader', 'imageFormat', 'ramBytes', 'flashBytes'] as const;
@@ -78,7 +78,7 @@ export const imageManifestSchema = z
     blockSize: z
       .number()
       .int()
-      .refine((n) => n >= 4096 && n <= 1 << 24 && (n & (n - 1)) === 0, { message: 'must be a power of two from 4 KiB to 16 MiB' }),
+      .refine((n) => n >= 4096 && n <= 1 << 24 && (n & (n - 1)) === 0, { error: 'must be a power of two from 4 KiB to 16 MiB' }),
     payloads: z.array(payloadSchema).min(1),
     sbom: z.strictObject({ path: payloadPath, sha256: sha256Hex, format: z.literal('CycloneDX-1.6+json') }),
   })
