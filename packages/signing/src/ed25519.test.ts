@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { fromHex, toHex } from '@fwkit/core';
+import * as ed from '@noble/ed25519';
+import { describe, expect, it } from 'vitest';
+import { generateKeyPair, publicKeyOf, signEd25519, SigningError, verifyEd25519 } from './index.js';
+
+interface Vector {
+  name: string;
+  secretKey: string;
+  publicKey: string;
+  message: string;
+  signature: string;
+}
+const vectors = (JSON.parse(readFileSync(new URL('../../../test/vectors/rfc8032.json', import.meta.url), 'utf8')) as { vectors: Vector[] })
+  .vectors;
+
+// Group order L and field prime p of edwards25519.
+const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+const P = 2n ** 255n - 19n;
+
+function le32(n: bigint): Uint8Array {
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = Number((n >> BigInt(8 * i)) & 0xffn);
+  return out;
+}
+function fromLe(bytes: Uint8Array): bigint {
+  let n = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] ?? 0);
+  return n;
+}
+
+describe('RFC 8032 section 7.1 test vectors', () => {
+  it('has the five Ed25519 vectors', () => {
+    expect(vectors.map((v) => v.name)).toEqual(['TEST 1', 'TEST 2', 'TEST 3', 'TEST 1024', 'TEST SHA(abc)']);
+  });
+
+  for (const v of vectors) {
+    it(`${v.name}: publicKeyOf, signEd25519 and verifyEd25519 agree with the RFC`, () => {
+      const sk = fromHex(v.secretKey);
+      const pk = fromHex(v.publicKey);
+      const msg = fromHex(v.message);
+      const sig = fromHex(v.signature);
+      expect(toHex(publicKeyOf(sk))).toBe(v.publicKey);
+      expect(toHex(signEd25519(sk, msg))).toBe(v.signature);
+      expect(verifyEd25519(pk, msg, sig)).toBe(true);
+
+      // And each part matters.
+      const otherMsg = Uint8Array.from([...msg, 0]);
+      expect(verifyEd25519(pk, otherMsg, sig)).toBe(false);
+      const badSig = Uint8Array.from(sig);
+      badSig[10] ^= 1;
+      expect(verifyEd25519(pk, msg, badSig)).toBe(false);
+      const otherKey = fromHex(vectors.find((w) => w.publicKey !== v.publicKey)?.publicKey ?? '');
+      expect(verifyEd25519(otherKey, msg, sig)).toBe(false);
+    });
+  }
+});
+
+describe('strict RFC 8032 verification', () => {
+  const v = vectors.find((x) => x.name === 'TEST 2');
+  if (v === undefined) throw new Error('no vector');
+  const pk = fromHex(v.publicKey);
+  const msg = fromHex(v.message);
+  const sig = fromHex(v.signature);
+
+  it('rejects a non-canonical S (S + L, which satisfies the group equation just the same)', () => {
+    const s = fromLe(sig.subarray(32));
+    expect(s).toBeLessThan(L);
+    const malleated = new Uint8Array(64);
+    malleated.set(sig.subarray(0, 32));
+    malleated.set(le32(s + L), 32);
+    expect(fromLe(malleated.subarray(32))).toBe(s + L);
+    // [S + L]B = [S]B: without the S < L check this would be a second valid signature.
+    expect(ed.Point.BASE.multiplyUnsafe(s).equals(ed.Point.BASE.multiplyUnsafe((s + L) % L))).toBe(true);
+    expect(verifyEd25519(pk, msg, sig)).toBe(true);
+    expect(verifyEd25519(pk, msg, malleated)).toBe(false);
+  });
+
+  // The identity point as public key, with R = B and S = 1: [S]B = R + [k]A holds for EVERY message,
+  // because [k]identity = identity. ZIP-215 accepts it; strict RFC 8032 (as fwkit uses it) must not.
+  const universalSig = new Uint8Array(64);
+  universalSig.set(ed.Point.BASE.toBytes());
+  universalSig.set(le32(1n), 32);
+  const message = new TextEncoder().encode('any message at all');
+
+  it('rejects a small-order public key that ZIP-215 accepts for any message', () => {
+    const identity = le32(1n); // y = 1, x = 0: the neutral element, order 1
+    expect(ed.verify(universalSig, message, identity, { zip215: true })).toBe(true);
+    expect(verifyEd25519(identity, message, universalSig)).toBe(false);
+  });
+
+  it('rejects a non-canonical public key encoding (y >= p) that ZIP-215 accepts', () => {
+    const nonCanonicalIdentity = le32(P + 1n); // y = p + 1 ≡ 1 (mod p), encoded without reduction
+    expect(toHex(nonCanonicalIdentity)).toBe('ee' + 'ff'.repeat(30) + '7f');
+    expect(ed.verify(universalSig, message, nonCanonicalIdentity, { zip215: true })).toBe(true);
+    expect(verifyEd25519(nonCanonicalIdentity, message, universalSig)).toBe(false);
+  });
+
+  it('returns false and never throws on malformed input', () => {
+    const junk: [unknown, unknown, unknown][] = [
+      [pk.subarray(0, 31), msg, sig],
+      [new Uint8Array(33), msg, sig],
+      [pk, msg, sig.subarray(0, 63)],
+      [pk, msg, new Uint8Array(65)],
+      [new Uint8Array(32).fill(0xff), msg, sig], // not a point
+      [pk, msg, new Uint8Array(64).fill(0xff)],
+      [v.publicKey, msg, sig], // hex string, not bytes
+      [pk, 'message', sig],
+      [null, msg, sig],
+      [pk, msg, undefined],
+    ];
+    for (const [a, b, c] of junk) {
+      expect(() => verifyEd25519(a as Uint8Array, b as Uint8Array, c as Uint8Array)).not.toThrow();
+      expect(verifyEd25519(a as Uint8Array, b as Uint8Array, c as Uint8Array)).toBe(false);
+    }
+  });
+});
+
+describe('keys', () => {
+  it('generates fresh key pairs that sign and verify', () => {
+    const a = generateKeyPair();
+    const b = generateKeyPair();
+    expect(a.privateKey).toHaveLength(32);
+    expect(a.publicKey).toHaveLength(32);
+    expect(toHex(a.privateKey)).not.toBe(toHex(b.privateKey));
+    expect(toHex(publicKeyOf(a.privateKey))).toBe(toHex(a.publicKey));
+    const msg = new TextEncoder().encode('firmware');
+    const sig = signEd25519(a.privateKey, msg);
+    expect(verifyEd25519(a.publicKey, msg, sig)).toBe(true);
+    expect(verifyEd25519(b.publicKey, msg, sig)).toBe(false);
+  });
+
+  it('is deterministic: same key and message, same signature', () => {
+    const { privateKey } = generateKeyPair();
+    const msg = new TextEncoder().encode('same bytes');
+    expect(toHex(signEd25519(privateKey, msg))).toBe(toHex(signEd25519(privateKey, msg)));
+  });
+
+  it('rejects a private key of the wrong length with KEY_INVALID', () => {
+    for (const bad of [new Uint8Array(31), new Uint8Array(64)]) {
+      expect(() => publicKeyOf(bad)).toThrow(SigningError);
+      expect(() => signEd25519(bad, new Uint8Array())).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    }
+  });
+});

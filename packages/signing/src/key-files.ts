@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import { link, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { generateKeyPair } from './ed25519.js';
+import { SigningError } from './errors.js';
+import { privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
+import { signerFromPrivateKey, type Signer } from './signer.js';
+import { keyIdOf, tufKeyOf } from './tuf-key.js';
+
+// I/O adapters over the pure key functions: reading a PEM key file into a Signer and writing a
+// new key pair to disk. An HSM or KMS adapter would implement `Signer` the same way.
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+/** A Signer from a PKCS#8 Ed25519 PEM file. Errors name the file, never its contents. */
+export async function loadPemSigner(path: string): Promise<Signer> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (cause) {
+    if (isErrno(cause, 'ENOENT')) throw new SigningError('KEY_NOT_FOUND', `private key file not found: ${path}`, { cause });
+    throw new SigningError('KEY_UNREADABLE', `cannot read private key file: ${path}`, { cause });
+  }
+  let seed: Uint8Array;
+  try {
+    seed = privateKeyFromPem(pem);
+  } catch (cause) {
+    throw new SigningError('KEY_INVALID', `${path} is not an Ed25519 PKCS#8 private key PEM`, { cause });
+  }
+  const signer = signerFromPrivateKey(seed);
+  seed.fill(0);
+  return signer;
+}
+
+/**
+ * Write `data` to `path` atomically and only if `path` does not exist yet: write a temporary
+ * file (created with `mode`, so a private key is never briefly world-readable), then hard-link it
+ * into place — link(2) fails with EEXIST instead of replacing, unlike rename(2). core's
+ * writeFileAtomic renames over the target and takes no mode, so it cannot do this.
+ */
+async function writeNewFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(tmp, data, { flag: 'wx', mode });
+    await link(tmp, path);
+  } catch (cause) {
+    if (isErrno(cause, 'EEXIST')) throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`, { cause });
+    throw cause;
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (cause) {
+    if (isErrno(cause, 'ENOENT')) return false;
+    throw cause;
+  }
+}
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * A new Ed25519 key pair in `dir`: `<name>.key.pem` (PKCS#8, mode 0600) and `<name>.pub.pem`
+ * (SPKI). Refuses to overwrite either file (KEY_EXISTS): losing a signing key is not undoable.
+ */
+export async function generateKeyFiles(
+  dir: string,
+  name: string,
+): Promise<{ keyid: string; privateKeyPath: string; publicKeyPath: string }> {
+  if (!KEY_NAME.test(name)) throw new SigningError('KEY_NAME_INVALID', `key name must match ${KEY_NAME.source}`);
+  const privateKeyPath = join(dir, `${name}.key.pem`);
+  const publicKeyPath = join(dir, `${name}.pub.pem`);
+  for (const path of [privateKeyPath, publicKeyPath]) {
+    if (await exists(path)) throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`);
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPair();
+  const privatePem = privateKeyToPem(privateKey);
+  privateKey.fill(0);
+  await writeNewFileAtomic(privateKeyPath, privatePem, 0o600);
+  try {
+    await writeNewFileAtomic(publicKeyPath, publicKeyToPem(publicKey), 0o644);
+  } catch (error) {
+    // Do not leave half a key pair behind: the private key without its public key is useless.
+    await rm(privateKeyPath, { force: true });
+    throw error;
+  }
+  return { keyid: keyIdOf(tufKeyOf(publicKey)), privateKeyPath, publicKeyPath };
+}
