@@ -2,7 +2,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', 'coverage/**'] },
+  // Test fixtures are tiny fake repositories (their .ts files belong to no project).
+  { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', 'coverage/**', 'packages/*/test-fixtures/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

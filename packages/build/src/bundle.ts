@@ -1,0 +1,181 @@
+import { realpath } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
+import { join, relative, sep } from 'node:path';
+import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
+import { BuildError } from './errors.js';
+
+/** Module id under which platform code imports the product's drivers. */
+export const DRIVERS_MODULE = 'fwkit:drivers';
+
+/** The build-time constants the platform reads as `__FWKIT_BUILD__`. */
+export interface BuildInfo {
+  readonly model: string;
+  readonly modelName: string;
+  readonly firmware: string;
+  readonly platform: string;
+  readonly hardwareRevisions: readonly string[];
+}
+
+export interface DomainBundle {
+  readonly domain: string;
+  /** Payload path in the image: `<domain>/main.js`. */
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly metafile: Metafile;
+}
+
+/**
+ * TypeScript settings for every module, fixed here. Left to itself, esbuild takes them from the
+ * nearest tsconfig.json above each module — a folder outside the checkout included — so the
+ * output would depend on where the checkout sits. (esbuild also skips that lookup for modules a
+ * plugin resolves, which `checkoutPathsPlugin` does; `tsconfigRaw` makes the settings explicit
+ * rather than an accident of that.) They match what tsc does with tsconfig.base.json
+ * (verbatimModuleSyntax; define semantics for class fields, the default for its ES2022 target).
+ */
+const TSCONFIG = { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } } as const;
+
+const RESOLVING = Symbol.for('fwkit.build.resolving');
+
+function isInside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep);
+}
+
+/** `fwkit:drivers` → the product's driver entry file. */
+function driversPlugin(driversPath: string): Plugin {
+  return {
+    name: 'fwkit-drivers',
+    setup(b) {
+      b.onResolve({ filter: /^fwkit:drivers$/ }, () => ({ path: driversPath }));
+    },
+  };
+}
+
+/**
+ * One name per module, independent of where the checkout is: a module whose real path is inside
+ * the checkout is named by it (a workspace package reached through node_modules is not bundled
+ * twice); one reached through a symlink that leaves the checkout (a node_modules linked from a
+ * cache) keeps its path inside the checkout. Together with `preserveSymlinks`, no metafile path
+ * and no path comment in the output leaves the checkout root.
+ */
+function checkoutPathsPlugin(rootDir: string): Plugin {
+  return {
+    name: 'fwkit-checkout-paths',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if ((args.pluginData as Record<symbol, unknown> | undefined)?.[RESOLVING] === true) return undefined;
+        const result = await b.resolve(args.path, {
+          kind: args.kind,
+          importer: args.importer,
+          namespace: args.namespace,
+          resolveDir: args.resolveDir,
+          with: args.with,
+          pluginData: { [RESOLVING]: true },
+        });
+        if (result.errors.length > 0) return { errors: result.errors, warnings: result.warnings };
+        let path = result.path;
+        if (!result.external && result.namespace === 'file' && path !== '') {
+          const real = await realpath(path);
+          if (isInside(rootDir, real)) path = real;
+        }
+        return {
+          path,
+          external: result.external,
+          namespace: result.namespace,
+          sideEffects: result.sideEffects,
+          suffix: result.suffix,
+          pluginData: result.pluginData as unknown,
+          warnings: result.warnings,
+        };
+      });
+    },
+  };
+}
+
+const BUILTINS = new Set(builtinModules);
+
+/** Imports left for run time must be Node built-ins: the image carries no node_modules. */
+function runtimeImports(metafile: Metafile): string[] {
+  const out = new Set<string>();
+  for (const module of Object.values(metafile.inputs)) {
+    for (const imported of module.imports) {
+      if (imported.external !== true || imported.path.startsWith('<define:')) continue;
+      const name = imported.path.startsWith('node:') ? imported.path.slice(5) : imported.path;
+      if (!BUILTINS.has(name) && !BUILTINS.has(name.split('/')[0] ?? name)) out.add(imported.path);
+    }
+  }
+  return [...out].sort();
+}
+
+function messages(list: readonly Message[]): { text: string; file?: string; line?: number }[] {
+  return list.map((m) => (m.location === null ? { text: m.text } : { text: m.text, file: m.location.file, line: m.location.line }));
+}
+
+/**
+ * Bundle one security domain into a single ESM file with esbuild. Output depends only on the
+ * checkout's content: paths are relative to `rootDir`, no source maps, no tsconfig lookup.
+ */
+export async function bundleDomain(options: {
+  readonly rootDir: string;
+  readonly domain: string;
+  /** Entry relative to the checkout root. */
+  readonly entry: string;
+  /** Driver entry relative to the checkout root. */
+  readonly drivers: string;
+  readonly buildInfo: BuildInfo;
+}): Promise<DomainBundle> {
+  const { rootDir, domain } = options;
+  const path = `${domain}/main.js`;
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: rootDir,
+      entryPoints: [join(rootDir, options.entry)],
+      // Names the output in the metafile; nothing is written (write: false).
+      outfile: join(rootDir, 'out', '.bundle', path),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      write: false,
+      metafile: true,
+      sourcemap: false,
+      minify: false,
+      legalComments: 'eof',
+      charset: 'utf8',
+      logLevel: 'silent',
+      preserveSymlinks: true,
+      tsconfigRaw: TSCONFIG,
+      define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
+      plugins: [driversPlugin(join(rootDir, options.drivers)), checkoutPathsPlugin(rootDir)],
+    });
+  } catch (cause) {
+    const failure = cause as Partial<BuildFailure>;
+    const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
+    throw new BuildError(
+      'BUILD_BUNDLE_FAILED',
+      `esbuild failed for domain "${domain}":\n${errors.map((e) => `  - ${e.file === undefined ? '' : `${e.file}:${String(e.line)}: `}${e.text}`).join('\n')}`,
+      { cause, details: { domain, errors } },
+    );
+  }
+  if (result.outputFiles.length !== 1) {
+    throw new BuildError(
+      'BUILD_BUNDLE_FAILED',
+      `esbuild produced ${result.outputFiles.length} files for domain "${domain}", expected one`,
+      {
+        details: { domain, outputs: result.outputFiles.map((f) => relative(rootDir, f.path)) },
+      },
+    );
+  }
+  const external = runtimeImports(result.metafile);
+  if (external.length > 0) {
+    throw new BuildError(
+      'BUILD_BUNDLE_FAILED',
+      `domain "${domain}" imports at run time what the image does not contain: ${external.join(', ')}`,
+      {
+        details: { domain, imports: external },
+      },
+    );
+  }
+  return { domain, path, bytes: result.outputFiles[0].contents, metafile: result.metafile };
+}

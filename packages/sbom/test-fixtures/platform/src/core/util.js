@@ -1,0 +1,3 @@
+export function describe(name, value) {
+  return `${name}: ${JSON.stringify(value)}`;
+}

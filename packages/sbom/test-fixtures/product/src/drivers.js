@@ -1,0 +1,1 @@
+export const drivers = { name: 'fixture-sensor', open: () => 'ok' };
