@@ -1,0 +1,3 @@
+export * from './keys.js';
+export * from './image.js';
+export * from './tar.js';

@@ -1,0 +1,40 @@
+import { FwkitError, type Reason, type ReasonCode } from '@fwkit/core';
+import type { ImageReadErrorCode } from '@fwkit/image';
+import type { ThresholdFailure } from '@fwkit/signing';
+
+/**
+ * Every way an image can fail verification. Codes from the strict tar reader and the documents
+ * (ImageReadErrorCode), from the signature threshold (ThresholdFailure), from the device rules
+ * (ReasonCode: the first reason's code), and the content checks below.
+ */
+export type VerifyErrorCode =
+  | ImageReadErrorCode
+  | ThresholdFailure
+  | ReasonCode
+  /** The trust root's `expires` is not after `now` (freeze). */
+  | 'TRUST_ROOT_EXPIRED'
+  /** A `blocks/<path>` entry is not exactly 32 bytes per block of its payload. */
+  | 'BLOCK_LIST_SIZE_MISMATCH'
+  /** A `blocks/<path>` entry does not hash to the manifest's blocksSha256. */
+  | 'BLOCK_LIST_HASH_MISMATCH'
+  /** A `payload/<path>` entry's size is not the manifest's size. */
+  | 'PAYLOAD_SIZE_MISMATCH'
+  /** A payload block does not hash to its digest in the block list (checked as it streams). */
+  | 'BLOCK_HASH_MISMATCH'
+  /** A payload's blocks all verified but the whole does not hash to the manifest's sha256. */
+  | 'PAYLOAD_HASH_MISMATCH';
+
+export class VerifyError extends FwkitError<VerifyErrorCode> {
+  override readonly name = 'VerifyError';
+  /** Every device-rule reason when the image does not fit the device (the code is the first one's); else empty. */
+  readonly reasons: readonly Reason[];
+
+  constructor(
+    code: VerifyErrorCode,
+    message: string,
+    options?: { cause?: unknown; details?: Record<string, unknown>; reasons?: readonly Reason[] },
+  ) {
+    super(code, message, options);
+    this.reasons = Object.freeze([...(options?.reasons ?? [])]);
+  }
+}
