@@ -1,0 +1,20 @@
+import { FwkitError } from '@fwkit/core';
+
+export type UsageErrorCode = 'USAGE';
+
+/** The command line itself is wrong: exit 2, with the usage text. */
+export class UsageError extends FwkitError<UsageErrorCode> {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
+  }
+}
+
+export type CliErrorCode = 'FILE_NOT_FOUND' | 'FILE_UNREADABLE' | 'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN';
+
+export class CliError extends FwkitError<CliErrorCode> {
+  override readonly name = 'CliError';
+}
+
+/** Exit codes, documented in the README. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;

@@ -1,0 +1,3 @@
+export { main, USAGE, type Command } from './main.js';
+export { processIo, type Io } from './io.js';
+export { EXIT, UsageError, CliError } from './errors.js';

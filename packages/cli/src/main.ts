@@ -1,0 +1,72 @@
+import { isFwkitError, SchemaError } from '@fwkit/core';
+import { buildCommand } from './commands/build.js';
+import { inspectCommand } from './commands/inspect.js';
+import { keysCommand } from './commands/keys.js';
+import { verifyCommand } from './commands/verify.js';
+import { EXIT, UsageError } from './errors.js';
+import type { Io } from './io.js';
+
+export type Command = (args: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  build: buildCommand,
+  verify: verifyCommand,
+  inspect: inspectCommand,
+  keys: keysCommand,
+};
+
+export const USAGE = `fwkit — build, sign and verify camera firmware images
+
+Usage:
+  fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--json]
+  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> | --any-device)
+               [--products <dir>] [--now <ISO time>] [--json]
+  fwkit inspect <image> [--json]
+  fwkit keys generate --name <name> [--out <dir>]
+
+Exit codes: 0 ok, 1 verification or validation failed, 2 usage error, 3 internal error (a bug).
+SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit).`;
+
+/**
+ * The one top-level catch: coded errors become exit 1 with their code, usage errors exit 2,
+ * anything else is a bug (exit 3).
+ */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  const json = rest.includes('--json');
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.out(USAGE);
+      return name === undefined ? EXIT.usage : EXIT.ok;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+    return await command(rest, io);
+  } catch (error) {
+    return reportError(error, io, json);
+  }
+}
+
+function reportError(error: unknown, io: Io, json: boolean): number {
+  if (error instanceof UsageError) {
+    if (json) io.out(JSON.stringify({ ok: false, code: error.code, message: error.message }));
+    io.err(`fwkit: ${error.message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  // parseArgs throws plain TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+  const nodeCode = (error as { code?: unknown } | null)?.code;
+  if (typeof nodeCode === 'string' && nodeCode.startsWith('ERR_PARSE_ARGS')) {
+    return reportError(new UsageError((error as Error).message), io, json);
+  }
+  if (isFwkitError(error)) {
+    if (json) {
+      const issues = error instanceof SchemaError ? error.issues : undefined;
+      io.out(JSON.stringify({ ok: false, code: error.code, message: error.message, details: error.details ?? null, issues }));
+    }
+    io.err(`fwkit: ${error.code}: ${error.message}`);
+    return EXIT.failed;
+  }
+  if (json) io.out(JSON.stringify({ ok: false, code: 'INTERNAL', message: String(error) }));
+  io.err(`fwkit: internal error — this is a bug, please report it:\n${(error as Error).stack ?? String(error)}`);
+  return EXIT.internal;
+}

@@ -1,0 +1,216 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fwkit, REPO } from './helpers.js';
+
+const EPOCH = '1767225600'; // 2026-01-01T00:00:00Z
+const NOW = '2026-11-27T00:00:00Z';
+let out: string;
+let version: string;
+let products: string[];
+let buildOutput: string;
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'fwkit-cli-'));
+  version = (JSON.parse(await readFile(join(REPO, 'release.json'), 'utf8')) as { firmware: string }).firmware;
+  products = (await readdir(join(REPO, 'products'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  const built = await fwkit(['build', '--all', '--keys', 'keys.example', '--out', out, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH } });
+  expect(built.stderr).toBe('');
+  expect(built.code).toBe(0);
+  buildOutput = built.stdout;
+});
+
+afterAll(async () => {
+  await rm(out, { recursive: true, force: true });
+});
+
+const imageOf = (model: string) => join(out, model, `${model}-${version}.fwimg`);
+
+describe('fwkit build', () => {
+  it('builds, signs and verifies every product, reporting JSON on stdout', async () => {
+    const report = JSON.parse(buildOutput) as {
+      ok: boolean;
+      images: { model: string; firmware: string; verified: boolean; imageSha256: string }[];
+    };
+    expect(report.ok).toBe(true);
+    expect(report.images.map((i) => i.model).sort()).toEqual(products);
+    expect(report.images.every((i) => i.verified)).toBe(true);
+    expect(report.images.every((i) => i.firmware === version)).toBe(true);
+    for (const image of report.images) {
+      const bytes = await readFile(imageOf(image.model));
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.imageSha256);
+      expect((await stat(join(out, image.model, `${image.model}-${version}.cdx.json`))).size).toBeGreaterThan(0);
+    }
+  });
+
+  it('prints a table with one row per product for people', async () => {
+    const result = await fwkit(['build', '--product', products[0] ?? '', '--keys', 'keys.example', '--out', out], {
+      env: { SOURCE_DATE_EPOCH: EPOCH },
+    });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/MODEL\s+VERSION\s+IMAGE SIZE\s+SHA-256\s+VERIFIED/);
+    expect(result.stdout).toContain(products[0]);
+    expect(result.stdout).toMatch(/EXAMPLE keys/);
+  });
+
+  it('rejects an unknown product with a code and exit 1, and a bad command line with exit 2', async () => {
+    const unknown = await fwkit(['build', '--product', 'no-such-cam', '--keys', 'keys.example', '--out', out, '--json'], {
+      env: { SOURCE_DATE_EPOCH: EPOCH },
+    });
+    expect(unknown.code).toBe(1);
+    expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, code: 'BUILD_PRODUCT_UNKNOWN' });
+    expect((await fwkit(['build', '--all', '--product', 'x', '--keys', 'keys.example'])).code).toBe(2);
+    expect((await fwkit(['build', '--all', '--bogus'])).code).toBe(2);
+    expect((await fwkit(['frobnicate'])).code).toBe(2);
+  });
+});
+
+describe('fwkit verify', () => {
+  it('accepts each image for every hardware revision of its model, and says when example keys signed it', async () => {
+    for (const model of products) {
+      const product = JSON.parse(await readFile(join(REPO, 'products', model, 'product.json'), 'utf8')) as {
+        hardware: { revision: string }[];
+      };
+      for (const { revision } of product.hardware) {
+        const result = await fwkit([
+          'verify',
+          imageOf(model),
+          '--trust',
+          'keys.example/root.json',
+          '--model',
+          model,
+          '--hw',
+          revision,
+          '--now',
+          NOW,
+          '--json',
+        ]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, code: null, image: { model, exampleKeys: true } });
+      }
+    }
+  });
+
+  it('refuses another model’s image with MODEL_MISMATCH and exit 1', async () => {
+    const [a, b] = products;
+    const product = JSON.parse(await readFile(join(REPO, 'products', b ?? '', 'product.json'), 'utf8')) as {
+      hardware: { revision: string }[];
+    };
+    const result = await fwkit([
+      'verify',
+      imageOf(a ?? ''),
+      '--trust',
+      'keys.example/root.json',
+      '--model',
+      b ?? '',
+      '--hw',
+      product.hardware[0]?.revision ?? '',
+      '--now',
+      NOW,
+      '--json',
+    ]);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'MODEL_MISMATCH' });
+  });
+
+  it('checks a device.json, including anti-rollback of the security version', async () => {
+    const model = products[0] ?? '';
+    const product = JSON.parse(await readFile(join(REPO, 'products', model, 'product.json'), 'utf8')) as {
+      hardware: {
+        revision: string;
+        interfaces: Record<string, string>;
+        flashPartitionBytes: number;
+        ramBytes: number;
+        bootloaders: unknown[];
+      }[];
+    };
+    const hw = product.hardware[0];
+    if (hw === undefined) throw new Error('product without hardware');
+    const device = {
+      schemaVersion: 1,
+      model,
+      hardwareRevision: hw.revision,
+      bootloader: hw.bootloaders[0],
+      provides: { interfaces: hw.interfaces, flashPartitionBytes: hw.flashPartitionBytes, ramBytes: hw.ramBytes },
+      installed: { firmware: '0.1.0', security: 0 },
+    };
+    const path = join(out, 'device.json');
+    await writeFile(path, JSON.stringify(device));
+    expect((await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--device', path, '--now', NOW])).code).toBe(0);
+    await writeFile(path, JSON.stringify({ ...device, installed: { firmware: '99.0.0', security: 999 } }));
+    const rollback = await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--device', path, '--now', NOW, '--json']);
+    expect(rollback.code).toBe(1);
+    expect(JSON.parse(rollback.stdout)).toMatchObject({ code: 'SECURITY_VERSION_ROLLBACK' });
+  });
+
+  it('rejects a corrupted image with a stable code and a trust root past its expiry', async () => {
+    const model = products[0] ?? '';
+    const bytes = await readFile(imageOf(model));
+    bytes[bytes.length - 1536] = (bytes[bytes.length - 1536] ?? 0) ^ 0x01; // inside the last payload's data or padding
+    const broken = join(out, 'broken.fwimg');
+    await writeFile(broken, bytes);
+    const result = await fwkit(['verify', broken, '--trust', 'keys.example/root.json', '--any-device', '--now', NOW, '--json']);
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout).code).toMatch(/^(BLOCK_HASH_MISMATCH|PAYLOAD_HASH_MISMATCH|IMAGE_PADDING_NONZERO)$/);
+    const expired = await fwkit([
+      'verify',
+      imageOf(model),
+      '--trust',
+      'keys.example/root.json',
+      '--any-device',
+      '--now',
+      '2040-01-01T00:00:00Z',
+      '--json',
+    ]);
+    expect(JSON.parse(expired.stdout)).toMatchObject({ ok: false, code: 'TRUST_ROOT_EXPIRED' });
+  });
+
+  it('needs exactly one device choice (exit 2)', async () => {
+    const model = products[0] ?? '';
+    expect((await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json'])).code).toBe(2);
+    expect(
+      (await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--any-device', '--model', model, '--hw', 'A'])).code,
+    ).toBe(2);
+  });
+});
+
+describe('fwkit inspect', () => {
+  it('shows the manifest and flags example keys', async () => {
+    const model = products[0] ?? '';
+    const result = await fwkit(['inspect', imageOf(model)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(model);
+    expect(result.stdout).toContain('EXAMPLE');
+    const json = JSON.parse((await fwkit(['inspect', imageOf(model), '--json'])).stdout) as {
+      manifest: { model: string };
+      exampleKeys: boolean;
+    };
+    expect(json).toMatchObject({ manifest: { model }, exampleKeys: true });
+  });
+});
+
+describe('fwkit keys generate', () => {
+  it('writes a PEM key pair that openssl reads, and refuses to overwrite it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fwkit-keys-'));
+    try {
+      const first = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
+      expect(first.code).toBe(0);
+      const made = JSON.parse(first.stdout) as { keyid: string; privateKeyPath: string; publicKeyPath: string };
+      expect(made.keyid).toMatch(/^[0-9a-f]{64}$/);
+      expect((await stat(made.privateKeyPath)).mode & 0o777).toBe(0o600);
+      const pub = execFileSync('openssl', ['pkey', '-in', made.privateKeyPath, '-pubout'], { encoding: 'utf8' });
+      expect(pub).toBe(await readFile(made.publicKeyPath, 'utf8'));
+      const again = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
+      expect(again.code).toBe(1);
+      expect(JSON.parse(again.stdout)).toMatchObject({ code: 'KEY_EXISTS' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
