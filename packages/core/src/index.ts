@@ -9,6 +9,10 @@ export {
   type ProductManifest,
   type HardwareRevision,
   type Lifecycle,
+  type EarlyEnd,
+  type SupportStatus,
+  lastDayOfSupport,
+  supportStatusOn,
 } from './schema/product.js';
 export {
   platformManifestFromJSON,
@@ -17,6 +21,8 @@ export {
   type PlatformDomain,
   type RequirementSet,
   type Grants,
+  type InterfaceLifecycle,
+  type InterfaceVersionStatus,
 } from './schema/platform.js';
 export { deviceIdentityFromJSON, deviceIdentitySchema, type DeviceIdentity } from './schema/device.js';
 export {
@@ -37,3 +43,12 @@ export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
 export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
 export { writeFileAtomic } from './fs.js';
+export {
+  ledgerFromJSON,
+  ledgerSchema,
+  EMPTY_LEDGER,
+  type Ledger,
+  type LedgerRelease,
+  type LedgerImage,
+  type SupportRecord,
+} from './schema/ledger.js';

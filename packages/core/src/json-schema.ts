@@ -3,6 +3,7 @@ import { deviceIdentitySchema } from './schema/device.js';
 import { platformManifestSchema } from './schema/platform.js';
 import { productManifestSchema } from './schema/product.js';
 import { releaseSpecSchema } from './schema/release.js';
+import { ledgerSchema } from './schema/ledger.js';
 
 /**
  * JSON Schemas for editors, generated from the same zod schemas that validate the documents,
@@ -15,5 +16,6 @@ export function documentJsonSchemas(): Record<string, object> {
     'platform.schema.json': gen(platformManifestSchema, 'fwkit platform manifest (platform/platform.json)'),
     'device.schema.json': gen(deviceIdentitySchema, 'fwkit device identity (device.json)'),
     'release.schema.json': gen(releaseSpecSchema, 'fwkit release spec (release.json)'),
+    'ledger.schema.json': gen(ledgerSchema, 'fwkit release ledger (releases/ledger.json)'),
   };
 }

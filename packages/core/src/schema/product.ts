@@ -26,12 +26,51 @@ export const hardwareRevisionSchema = z.strictObject({
 });
 export type HardwareRevision = z.infer<typeof hardwareRevisionSchema>;
 
-export const lifecycleSchema = z.strictObject({
-  released: isoDate.describe('Date the model was first shipped (YYYY-MM-DD)'),
-  endOfSupport: isoDate.describe('Last day of the published support period (YYYY-MM-DD)'),
+/**
+ * Ending support before the published date is a dated, reasoned decision on record, never a
+ * silent edit of `endOfSupport` (customers were promised that date).
+ */
+export const earlyEndSchema = z.strictObject({
+  lastDay: isoDate.describe('Last day of support after the early end (YYYY-MM-DD)'),
+  recorded: isoDate.describe('Date the decision was taken and published (YYYY-MM-DD)'),
+  reason: z.string().min(20).describe('Why support ends early, as told to customers'),
 });
+export type EarlyEnd = z.infer<typeof earlyEndSchema>;
+
+export const lifecycleSchema = z
+  .strictObject({
+    released: isoDate.describe('Date the model was first shipped (YYYY-MM-DD)'),
+    endOfSupport: isoDate.describe('Last day of the published support period (YYYY-MM-DD); never shortened'),
+    endedEarly: earlyEndSchema.optional().describe('A recorded decision to end support before endOfSupport'),
+  })
+  .superRefine((lifecycle, ctx) => {
+    const early = lifecycle.endedEarly;
+    if (early === undefined) return;
+    if (early.lastDay >= lifecycle.endOfSupport) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedEarly', 'lastDay'],
+        message: 'must be before endOfSupport (otherwise it is not an early end)',
+      });
+    }
+    if (early.lastDay < early.recorded) {
+      ctx.addIssue({ code: 'custom', path: ['endedEarly', 'lastDay'], message: 'support cannot end before the decision was recorded' });
+    }
+  });
 export type Lifecycle = z.infer<typeof lifecycleSchema>;
 
+/** The last day a model is supported: the early end when one is recorded, else the published date. */
+export function lastDayOfSupport(lifecycle: Lifecycle): string {
+  return lifecycle.endedEarly?.lastDay ?? lifecycle.endOfSupport;
+}
+
+export type SupportStatus = 'upcoming' | 'supported' | 'retired';
+
+/** Support status on `date` (YYYY-MM-DD), never the wall clock. */
+export function supportStatusOn(lifecycle: Lifecycle, date: string): SupportStatus {
+  if (date < lifecycle.released) return 'upcoming';
+  return date <= lastDayOfSupport(lifecycle) ? 'supported' : 'retired';
+}
 export const productManifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
