@@ -158,7 +158,8 @@ export async function bundleDomain(options: {
       { cause, details: { domain, errors } },
     );
   }
-  if (result.outputFiles.length !== 1) {
+  const [output, ...extra] = result.outputFiles;
+  if (output === undefined || extra.length > 0) {
     throw new BuildError(
       'BUILD_BUNDLE_FAILED',
       `esbuild produced ${result.outputFiles.length} files for domain "${domain}", expected one`,
@@ -177,5 +178,5 @@ export async function bundleDomain(options: {
       },
     );
   }
-  return { domain, path, bytes: result.outputFiles[0].contents, metafile: result.metafile };
+  return { domain, path, bytes: output.contents, metafile: result.metafile };
 }

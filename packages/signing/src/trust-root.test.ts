@@ -20,8 +20,23 @@ interface Doc {
   signatures: { keyid: string; sig: string }[];
 }
 const fresh = (): Doc => JSON.parse(rootText) as Doc;
-const [ROOT_KEYID = ''] = fresh().signed.roles.root.keyids;
-const TARGETS_KEYIDS = fresh().signed.roles.targets.keyids;
+
+/** Role `name` of `d`; every test starts from the example root, which has all four. */
+function roleOf(d: Doc, name: string): RoleDoc {
+  const role = d.signed.roles[name];
+  if (role === undefined) throw new Error(`root document has no role "${name}"`);
+  return role;
+}
+
+/** The key listed under `keyid` in `d`. */
+function keyOf(d: Doc, keyid: string): KeyDoc {
+  const key = d.signed.keys[keyid];
+  if (key === undefined) throw new Error(`root document has no key ${keyid}`);
+  return key;
+}
+
+const [ROOT_KEYID = ''] = roleOf(fresh(), 'root').keyids;
+const TARGETS_KEYIDS = roleOf(fresh(), 'targets').keyids;
 const [T1 = '', T2 = ''] = TARGETS_KEYIDS;
 
 /** Replace the key under `oldId` by `key` (under its own keyid) everywhere. */
@@ -95,13 +110,13 @@ describe('trustRootFromJSON', () => {
 
   it('rejects a tampered root (threat: arbitrary trust root)', () => {
     const lowered = fresh();
-    lowered.signed.roles.targets.threshold = 1;
+    roleOf(lowered, 'targets').threshold = 1;
     expect(codeOf(() => trustRootFromJSON(lowered, NOW))).toBe('TRUST_ROOT_SIGNATURE');
 
     const added = fresh();
     const attacker = tufKeyOf(generateKeyPair().publicKey);
     added.signed.keys[keyIdOf(attacker)] = attacker as unknown as KeyDoc;
-    added.signed.roles.targets.keyids.push(keyIdOf(attacker));
+    roleOf(added, 'targets').keyids.push(keyIdOf(attacker));
     expect(codeOf(() => trustRootFromJSON(added, NOW))).toBe('TRUST_ROOT_SIGNATURE');
 
     const unsigned = fresh();
@@ -132,23 +147,23 @@ describe('trustRootFromJSON', () => {
   it('rejects a key whose keyid is not the hash of its key object (threat: key substitution)', () => {
     // The attacker swaps the public key behind a trusted keyid, and even has the root re-signed.
     const swapped = fresh();
-    swapped.signed.keys[T1].keyval.public = toHex(generateKeyPair().publicKey);
+    keyOf(swapped, T1).keyval.public = toHex(generateKeyPair().publicKey);
     expect(codeOf(() => trustRootFromJSON(resign(swapped), NOW))).toBe('TRUST_ROOT_KEYID_MISMATCH');
 
     // A key listed under an id that is not its hash.
     const renamed = fresh();
     const fake = 'ab'.repeat(32);
-    renamed.signed.keys[fake] = renamed.signed.keys[T2];
+    renamed.signed.keys[fake] = keyOf(renamed, T2);
     Reflect.deleteProperty(renamed.signed.keys, T2);
-    renamed.signed.roles.targets.keyids = [T1, fake];
+    roleOf(renamed, 'targets').keyids = [T1, fake];
     expect(codeOf(() => trustRootFromJSON(resign(renamed), NOW))).toBe('TRUST_ROOT_KEYID_MISMATCH');
   });
 
   it('accepts one public key under two correct keyids, and lists both', () => {
     const doc = fresh();
-    const alias = { ...doc.signed.keys[T1], 'x-alias': 1 };
+    const alias = { ...keyOf(doc, T1), 'x-alias': 1 };
     doc.signed.keys[keyIdOf(alias)] = alias;
-    doc.signed.roles.targets.keyids.push(keyIdOf(alias));
+    roleOf(doc, 'targets').keyids.push(keyIdOf(alias));
     const trust = trustRootFromJSON(resign(doc), NOW);
     const keys = trust.role('targets').keys;
     expect(keys.size).toBe(3);
@@ -166,7 +181,7 @@ describe('trustRootFromJSON', () => {
     [
       'an ed25519 key with another scheme',
       (d) => {
-        replaceKey(d, T1, { ...d.signed.keys[T1], scheme: 'ecdsa-sha2-nistp256' });
+        replaceKey(d, T1, { ...keyOf(d, T1), scheme: 'ecdsa-sha2-nistp256' });
       },
     ],
     [
@@ -174,7 +189,7 @@ describe('trustRootFromJSON', () => {
       (d) => {
         const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: '01' + '00'.repeat(31) } };
         d.signed.keys[keyIdOf(key)] = key;
-        d.signed.roles.targets.keyids.push(keyIdOf(key));
+        roleOf(d, 'targets').keyids.push(keyIdOf(key));
       },
     ],
     [
@@ -184,13 +199,13 @@ describe('trustRootFromJSON', () => {
         d.signed.keys[keyIdOf(key)] = key;
       },
     ],
-    ['threshold 0', (d) => (d.signed.roles.targets.threshold = 0)],
-    ['threshold 1.5', (d) => (d.signed.roles.targets.threshold = 1.5)],
-    ['threshold "2"', (d) => (d.signed.roles.targets.threshold = '2')],
+    ['threshold 0', (d) => (roleOf(d, 'targets').threshold = 0)],
+    ['threshold 1.5', (d) => (roleOf(d, 'targets').threshold = 1.5)],
+    ['threshold "2"', (d) => (roleOf(d, 'targets').threshold = '2')],
     ['a missing role', (d) => delete d.signed.roles.snapshot],
     ['an extra role', (d) => (d.signed.roles.mirror = { keyids: [], threshold: 1 })],
-    ['a role keyid that is not in keys', (d) => d.signed.roles.targets.keyids.push('cd'.repeat(32))],
-    ['a duplicate role keyid', (d) => d.signed.roles.targets.keyids.push(T1)],
+    ['a role keyid that is not in keys', (d) => roleOf(d, 'targets').keyids.push('cd'.repeat(32))],
+    ['a duplicate role keyid', (d) => roleOf(d, 'targets').keyids.push(T1)],
     ['expires with milliseconds', (d) => (d.signed.expires = '2036-01-01T00:00:00.000Z')],
     ['expires on a day that does not exist', (d) => (d.signed.expires = '2035-02-30T00:00:00Z')],
     ['expires as a number', (d) => (d.signed.expires = 2082758400)],
@@ -213,7 +228,9 @@ describe('trustRootFromJSON', () => {
     const floaty = fresh();
     floaty.signed.ratio = 0.5; // canonical JSON has no floats
     const dupSigs = resign(fresh());
-    dupSigs.signatures.push({ ...dupSigs.signatures[0] });
+    const [rootSig] = dupSigs.signatures;
+    if (rootSig === undefined) throw new Error('resign() left no signature');
+    dupSigs.signatures.push({ ...rootSig });
     const notJson = { signed: { f: () => 1 }, signatures: [] };
     for (const value of [
       null,

@@ -130,8 +130,12 @@ function swap(a: string, b: string): Uint8Array {
   return editTar(base.bytes, (entries) => {
     const i = indexOfName(entries, a);
     const j = indexOfName(entries, b);
+    const first = entries[i];
+    const second = entries[j];
+    if (first === undefined || second === undefined) throw new Error(`cannot swap ${a} and ${b}: not both in the image`);
     const out = [...entries];
-    [out[i], out[j]] = [entries[j], entries[i]];
+    out[i] = second;
+    out[j] = first;
     return out;
   });
 }

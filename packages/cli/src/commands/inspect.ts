@@ -18,8 +18,8 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   const info = await inspectImage(createReadStream(resolve(io.cwd, image), { highWaterMark: 1 << 20 }));
   const exampleKeys = info.signatures.some((s) => isExampleKeyId(s.keyid));
   if (values.json) {
-    const { manifestBytes: _bytes, ...shown } = info;
-    io.out(JSON.stringify({ ...shown, exampleKeys }, null, 2));
+    // The raw manifest bytes are what `manifest` already shows, and a Uint8Array has no JSON form.
+    io.out(JSON.stringify({ ...info, manifestBytes: undefined, exampleKeys }, null, 2));
     return EXIT.ok;
   }
   const m = info.manifest;

@@ -84,12 +84,14 @@ describe('composeRequirements', () => {
   const platform: PlatformManifest = {
     schemaVersion: 1,
     imageFormat: 1,
+    installerFormats: [1],
     domains: {},
     base: { interfaces: { 'sensor.mipi-csi2': '>=2.0.0' }, ramBytes: 100, bootloader: '>=2.0.0' },
     features: {
       'ptz-control': { interfaces: { 'ptz.visca': '^1.2.0', 'sensor.mipi-csi2': '<3.0.0' }, ramBytes: 20, bootloader: '>=3.0.0' },
       wdr: { interfaces: {}, ramBytes: 5 },
     },
+    interfaces: {},
   };
   const product = { id: 'cam', platform: '>=1.0.0 <2.0.0', features: ['ptz-control', 'wdr'] } as unknown as ProductManifest;
 
