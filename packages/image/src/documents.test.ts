@@ -1,5 +1,5 @@
 import { canonicalJson } from '@fwkit/core';
-import { makeImage } from '@fwkit/test-utils';
+import { makeImage, thrownCode } from '@fwkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from './errors.js';
 import { MAX_SIGNATURES, SIGNATURES_PAYLOAD_TYPE } from './layout.js';
@@ -11,15 +11,7 @@ const KEY_A = 'a'.repeat(64);
 const KEY_B = 'b'.repeat(64);
 const SIG = 'c'.repeat(128);
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ImageError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = thrownCode;
 
 describe('manifest.json', () => {
   it('decodes the canonical manifest of a real image', async () => {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { chunked, concatBytes, END_OF_ARCHIVE, flipByte, rawEntry, tarEntries } from '@fwkit/test-utils';
+import { chunked, concatBytes, END_OF_ARCHIVE, flipByte, rawEntry, tarEntries, rejectedCode } from '@fwkit/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describePayloads } from './blocks.js';
-import { ImageError } from './errors.js';
 import { TarReader, type TarEntry } from './reader.js';
 import { encodeImage } from './writer.js';
 
@@ -37,15 +36,7 @@ async function readAll(
   return { entries, reader };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ImageError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = rejectedCode;
 
 describe('TarReader', () => {
   it('reads the canonical image written by the writer, whatever the chunking', async () => {

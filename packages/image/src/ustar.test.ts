@@ -1,8 +1,7 @@
-import { rawHeader, fixChecksum } from '@fwkit/test-utils';
+import { rawHeader, fixChecksum, thrownCode } from '@fwkit/test-utils';
 import fc from 'fast-check';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
-import { ImageError } from './errors.js';
 import { MAX_ENTRY_SIZE, MAX_MTIME } from './layout.js';
 import { decodeHeader, encodeCanonicalHeader, isUnsafePath } from './ustar.js';
 
@@ -23,15 +22,7 @@ async function packHeader(name: string, size: number, mtime: number): Promise<Ui
   return new Uint8Array(Buffer.concat(chunks)).subarray(0, 512);
 }
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ImageError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = thrownCode;
 
 describe('canonical ustar header', () => {
   const cases: [string, number, number][] = [

@@ -1,10 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunked } from '@fwkit/test-utils';
+import { chunked, rejectedCode } from '@fwkit/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describePayloads } from './blocks.js';
-import { ImageError } from './errors.js';
 import { encodeImage, writeImageFile, type ImageContents } from './writer.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -36,15 +35,7 @@ function contents(overrides: Partial<ImageContents> = {}): ImageContents {
   };
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ImageError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+const codeOf = rejectedCode;
 
 describe('encodeImage', () => {
   it('is deterministic: same contents, same bytes', async () => {

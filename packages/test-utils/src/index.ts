@@ -1,3 +1,4 @@
 export * from './keys.js';
 export * from './image.js';
 export * from './tar.js';
+export * from './codes.js';
