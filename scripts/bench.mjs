@@ -18,7 +18,6 @@ import { trustRootFromJSON } from '@fwkit/signing';
 import { makeImage, makeTrustRoot, testKeys, TEST_NOW } from '@fwkit/test-utils';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
-const cli = join(repo, 'packages/cli/dist/bin.js');
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const imageGiB = Number(process.env.BENCH_IMAGE_GIB ?? 1);
 
