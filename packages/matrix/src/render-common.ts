@@ -1,0 +1,83 @@
+import { gateFailures } from './gate.js';
+import type { Matrix, MatrixCell, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
+
+export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'retired', 'not-released'];
+
+export const VERDICT_LABEL: Readonly<Record<Verdict, string>> = {
+  pass: 'pass',
+  warn: 'warning',
+  fail: 'fail',
+  retired: 'retired',
+  'not-released': 'not released',
+};
+
+/** A cell worth reading: failing or warning, with where it sits. */
+export interface ProblemCell {
+  readonly model: MatrixModel;
+  readonly release: MatrixRelease;
+  readonly cell: MatrixCell;
+}
+
+/** Failing and warning cells, row by row (model order), then column by column. */
+export function problemCells(matrix: Matrix): ProblemCell[] {
+  const out: ProblemCell[] = [];
+  matrix.models.forEach((model, i) => {
+    matrix.releases.forEach((release, j) => {
+      const cell = matrix.cells[i]?.[j];
+      if (cell !== undefined && (cell.verdict === 'fail' || cell.verdict === 'warn')) out.push({ model, release, cell });
+    });
+  });
+  return out;
+}
+
+export function candidateOf(matrix: Matrix): { index: number; release: MatrixRelease } | undefined {
+  const index = matrix.releases.findIndex((r) => r.candidate);
+  const release = matrix.releases[index];
+  return release === undefined ? undefined : { index, release };
+}
+
+/** Info reasons of passing candidate cells (upgrade routes): what release notes should tell. */
+export function candidateNotes(matrix: Matrix): { model: MatrixModel; reason: MatrixReason }[] {
+  const candidate = candidateOf(matrix);
+  if (candidate === undefined) return [];
+  const out: { model: MatrixModel; reason: MatrixReason }[] = [];
+  matrix.models.forEach((model, i) => {
+    const cell = matrix.cells[i]?.[candidate.index];
+    if (cell === undefined || cell.verdict !== 'pass') return;
+    for (const reason of cell.reasons) if (reason.severity === 'info') out.push({ model, reason });
+  });
+  return out;
+}
+
+export interface GateSummary {
+  readonly pass: boolean;
+  readonly failures: readonly MatrixReason[];
+  readonly candidate?: string;
+}
+
+export function gateSummary(matrix: Matrix): GateSummary {
+  const failures = gateFailures(matrix);
+  const candidate = candidateOf(matrix)?.release.firmware;
+  return { pass: failures.length === 0, failures, ...(candidate === undefined ? {} : { candidate }) };
+}
+
+export function verdictCounts(matrix: Matrix): Record<Verdict, number> {
+  const counts: Record<Verdict, number> = { pass: 0, warn: 0, fail: 0, retired: 0, 'not-released': 0 };
+  for (const row of matrix.cells) for (const cell of row) counts[cell.verdict] += 1;
+  return counts;
+}
+
+export function releaseTitle(release: MatrixRelease): string {
+  return `${release.firmware}${release.candidate ? ' (candidate)' : ''}`;
+}
+
+export function supportLine(model: MatrixModel): string {
+  switch (model.status) {
+    case 'upcoming':
+      return `upcoming (released ${model.released})`;
+    case 'retired':
+      return `retired since ${model.lastDay}`;
+    case 'supported':
+      return model.lastDay === '' ? 'supported' : `supported until ${model.lastDay}`;
+  }
+}
