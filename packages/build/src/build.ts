@@ -17,7 +17,18 @@ import {
   type ProductManifest,
   type Reason,
 } from '@fwkit/core';
-import { DEFAULT_BLOCK_SIZE, describePayloads, encodeImage, encodeSignatures, MAX_MTIME, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
+import {
+  DEFAULT_BLOCK_SIZE,
+  describePayloads,
+  encodeImage,
+  encodeSignatures,
+  END_MARKER_BYTES,
+  MAX_MTIME,
+  SIGNATURES_PAYLOAD_TYPE,
+  TAR_BLOCK,
+  type BlockList,
+  type PayloadBytes,
+} from '@fwkit/image';
 import { buildSbom, loadSbomSources, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { signEnvelope, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImage, verifyImageFile, VerifyError } from '@fwkit/verify';
@@ -65,7 +76,12 @@ export interface BuildResult {
   readonly firmware: string;
   readonly platform: string;
   readonly security: number;
+  /** Installed firmware versions that may upgrade to this image directly (release.json). */
+  readonly upgradeFrom: string;
   readonly sourceDateEpoch: number;
+  /** Hardware revisions the image is for, and its format version: what a ledger records. */
+  readonly hardwareRevisions: readonly string[];
+  readonly formatVersion: number;
   readonly imagePath: string;
   readonly sbomPath: string;
   readonly imageBytes: number;
@@ -161,8 +177,40 @@ async function selfVerify(
   return verifiedFor;
 }
 
-async function buildOne(workspace: Workspace, model: string, options: BuildOptions, tools: { fwkit: string }): Promise<BuildResult> {
-  const progress = (step: string) => options.onProgress?.(model, step);
+/**
+ * Everything a build knows before anything is signed: the manifest, the payload bytes, the SBOM.
+ * Holds no key, so `fwkit matrix` can compute it from the sources alone.
+ */
+export interface PreparedImage {
+  readonly product: ProductManifest;
+  /** The manifest as it will be signed (unsigned here). */
+  readonly manifest: ImageManifest;
+  /** Its canonical JSON: the bytes the signatures will cover. */
+  readonly manifestBytes: Uint8Array;
+  /** Payload bytes in manifest order (sorted by path), with their block lists. */
+  readonly payloads: readonly PayloadBytes[];
+  readonly blockLists: readonly BlockList[];
+  readonly sbom: { readonly bytes: Uint8Array; readonly serialNumber: string; readonly packages: readonly BundledPackage[] };
+}
+
+/** Where and how a prepared image is signed, verified and written. */
+export interface SignOptions {
+  readonly outDir: string;
+  readonly signers: readonly Signer[];
+  readonly trust: TrustRoot;
+  readonly now?: Date;
+  readonly onProgress?: ProgressListener;
+}
+
+/** Load, compose, bundle each domain, write the SBOM, describe the payloads and make the manifest: steps 1-6. */
+async function prepareOne(
+  workspace: Workspace,
+  model: string,
+  sourceDateEpoch: number,
+  tools: { fwkit: string },
+  onProgress?: ProgressListener,
+): Promise<PreparedImage> {
+  const progress = (step: string) => onProgress?.(model, step);
   const { rootDir, platform, platformPackage, release } = workspace;
   progress('load');
   const product = await loadProduct(rootDir, model);
@@ -228,7 +276,7 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
     fileDigests: sources.fileDigests,
     packageJsons: sources.packageJsons,
     lockfile: workspace.lockfile,
-    sourceDateEpoch: options.sourceDateEpoch,
+    sourceDateEpoch,
     tools: [
       { name: 'fwkit', version: tools.fwkit },
       { name: 'esbuild', version: esbuildVersion },
@@ -254,7 +302,7 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
       hardwareRevisions: buildInfo.hardwareRevisions,
       versions: { firmware: release.firmware, platform: platformPackage.version, security: release.security },
       upgradeFrom: release.upgradeFrom,
-      sourceDateEpoch: options.sourceDateEpoch,
+      sourceDateEpoch,
       requires,
       domains: Object.fromEntries(bundles.map((b) => [b.domain, { entry: b.path, grants: b.grants }])),
       blockSize,
@@ -263,6 +311,28 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
     },
     `image manifest of ${model}`,
   );
+  const bytesByPath = new Map(inputs.map((i) => [i.path, i.bytes]));
+  const payloadBytes = payloads.map((p) => {
+    const bytes = bytesByPath.get(p.path);
+    if (bytes === undefined) throw new Error(`internal: no bytes for payload ${p.path}`);
+    return { path: p.path, bytes };
+  });
+  return Object.freeze({
+    product,
+    manifest,
+    manifestBytes: canonicalJson(manifest),
+    payloads: payloadBytes,
+    blockLists,
+    sbom: { bytes: sbom.bytes, serialNumber: sbom.serialNumber, packages: sbom.packages },
+  });
+}
+
+/** Check the field devices, sign, encode, verify in memory, write, verify the file: steps 7-10. */
+async function signPrepared(prepared: PreparedImage, options: SignOptions): Promise<BuildResult> {
+  const { product, manifest, manifestBytes } = prepared;
+  const model = manifest.model;
+  const firmware = manifest.versions.firmware;
+  const progress = (step: string) => options.onProgress?.(model, step);
 
   progress('check devices');
   const problems = fieldDeviceProblems(manifest, product);
@@ -270,7 +340,7 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
     const lines = problems.flatMap((p) => p.reasons.map((r) => `  - ${p.device}: ${r.code}: ${r.message}`));
     throw new BuildError(
       'BUILD_DEVICE_INCOMPATIBLE',
-      `${model} ${release.firmware} cannot be installed on devices in the field:\n${lines.join('\n')}`,
+      `${model} ${firmware} cannot be installed on devices in the field:\n${lines.join('\n')}`,
       {
         details: { model, devices: problems },
       },
@@ -278,37 +348,30 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
   }
 
   progress('sign');
-  const manifestBytes = canonicalJson(manifest);
   const signatures = await signEnvelope(SIGNATURES_PAYLOAD_TYPE, manifestBytes, options.signers);
-  const bytesByPath = new Map(inputs.map((i) => [i.path, i.bytes]));
-  const payloadBytes = payloads.map((p) => {
-    const bytes = bytesByPath.get(p.path);
-    if (bytes === undefined) throw new Error(`internal: no bytes for payload ${p.path}`);
-    return { path: p.path, bytes };
-  });
   const image = await encodeImage({
     manifestBytes,
     signaturesBytes: encodeSignatures(signatures),
-    blockLists,
-    payloads: payloadBytes,
-    sourceDateEpoch: options.sourceDateEpoch,
+    blockLists: prepared.blockLists,
+    payloads: prepared.payloads,
+    sourceDateEpoch: manifest.sourceDateEpoch,
   });
 
   const devices = fieldDevicesOf(product);
-  const now = options.now ?? new Date(options.sourceDateEpoch * 1000);
-  const label = `${model}-${release.firmware}.fwimg`;
+  const now = options.now ?? new Date(manifest.sourceDateEpoch * 1000);
+  const label = `${model}-${firmware}.fwimg`;
   // Verify before writing, so that an image the devices would refuse is never output.
   progress('verify');
   await selfVerify(label, devices, (device) => verifyImage(streamOf(image), { trust: options.trust, device, now }));
 
   progress('write');
   const dir = join(options.outDir, model);
-  const imagePath = join(dir, `${model}-${release.firmware}.fwimg`);
-  const sbomPath = join(dir, `${model}-${release.firmware}.cdx.json`);
+  const imagePath = join(dir, `${model}-${firmware}.fwimg`);
+  const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
   let verifiedFor: string[];
   try {
     // Each file appears whole or not at all (temporary file + rename).
-    await writeFileAtomic(sbomPath, sbom.bytes);
+    await writeFileAtomic(sbomPath, prepared.sbom.bytes);
     await writeFileAtomic(imagePath, image);
     // And once more from disk: what a device will read is the file, not our buffer.
     verifiedFor = await selfVerify(label, devices, (device) => verifyImageFile(imagePath, { trust: options.trust, device, now }));
@@ -321,25 +384,33 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
 
   return Object.freeze({
     model,
-    modelName: product.name,
-    firmware: release.firmware,
-    platform: platformPackage.version,
-    security: release.security,
-    sourceDateEpoch: options.sourceDateEpoch,
+    modelName: manifest.modelName,
+    firmware,
+    platform: manifest.versions.platform,
+    security: manifest.versions.security,
+    upgradeFrom: manifest.upgradeFrom,
+    sourceDateEpoch: manifest.sourceDateEpoch,
+    hardwareRevisions: manifest.hardwareRevisions,
+    formatVersion: manifest.formatVersion,
     imagePath,
     sbomPath,
     imageBytes: image.byteLength,
     imageSha256: sha256Hex(image),
     manifestSha256: sha256Hex(manifestBytes),
-    sbomSha256,
-    sbomSerialNumber: sbom.serialNumber,
-    payloads: payloads.map((p) => ({ path: p.path, domain: p.domain, size: p.size, sha256: p.sha256 })),
-    requires,
+    sbomSha256: manifest.sbom.sha256,
+    sbomSerialNumber: prepared.sbom.serialNumber,
+    payloads: manifest.payloads.map((p) => ({ path: p.path, domain: p.domain, size: p.size, sha256: p.sha256 })),
+    requires: manifest.requires,
     signedBy: signatures.map((s) => s.keyid),
-    packages: sbom.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, license: p.license })),
+    packages: prepared.sbom.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, license: p.license })),
     verified: true,
     verifiedFor,
   });
+}
+
+async function buildOne(workspace: Workspace, model: string, options: BuildOptions, tools: { fwkit: string }): Promise<BuildResult> {
+  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress);
+  return signPrepared(prepared, options);
 }
 
 function checkOptions(options: BuildOptions): void {
@@ -373,4 +444,78 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
 /** Build every product in products/. */
 export async function buildAll(options: BuildOptions): Promise<BuildResult[]> {
   return buildProducts({ ...options, products: undefined });
+}
+
+export interface PrepareOptions {
+  /** Root of the checkout (ignored when `workspace` is given). */
+  readonly repoRoot: string;
+  /** SOURCE_DATE_EPOCH in seconds, as for a build: the manifest carries it. */
+  readonly sourceDateEpoch: number;
+  /** Models to prepare: undefined means every product in products/; an empty list means none. */
+  readonly products?: readonly string[] | undefined;
+  /** An already loaded workspace (saves reading it twice). */
+  readonly workspace?: Workspace;
+  readonly onProgress?: ProgressListener;
+}
+
+/**
+ * Steps 1-6 of a build for each model, without keys: what the images will be (manifest, payload
+ * bytes, SBOM) before anything is signed or written. The field-device check is left to the
+ * caller: a release runs it through the compatibility matrix, which reports every cell.
+ */
+export async function prepareProductImages(options: PrepareOptions): Promise<PreparedImage[]> {
+  checkEpoch(options.sourceDateEpoch);
+  const workspace = options.workspace ?? (await loadWorkspace(options.repoRoot));
+  const models = options.products === undefined ? await listProducts(workspace.rootDir) : [...new Set(options.products)];
+  const tools = { fwkit: await fwkitVersion() };
+  const prepared: PreparedImage[] = [];
+  for (const model of models) prepared.push(await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress));
+  return prepared;
+}
+
+/** Sign, verify and write an image prepared by `prepareProductImages` (steps 7-10 of a build). */
+export async function signPreparedImage(prepared: PreparedImage, options: SignOptions): Promise<BuildResult> {
+  if (options.signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
+  return signPrepared(prepared, options);
+}
+
+/** What `fwkit matrix` needs to know about an image that is not built yet: no key, nothing written. */
+export interface PlannedImage {
+  readonly model: string;
+  readonly modelName: string;
+  /** The manifest exactly as a build would sign it (requires.flashBytes from the real bundles). */
+  readonly manifest: ImageManifest;
+  /** SHA-256 of its canonical bytes (what the signatures will cover). */
+  readonly manifestSha256: string;
+  /** Exact size of the image with an empty signature list; each signature adds about 200 bytes, in 512-byte tar blocks. */
+  readonly unsignedImageBytes: number;
+}
+
+/** Bytes an entry of `size` takes in the tar: its header plus its data padded to whole blocks. */
+function tarEntryBytes(size: number): number {
+  return TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
+}
+
+export function plannedImageOf(prepared: PreparedImage): PlannedImage {
+  const entries = [
+    prepared.manifestBytes.byteLength,
+    encodeSignatures([]).byteLength,
+    ...prepared.blockLists.map((l) => l.bytes.byteLength),
+    ...prepared.payloads.map((p) => p.bytes.byteLength),
+  ];
+  return Object.freeze({
+    model: prepared.manifest.model,
+    modelName: prepared.manifest.modelName,
+    manifest: prepared.manifest,
+    manifestSha256: sha256Hex(prepared.manifestBytes),
+    unsignedImageBytes: entries.reduce((sum, size) => sum + tarEntryBytes(size), END_MARKER_BYTES),
+  });
+}
+
+/**
+ * The image facts of each product without keys (for `fwkit matrix`): the same code path as a
+ * build up to the signature, so the requirements and sizes are those the build would sign.
+ */
+export async function planProductImages(options: PrepareOptions): Promise<PlannedImage[]> {
+  return (await prepareProductImages(options)).map(plannedImageOf);
 }

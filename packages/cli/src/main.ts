@@ -2,6 +2,8 @@ import { isFwkitError, SchemaError } from '@fwkit/core';
 import { buildCommand } from './commands/build.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keysCommand } from './commands/keys.js';
+import { matrixCommand } from './commands/matrix.js';
+import { releaseCommand } from './commands/release.js';
 import { verifyCommand } from './commands/verify.js';
 import { EXIT, UsageError } from './errors.js';
 import type { Io } from './io.js';
@@ -13,19 +15,26 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   verify: verifyCommand,
   inspect: inspectCommand,
   keys: keysCommand,
+  matrix: matrixCommand,
+  release: releaseCommand,
 };
 
-export const USAGE = `fwkit — build, sign and verify camera firmware images
+export const USAGE = `fwkit — build, sign, release and verify camera firmware images
 
 Usage:
   fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--json]
+  fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
+  fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
+               [--check] [--repo <dir>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> | --any-device)
                [--products <dir>] [--now <ISO time>] [--json]
   fwkit inspect <image> [--json]
   fwkit keys generate --name <name> [--out <dir>]
 
-Exit codes: 0 ok, 1 verification or validation failed, 2 usage error, 3 internal error (a bug).
-SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit).`;
+Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
+3 internal error (a bug).
+SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
+date and the day support is judged on, unless --date names another.`;
 
 /**
  * The one top-level catch: coded errors become exit 1 with their code, usage errors exit 2,

@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildProducts } from '@fwkit/build';
-import { isExampleKeyId, loadPemSigner, trustRootFromJSON, type Signer } from '@fwkit/signing';
-import { CliError, EXIT, UsageError } from '../errors.js';
+import { isExampleKeyId, trustRootFromJSON } from '@fwkit/signing';
+import { EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
+import { loadSigners, resolveEpoch } from '../options.js';
 import { formatBytes, renderTable } from '../table.js';
 
 /**
@@ -42,7 +40,9 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
     sourceDateEpoch,
     signers,
     trust,
-    onProgress: (model: string, step: string) => io.progress(`${model}: ${step}`),
+    onProgress: (model: string, step: string) => {
+      io.progress(`${model}: ${step}`);
+    },
   });
 
   if (values.json) {
@@ -59,41 +59,4 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   io.out(`\nImages and SBOMs are in ${outDir}/<model>/ (SOURCE_DATE_EPOCH=${sourceDateEpoch}).`);
   if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
   return EXIT.ok;
-}
-
-/** SOURCE_DATE_EPOCH when set; otherwise the last commit's time, so a checkout builds the same image twice. */
-async function resolveEpoch(io: Io, repoRoot: string): Promise<number> {
-  const fromEnv = io.env['SOURCE_DATE_EPOCH'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (!/^\d{1,12}$/.test(fromEnv)) throw new UsageError(`SOURCE_DATE_EPOCH="${fromEnv}" is not a whole number of seconds`);
-    return Number(fromEnv);
-  }
-  try {
-    const { stdout } = await promisify(execFile)('git', ['log', '-1', '--format=%ct'], { cwd: repoRoot });
-    const epoch = Number(stdout.trim());
-    if (Number.isInteger(epoch) && epoch > 0) return epoch;
-  } catch {
-    // Not a git checkout: fall through to the coded error below.
-  }
-  throw new CliError('EPOCH_UNKNOWN', 'set SOURCE_DATE_EPOCH (no git commit to take the build time from)');
-}
-
-async function loadSigners(
-  io: Io,
-  values: { keys?: string; key?: string[]; trust?: string },
-): Promise<{ signers: Signer[]; trustPath: string }> {
-  if (values.keys !== undefined) {
-    const dir = resolve(io.cwd, values.keys);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (cause) {
-      throw new CliError('KEYS_NOT_FOUND', `cannot read key directory ${values.keys}`, { cause });
-    }
-    const keyFiles = names.filter((n) => /^targets-.*\.key\.pem$/.test(n)).sort();
-    if (keyFiles.length === 0) throw new CliError('KEYS_NOT_FOUND', `no targets-*.key.pem in ${values.keys}`);
-    return { signers: await Promise.all(keyFiles.map((n) => loadPemSigner(join(dir, n)))), trustPath: join(values.keys, 'root.json') };
-  }
-  if (values.trust === undefined) throw new UsageError('--key needs --trust <root.json>');
-  return { signers: await Promise.all((values.key ?? []).map((k) => loadPemSigner(resolve(io.cwd, k)))), trustPath: values.trust };
 }

@@ -12,6 +12,10 @@ export const releaseSpecSchema = z.strictObject({
   firmware: semverVersion.describe('Firmware version of every image in this release'),
   security: z.number().int().nonnegative().describe('Anti-rollback counter: devices refuse images below their installed one'),
   upgradeFrom: semverRange.describe('Installed firmware versions that may upgrade to this release directly'),
+  steppingStone: z
+    .boolean()
+    .optional()
+    .describe('Released to open an upgrade path for versions in the field that cannot reach later releases directly'),
 });
 export type ReleaseSpec = z.infer<typeof releaseSpecSchema>;
 

@@ -1,0 +1,133 @@
+import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson, ledgerFromJSON } from '@fwkit/core';
+import { inspectImage } from '@fwkit/image';
+import { makeTrustRoot, testKeys } from '@fwkit/test-utils';
+import {
+  buildAll,
+  candidateRelease,
+  fieldDeviceProblems,
+  ledgerImageOfBuild,
+  ledgerImageOfPlan,
+  loadWorkspace,
+  planProductImages,
+  prepareProductImages,
+  signPreparedImage,
+  BuildError,
+  type BuildResult,
+  type PlannedImage,
+} from './index.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../test-fixtures/repo/', import.meta.url));
+const EPOCH = 1_750_000_000;
+const NOW = new Date(EPOCH * 1000);
+const signers = [testKeys.targets1.signer, testKeys.targets2.signer];
+const { trust } = makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2, now: NOW });
+
+const temps: string[] = [];
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  temps.push(dir);
+  return dir;
+}
+afterAll(async () => {
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function checkout(): Promise<string> {
+  const root = await tempDir('fwkit-plan-');
+  await cp(FIXTURE, root, { recursive: true });
+  await cp(join(REPO, 'package-lock.json'), join(root, 'package-lock.json'));
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+describe('planProductImages', () => {
+  let root: string;
+  let planned: PlannedImage[];
+  let built: BuildResult[];
+  beforeAll(async () => {
+    root = await checkout();
+    planned = await planProductImages({ repoRoot: root, sourceDateEpoch: EPOCH });
+    built = await buildAll({ repoRoot: root, outDir: await tempDir('fwkit-plan-out-'), sourceDateEpoch: EPOCH, signers, trust });
+  });
+
+  it('gives, without keys, the manifest a build signs: same requires, sizes and digests', async () => {
+    expect(planned.map((p) => p.model)).toEqual(['cam-one', 'cam-two']);
+    for (const [i, plan] of planned.entries()) {
+      const result = built[i];
+      if (result === undefined) throw new Error(`no build of ${plan.model}`);
+      const { manifest } = await inspectImage(Readable.from([await readFile(result.imagePath)]) as AsyncIterable<Uint8Array>);
+      expect(canonicalJson(plan.manifest)).toEqual(canonicalJson(manifest));
+      expect(plan.manifestSha256).toBe(result.manifestSha256);
+      // Two signatures still fit the one tar block an empty signature list takes.
+      expect(plan.unsignedImageBytes).toBe(result.imageBytes);
+    }
+  });
+
+  it('prepares only the models asked for (none is none, not all)', async () => {
+    expect(await planProductImages({ repoRoot: root, sourceDateEpoch: EPOCH, products: [] })).toEqual([]);
+    const one = await planProductImages({ repoRoot: root, sourceDateEpoch: EPOCH, products: ['cam-two'] });
+    expect(one.map((p) => p.model)).toEqual(['cam-two']);
+  });
+
+  it('does not refuse an image that a device in the field cannot take: that is the matrix’s report to make', async () => {
+    const broken = await checkout();
+    const path = join(broken, 'products', 'cam-two', 'product.json');
+    const product = JSON.parse(await readFile(path, 'utf8')) as { hardware: { flashPartitionBytes: number }[] };
+    for (const hw of product.hardware) hw.flashPartitionBytes = 4096;
+    await writeFile(path, JSON.stringify(product));
+    const [prepared] = await prepareProductImages({ repoRoot: broken, sourceDateEpoch: EPOCH, products: ['cam-two'] });
+    if (prepared === undefined) throw new Error('cam-two was not prepared');
+    expect(fieldDeviceProblems(prepared.manifest, prepared.product).flatMap((p) => p.reasons.map((r) => r.code))).toContain(
+      'FLASH_INSUFFICIENT',
+    );
+    // Signing it still runs the build's field-device check, and writes nothing.
+    const out = await tempDir('fwkit-plan-refused-');
+    const error = await signPreparedImage(prepared, { outDir: out, signers, trust }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildError);
+    expect((error as BuildError).code).toBe('BUILD_DEVICE_INCOMPATIBLE');
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('turns build results and plans into the candidate ledger release that the ledger schema accepts', async () => {
+    const workspace = await loadWorkspace(root);
+    const fromBuild = candidateRelease({
+      workspace,
+      sourceDateEpoch: EPOCH,
+      date: '2025-06-15',
+      images: [...built].reverse().map(ledgerImageOfBuild),
+    });
+    expect(fromBuild).toMatchObject({
+      firmware: '2.0.0',
+      platform: '1.4.0',
+      security: 5,
+      date: '2025-06-15',
+      sourceDateEpoch: EPOCH,
+      upgradeFrom: '>=1.0.0',
+      installerFormats: [1],
+      steppingStone: false,
+    });
+    expect(fromBuild.images.map((i) => i.model)).toEqual(['cam-one', 'cam-two']);
+    expect(fromBuild.images[1]).toEqual({
+      model: 'cam-two',
+      hardwareRevisions: ['A', 'B'],
+      sha256: built[1]?.imageSha256,
+      bytes: built[1]?.imageBytes,
+      formatVersion: 1,
+      requires: built[1]?.requires,
+    });
+    const ledger = ledgerFromJSON({ schemaVersion: 1, releases: [fromBuild], support: [] });
+    expect(ledger.releases).toHaveLength(1);
+    const fromPlan = candidateRelease({ workspace, sourceDateEpoch: EPOCH, date: '2025-06-15', images: planned.map(ledgerImageOfPlan) });
+    expect(fromPlan.images.map((i) => i.requires)).toEqual(fromBuild.images.map((i) => i.requires));
+  });
+});

@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import {
+  EMPTY_LEDGER,
+  ledgerFromJSON,
+  parseJsonText,
+  writeFileAtomic,
+  type Ledger,
+  type LedgerRelease,
+  type SupportRecord,
+} from '@fwkit/core';
+import { ReleaseError } from './errors.js';
+import { formatJson } from './json.js';
+
+/** Where the ledger lives in a checkout: reviewed and committed like code. */
+export const LEDGER_PATH = 'releases/ledger.json';
+/** `$schema` of a ledger fwkit creates, relative to LEDGER_PATH. */
+export const LEDGER_SCHEMA_REF = '../schemas/ledger.schema.json';
+
+/** The ledger and the exact text it was read from (undefined: no file yet, the empty ledger). */
+export interface LedgerFile {
+  readonly path: string;
+  readonly ledger: Ledger;
+  readonly text: string | undefined;
+}
+
+function isMissing(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Read and validate releases/ledger.json; a missing file is the empty ledger (nothing released yet). */
+export async function readLedgerFile(repoRoot: string): Promise<LedgerFile> {
+  const path = join(repoRoot, LEDGER_PATH);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    if (isMissing(cause)) return { path, ledger: EMPTY_LEDGER, text: undefined };
+    throw cause;
+  }
+  return { path, ledger: ledgerFromJSON(parseJsonText(text, LEDGER_PATH), LEDGER_PATH), text };
+}
+
+/** The validated ledger of a checkout (`EMPTY_LEDGER` when releases/ledger.json does not exist). */
+export async function loadLedger(repoRoot: string): Promise<Ledger> {
+  return (await readLedgerFile(repoRoot)).ledger;
+}
+
+/**
+ * Refuse a candidate whose firmware version is in the ledger already (RELEASE_EXISTS) or is not
+ * above the last release (RELEASE_VERSION_NOT_NEWER): the ledger is append-only and ordered.
+ */
+export function checkCandidateVersion(ledger: Ledger, firmware: string): void {
+  if (ledger.releases.some((r) => r.firmware === firmware)) {
+    throw new ReleaseError('RELEASE_EXISTS', `firmware ${firmware} is already released (${LEDGER_PATH}); bump release.json`, {
+      details: { firmware },
+    });
+  }
+  const last = ledger.releases.at(-1);
+  if (last !== undefined && !semver.gt(firmware, last.firmware)) {
+    throw new ReleaseError(
+      'RELEASE_VERSION_NOT_NEWER',
+      `firmware ${firmware} is not newer than the last release ${last.firmware}; releases are appended in version order`,
+      { details: { firmware, last: last.firmware } },
+    );
+  }
+}
+
+/** The ledger with one more release and its support records, validated like a ledger read from disk. Pure. */
+export function appendRelease(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
+  checkCandidateVersion(ledger, release.firmware);
+  return ledgerFromJSON(
+    {
+      $schema: ledger.$schema ?? LEDGER_SCHEMA_REF,
+      schemaVersion: ledger.schemaVersion,
+      releases: [...ledger.releases, release],
+      support: [...ledger.support, ...support],
+    },
+    `${LEDGER_PATH} after appending ${release.firmware}`,
+  );
+}
+
+/** The ledger as written to disk (Prettier's layout, so a formatted checkout stays formatted). */
+export function formatLedger(ledger: Ledger): string {
+  return formatJson(ledger);
+}
+
+export interface AppendOptions {
+  readonly repoRoot: string;
+  readonly release: LedgerRelease;
+  readonly support: readonly SupportRecord[];
+  /**
+   * The ledger text the release was planned against (`LedgerFile.text`; null: there was no file).
+   * When the file no longer holds it, nothing is written (RELEASE_LEDGER_CHANGED).
+   */
+  readonly basis?: string | null;
+}
+
+/**
+ * Append a release to releases/ledger.json: earlier entries are kept as they are, in order; the
+ * new file replaces the old one whole (temporary file + rename) or not at all.
+ */
+export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
+  const current = await readLedgerFile(options.repoRoot);
+  if (options.basis !== undefined && (current.text ?? null) !== options.basis) {
+    throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
+      details: { path: LEDGER_PATH },
+    });
+  }
+  const next = appendRelease(current.ledger, options.release, options.support);
+  await writeFileAtomic(current.path, formatLedger(next));
+  return next;
+}

@@ -1,0 +1,114 @@
+import { writeFileSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadPemSigner, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
+import { rejectedCode } from '@fwkit/test-utils';
+import { runRelease, type RunReleaseOptions } from './index.js';
+
+// runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
+// the gate passed (signing, a concurrent ledger change) must leave nothing behind either.
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const EPOCH = 1_767_225_600; // 2026-01-01
+
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function copyRepo(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'fwkit-run-'));
+  temps.push(root);
+  for (const item of ['platform', 'products', 'release.json', 'releases', 'package-lock.json']) {
+    await cp(join(REPO, item), join(root, item), { recursive: true });
+  }
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  return root;
+}
+
+async function listAll(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+let signers: Signer[];
+let trust: TrustRoot;
+beforeAll(async () => {
+  signers = await Promise.all(['targets-1', 'targets-2'].map((k) => loadPemSigner(join(REPO, 'keys.example', `${k}.key.pem`))));
+  trust = trustRootFromJSON(JSON.parse(await readFile(join(REPO, 'keys.example', 'root.json'), 'utf8')), new Date(EPOCH * 1000));
+});
+
+const options = (root: string, extra: Partial<RunReleaseOptions> = {}): RunReleaseOptions => ({
+  repoRoot: root,
+  outDir: join(root, 'out'),
+  sourceDateEpoch: EPOCH,
+  signers,
+  trust,
+  ...extra,
+});
+
+describe('runRelease writes nothing when it fails', () => {
+  it('after the gate passed, when an image fails its own verification (signers below the threshold)', async () => {
+    const root = await copyRepo();
+    const ledger = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
+    // An out dir with earlier output: it stays exactly as it was.
+    await mkdir(join(root, 'out', 'ptz-4k'), { recursive: true });
+    await writeFile(join(root, 'out', 'ptz-4k', 'ptz-4k-1.3.0.fwimg'), 'earlier image');
+    const steps: string[] = [];
+    const code = await rejectedCode(
+      runRelease(
+        options(root, {
+          signers: signers.slice(0, 1),
+          onProgress: (model, step) => {
+            steps.push(`${model}: ${step}`);
+          },
+        }),
+      ),
+    );
+    expect(code).toBe('BUILD_VERIFY_FAILED');
+    expect(steps).toContain('release: matrix (prepared images)');
+    expect(await listAll(join(root, 'out'))).toEqual(['ptz-4k', 'ptz-4k/ptz-4k-1.3.0.fwimg']);
+    expect(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')).toBe(ledger);
+  });
+
+  it('when the ledger changes while the release runs (another release got there first)', async () => {
+    const root = await copyRepo();
+    const path = join(root, 'releases', 'ledger.json');
+    const theirs = '{\n  "schemaVersion": 1,\n  "releases": [],\n  "support": []\n}\n';
+    const code = await rejectedCode(
+      runRelease(
+        options(root, {
+          onProgress: (model, step) => {
+            if (model === 'release' && step === 'matrix (signed images)') writeFileSync(path, theirs);
+          },
+        }),
+      ),
+    );
+    expect(code).toBe('RELEASE_LEDGER_CHANGED');
+    expect(await readFile(path, 'utf8')).toBe(theirs);
+    expect((await readdir(root)).includes('out')).toBe(false);
+  });
+
+  it('when no model is supported on the date, or the date is not a day', async () => {
+    const root = await copyRepo();
+    expect(await rejectedCode(runRelease(options(root, { date: '2045-01-01' })))).toBe('RELEASE_NO_SUPPORTED_MODEL');
+    expect(await rejectedCode(runRelease(options(root, { date: '2026-02-30' })))).toBe('RELEASE_DATE_INVALID');
+    expect((await readdir(root)).includes('out')).toBe(false);
+  });
+});
+
+describe('runRelease', () => {
+  it('dates the release by --date when given, judges support on it, and gives the images their final paths', async () => {
+    const root = await copyRepo();
+    const result = await runRelease(options(root, { date: '2026-03-15' }));
+    expect(result.date).toBe('2026-03-15');
+    expect(result.release).toMatchObject({ firmware: '1.4.0', date: '2026-03-15', sourceDateEpoch: EPOCH });
+    expect(result.ledger.releases).toEqual([result.release]);
+    for (const image of result.images) {
+      expect(image.imagePath).toBe(join(root, 'out', image.model, `${image.model}-1.4.0.fwimg`));
+      expect((await readFile(image.imagePath)).byteLength).toBe(image.imageBytes);
+    }
+    expect((await readdir(join(root, 'out'))).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});
