@@ -4,6 +4,7 @@
 //   1. fwkit build of every product vs esbuild alone on the same entry points.
 //   2. fwkit verify throughput and peak RSS on a 1 GiB synthetic image vs node:crypto SHA-256
 //      over the same file (1 MiB reads).
+//   3. The compatibility matrix for 1,000 models × 200 releases, and how it grows.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -16,6 +17,7 @@ import { buildProducts } from '@fwkit/build';
 import { productManifestFromJSON, platformManifestFromJSON } from '@fwkit/core';
 import { trustRootFromJSON } from '@fwkit/signing';
 import { makeImage, makeTrustRoot, testKeys, TEST_NOW } from '@fwkit/test-utils';
+import { benchMatrix } from './bench-matrix.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
@@ -172,3 +174,5 @@ async function benchVerify() {
 console.log(`fwkit benchmarks — Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 await benchBuild();
 await benchVerify();
+console.log('\n## Compatibility matrix');
+await benchMatrix();
