@@ -1,44 +1,22 @@
-import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fieldDevicesOf, productManifestFromJSON, sha256Hex, toHex, type DeviceIdentity } from '@fwkit/core';
 import { inspectImage } from '@fwkit/image';
 import { validateSbom } from '@fwkit/sbom';
 import { privateKeyToPem } from '@fwkit/signing';
-import { makeTrustRoot, testKeys } from '@fwkit/test-utils';
+import { testKeys } from '@fwkit/test-utils';
 import { verifyImageFile } from '@fwkit/verify';
+import { copyCheckout, EPOCH, NOW, REPO, signers, trust, useTempDirs } from './fixture.test-support.js';
 import { buildAll, buildProductImage, BuildError, type BuildOptions, type BuildResult } from './index.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../test-fixtures/repo/', import.meta.url));
-const EPOCH = 1_750_000_000;
-const NOW = new Date(EPOCH * 1000);
-const signers = [testKeys.targets1.signer, testKeys.targets2.signer];
-const { trust } = makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2, now: NOW });
+const tempDir = useTempDirs();
 
-const temps: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/**
- * A checkout made the way CI might: the fixture tree copied somewhere new, the repository's
- * package-lock.json beside it, node_modules a symlink to the repository's.
- */
+/** A fixture checkout in a new temporary directory, optionally `nesting` levels below it. */
 async function checkout(nesting = ''): Promise<string> {
-  const root = join(await tempDir('fwkit-build-'), nesting);
-  await cp(FIXTURE, root, { recursive: true });
-  await cp(join(REPO, 'package-lock.json'), join(root, 'package-lock.json'));
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return root;
+  return copyCheckout(join(await tempDir('fwkit-build-'), nesting));
 }
 
 function options(repoRoot: string, outDir: string, extra: Partial<BuildOptions> = {}): BuildOptions {
@@ -224,10 +202,7 @@ describe('reproducibility', () => {
       join(parent, 'tsconfig.json'),
       JSON.stringify({ compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: false } }),
     );
-    const nested = join(parent, 'repo');
-    await cp(FIXTURE, nested, { recursive: true });
-    await cp(join(REPO, 'package-lock.json'), join(nested, 'package-lock.json'));
-    await symlink(join(REPO, 'node_modules'), join(nested, 'node_modules'), 'dir');
+    const nested = await copyCheckout(join(parent, 'repo'));
     const plain = await checkout();
     const one = await buildProductImage({ ...options(nested, await tempDir('fwkit-o-')), model: 'cam-one' });
     const two = await buildProductImage({ ...options(plain, await tempDir('fwkit-o-')), model: 'cam-one' });

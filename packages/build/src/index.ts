@@ -3,22 +3,24 @@ export {
   buildProducts,
   buildAll,
   fieldDeviceProblems,
-  prepareProductImages,
   signPreparedImage,
-  planProductImages,
-  plannedImageOf,
-  SBOM_PATH,
-  META_DOMAIN,
   type BuildOptions,
   type BuildProductOptions,
   type BuildProductsOptions,
   type BuildResult,
+  type SignOptions,
+} from './build.js';
+export {
+  prepareProductImages,
+  planProductImages,
+  plannedImageOf,
+  SBOM_PATH,
+  META_DOMAIN,
   type PrepareOptions,
   type PreparedImage,
   type PlannedImage,
-  type SignOptions,
-  type ProgressListener,
-} from './build.js';
+} from './prepare.js';
+export type { ProgressListener } from './common.js';
 export { candidateRelease, ledgerImageOfBuild, ledgerImageOfPlan, type CandidateReleaseOptions } from './ledger.js';
 export { bundleDomain, DRIVERS_MODULE, type BuildInfo, type DomainBundle } from './bundle.js';
 export { loadWorkspace, loadProduct, listProducts, LAYOUT, type Workspace, type PlatformPackage } from './load.js';

@@ -1,6 +1,7 @@
 import type { LedgerImage, LedgerRelease } from '@fwkit/core';
-import type { BuildResult, PlannedImage } from './build.js';
+import type { BuildResult } from './build.js';
 import type { Workspace } from './load.js';
+import type { PlannedImage } from './prepare.js';
 
 /** The ledger entry of a signed, verified image: what a device will install. */
 export function ledgerImageOfBuild(result: BuildResult): LedgerImage {

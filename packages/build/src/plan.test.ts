@@ -1,12 +1,10 @@
-import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, ledgerFromJSON } from '@fwkit/core';
 import { inspectImage } from '@fwkit/image';
-import { makeTrustRoot, testKeys } from '@fwkit/test-utils';
+import { copyCheckout, EPOCH, signers, trust, useTempDirs } from './fixture.test-support.js';
 import {
   buildAll,
   candidateRelease,
@@ -22,29 +20,10 @@ import {
   type PlannedImage,
 } from './index.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../test-fixtures/repo/', import.meta.url));
-const EPOCH = 1_750_000_000;
-const NOW = new Date(EPOCH * 1000);
-const signers = [testKeys.targets1.signer, testKeys.targets2.signer];
-const { trust } = makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2, now: NOW });
-
-const temps: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = useTempDirs();
 
 async function checkout(): Promise<string> {
-  const root = await tempDir('fwkit-plan-');
-  await cp(FIXTURE, root, { recursive: true });
-  await cp(join(REPO, 'package-lock.json'), join(root, 'package-lock.json'));
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return root;
+  return copyCheckout(await tempDir('fwkit-plan-'));
 }
 
 describe('planProductImages', () => {

@@ -1,28 +1,18 @@
-import { cp, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/core';
 import { loadPemSigner, privateKeyFromPem, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImageFile } from '@fwkit/verify';
+import { copyCheckout, REPO, useTempDirs } from './fixture.test-support.js';
 import { buildAll, listProducts, type BuildResult } from './index.js';
 
 // The real checkout: platform/, products/, release.json, signed with the example keys (a file key
 // is one Signer adapter) and verified against keys.example/root.json.
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const EPOCH = 1_767_225_600;
 const NOW = new Date(EPOCH * 1000);
 
-const temps: string[] = [];
-async function tempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), prefix));
-  temps.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
-});
+const tempDir = useTempDirs();
 
 describe('building the repository', () => {
   let signers: Signer[];
@@ -69,11 +59,11 @@ describe('building the repository', () => {
   });
 
   it('builds the same bytes from a copy of the tree in another directory (node_modules symlinked)', async () => {
-    const copy = join(await tempDir('fwkit-copy-'), 'some', 'where', 'else');
-    for (const entry of ['platform', 'products', 'release.json', 'package-lock.json']) {
-      await cp(join(REPO, entry), join(copy, entry), { recursive: true });
-    }
-    await symlink(join(REPO, 'node_modules'), join(copy, 'node_modules'), 'dir');
+    const copy = await copyCheckout(join(await tempDir('fwkit-copy-'), 'some', 'where', 'else'), REPO, [
+      'platform',
+      'products',
+      'release.json',
+    ]);
     const again = await buildAll({ repoRoot: copy, outDir: await tempDir('fwkit-copy-out-'), sourceDateEpoch: EPOCH, signers, trust });
     expect(again.map((r) => [r.model, r.imageSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.imageSha256, r.sbomSha256]));
     for (const [i, result] of again.entries()) {
