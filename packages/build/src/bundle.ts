@@ -62,7 +62,10 @@ function checkoutPathsPlugin(rootDir: string): Plugin {
   return {
     name: 'fwkit-checkout-paths',
     setup(b) {
-      b.onResolve({ filter: /.*/ }, async (args) => {
+      // Only bare specifiers (packages): a relative import resolves next to its importer, whose
+      // name this plugin has already fixed, so it needs no second look (and resolving every
+      // import twice in JS would cost more than the bundling itself).
+      b.onResolve({ filter: /^[^./]/ }, async (args) => {
         if ((args.pluginData as Record<symbol, unknown> | undefined)?.[RESOLVING] === true) return undefined;
         const result = await b.resolve(args.path, {
           kind: args.kind,
