@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fwkit, REPO } from './helpers.js';
+import { fieldDevice, fwkit, REPO } from './helpers.js';
 
 const EPOCH = '1767225600'; // 2026-01-01T00:00:00Z
 const NOW = '2026-11-27T00:00:00Z';
@@ -121,25 +121,7 @@ describe('fwkit verify', () => {
 
   it('checks a device.json, including anti-rollback of the security version', async () => {
     const model = products[0] ?? '';
-    const product = JSON.parse(await readFile(join(REPO, 'products', model, 'product.json'), 'utf8')) as {
-      hardware: {
-        revision: string;
-        interfaces: Record<string, string>;
-        flashPartitionBytes: number;
-        ramBytes: number;
-        bootloaders: unknown[];
-      }[];
-    };
-    const hw = product.hardware[0];
-    if (hw === undefined) throw new Error('product without hardware');
-    const device = {
-      schemaVersion: 1,
-      model,
-      hardwareRevision: hw.revision,
-      bootloader: hw.bootloaders[0],
-      provides: { interfaces: hw.interfaces, flashPartitionBytes: hw.flashPartitionBytes, ramBytes: hw.ramBytes },
-      installed: { firmware: '0.1.0', security: 0 },
-    };
+    const device = await fieldDevice(REPO, model, undefined, { firmware: '0.1.0', security: 0 });
     const path = join(out, 'device.json');
     await writeFile(path, JSON.stringify(device));
     expect((await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--device', path, '--now', NOW])).code).toBe(0);

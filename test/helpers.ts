@@ -1,5 +1,8 @@
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
@@ -23,4 +26,21 @@ export function fwkit(args: readonly string[], options: { cwd?: string; env?: Re
       },
     );
   });
+}
+
+/**
+ * A device.json for a model's hardware revision as the field has it (its first bootloader), built
+ * by core's `fieldDevicesOf` from the repository's product.json, with an installed firmware.
+ */
+export async function fieldDevice(
+  repoRoot: string,
+  model: string,
+  revision: string | undefined,
+  installed: { firmware: string; security: number },
+): Promise<DeviceIdentity> {
+  const path = join(repoRoot, 'products', model, 'product.json');
+  const product = productManifestFromJSON(JSON.parse(await readFile(path, 'utf8')), path);
+  const [device] = fieldDevicesOf(product, revision ?? product.hardware[0]?.revision);
+  if (device === undefined) throw new Error(`${model} has no hardware revision ${revision ?? '(first)'}`);
+  return { ...device, installed };
 }

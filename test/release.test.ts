@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPemSigner } from '@fwkit/signing';
 import { makeImage } from '@fwkit/test-utils';
-import { fwkit, REPO, type RunResult } from './helpers.js';
+import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 
 // End to end: the real `fwkit release` and `fwkit matrix` in child processes, each scenario on its
 // own copy of the repository. Time comes from SOURCE_DATE_EPOCH and --date only, never the clock.
@@ -288,26 +288,8 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
     const dir = await tempDir('fwkit-device-');
     await writeFile(join(dir, 'image.fwimg'), image.bytes);
 
-    const product = JSON.parse(await readFile(join(root, 'products', LEGACY, 'product.json'), 'utf8')) as {
-      hardware: {
-        revision: string;
-        interfaces: Record<string, string>;
-        flashPartitionBytes: number;
-        ramBytes: number;
-        bootloaders: unknown[];
-      }[];
-    };
     const verifyOn = async (revision: string) => {
-      const hw = product.hardware.find((h) => h.revision === revision);
-      if (hw === undefined) throw new Error(`${LEGACY} has no revision ${revision}`);
-      const device = {
-        schemaVersion: 1,
-        model: LEGACY,
-        hardwareRevision: revision,
-        bootloader: hw.bootloaders[0],
-        provides: { interfaces: hw.interfaces, flashPartitionBytes: hw.flashPartitionBytes, ramBytes: hw.ramBytes },
-        installed: { firmware: '1.3.0', security: 3 },
-      };
+      const device = await fieldDevice(root, LEGACY, revision, { firmware: '1.3.0', security: 3 });
       await writeFile(join(dir, `device-${revision}.json`), JSON.stringify(device));
       const args = ['verify', join(dir, 'image.fwimg'), '--trust', join(REPO, 'keys.example', 'root.json')];
       return fwkit([...args, '--device', join(dir, `device-${revision}.json`), '--now', '2026-01-01T00:00:00Z', '--json']);
