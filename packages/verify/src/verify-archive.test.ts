@@ -1,94 +1,25 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type DeviceIdentity } from '@fwkit/core';
-import { encodeCanonicalHeader, encodeSignatures } from '@fwkit/image';
-import type { TrustRoot } from '@fwkit/signing';
+import { encodeCanonicalHeader } from '@fwkit/image';
 import {
-  aliasKeyObject,
-  chunked,
   concatBytes,
   editTar,
   END_OF_ARCHIVE,
   fixChecksum,
   flipByte,
   gnuLongNameEntry,
-  makeDevice,
-  makeImage,
-  makeTrustRoot,
   paxEntry,
   rawEntry,
-  signerWithKeyId,
-  syntheticBytes,
   tarEntries,
   tarEntry,
-  TEST_NOW,
   TEST_SOURCE_DATE_EPOCH,
-  testKeys,
-  type MadeImage,
-  type MakeImageOptions,
   type RawTarEntry,
 } from '@fwkit/test-utils';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VerifyError, type VerifyErrorCode } from './errors.js';
-import { verifyImage, verifyImageFile, type VerifyOptions } from './verify.js';
+import { describe, expect, it } from 'vitest';
+import { base, expectRejected, MiB, SMALL_BLOCK, text, useBaseImage, verifyCode, type Case } from './verify.test-support.js';
 
-const SMALL_BLOCK = 4096;
-const MiB = 1024 * 1024;
-const text = (s: string) => new TextEncoder().encode(s);
+// The archive itself: flipped bytes, truncation, trailing data, entry order, entry types, oversized entries.
 
-/** Small payloads, 4 KiB blocks: `data/blob.bin` spans four blocks, the last one short. */
-const PAYLOADS = [
-  { path: 'app/main.js', domain: 'app', bytes: text('import { start } from "./platform.js";\nstart();\n') },
-  { path: 'data/blob.bin', domain: 'app', bytes: syntheticBytes(3 * SMALL_BLOCK + 100, 'blob') },
-];
-
-let trust: TrustRoot;
-let base: MadeImage;
-let dir: string;
-
-function baseImage(options: MakeImageOptions = {}): Promise<MadeImage> {
-  return makeImage({ blockSize: SMALL_BLOCK, payloads: PAYLOADS, ...options });
-}
-
-beforeAll(async () => {
-  trust = makeTrustRoot({ targetsKeys: [testKeys.targets1], targetsThreshold: 1 }).trust;
-  base = await baseImage();
-  dir = await mkdtemp(join(tmpdir(), 'fwkit-verify-'));
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-interface Recorded {
-  path: string;
-  offset: number;
-  bytes: Uint8Array;
-}
-
-function recordingSink(): { sink: NonNullable<VerifyOptions['sink']>; calls: Recorded[] } {
-  const calls: Recorded[] = [];
-  return {
-    calls,
-    sink: {
-      block(path, offset, bytes) {
-        calls.push({ path, offset, bytes: Uint8Array.from(bytes) });
-        return Promise.resolve();
-      },
-    },
-  };
-}
-
-async function verifyCode(bytes: Uint8Array, options: Partial<VerifyOptions> = {}): Promise<VerifyErrorCode | 'OK'> {
-  try {
-    await verifyImage(chunked(bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, ...options });
-    return 'OK';
-  } catch (error) {
-    if (error instanceof VerifyError) return error.code;
-    throw error;
-  }
-}
+useBaseImage();
 
 // --- ways to break the base image ---------------------------------------------------------------
 
@@ -151,16 +82,7 @@ function insert(raw: Uint8Array, before?: string): Uint8Array {
 const afterSignatures = 'blocks/app/main.js';
 const mtime = TEST_SOURCE_DATE_EPOCH;
 
-interface Case {
-  readonly name: string;
-  readonly image: () => Uint8Array | Promise<Uint8Array>;
-  readonly code: VerifyErrorCode;
-  readonly trust?: () => TrustRoot;
-  readonly device?: DeviceIdentity | 'any-device';
-  readonly now?: Date;
-}
-
-const CASES: readonly Case[] = [
+const ARCHIVE_CASES: readonly Case[] = [
   // One flipped byte in each entry.
   { name: 'manifest: flipped structural byte', image: () => flipData('manifest.json', 0, 0x20), code: 'MANIFEST_INVALID' },
   {
@@ -435,205 +357,9 @@ const CASES: readonly Case[] = [
       ),
     code: 'IMAGE_ENTRY_TOO_LARGE',
   },
-
-  // Signatures and trust.
-  {
-    name: 'signed by an unknown key',
-    image: () => baseImage({ signers: [testKeys.outsider.signer] }).then((i) => i.bytes),
-    code: 'SIGNATURE_KEY_UNKNOWN',
-  },
-  {
-    name: 'no signatures at all',
-    image: () => baseImage({ mutateSignatures: () => [] }).then((i) => i.bytes),
-    code: 'SIGNATURE_KEY_UNKNOWN',
-  },
-  {
-    name: 'too few signatures for the threshold',
-    image: () => baseImage({ signers: [testKeys.targets1.signer] }).then((i) => i.bytes),
-    trust: () => makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2 }).trust,
-    code: 'SIGNATURE_THRESHOLD_NOT_MET',
-  },
-  {
-    name: 'one key listed under two keyids counts once',
-    image: () =>
-      baseImage({
-        signers: [testKeys.targets1.signer, signerWithKeyId(testKeys.targets1, aliasKeyObject(testKeys.targets1.publicKey))],
-      }).then((i) => i.bytes),
-    trust: () =>
-      makeTrustRoot({
-        targetsKeys: [testKeys.targets1],
-        extraKeyObjects: [aliasKeyObject(testKeys.targets1.publicKey)],
-        targetsThreshold: 2,
-      }).trust,
-    code: 'SIGNATURE_THRESHOLD_NOT_MET',
-  },
-  {
-    name: 'a signature of another manifest',
-    image: async () => {
-      const other = await baseImage({ security: 9 });
-      return baseImage({ signaturesBytes: other.signaturesBytes }).then((i) => i.bytes);
-    },
-    code: 'SIGNATURE_INVALID',
-  },
-  {
-    name: 'a duplicated signature record',
-    image: () =>
-      baseImage({
-        signaturesBytes: text(
-          `{"payloadType":"application/vnd.fwkit.manifest+json","signatures":[${JSON.stringify(base.signatures[0])},${JSON.stringify(base.signatures[0])}]}`,
-        ),
-      }).then((i) => i.bytes),
-    code: 'SIGNATURES_INVALID',
-  },
-  { name: 'trust root expired at now', image: () => base.bytes, now: new Date('2036-01-01T00:00:00Z'), code: 'TRUST_ROOT_EXPIRED' },
-
-  // Device rules.
-  { name: "another model's image", image: () => baseImage({ model: 'other-cam' }).then((i) => i.bytes), code: 'MODEL_MISMATCH' },
-  {
-    name: 'another hardware revision',
-    image: () => base.bytes,
-    device: makeDevice({ hardwareRevision: 'C' }),
-    code: 'HARDWARE_REVISION_UNSUPPORTED',
-  },
-  {
-    name: 'an unknown requirement',
-    image: () => baseImage({ requires: { gpu: '>=2' } }).then((i) => i.bytes),
-    code: 'REQUIREMENT_UNKNOWN',
-  },
-  {
-    name: 'an unknown requirement, any device',
-    image: () => baseImage({ requires: { gpu: '>=2' } }).then((i) => i.bytes),
-    device: 'any-device',
-    code: 'REQUIREMENT_UNKNOWN',
-  },
-  {
-    name: 'security version rollback',
-    image: () => base.bytes,
-    device: makeDevice({ installed: { firmware: '2.5.0', security: 4 } }),
-    code: 'SECURITY_VERSION_ROLLBACK',
-  },
-  {
-    name: 'bootloader too old',
-    image: () => base.bytes,
-    device: makeDevice({ bootloader: { version: '1.9.0', imageFormats: [1] } }),
-    code: 'BOOTLOADER_TOO_OLD',
-  },
-  {
-    name: 'bootloader cannot verify format 1',
-    image: () => base.bytes,
-    device: makeDevice({ bootloader: { version: '2.1.0', imageFormats: [2] } }),
-    code: 'IMAGE_FORMAT_UNSUPPORTED',
-  },
-  {
-    name: 'flash partition too small',
-    image: () => base.bytes,
-    device: makeDevice({ provides: { interfaces: { 'sensor.mipi-csi2': '1.2.0' }, flashPartitionBytes: 1000, ramBytes: 256 * MiB } }),
-    code: 'FLASH_INSUFFICIENT',
-  },
-
-  // Signed manifests that do not describe the archive.
-  {
-    name: 'format version 2 (signed)',
-    image: () =>
-      baseImage({
-        mutateManifest: (m) => {
-          m.formatVersion = 2 as 1;
-        },
-      }).then((i) => i.bytes),
-    code: 'IMAGE_FORMAT_UNSUPPORTED',
-  },
-  {
-    name: 'schema violation (signed)',
-    image: () =>
-      baseImage({
-        mutateManifest: (m) => {
-          m.hardwareRevisions = [];
-        },
-      }).then((i) => i.bytes),
-    code: 'MANIFEST_INVALID',
-  },
-  {
-    name: 'non-canonical manifest bytes (signed)',
-    image: () =>
-      baseImage({ transformManifestBytes: (b) => text(JSON.stringify(JSON.parse(new TextDecoder().decode(b)), null, 2)) }).then(
-        (i) => i.bytes,
-      ),
-    code: 'MANIFEST_NONCANONICAL',
-  },
-  {
-    name: 'flashBytes not the payload total (signed)',
-    image: () =>
-      baseImage({
-        mutateManifest: (m) => {
-          m.requires.flashBytes -= 1;
-        },
-      }).then((i) => i.bytes),
-    code: 'MANIFEST_INVALID',
-  },
-  {
-    name: 'payload sha256 wrong, block lists right (signed)',
-    image: () =>
-      baseImage({
-        mutateManifest: (m) => {
-          (m.payloads[1] as { sha256: string }).sha256 = '0'.repeat(64);
-        },
-      }).then((i) => i.bytes),
-    code: 'PAYLOAD_HASH_MISMATCH',
-  },
-  {
-    name: 'payload size wrong within its last block (signed)',
-    image: () =>
-      baseImage({
-        mutateManifest: (m) => {
-          (m.payloads[1] as { size: number }).size -= 1;
-          m.requires.flashBytes -= 1;
-        },
-      }).then((i) => i.bytes),
-    code: 'PAYLOAD_SIZE_MISMATCH',
-  },
-  {
-    name: 'block list one digest too long',
-    image: () =>
-      baseImage({
-        mutateBlockLists: (lists) =>
-          lists.map((l) => (l.path === 'app/main.js' ? { ...l, bytes: concatBytes(l.bytes, new Uint8Array(32)) } : l)),
-      }).then((i) => i.bytes),
-    code: 'BLOCK_LIST_SIZE_MISMATCH',
-  },
-  {
-    name: 'block list of the right size with the wrong digests',
-    image: () =>
-      baseImage({
-        mutateBlockLists: (lists) =>
-          lists.map((l) => (l.path === 'data/blob.bin' ? { ...l, bytes: new Uint8Array(l.bytes.byteLength) } : l)),
-      }).then((i) => i.bytes),
-    code: 'BLOCK_LIST_HASH_MISMATCH',
-  },
 ];
 
 describe('verifyImage', () => {
-  it('verifies a valid image', async () => {
-    const { sink, calls } = recordingSink();
-    const result = await verifyImage(chunked(base.bytes), { trust, device: makeDevice(), now: TEST_NOW, sink });
-    expect(result.manifest.model).toBe('test-cam');
-    expect(result.signers).toEqual([testKeys.targets1.keyid]);
-    expect(result.exampleKeys).toBe(false);
-    expect(result.imageBytes).toBe(base.bytes.byteLength);
-    expect(result.imageSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.bytes)).toString('hex'));
-    expect(result.manifestSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.manifestBytes)).toString('hex'));
-    // The sink saw every block, in order, and nothing else.
-    for (const payload of base.payloads) {
-      const blocks = calls.filter((c) => c.path === payload.path);
-      expect(blocks.map((c) => c.offset)).toEqual(
-        Array.from({ length: Math.ceil(payload.bytes.byteLength / SMALL_BLOCK) }, (_, i) => i * SMALL_BLOCK),
-      );
-      expect(Buffer.from(concatBytes(...blocks.map((c) => c.bytes))).equals(payload.bytes)).toBe(true);
-    }
-    expect(calls.map((c) => c.path)).toEqual(
-      base.payloads.flatMap((p) => Array.from({ length: Math.ceil(p.bytes.byteLength / SMALL_BLOCK) }, () => p.path)),
-    );
-  });
-
   it('checks the names, order and layout of the base image the table breaks', () => {
     expect(names()).toEqual([
       'manifest.json',
@@ -647,50 +373,8 @@ describe('verifyImage', () => {
     ]);
   });
 
-  it.each(CASES.map((c) => [c.name, c] as const))('rejects: %s', async (_name, c) => {
-    const bytes = await c.image();
-    const { sink, calls } = recordingSink();
-    const code = await verifyCode(bytes, {
-      ...(c.trust === undefined ? {} : { trust: c.trust() }),
-      ...(c.device === undefined ? {} : { device: c.device }),
-      ...(c.now === undefined ? {} : { now: c.now }),
-      sink,
-    });
-    expect(code).toBe(c.code);
-    // Whatever the failure, the sink only ever saw true blocks of the true payloads.
-    for (const call of calls) {
-      const payload = PAYLOADS.find((p) => p.path === call.path) ?? base.payloads.find((p) => p.path === call.path);
-      expect(payload).toBeDefined();
-      expect(
-        Buffer.from(call.bytes).equals(Buffer.from(payload?.bytes.subarray(call.offset, call.offset + call.bytes.byteLength) ?? [])),
-      ).toBe(true);
-    }
-  });
-
-  it("skips the device rules for 'any-device' (another model's image verifies)", async () => {
-    const other = await baseImage({ model: 'other-cam', hardwareRevisions: ['Z9'] });
-    expect(await verifyCode(other.bytes)).toBe('MODEL_MISMATCH');
-    expect(await verifyCode(other.bytes, { device: 'any-device' })).toBe('OK');
-  });
-
-  it('reports every device reason, with the first one as the code', async () => {
-    const device = makeDevice({ model: 'other-cam', hardwareRevision: 'Z', installed: { firmware: '9.0.0', security: 99 } });
-    try {
-      await verifyImage(chunked(base.bytes), { trust, device, now: TEST_NOW });
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(VerifyError);
-      const e = error as VerifyError;
-      expect(e.code).toBe('MODEL_MISMATCH');
-      expect(e.reasons.map((r) => r.code)).toEqual(['MODEL_MISMATCH', 'HARDWARE_REVISION_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
-    }
-  });
-
-  it('accepts a threshold of two distinct keys', async () => {
-    const image = await baseImage({ signers: [testKeys.targets1.signer, testKeys.targets2.signer] });
-    const two = makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2 }).trust;
-    const result = await verifyImage(chunked(image.bytes), { trust: two, device: makeDevice(), now: TEST_NOW });
-    expect(result.signers).toEqual([testKeys.targets1.keyid, testKeys.targets2.keyid].sort());
+  it.each(ARCHIVE_CASES.map((c) => [c.name, c] as const))('rejects: %s', async (_name, c) => {
+    await expectRejected(c);
   });
 
   it('rejects every single flipped byte, anywhere, with a coded error', async () => {
@@ -709,73 +393,5 @@ describe('verifyImage', () => {
       }),
       { numRuns: 100 },
     );
-  });
-});
-
-describe('streaming: a bad block stops the reading', () => {
-  let big: MadeImage;
-  let firstBlockEnd: number;
-  const CHUNK = 64 * 1024;
-
-  beforeAll(async () => {
-    // 3.5 blocks of 1 MiB; "a/big.bin" sorts first, so it is the first payload entry.
-    big = await makeImage({ payloads: [{ path: 'a/big.bin', domain: 'app', bytes: syntheticBytes(3 * MiB + MiB / 2, 'big') }] });
-    firstBlockEnd = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset + MiB;
-  });
-
-  /** The image in 64 KiB chunks; asking for a chunk that starts past the first payload block throws. */
-  async function* guarded(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-    let offset = 0;
-    for await (const chunk of chunked(bytes, CHUNK)) {
-      if (offset >= firstBlockEnd) throw new Error(`read past the first payload block (chunk at ${offset})`);
-      yield chunk;
-      offset += chunk.byteLength;
-    }
-  }
-
-  it('rejects a corrupted first payload block before reading the rest of the image', async () => {
-    const corrupted = flipByte(big.bytes, tarEntry(big.bytes, 'payload/a/big.bin').dataOffset + 1000);
-    const { sink, calls } = recordingSink();
-    const failure = verifyImage(guarded(corrupted), { trust, device: makeDevice(), now: TEST_NOW, sink });
-    await expect(failure).rejects.toBeInstanceOf(VerifyError);
-    await expect(failure).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 0, offset: 0 } });
-    expect(calls).toEqual([]);
-  });
-
-  it('(control) the guard does fire when a verifier reads on: the intact image fails with IMAGE_READ_FAILED', async () => {
-    await expect(verifyImage(guarded(big.bytes), { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
-      code: 'IMAGE_READ_FAILED',
-    });
-  });
-
-  it('hands the sink exactly the verified blocks: corrupted block 2 ⇒ the sink saw block 1 only', async () => {
-    const dataOffset = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset;
-    const corrupted = flipByte(big.bytes, dataOffset + MiB + 12345);
-    const { sink, calls } = recordingSink();
-    await expect(verifyImage(chunked(corrupted, CHUNK), { trust, device: makeDevice(), now: TEST_NOW, sink })).rejects.toMatchObject({
-      code: 'BLOCK_HASH_MISMATCH',
-      details: { block: 1, offset: MiB },
-    });
-    expect(calls.map((c) => [c.path, c.offset, c.bytes.byteLength])).toEqual([['a/big.bin', 0, MiB]]);
-    expect(Buffer.from(calls[0]?.bytes ?? []).equals(big.bytes.subarray(dataOffset, dataOffset + MiB))).toBe(true);
-  });
-
-  it('verifies the intact multi-block image from a file', async () => {
-    const file = join(dir, 'big.fwi');
-    await writeFile(file, big.bytes);
-    const { sink, calls } = recordingSink();
-    const result = await verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW, sink });
-    expect(result.imageBytes).toBe(big.bytes.byteLength);
-    expect(calls.filter((c) => c.path === 'a/big.bin').map((c) => c.offset)).toEqual([0, MiB, 2 * MiB, 3 * MiB]);
-    await writeFile(file, big.bytes.subarray(0, big.bytes.byteLength - 1024));
-    await expect(verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
-      code: 'IMAGE_END_MARKER_MISSING',
-    });
-  });
-});
-
-describe('signatures.json written by the image package verifies', () => {
-  it('re-encoding the records gives the same bytes', () => {
-    expect(Buffer.from(encodeSignatures(base.signatures)).equals(base.signaturesBytes)).toBe(true);
   });
 });

@@ -1,0 +1,80 @@
+import { chunked, makeDevice, TEST_NOW } from '@fwkit/test-utils';
+import { describe, expect, it } from 'vitest';
+import { VerifyError } from './errors.js';
+import { base, baseImage, expectRejected, MiB, trust, useBaseImage, verifyCode, type Case } from './verify.test-support.js';
+import { verifyImage } from './verify.js';
+
+// The device rules: a valid, well-signed image that this device must not install.
+
+useBaseImage();
+
+const DEVICE_CASES: readonly Case[] = [
+  // Device rules.
+  { name: "another model's image", image: () => baseImage({ model: 'other-cam' }).then((i) => i.bytes), code: 'MODEL_MISMATCH' },
+  {
+    name: 'another hardware revision',
+    image: () => base.bytes,
+    device: makeDevice({ hardwareRevision: 'C' }),
+    code: 'HARDWARE_REVISION_UNSUPPORTED',
+  },
+  {
+    name: 'an unknown requirement',
+    image: () => baseImage({ requires: { gpu: '>=2' } }).then((i) => i.bytes),
+    code: 'REQUIREMENT_UNKNOWN',
+  },
+  {
+    name: 'an unknown requirement, any device',
+    image: () => baseImage({ requires: { gpu: '>=2' } }).then((i) => i.bytes),
+    device: 'any-device',
+    code: 'REQUIREMENT_UNKNOWN',
+  },
+  {
+    name: 'security version rollback',
+    image: () => base.bytes,
+    device: makeDevice({ installed: { firmware: '2.5.0', security: 4 } }),
+    code: 'SECURITY_VERSION_ROLLBACK',
+  },
+  {
+    name: 'bootloader too old',
+    image: () => base.bytes,
+    device: makeDevice({ bootloader: { version: '1.9.0', imageFormats: [1] } }),
+    code: 'BOOTLOADER_TOO_OLD',
+  },
+  {
+    name: 'bootloader cannot verify format 1',
+    image: () => base.bytes,
+    device: makeDevice({ bootloader: { version: '2.1.0', imageFormats: [2] } }),
+    code: 'IMAGE_FORMAT_UNSUPPORTED',
+  },
+  {
+    name: 'flash partition too small',
+    image: () => base.bytes,
+    device: makeDevice({ provides: { interfaces: { 'sensor.mipi-csi2': '1.2.0' }, flashPartitionBytes: 1000, ramBytes: 256 * MiB } }),
+    code: 'FLASH_INSUFFICIENT',
+  },
+];
+
+describe('verifyImage', () => {
+  it.each(DEVICE_CASES.map((c) => [c.name, c] as const))('rejects: %s', async (_name, c) => {
+    await expectRejected(c);
+  });
+
+  it("skips the device rules for 'any-device' (another model's image verifies)", async () => {
+    const other = await baseImage({ model: 'other-cam', hardwareRevisions: ['Z9'] });
+    expect(await verifyCode(other.bytes)).toBe('MODEL_MISMATCH');
+    expect(await verifyCode(other.bytes, { device: 'any-device' })).toBe('OK');
+  });
+
+  it('reports every device reason, with the first one as the code', async () => {
+    const device = makeDevice({ model: 'other-cam', hardwareRevision: 'Z', installed: { firmware: '9.0.0', security: 99 } });
+    try {
+      await verifyImage(chunked(base.bytes), { trust, device, now: TEST_NOW });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(VerifyError);
+      const e = error as VerifyError;
+      expect(e.code).toBe('MODEL_MISMATCH');
+      expect(e.reasons.map((r) => r.code)).toEqual(['MODEL_MISMATCH', 'HARDWARE_REVISION_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
+    }
+  });
+});

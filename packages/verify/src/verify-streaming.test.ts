@@ -1,0 +1,118 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  chunked,
+  concatBytes,
+  flipByte,
+  makeDevice,
+  makeImage,
+  syntheticBytes,
+  tarEntry,
+  TEST_NOW,
+  testKeys,
+  type MadeImage,
+} from '@fwkit/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VerifyError } from './errors.js';
+import { base, MiB, recordingSink, SMALL_BLOCK, trust, useBaseImage } from './verify.test-support.js';
+import { verifyImage, verifyImageFile } from './verify.js';
+
+// Streaming: what the sink is handed, and where the reading stops.
+
+useBaseImage();
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fwkit-verify-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('verifyImage', () => {
+  it('verifies a valid image', async () => {
+    const { sink, calls } = recordingSink();
+    const result = await verifyImage(chunked(base.bytes), { trust, device: makeDevice(), now: TEST_NOW, sink });
+    expect(result.manifest.model).toBe('test-cam');
+    expect(result.signers).toEqual([testKeys.targets1.keyid]);
+    expect(result.exampleKeys).toBe(false);
+    expect(result.imageBytes).toBe(base.bytes.byteLength);
+    expect(result.imageSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.bytes)).toString('hex'));
+    expect(result.manifestSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.manifestBytes)).toString('hex'));
+    // The sink saw every block, in order, and nothing else.
+    for (const payload of base.payloads) {
+      const blocks = calls.filter((c) => c.path === payload.path);
+      expect(blocks.map((c) => c.offset)).toEqual(
+        Array.from({ length: Math.ceil(payload.bytes.byteLength / SMALL_BLOCK) }, (_, i) => i * SMALL_BLOCK),
+      );
+      expect(Buffer.from(concatBytes(...blocks.map((c) => c.bytes))).equals(payload.bytes)).toBe(true);
+    }
+    expect(calls.map((c) => c.path)).toEqual(
+      base.payloads.flatMap((p) => Array.from({ length: Math.ceil(p.bytes.byteLength / SMALL_BLOCK) }, () => p.path)),
+    );
+  });
+});
+
+describe('streaming: a bad block stops the reading', () => {
+  let big: MadeImage;
+  let firstBlockEnd: number;
+  const CHUNK = 64 * 1024;
+
+  beforeAll(async () => {
+    // 3.5 blocks of 1 MiB; "a/big.bin" sorts first, so it is the first payload entry.
+    big = await makeImage({ payloads: [{ path: 'a/big.bin', domain: 'app', bytes: syntheticBytes(3 * MiB + MiB / 2, 'big') }] });
+    firstBlockEnd = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset + MiB;
+  });
+
+  /** The image in 64 KiB chunks; asking for a chunk that starts past the first payload block throws. */
+  async function* guarded(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+    let offset = 0;
+    for await (const chunk of chunked(bytes, CHUNK)) {
+      if (offset >= firstBlockEnd) throw new Error(`read past the first payload block (chunk at ${offset})`);
+      yield chunk;
+      offset += chunk.byteLength;
+    }
+  }
+
+  it('rejects a corrupted first payload block before reading the rest of the image', async () => {
+    const corrupted = flipByte(big.bytes, tarEntry(big.bytes, 'payload/a/big.bin').dataOffset + 1000);
+    const { sink, calls } = recordingSink();
+    const failure = verifyImage(guarded(corrupted), { trust, device: makeDevice(), now: TEST_NOW, sink });
+    await expect(failure).rejects.toBeInstanceOf(VerifyError);
+    await expect(failure).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 0, offset: 0 } });
+    expect(calls).toEqual([]);
+  });
+
+  it('(control) the guard does fire when a verifier reads on: the intact image fails with IMAGE_READ_FAILED', async () => {
+    await expect(verifyImage(guarded(big.bytes), { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
+      code: 'IMAGE_READ_FAILED',
+    });
+  });
+
+  it('hands the sink exactly the verified blocks: corrupted block 2 ⇒ the sink saw block 1 only', async () => {
+    const dataOffset = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset;
+    const corrupted = flipByte(big.bytes, dataOffset + MiB + 12345);
+    const { sink, calls } = recordingSink();
+    await expect(verifyImage(chunked(corrupted, CHUNK), { trust, device: makeDevice(), now: TEST_NOW, sink })).rejects.toMatchObject({
+      code: 'BLOCK_HASH_MISMATCH',
+      details: { block: 1, offset: MiB },
+    });
+    expect(calls.map((c) => [c.path, c.offset, c.bytes.byteLength])).toEqual([['a/big.bin', 0, MiB]]);
+    expect(Buffer.from(calls[0]?.bytes ?? []).equals(big.bytes.subarray(dataOffset, dataOffset + MiB))).toBe(true);
+  });
+
+  it('verifies the intact multi-block image from a file', async () => {
+    const file = join(dir, 'big.fwi');
+    await writeFile(file, big.bytes);
+    const { sink, calls } = recordingSink();
+    const result = await verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW, sink });
+    expect(result.imageBytes).toBe(big.bytes.byteLength);
+    expect(calls.filter((c) => c.path === 'a/big.bin').map((c) => c.offset)).toEqual([0, MiB, 2 * MiB, 3 * MiB]);
+    await writeFile(file, big.bytes.subarray(0, big.bytes.byteLength - 1024));
+    await expect(verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
+      code: 'IMAGE_END_MARKER_MISSING',
+    });
+  });
+});
