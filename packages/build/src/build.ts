@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import {
   checkDeviceCompatibility,
   fieldDevicesOf,
+  imageFactsOf,
   sha256Hex,
   writeFileAtomic,
   type DeviceIdentity,
@@ -92,13 +93,7 @@ export function fieldDeviceProblems(
   manifest: ImageManifest,
   product: ProductManifest,
 ): { device: string; hardwareRevision: string; bootloader: string; reasons: Reason[] }[] {
-  const facts = {
-    model: manifest.model,
-    hardwareRevisions: manifest.hardwareRevisions,
-    requires: manifest.requires,
-    security: manifest.versions.security,
-    firmware: manifest.versions.firmware,
-  };
+  const facts = imageFactsOf(manifest);
   return fieldDevicesOf(product).flatMap((device) => {
     const reasons = checkDeviceCompatibility(facts, device).filter((r) => r.code !== 'SECURITY_VERSION_ROLLBACK');
     return reasons.length === 0

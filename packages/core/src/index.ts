@@ -38,7 +38,14 @@ export {
 } from './schema/image-manifest.js';
 export { reason, type Reason, type ReasonCode } from './compat/reasons.js';
 export { composeRequirements } from './compat/compose.js';
-export { checkDeviceCompatibility, DEVICE_RULES, type DeviceRule, type ImageFacts } from './compat/rules.js';
+export {
+  checkDeviceCompatibility,
+  DEVICE_RULES,
+  imageFactsOf,
+  unknownRequirements,
+  type DeviceRule,
+  type ImageFacts,
+} from './compat/rules.js';
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
 export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';

@@ -2,14 +2,12 @@ import {
   bytesEqual,
   checkDeviceCompatibility,
   createSha256,
-  KNOWN_REQUIREMENTS,
-  reason,
+  imageFactsOf,
+  unknownRequirements,
   sha256,
   sha256Hex,
   type DeviceIdentity,
-  type ImageFacts,
   type ImageManifest,
-  type Reason,
 } from '@fwkit/core';
 import {
   BLOCK_DIGEST_BYTES,
@@ -62,24 +60,6 @@ export interface VerifiedImage {
 
 function fail(code: VerifyError['code'], message: string, details?: Record<string, unknown>): VerifyError {
   return new VerifyError(code, message, details === undefined ? undefined : { details });
-}
-
-function factsOf(manifest: ImageManifest): ImageFacts {
-  return {
-    model: manifest.model,
-    hardwareRevisions: manifest.hardwareRevisions,
-    requires: manifest.requires,
-    security: manifest.versions.security,
-    firmware: manifest.versions.firmware,
-  };
-}
-
-/** Requirements this verifier does not understand: refused even for 'any-device', since nothing can honour them. */
-function unknownRequirements(manifest: ImageManifest): Reason[] {
-  const known: readonly string[] = KNOWN_REQUIREMENTS;
-  return Object.keys(manifest.requires)
-    .filter((key) => !known.includes(key))
-    .map((key) => reason('REQUIREMENT_UNKNOWN', `image requires "${key}", which this verifier does not understand`, { requirement: key }));
 }
 
 /** Reads entries and insists each is exactly the next one of the layout (mix-and-match, smuggled entries). */
@@ -194,7 +174,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
 
     // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules.
     //    'any-device' skips them, but a requirement nobody understands is refused regardless.
-    const reasons = device === 'any-device' ? unknownRequirements(manifest) : checkDeviceCompatibility(factsOf(manifest), device);
+    const reasons = device === 'any-device' ? unknownRequirements(manifest) : checkDeviceCompatibility(imageFactsOf(manifest), device);
     const first = reasons.at(0);
     if (first !== undefined) {
       throw new VerifyError(first.code, reasons.map((r) => r.message).join('; '), { reasons, details: { reasons } });

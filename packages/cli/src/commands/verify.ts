@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   checkDeviceCompatibility,
+  imageFactsOf,
   deviceIdentityFromJSON,
   fieldDevicesOf,
   productManifestFromJSON,
@@ -47,16 +48,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const verified = await verifyImageFile(resolve(io.cwd, image), { trust, device: first ?? 'any-device', now });
   // The streamed checks ran once; the remaining field configurations only need the pure device rules.
   for (const device of others) {
-    const reasons = checkDeviceCompatibility(
-      {
-        model: verified.manifest.model,
-        hardwareRevisions: verified.manifest.hardwareRevisions,
-        requires: verified.manifest.requires,
-        security: verified.manifest.versions.security,
-        firmware: verified.manifest.versions.firmware,
-      },
-      device,
-    );
+    const reasons = checkDeviceCompatibility(imageFactsOf(verified.manifest), device);
     const firstReason = reasons[0];
     if (firstReason !== undefined) {
       throw new VerifyError(

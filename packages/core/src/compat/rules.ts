@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { KNOWN_REQUIREMENTS, type ImageRequires } from '../schema/image-manifest.js';
+import { KNOWN_REQUIREMENTS, type ImageManifest, type ImageRequires } from '../schema/image-manifest.js';
 import type { DeviceIdentity } from '../schema/device.js';
 import { reason, type Reason } from './reasons.js';
 
@@ -10,6 +10,17 @@ export interface ImageFacts {
   readonly requires: ImageRequires;
   readonly security: number;
   readonly firmware: string;
+}
+
+/** The facts the device rules need, as the signed manifest states them. */
+export function imageFactsOf(manifest: ImageManifest): ImageFacts {
+  return {
+    model: manifest.model,
+    hardwareRevisions: manifest.hardwareRevisions,
+    requires: manifest.requires,
+    security: manifest.versions.security,
+    firmware: manifest.versions.firmware,
+  };
 }
 
 /** A rule looks at one aspect and returns every reason it finds (none: the rule passes). */
@@ -42,13 +53,18 @@ export const revisionSupported: DeviceRule = (image, device) =>
         ),
       ];
 
-/** A device cannot honour a requirement it does not understand, so it refuses the image. */
-export const requirementsUnderstood: DeviceRule = (image) => {
+/**
+ * A device cannot honour a requirement it does not understand, so it refuses the image. Needs no
+ * device: the verifier applies it even with 'any-device'.
+ */
+export function unknownRequirements(image: Pick<ImageFacts, 'requires'>): Reason[] {
   const known: readonly string[] = KNOWN_REQUIREMENTS;
   return Object.keys(image.requires)
     .filter((key) => !known.includes(key))
     .map((key) => reason('REQUIREMENT_UNKNOWN', `image requires "${key}", which this verifier does not understand`, { requirement: key }));
-};
+}
+
+export const requirementsUnderstood: DeviceRule = (image) => unknownRequirements(image);
 
 export const interfacesProvided: DeviceRule = (image, device) => {
   const out: Reason[] = [];
