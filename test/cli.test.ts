@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { itWithTools } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldDevice, fwkit, REPO } from './helpers.js';
 
@@ -180,21 +181,30 @@ describe('fwkit inspect', () => {
 });
 
 describe('fwkit keys generate', () => {
-  it('writes a PEM key pair that openssl reads, and refuses to overwrite it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'fwkit-keys-'));
-    try {
-      const first = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
-      expect(first.code).toBe(0);
-      const made = JSON.parse(first.stdout) as { keyid: string; privateKeyPath: string; publicKeyPath: string };
-      expect(made.keyid).toMatch(/^[0-9a-f]{64}$/);
-      expect((await stat(made.privateKeyPath)).mode & 0o777).toBe(0o600);
-      const pub = execFileSync('openssl', ['pkey', '-in', made.privateKeyPath, '-pubout'], { encoding: 'utf8' });
-      expect(pub).toBe(await readFile(made.publicKeyPath, 'utf8'));
-      const again = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
-      expect(again.code).toBe(1);
-      expect(JSON.parse(again.stdout)).toMatchObject({ code: 'KEY_EXISTS' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fwkit-keys-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('writes a PEM key pair with a private mode, and refuses to overwrite it', async () => {
+    const first = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
+    expect(first.code).toBe(0);
+    const made = JSON.parse(first.stdout) as { keyid: string; privateKeyPath: string; publicKeyPath: string };
+    expect(made.keyid).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(made.privateKeyPath)).mode & 0o777).toBe(0o600);
+    const again = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
+    expect(again.code).toBe(1);
+    expect(JSON.parse(again.stdout)).toMatchObject({ code: 'KEY_EXISTS' });
+  });
+
+  itWithTools('openssl', 'writes a key pair that openssl reads', async () => {
+    const made = await fwkit(['keys', 'generate', '--name', 'release-2', '--out', dir, '--json']);
+    expect(made.code).toBe(0);
+    const { privateKeyPath, publicKeyPath } = JSON.parse(made.stdout) as { privateKeyPath: string; publicKeyPath: string };
+    const pub = execFileSync('openssl', ['pkey', '-in', privateKeyPath, '-pubout'], { encoding: 'utf8' });
+    expect(pub).toBe(await readFile(publicKeyPath, 'utf8'));
   });
 });

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, link, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chunked, makeImage, syntheticBytes, tarEntries } from '@fwkit/test-utils';
+import { chunked, describeWithTools, itWithTools, makeImage, syntheticBytes, tarEntries } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImageError } from './errors.js';
 import { inspectImage } from './inspect.js';
@@ -43,7 +43,7 @@ async function codeOf(archive: Uint8Array): Promise<string | undefined> {
 }
 
 describe('images are ordinary tar files', () => {
-  it('GNU tar and bsdtar list the entries in the layout order and extract the payload bytes', async () => {
+  itWithTools(['tar', 'bsdtar'], 'GNU tar and bsdtar list the entries in the layout order and extract the payload bytes', async () => {
     const big = syntheticBytes(1024 * 1024 + 123, 'external');
     const image = await makeImage({
       payloads: [
@@ -90,7 +90,7 @@ describe('images are ordinary tar files', () => {
   });
 });
 
-describe('archives written by GNU tar are refused with the code of what they contain', () => {
+describeWithTools(['tar', 'mkfifo'], 'archives written by GNU tar are refused with the code of what they contain', () => {
   async function gnuTar(name: string, format: string, setup: (root: string) => Promise<string[]>): Promise<Uint8Array> {
     const root = join(dir, name);
     await mkdir(root, { recursive: true });

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { toHex } from '@fwkit/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithTools } from '@fwkit/test-utils';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   generateKeyPair,
   privateKeyFromPem,
@@ -30,7 +31,7 @@ afterAll(async () => {
 
 const message = new TextEncoder().encode('fwkit firmware manifest bytes\n');
 
-describe('openssl interoperability', () => {
+describeWithTools('openssl', 'openssl interoperability', () => {
   it('openssl reads the PKCS#8 private key PEM and derives the same SPKI public key PEM', async () => {
     const { privateKey, publicKey } = generateKeyPair();
     await writeFile(join(dir, 'a.key.pem'), privateKeyToPem(privateKey), { mode: 0o600 });

@@ -2,3 +2,4 @@ export * from './keys.js';
 export * from './image.js';
 export * from './tar.js';
 export * from './codes.js';
+export * from './system-tools.js';
