@@ -57,7 +57,11 @@ describe('the list of optional system tools', () => {
   });
 
   it('is what CI installs: .ci/install-system-tools reads it, and .ci/run installs nothing else', async () => {
-    const printed = execFileSync('bash', [join(REPO, '.ci/install-system-tools'), '--print'], { encoding: 'utf8' });
+    // By absolute path and with no other tool than node: this test runs on the fresh machine too.
+    const printed = execFileSync('/bin/bash', [join(REPO, '.ci/install-system-tools'), '--print'], {
+      encoding: 'utf8',
+      env: { PATH: nodeOnly },
+    });
     expect(printed.trim().split('\n')).toEqual(debianPackagesOf(systemTools()));
     const run = await readFile(join(REPO, '.ci/run'), 'utf8');
     const lines = run.split('\n').filter((l) => !l.trimStart().startsWith('#'));
