@@ -129,7 +129,7 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of entries) {
     const path = join(entry.parentPath, entry.name);
-    if (path.includes(`${join(dir, 'node_modules')}`)) continue;
+    if (path.includes(join(dir, 'node_modules'))) continue;
     const stats = await lstat(path);
     const mode = (stats.mode & 0o7777).toString(8);
     const key = path.slice(dir.length + 1);

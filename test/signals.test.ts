@@ -13,7 +13,7 @@ import { CLI, copyCheckout, snapshot } from './helpers.js';
 const EPOCH = '1767225600';
 const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
-let root: string;
+let root: string | undefined;
 let pristine: string;
 beforeAll(async () => {
   pristine = await copyCheckout('fwkit-signals-');
@@ -59,20 +59,26 @@ async function interrupt(args: string[], cwd: string, prefix: string, signal: ke
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, sig) => resolve({ code, signal: sig }));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
   });
-  let running = true;
-  void exited.then(() => (running = false));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('exit', (code, sig) => {
+      resolve({ code, signal: sig });
+    });
+  });
+  const state = { running: true };
+  void exited.then(() => {
+    state.running = false;
+  });
   const deadline = Date.now() + 60_000;
-  while (running && !(await stagingIn(join(cwd, 'out'), prefix))) {
+  while (state.running && !(await stagingIn(join(cwd, 'out'), prefix))) {
     if (Date.now() > deadline) throw new Error(`no ${prefix} staging directory appeared`);
     await sleep(5);
   }
   if (delay > 0) await sleep(delay);
-  const finishedFirst = !running;
-  if (running) child.kill(signal);
+  const finishedFirst = !state.running;
+  if (!finishedFirst) child.kill(signal);
   const result = await exited;
   return { ...result, stderr, finishedFirst };
 }

@@ -159,7 +159,9 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
   const model = manifest.model;
   const firmware = manifest.versions.firmware;
   const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const progress = (step: string) => onProgress(model, step);
+  const progress = (step: string) => {
+    onProgress(model, step);
+  };
 
   progress('check devices');
   const problems = fieldDeviceProblems(manifest, product);

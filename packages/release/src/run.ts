@@ -102,7 +102,9 @@ async function removeIfEmpty(dir: string): Promise<void> {
  */
 export async function runRelease(options: RunReleaseOptions): Promise<ReleaseResult> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const progress = (step: string) => onProgress('release', step);
+  const progress = (step: string) => {
+    onProgress('release', step);
+  };
   const { sourceDateEpoch } = options;
   const workspace: Workspace = await loadWorkspace(options.repoRoot);
   const ledgerFile = await readLedgerFile(workspace.rootDir);
