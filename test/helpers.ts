@@ -73,6 +73,35 @@ export function fwkit(args: readonly string[], options: FwkitOptions = {}): Prom
 }
 
 /**
+ * Runs the CLI with a `bytes`-sized tmpfs mounted on `dir` in a private mount namespace (a full
+ * disk: ENOSPC). The tmpfs vanishes with the child, so what the CLI left on it is listed inside
+ * the namespace afterwards: `leftovers` (paths relative to `dir`). Needs root.
+ */
+export function fwkitOnSmallDisk(
+  dir: string,
+  bytes: number,
+  args: readonly string[],
+  options: Pick<FwkitOptions, 'cwd' | 'env'> = {},
+): Promise<RunResult & { leftovers: string[] }> {
+  // $1 is the directory, "$@" after "--" the command; the listing follows a marker on stderr.
+  const script = `d="$1"; mount -t tmpfs -o size=${bytes} fwkit-full "$d" || exit 99; shift 2; "$@"; rc=$?; echo --leftovers-- >&2; (cd "$d" && find . -mindepth 1) >&2; exit $rc`;
+  return new Promise((resolve) => {
+    execFile(
+      'unshare',
+      ['-m', 'sh', '-c', script, 'sh', dir, '--', process.execPath, CLI, ...args],
+      { cwd: options.cwd ?? REPO, env: { ...process.env, CI: 'true', ...options.env }, maxBuffer: 64 << 20 },
+      (error, stdout, all) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        const [stderr = '', listing] = all.split('--leftovers--\n');
+        // No marker: the mount or the shell failed, so nothing was listed — never report "no leftovers" then.
+        const leftovers = listing === undefined ? ['(not listed)'] : listing.split('\n').filter((l) => l !== '');
+        resolve({ code, stdout, stderr, leftovers });
+      },
+    );
+  });
+}
+
+/**
  * A device.json for a model's hardware revision as the field has it (its first bootloader), built
  * by core's `fieldDevicesOf` from the repository's product.json, with an installed firmware.
  */

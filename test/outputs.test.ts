@@ -3,7 +3,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCheckout, fwkit, IS_ROOT, snapshot, type FwkitOptions, type RunResult } from './helpers.js';
+import { copyCheckout, fwkit, fwkitOnSmallDisk, IS_ROOT, snapshot, type FwkitOptions, type RunResult } from './helpers.js';
 
 // Every writer of the real CLI, given an output it must not or cannot write: a coded error
 // (exit 1) that names the path, and nothing written — the directory listing (hidden temporary
@@ -35,7 +35,7 @@ async function tempDir(): Promise<string> {
 interface Report {
   ok: boolean;
   code: string;
-  details: { path?: string; failures?: { model: string; code: string }[] } | null;
+  details: { path?: string; errno?: string; failures?: { model: string; code: string }[] } | null;
 }
 
 function report(result: RunResult): Report {
@@ -95,6 +95,20 @@ describe('fwkit build --out that cannot take the images', () => {
     await mkdir(imagePath, { recursive: true });
     // Today's bug: the SBOM went in first and stayed when the image could not be written.
     await refuses(other, () => build(other), 'OUTPUT_NOT_REGULAR', imagePath);
+  });
+});
+
+describe('fwkit build on a full disk', () => {
+  it.skipIf(!IS_ROOT)('fails with OUTPUT_FAILED (ENOSPC) and leaves no staging directory or temporary file', async () => {
+    const dir = await tempDir();
+    // Room for an SBOM (~14 KB), not for an image (~270 KB).
+    const args = ['build', '--product', MODEL, '--keys', 'keys.example', '--out', dir, '--json'];
+    const result = await fwkitOnSmallDisk(dir, 64 * 1024, args, { cwd: repo, env: { SOURCE_DATE_EPOCH: EPOCH } });
+    expect(result.code, result.stderr).toBe(1);
+    const json = report(result);
+    expect(json.code).toBe('OUTPUT_FAILED');
+    expect(json.details).toMatchObject({ errno: 'ENOSPC' });
+    expect(result.leftovers).toEqual([]);
   });
 });
 
