@@ -12,6 +12,8 @@ import { CLI, copyCheckout, snapshot } from './helpers.js';
 
 const EPOCH = '1767225600';
 const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+/** Several real builds one after the other, on a machine that may be busy. */
+const RUNS_TIMEOUT = 240_000;
 
 let root: string | undefined;
 let pristine: string;
@@ -113,27 +115,35 @@ async function expectInterruptions(
 }
 
 describe('an interrupted fwkit build', () => {
-  it('exits 130/143 and leaves the out dir as it was, whatever step the signal hits', async () => {
-    await expectInterruptions(
-      ['build', '--all', '--keys', 'keys.example', '--out', 'out'],
-      '.fwkit-build-',
-      [0, 40, 150, 400, 900],
-      async (dir) => {
-        expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
-      },
-    );
-  });
+  it(
+    'exits 130/143 and leaves the out dir as it was, whatever step the signal hits',
+    async () => {
+      await expectInterruptions(
+        ['build', '--all', '--keys', 'keys.example', '--out', 'out'],
+        '.fwkit-build-',
+        [0, 40, 150, 400, 900],
+        async (dir) => {
+          expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
+        },
+      );
+    },
+    RUNS_TIMEOUT,
+  );
 });
 
 describe('an interrupted fwkit release', () => {
-  it('exits 130/143 and leaves the out dir and the ledger byte for byte as they were', async () => {
-    await expectInterruptions(
-      ['release', '--keys', 'keys.example', '--out', 'out'],
-      '.fwkit-release-',
-      [0, 100, 400, 1200],
-      async (dir) => {
-        expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
-      },
-    );
-  });
+  it(
+    'exits 130/143 and leaves the out dir and the ledger byte for byte as they were',
+    async () => {
+      await expectInterruptions(
+        ['release', '--keys', 'keys.example', '--out', 'out'],
+        '.fwkit-release-',
+        [0, 100, 400, 1200],
+        async (dir) => {
+          expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
+        },
+      );
+    },
+    RUNS_TIMEOUT,
+  );
 });
