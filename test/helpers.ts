@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { chmod, cp, lstat, mkdtemp, readdir, readFile, readlink, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
@@ -13,16 +15,87 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface FwkitOptions {
+  readonly cwd?: string;
+  readonly env?: Record<string, string>;
+  /**
+   * Run the CLI with these directories read-only: each is bind-mounted read-only onto itself in a
+   * private mount namespace (`unshare -m`), so nothing outside the child sees it. Needs root.
+   */
+  readonly readOnly?: readonly string[];
+  /** Run the CLI as the unprivileged user nobody (uid/gid 65534), for whom file modes count. Needs root. */
+  readonly asNobody?: boolean;
+}
+
+/** Root can make device nodes, mount namespaces and switch to nobody; permission tests skip without it. */
+export const IS_ROOT = process.getuid?.() === 0;
+export const NOBODY = 65534;
+
 /** Runs the real `fwkit` CLI in a child process. */
-export function fwkit(args: readonly string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+export function fwkit(args: readonly string[], options: FwkitOptions = {}): Promise<RunResult> {
+  const readOnly = options.readOnly ?? [];
+  // sh -c '<mounts> && exec node CLI args...': $1.. are the read-only dirs, the command follows "--".
+  const mounts = readOnly.map((_, i) => `mount --bind "$${i + 1}" "$${i + 1}" && mount -o remount,bind,ro "$${i + 1}"`).join(' && ');
+  const [file, argv] =
+    readOnly.length === 0
+      ? [process.execPath, [CLI, ...args]]
+      : [
+          'unshare',
+          [
+            '-m',
+            'sh',
+            '-c',
+            `${mounts} && shift ${readOnly.length + 1} && exec "$@"`,
+            'sh',
+            ...readOnly,
+            '--',
+            process.execPath,
+            CLI,
+            ...args,
+          ],
+        ];
   return new Promise((resolve) => {
     execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: options.cwd ?? REPO, env: { ...process.env, CI: 'true', ...options.env }, maxBuffer: 64 << 20 },
+      file,
+      argv,
+      {
+        cwd: options.cwd ?? REPO,
+        env: { ...process.env, CI: 'true', ...options.env },
+        maxBuffer: 64 << 20,
+        ...(options.asNobody === true ? { uid: NOBODY, gid: NOBODY } : {}),
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/**
+ * Runs the CLI with a `bytes`-sized tmpfs mounted on `dir` in a private mount namespace (a full
+ * disk: ENOSPC). The tmpfs vanishes with the child, so what the CLI left on it is listed inside
+ * the namespace afterwards: `leftovers` (paths relative to `dir`). Needs root.
+ */
+export function fwkitOnSmallDisk(
+  dir: string,
+  bytes: number,
+  args: readonly string[],
+  options: Pick<FwkitOptions, 'cwd' | 'env'> = {},
+): Promise<RunResult & { leftovers: string[] }> {
+  // $1 is the directory, "$@" after "--" the command; the listing follows a marker on stderr.
+  const script = `d="$1"; mount -t tmpfs -o size=${bytes} fwkit-full "$d" || exit 99; shift 2; "$@"; rc=$?; echo --leftovers-- >&2; (cd "$d" && find . -mindepth 1) >&2; exit $rc`;
+  return new Promise((resolve) => {
+    execFile(
+      'unshare',
+      ['-m', 'sh', '-c', script, 'sh', dir, '--', process.execPath, CLI, ...args],
+      { cwd: options.cwd ?? REPO, env: { ...process.env, CI: 'true', ...options.env }, maxBuffer: 64 << 20 },
+      (error, stdout, all) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+        const [stderr = '', listing] = all.split('--leftovers--\n');
+        // No marker: the mount or the shell failed, so nothing was listed — never report "no leftovers" then.
+        const leftovers = listing === undefined ? ['(not listed)'] : listing.split('\n').filter((l) => l !== '');
+        resolve({ code, stdout, stderr, leftovers });
       },
     );
   });
@@ -43,4 +116,59 @@ export async function fieldDevice(
   const [device] = fieldDevicesOf(product, revision ?? product.hardware[0]?.revision);
   if (device === undefined) throw new Error(`${model} has no hardware revision ${revision ?? '(first)'}`);
   return { ...device, installed };
+}
+
+/** What a checkout needs to build and release; node_modules is symlinked. */
+const CHECKOUT = ['platform', 'products', 'release.json', 'releases', 'package-lock.json', 'keys.example'];
+
+/**
+ * A copy of the checkout in a new temporary directory, readable by everyone (so that a test can
+ * run the CLI as nobody), with node_modules a symlink to the repository's. The caller removes it.
+ */
+export async function copyCheckout(prefix: string): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), prefix));
+  for (const item of CHECKOUT) await cp(join(REPO, item), join(root, item), { recursive: true });
+  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  await chmodTree(root, 0o755, 0o644);
+  return root;
+}
+
+/** chmod every directory under `dir` (and `dir`) to `dirMode` and every file to `fileMode`. */
+export async function chmodTree(dir: string, dirMode: number, fileMode: number): Promise<void> {
+  await chmod(dir, dirMode);
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isDirectory()) await chmod(path, dirMode);
+    else if (entry.isFile()) await chmod(path, fileMode);
+  }
+}
+
+/**
+ * Every entry under `dir` (hidden temporary files too) with its type, mode and content digest:
+ * two equal snapshots mean nothing was written, moved or left behind. {} when `dir` is missing.
+ */
+export async function snapshot(dir: string): Promise<Record<string, string>> {
+  let entries;
+  try {
+    entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw error;
+  }
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const path = join(entry.parentPath, entry.name);
+    if (path.includes(join(dir, 'node_modules'))) continue;
+    const stats = await lstat(path);
+    const mode = (stats.mode & 0o7777).toString(8);
+    const key = path.slice(dir.length + 1);
+    if (stats.isFile())
+      out[key] = `file ${mode} ${createHash('sha256')
+        .update(await readFile(path))
+        .digest('hex')}`;
+    else if (stats.isSymbolicLink()) out[key] = `link ${await readlink(path)}`;
+    else if (stats.isDirectory()) out[key] = `dir ${mode}`;
+    else out[key] = `special ${mode} ${stats.rdev}`;
+  }
+  return out;
 }

@@ -1,11 +1,17 @@
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
   checkDeviceCompatibility,
   fieldDevicesOf,
   imageFactsOf,
+  isFwkitError,
+  InterruptedError,
+  type FwkitError,
+  makeStagingDir,
+  publishStaged,
   sha256Hex,
+  throwIfInterrupted,
   writeFileAtomic,
   type DeviceIdentity,
   type ImageManifest,
@@ -36,6 +42,8 @@ export interface BuildOptions {
   /** Clock for the trust root's expiry during self-verification; default: the SOURCE_DATE_EPOCH instant (reproducible). */
   readonly now?: Date;
   readonly onProgress?: ProgressListener;
+  /** Aborted with an InterruptedError (SIGINT/SIGTERM): the build stops at the next step and writes nothing. */
+  readonly signal?: AbortSignal;
 }
 
 export interface BuildProductOptions extends BuildOptions {
@@ -134,6 +142,15 @@ export interface SignOptions {
   readonly trust: TrustRoot;
   readonly now?: Date;
   readonly onProgress?: ProgressListener;
+  readonly signal?: AbortSignal;
+}
+
+/** Progress that first checks for an interruption: every step boundary is a place to stop. */
+export function stoppableProgress(onProgress: ProgressListener | undefined, signal: AbortSignal | undefined): ProgressListener {
+  return (model, step) => {
+    throwIfInterrupted(signal);
+    onProgress?.(model, step);
+  };
 }
 
 /** Check the field devices, sign, encode, verify in memory, write, verify the file: steps 7-10. */
@@ -141,7 +158,10 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
   const { product, manifest, manifestBytes } = prepared;
   const model = manifest.model;
   const firmware = manifest.versions.firmware;
-  const progress = (step: string) => options.onProgress?.(model, step);
+  const onProgress = stoppableProgress(options.onProgress, options.signal);
+  const progress = (step: string) => {
+    onProgress(model, step);
+  };
 
   progress('check devices');
   const problems = fieldDeviceProblems(manifest, product);
@@ -183,6 +203,7 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
     await writeFileAtomic(imagePath, image);
     // And once more from disk: what a device will read is the file, not our buffer.
     await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, device: 'any-device', now }));
+    throwIfInterrupted(options.signal);
   } catch (error) {
     // No image without its SBOM, and no image that fails its own verifier.
     await rm(imagePath, { force: true });
@@ -217,7 +238,8 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
 }
 
 async function buildOne(workspace: Workspace, model: string, options: BuildOptions, tools: { fwkit: string }): Promise<BuildResult> {
-  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress);
+  const onProgress = stoppableProgress(options.onProgress, options.signal);
+  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, onProgress);
   return signPrepared(prepared, options);
 }
 
@@ -228,14 +250,44 @@ function checkOptions(options: BuildOptions): void {
 
 /** Build, sign, write and verify the image of one product. */
 export async function buildProductImage(options: BuildProductOptions): Promise<BuildResult> {
-  checkOptions(options);
-  const workspace = await loadWorkspace(options.repoRoot);
-  return buildOne(workspace, options.model, options, { fwkit: await fwkitVersion() });
+  const [result] = await buildProducts({ ...options, products: [options.model] });
+  if (result === undefined) throw new Error('buildProducts returned no result for one product');
+  return result;
+}
+
+/** One product that failed in a multi-product build. */
+interface ProductFailure {
+  readonly model: string;
+  readonly error: FwkitError;
+}
+
+/** Every product's failure in one error; a single failure is thrown as it is (its own code). */
+function failureOf(failures: readonly ProductFailure[]): unknown {
+  if (failures.length === 1) return failures[0]?.error;
+  const list = failures.map((f) => ({ model: f.model, code: f.error.code, message: f.error.message, details: f.error.details ?? null }));
+  return new BuildError(
+    'BUILD_PRODUCTS_FAILED',
+    `${failures.length} products failed; nothing was written:\n${list.map((f) => `  - ${f.model}: ${f.code}: ${f.message}`).join('\n')}`,
+    { details: { failures: list } },
+  );
+}
+
+/** Remove `dir` if it is empty (an out dir this build made and left nothing in). */
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (error) {
+    // Not empty (someone else's files), or gone: both mean "leave it".
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
+  }
 }
 
 /**
- * Build the given products, or all of products/ when none are named, one after the other; the
- * first failure stops the run (images already written stay: each is complete and verified).
+ * Build the given products, or all of products/ when none are named. Every product is built (a
+ * failure does not stop the others, so that every failure is reported at once) into a staging
+ * directory inside `outDir`; only when all succeeded do the images and SBOMs move into place, each
+ * image with its SBOM. Any failure or an interruption leaves `outDir` as it was.
  */
 export async function buildProducts(options: BuildProductsOptions): Promise<BuildResult[]> {
   checkOptions(options);
@@ -244,9 +296,38 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
     options.products !== undefined && options.products.length > 0 ? [...new Set(options.products)] : await listProducts(workspace.rootDir);
   if (models.length === 0) throw new BuildError('BUILD_PRODUCT_UNKNOWN', `no products in ${join(options.repoRoot, LAYOUT.productsDir)}`);
   const tools = { fwkit: await fwkitVersion() };
-  const results: BuildResult[] = [];
-  for (const model of models) results.push(await buildOne(workspace, model, options, tools));
-  return results;
+  const staging = await makeStagingDir(options.outDir, '.fwkit-build-');
+  try {
+    const staged: BuildResult[] = [];
+    const failures: ProductFailure[] = [];
+    for (const model of models) {
+      try {
+        staged.push(await buildOne(workspace, model, { ...options, outDir: staging.dir }, tools));
+      } catch (error) {
+        // An interruption or a bug stops everything; a coded refusal is one product's result.
+        if (error instanceof InterruptedError || !isFwkitError(error)) throw error;
+        failures.push({ model, error });
+      }
+    }
+    if (failures.length > 0) throw failureOf(failures);
+    throwIfInterrupted(options.signal);
+    const final = staged.map((r) => {
+      const dir = join(options.outDir, r.model);
+      return { result: r, imagePath: join(dir, basename(r.imagePath)), sbomPath: join(dir, basename(r.sbomPath)) };
+    });
+    // The last step: all checked, then renamed (each SBOM before its image), undone on any failure.
+    await publishStaged(
+      final.flatMap((f) => [
+        { from: f.result.sbomPath, to: f.sbomPath },
+        { from: f.result.imagePath, to: f.imagePath },
+      ]),
+      staging.dir,
+    );
+    return final.map((f) => Object.freeze({ ...f.result, imagePath: f.imagePath, sbomPath: f.sbomPath }));
+  } finally {
+    await rm(staging.dir, { recursive: true, force: true });
+    if (staging.created) await removeIfEmpty(options.outDir);
+  }
 }
 
 /** Build every product in products/. */

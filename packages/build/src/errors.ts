@@ -22,7 +22,9 @@ export type BuildErrorCode =
   /** No signer was given. */
   | 'BUILD_SIGNERS_MISSING'
   /** The image just built does not pass the device verifier (e.g. the signers miss the trust threshold). */
-  | 'BUILD_VERIFY_FAILED';
+  | 'BUILD_VERIFY_FAILED'
+  /** Several products of one build failed; `details.failures` lists each model with its code. Nothing was written. */
+  | 'BUILD_PRODUCTS_FAILED';
 
 export class BuildError extends FwkitError<BuildErrorCode> {
   override readonly name = 'BuildError';

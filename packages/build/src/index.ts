@@ -4,6 +4,7 @@ export {
   buildAll,
   fieldDeviceProblems,
   signPreparedImage,
+  stoppableProgress,
   type BuildOptions,
   type BuildProductOptions,
   type BuildProductsOptions,

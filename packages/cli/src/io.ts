@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { parseJsonText } from '@fwkit/core';
+import { InterruptedError, parseJsonText, STOP_SIGNALS, type StopSignal } from '@fwkit/core';
 import { CliError } from './errors.js';
 
 /** Where a command writes: data to stdout, messages and progress to stderr. */
@@ -11,6 +11,12 @@ export interface Io {
   err(text: string): void;
   /** Progress lines only when a person is watching (stderr is a terminal), quiet in CI. */
   progress(text: string): void;
+  /**
+   * For commands that write (build, release): from now on SIGINT/SIGTERM do not kill the process
+   * but abort the returned signal with an InterruptedError, so the command can stop between steps
+   * and clean up. Optional: an Io without it runs commands without interruption.
+   */
+  interruptible?(): AbortSignal;
 }
 
 export function processIo(): Io {
@@ -23,7 +29,30 @@ export function processIo(): Io {
     progress: (text) => {
       if (interactive) process.stderr.write(`${text}\n`);
     },
+    interruptible: () => {
+      const controller = new AbortController();
+      for (const name of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+        // A second signal while cleaning up is ignored too: the cleanup is short, and SIGKILL remains.
+        process.on(name, () => {
+          controller.abort(new InterruptedError(name));
+        });
+      }
+      return controller.signal;
+    },
   };
+}
+
+/**
+ * Run a command's writing work so that an interruption is reported as one: a step that failed
+ * because of the signal (a child killed by the same Ctrl-C) becomes the InterruptedError.
+ */
+export async function interruptibly<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (signal?.aborted === true && signal.reason instanceof InterruptedError) throw signal.reason;
+    throw error;
+  }
 }
 
 export async function readTextFile(io: Io, path: string, what: string): Promise<string> {

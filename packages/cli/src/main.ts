@@ -1,11 +1,11 @@
-import { isFwkitError, SchemaError } from '@fwkit/core';
+import { InterruptedError, isFwkitError, SchemaError, STOP_SIGNALS } from '@fwkit/core';
 import { buildCommand } from './commands/build.js';
 import { inspectCommand } from './commands/inspect.js';
 import { keysCommand } from './commands/keys.js';
 import { matrixCommand } from './commands/matrix.js';
 import { releaseCommand } from './commands/release.js';
 import { verifyCommand } from './commands/verify.js';
-import { EXIT, UsageError } from './errors.js';
+import { EXIT, exitOfSignal, UsageError } from './errors.js';
 import type { Io } from './io.js';
 
 export type Command = (args: string[], io: Io) => Promise<number>;
@@ -32,7 +32,7 @@ Usage:
   fwkit keys generate --name <name> [--out <dir>]
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
-3 internal error (a bug).
+3 internal error (a bug); build and release stopped by SIGINT/SIGTERM exit 130/143 and write nothing.
 SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
 date and the day support is judged on, unless --date names another.`;
 
@@ -73,7 +73,7 @@ function reportError(error: unknown, io: Io, json: boolean): number {
       io.out(JSON.stringify({ ok: false, code: error.code, message: error.message, details: error.details ?? null, issues }));
     }
     io.err(`fwkit: ${error.code}: ${error.message}`);
-    return EXIT.failed;
+    return error instanceof InterruptedError ? exitOfSignal(STOP_SIGNALS[error.signal]) : EXIT.failed;
   }
   if (json) io.out(JSON.stringify({ ok: false, code: 'INTERNAL', message: String(error) }));
   io.err(`fwkit: internal error — this is a bug, please report it:\n${(error as Error).stack ?? String(error)}`);

@@ -49,7 +49,22 @@ export {
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
 export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
-export { writeFileAtomic } from './fs.js';
+export {
+  writeFileAtomic,
+  stageFile,
+  checkOutputFile,
+  ensureDirectory,
+  syncDirectory,
+  makeStagingDir,
+  publishStaged,
+  outputErrorOf,
+  OutputError,
+  type OutputErrorCode,
+  type AtomicWriteOptions,
+  type StagedFile,
+  type Move,
+  type Published,
+} from './fs.js';
 export {
   ledgerFromJSON,
   ledgerSchema,
@@ -59,3 +74,4 @@ export {
   type LedgerImage,
   type SupportRecord,
 } from './schema/ledger.js';
+export { InterruptedError, throwIfInterrupted, STOP_SIGNALS, type StopSignal } from './interrupt.js';

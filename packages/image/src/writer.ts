@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { createSha256 } from '@fwkit/core';
+import { dirname } from 'node:path';
+import { createSha256, ensureDirectory, stageFile } from '@fwkit/core';
 import { pack as tarPack } from 'tar-stream';
 import type { BlockList } from './blocks.js';
 import { ImageError } from './errors.js';
@@ -170,38 +168,25 @@ export async function encodeImage(contents: ImageContents): Promise<Uint8Array> 
 }
 
 /**
- * Stream the image to `path` atomically: written to a temporary file beside it, flushed, then
- * renamed over `path`, so a reader sees no image or a whole one. Payloads may be streamed.
+ * Stream the image to `path` atomically with core's stageFile: written to a temporary file beside
+ * it, flushed, then renamed over `path`, so a reader sees no image or a whole one. Payloads may be
+ * streamed. A `path` that is not a regular file is refused (OUTPUT_NOT_REGULAR), like every output.
  */
 export async function writeImageFile(
   path: string,
   contents: ImageContents<PayloadBytes | PayloadStream>,
 ): Promise<{ bytes: number; sha256: string }> {
   planEntries(contents);
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await ensureDirectory(dirname(path));
   const hash = createSha256();
   let bytes = 0;
-  const file = await open(tmp, 'wx');
-  try {
-    try {
-      await packImage(contents, async (chunk) => {
-        hash.update(chunk);
-        bytes += chunk.byteLength;
-        // One write call may write less than asked; loop until the chunk is on disk.
-        for (let offset = 0; offset < chunk.byteLength;) {
-          const { bytesWritten } = await file.write(chunk, offset);
-          offset += bytesWritten;
-        }
-      });
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
+  const staged = await stageFile(path, (put) =>
+    packImage(contents, async (chunk) => {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+      await put(chunk);
+    }),
+  );
+  await staged.commit();
   return { bytes, sha256: hash.digest('hex') };
 }

@@ -2,6 +2,7 @@ export { ReleaseError, ReleaseGateError, type ReleaseErrorCode } from './errors.
 export {
   appendRelease,
   appendToLedger,
+  stageLedgerAppend,
   checkCandidateVersion,
   formatLedger,
   loadLedger,

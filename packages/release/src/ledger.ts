@@ -1,12 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import semver from 'semver';
 import {
   EMPTY_LEDGER,
   ledgerFromJSON,
   parseJsonText,
-  writeFileAtomic,
+  ensureDirectory,
+  stageFile,
   type Ledger,
+  type StagedFile,
   type LedgerRelease,
   type SupportRecord,
 } from '@fwkit/core';
@@ -102,6 +104,17 @@ export interface AppendOptions {
  * new file replaces the old one whole (temporary file + rename) or not at all.
  */
 export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
+  const { ledger, file } = await stageLedgerAppend(options);
+  await file.commit();
+  return ledger;
+}
+
+/**
+ * The appended ledger written to a temporary file beside releases/ledger.json, not yet in place:
+ * a ledger that cannot be written (a read-only mount, a full disk) fails here, before a release
+ * moves any image. `file.commit()` is the release's commit point; `file.abort()` drops it.
+ */
+export async function stageLedgerAppend(options: AppendOptions): Promise<{ ledger: Ledger; file: StagedFile }> {
   const current = await readLedgerFile(options.repoRoot);
   if (options.basis !== undefined && (current.text ?? null) !== options.basis) {
     throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
@@ -109,6 +122,7 @@ export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
     });
   }
   const next = appendRelease(current.ledger, options.release, options.support);
-  await writeFileAtomic(current.path, formatLedger(next));
-  return next;
+  const bytes = new TextEncoder().encode(formatLedger(next));
+  await ensureDirectory(dirname(current.path));
+  return { ledger: next, file: await stageFile(current.path, (put) => put(bytes)) };
 }

@@ -1,5 +1,5 @@
-import { mkdir, mkdtemp, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import {
   candidateRelease,
   ledgerImageOfBuild,
@@ -10,15 +10,27 @@ import {
   plannedImageOf,
   prepareProductImages,
   signPreparedImage,
+  stoppableProgress,
   type BuildResult,
   type ProgressListener,
   type Workspace,
 } from '@fwkit/build';
-import type { Ledger, LedgerRelease, ProductManifest, SupportRecord, SupportStatus } from '@fwkit/core';
+import {
+  makeStagingDir,
+  publishStaged,
+  throwIfInterrupted,
+  type Ledger,
+  type LedgerRelease,
+  type ProductManifest,
+  type Published,
+  type StagedFile,
+  type SupportRecord,
+  type SupportStatus,
+} from '@fwkit/core';
 import type { Matrix } from '@fwkit/matrix';
 import type { Signer, TrustRoot } from '@fwkit/signing';
 import { ReleaseError } from './errors.js';
-import { appendToLedger, checkCandidateVersion, LEDGER_PATH, readLedgerFile } from './ledger.js';
+import { checkCandidateVersion, LEDGER_PATH, readLedgerFile, stageLedgerAppend } from './ledger.js';
 import { assertGate, checkReleaseDate, planRelease, releaseDateOf, supportOn } from './plan.js';
 
 export interface RunReleaseOptions {
@@ -35,6 +47,11 @@ export interface RunReleaseOptions {
   readonly now?: Date;
   /** Progress per model and step; release-wide steps come as model "release". */
   readonly onProgress?: ProgressListener;
+  /**
+   * Aborted with an InterruptedError (SIGINT/SIGTERM): the release stops at the next step, before
+   * its commit point (the ledger's rename), and leaves the out dir and the ledger as they were.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ReleaseResult {
@@ -57,38 +74,37 @@ export async function loadProducts(rootDir: string): Promise<ProductManifest[]> 
   return Promise.all(models.map((model) => loadProduct(rootDir, model)));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
-/** Remove `dir` if it exists and is empty (a directory this release made and left nothing in). */
+/** Remove `dir` if it is empty (an out dir this release made and left nothing in). */
 async function removeIfEmpty(dir: string): Promise<void> {
   try {
-    if ((await readdir(dir)).length === 0) await rmdir(dir);
+    await rmdir(dir);
   } catch (error) {
-    // Gone already, or something else put a file there meanwhile: both mean "leave it".
+    // Not empty (someone else's files), or gone already: both mean "leave it".
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTEMPTY') throw error;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
   }
 }
 
 /**
  * `fwkit release`: build, sign and verify every supported model's image, gate the candidate with
  * the compatibility matrix, and only then put the images in place and append the ledger. A refusal
- * (any coded error) writes nothing: no image, no ledger change, the staging directory removed.
+ * (any coded error) or an interruption writes nothing: no image, no ledger change, the staging
+ * directory removed.
+ *
+ * Order of the last steps: the new ledger is written to a temporary file first (a ledger that
+ * cannot be written fails before any image moves), then the images move from staging into the out
+ * dir (replaced files kept aside), then the ledger's rename commits the release. A failure before
+ * that rename puts the out dir back as it was.
  *
  * The gate runs twice: on the prepared images (before any key is used, so a red matrix costs no
  * signing and is reported cell by cell rather than as the build's first device failure), and on
  * the signed images that will be recorded.
  */
 export async function runRelease(options: RunReleaseOptions): Promise<ReleaseResult> {
-  const progress = (step: string) => options.onProgress?.('release', step);
+  const onProgress = stoppableProgress(options.onProgress, options.signal);
+  const progress = (step: string) => {
+    onProgress('release', step);
+  };
   const { sourceDateEpoch } = options;
   const workspace: Workspace = await loadWorkspace(options.repoRoot);
   const ledgerFile = await readLedgerFile(workspace.rootDir);
@@ -105,43 +121,44 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     throw new ReleaseError('RELEASE_NO_SUPPORTED_MODEL', `no model is supported on ${date}: nothing to release`, { details: { date } });
   }
 
-  const prepared = await prepareProductImages({
-    repoRoot: workspace.rootDir,
-    workspace,
-    sourceDateEpoch,
-    products: supported,
-    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
-  });
-  const gate = (images: Parameters<typeof candidateRelease>[0]['images']) => {
-    const plan = planRelease({
-      candidate: candidateRelease({ workspace, sourceDateEpoch, date, images }),
-      ledger: ledgerFile.ledger,
-      products,
-      platform: workspace.platform,
-      date,
-    });
-    assertGate(plan);
-    return plan;
-  };
-  progress('matrix (prepared images)');
-  gate(prepared.map((p) => ledgerImageOfPlan(plannedImageOf(p))));
-
   const outDir = options.outDir;
-  const outDirExisted = await exists(outDir);
-  await mkdir(outDir, { recursive: true });
-  // Staging inside the out dir: the final move is a rename on one filesystem.
-  const staging = await mkdtemp(join(outDir, '.fwkit-release-'));
-  const moved: string[] = [];
+  // Staging inside the out dir: the final move is a rename on one filesystem. Made before the
+  // long work, so that an out dir that cannot be written is refused at once.
+  const staging = await makeStagingDir(outDir, '.fwkit-release-');
+  let ledgerFileStaged: StagedFile | undefined;
+  let published: Published | undefined;
   try {
+    const prepared = await prepareProductImages({
+      repoRoot: workspace.rootDir,
+      workspace,
+      sourceDateEpoch,
+      products: supported,
+      onProgress,
+    });
+    const gate = (images: Parameters<typeof candidateRelease>[0]['images']) => {
+      const plan = planRelease({
+        candidate: candidateRelease({ workspace, sourceDateEpoch, date, images }),
+        ledger: ledgerFile.ledger,
+        products,
+        platform: workspace.platform,
+        date,
+      });
+      assertGate(plan);
+      return plan;
+    };
+    progress('matrix (prepared images)');
+    gate(prepared.map((p) => ledgerImageOfPlan(plannedImageOf(p))));
+
     const results: BuildResult[] = [];
     for (const image of prepared) {
       results.push(
         await signPreparedImage(image, {
-          outDir: staging,
+          outDir: staging.dir,
           signers: options.signers,
           trust: options.trust,
           ...(options.now === undefined ? {} : { now: options.now }),
           ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
         }),
       );
     }
@@ -157,25 +174,33 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     }
 
     progress('publish');
-    const final: BuildResult[] = [];
-    for (const result of results) {
-      const dir = join(outDir, result.model);
-      await mkdir(dir, { recursive: true });
-      const imagePath = join(dir, basename(result.imagePath));
-      const sbomPath = join(dir, basename(result.sbomPath));
-      await rename(result.sbomPath, sbomPath);
-      moved.push(sbomPath);
-      await rename(result.imagePath, imagePath);
-      moved.push(imagePath);
-      final.push(Object.freeze({ ...result, imagePath, sbomPath }));
-    }
-    // The ledger is the commit point: once it is written, the release happened.
-    const ledger = await appendToLedger({
+    // The ledger first, into a temporary file: if it cannot be written, no image has moved yet.
+    const staged = await stageLedgerAppend({
       repoRoot: workspace.rootDir,
       release: plan.candidate,
       support: plan.supportRecords,
       basis: ledgerFile.text ?? null,
     });
+    ledgerFileStaged = staged.file;
+    const final = results.map((result) => {
+      const dir = join(outDir, result.model);
+      return Object.freeze({ ...result, imagePath: join(dir, basename(result.imagePath)), sbomPath: join(dir, basename(result.sbomPath)) });
+    });
+    // Each SBOM before its image; all targets are checked before the first rename.
+    published = await publishStaged(
+      results.flatMap((staged, index) => {
+        const placed = final[index] ?? staged;
+        return [
+          { from: staged.sbomPath, to: placed.sbomPath },
+          { from: staged.imagePath, to: placed.imagePath },
+        ];
+      }),
+      staging.dir,
+    );
+    // Last chance to stop; after the ledger's rename the release has happened.
+    throwIfInterrupted(options.signal);
+    await staged.file.commit();
+    const ledger = staged.ledger;
     return Object.freeze({
       date,
       release: plan.candidate,
@@ -187,12 +212,14 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       ledgerPath: ledgerFile.path,
     });
   } catch (error) {
-    // Nothing of a refused release stays behind.
-    for (const path of moved) await rm(path, { force: true });
-    for (const path of moved) await removeIfEmpty(dirname(path));
+    // Nothing of a refused or interrupted release stays behind, unless the ledger says it happened.
+    if (ledgerFileStaged?.committed !== true) {
+      await ledgerFileStaged?.abort();
+      await published?.rollback();
+    }
     throw error;
   } finally {
-    await rm(staging, { recursive: true, force: true });
-    if (!outDirExisted) await removeIfEmpty(outDir);
+    await rm(staging.dir, { recursive: true, force: true });
+    if (staging.created) await removeIfEmpty(outDir);
   }
 }

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { lstat, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/core';
 import { generateKeyPair } from './ed25519.js';
 import { SigningError } from './errors.js';
 import { privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
@@ -35,21 +35,18 @@ export async function loadPemSigner(path: string): Promise<Signer> {
 }
 
 /**
- * Write `data` to `path` atomically and only if `path` does not exist yet: write a temporary
- * file (created with `mode`, so a private key is never briefly world-readable), then hard-link it
- * into place — link(2) fails with EEXIST instead of replacing, unlike rename(2). core's
- * writeFileAtomic renames over the target and takes no mode, so it cannot do this.
+ * Write `data` to `path` atomically and only if `path` does not exist yet: core's writer with
+ * `replace: false` creates the temporary file with `mode` (a private key is never briefly
+ * world-readable) and links it into place — link(2) fails with EEXIST instead of replacing.
  */
 async function writeNewFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    await writeFile(tmp, data, { flag: 'wx', mode });
-    await link(tmp, path);
+    await writeFileAtomic(path, data, { mode, replace: false });
   } catch (cause) {
-    if (isErrno(cause, 'EEXIST')) throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`, { cause });
+    if (cause instanceof OutputError && (cause.code === 'OUTPUT_EXISTS' || cause.code === 'OUTPUT_NOT_REGULAR')) {
+      throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`, { cause });
+    }
     throw cause;
-  } finally {
-    await rm(tmp, { force: true });
   }
 }
 
@@ -59,7 +56,7 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch (cause) {
     if (isErrno(cause, 'ENOENT')) return false;
-    throw cause;
+    throw outputErrorOf(cause, path, 'write');
   }
 }
 
@@ -79,7 +76,7 @@ export async function generateKeyFiles(
   for (const path of [privateKeyPath, publicKeyPath]) {
     if (await exists(path)) throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`);
   }
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await ensureDirectory(dir, 0o700);
   const { privateKey, publicKey } = generateKeyPair();
   const privatePem = privateKeyToPem(privateKey);
   privateKey.fill(0);

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { buildProducts } from '@fwkit/build';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
-import { readJsonFile, type Io } from '../io.js';
+import { interruptibly, readJsonFile, type Io } from '../io.js';
 import { loadSigners, resolveEpoch } from '../options.js';
 import { formatBytes, renderTable } from '../table.js';
 
@@ -28,22 +28,26 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   if (values.all === (values.product !== undefined)) throw new UsageError('build needs either --all or --product <model> (not both)');
   if ((values.keys === undefined) === (values.key === undefined))
     throw new UsageError('build needs --keys <dir> or --key <pem>... with --trust <root.json>');
+  const signal = io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const { signers, trustPath } = await loadSigners(io, values);
   const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
 
-  const results = await buildProducts({
-    repoRoot,
-    products: values.product,
-    outDir: resolve(io.cwd, values.out),
-    sourceDateEpoch,
-    signers,
-    trust,
-    onProgress: (model: string, step: string) => {
-      io.progress(`${model}: ${step}`);
-    },
-  });
+  const results = await interruptibly(signal, () =>
+    buildProducts({
+      repoRoot,
+      products: values.product,
+      outDir: resolve(io.cwd, values.out),
+      sourceDateEpoch,
+      signers,
+      trust,
+      onProgress: (model: string, step: string) => {
+        io.progress(`${model}: ${step}`);
+      },
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
 
   if (values.json) {
     io.out(JSON.stringify({ ok: true, sourceDateEpoch, images: results }, null, 2));

@@ -4,7 +4,7 @@ import { matrixToJSON, renderMatrixText } from '@fwkit/matrix';
 import { isIsoDay, LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
-import { readJsonFile, type Io } from '../io.js';
+import { interruptibly, readJsonFile, type Io } from '../io.js';
 import { loadSigners, resolveEpoch } from '../options.js';
 import { formatBytes, renderTable } from '../table.js';
 
@@ -30,6 +30,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError('release needs --keys <dir> or --key <pem>... with --trust <root.json>');
   }
   if (values.date !== undefined && !isIsoDay(values.date)) throw new UsageError(`--date "${values.date}" is not a date (YYYY-MM-DD)`);
+  const signal = io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const { signers, trustPath } = await loadSigners(io, values);
@@ -37,17 +38,20 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
 
   let result;
   try {
-    result = await runRelease({
-      repoRoot,
-      outDir: resolve(io.cwd, values.out),
-      sourceDateEpoch,
-      date: values.date,
-      signers,
-      trust,
-      onProgress: (model: string, step: string) => {
-        io.progress(`${model}: ${step}`);
-      },
-    });
+    result = await interruptibly(signal, () =>
+      runRelease({
+        repoRoot,
+        outDir: resolve(io.cwd, values.out),
+        sourceDateEpoch,
+        date: values.date,
+        signers,
+        trust,
+        onProgress: (model: string, step: string) => {
+          io.progress(`${model}: ${step}`);
+        },
+        ...(signal === undefined ? {} : { signal }),
+      }),
+    );
   } catch (error) {
     if (!(error instanceof ReleaseGateError)) throw error;
     // The matrix is the data of a refusal: every cell and reason, then the coded error.
