@@ -36,7 +36,7 @@ describe('fwkit build', () => {
   it('builds, signs and verifies every product, reporting JSON on stdout', async () => {
     const report = JSON.parse(buildOutput) as {
       ok: boolean;
-      images: { model: string; firmware: string; verified: boolean; imageSha256: string }[];
+      images: { model: string; firmware: string; verified: boolean; fileSha256: string }[];
     };
     expect(report.ok).toBe(true);
     expect(report.images.map((i) => i.model).sort()).toEqual(products);
@@ -44,7 +44,7 @@ describe('fwkit build', () => {
     expect(report.images.every((i) => i.firmware === version)).toBe(true);
     for (const image of report.images) {
       const bytes = await readFile(imageOf(image.model));
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.imageSha256);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.fileSha256);
       expect((await stat(join(out, image.model, `${image.model}-${version}.cdx.json`))).size).toBeGreaterThan(0);
     }
   });

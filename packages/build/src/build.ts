@@ -63,8 +63,9 @@ export interface BuildResult {
   readonly imagePath: string;
   readonly sbomPath: string;
   readonly imageBytes: number;
-  readonly imageSha256: string;
-  /** SHA-256 of manifest.json: what the signatures cover. */
+  /** SHA-256 of the image file written: one copy of the image, not its identity (signatures.json may vary). */
+  readonly fileSha256: string;
+  /** The image's identity: SHA-256 of manifest.json, what the signatures cover. */
   readonly manifestSha256: string;
   readonly sbomSha256: string;
   readonly sbomSerialNumber: string;
@@ -203,7 +204,7 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
     imagePath,
     sbomPath,
     imageBytes: image.byteLength,
-    imageSha256: sha256Hex(image),
+    fileSha256: sha256Hex(image),
     manifestSha256: sha256Hex(manifestBytes),
     sbomSha256: manifest.sbom.sha256,
     sbomSerialNumber: prepared.sbom.serialNumber,

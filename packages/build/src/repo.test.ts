@@ -37,7 +37,7 @@ describe('building the repository', () => {
       const product = productManifestFromJSON(JSON.parse(await readFile(join(REPO, 'products', result.model, 'product.json'), 'utf8')));
       for (const device of ['any-device' as const, ...fieldDevicesOf(product)]) {
         const verified = await verifyImageFile(result.imagePath, { trust, device, now: NOW });
-        expect(verified.imageSha256).toBe(result.imageSha256);
+        expect(verified.fileSha256).toBe(result.fileSha256);
         expect(verified.exampleKeys).toBe(true);
       }
       // Not a byte of the private keys, in any encoding, in the image or the SBOM.
@@ -119,7 +119,7 @@ describe('building the repository', () => {
       'release.json',
     ]);
     const again = await buildAll({ repoRoot: copy, outDir: await tempDir('fwkit-copy-out-'), sourceDateEpoch: EPOCH, signers, trust });
-    expect(again.map((r) => [r.model, r.imageSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.imageSha256, r.sbomSha256]));
+    expect(again.map((r) => [r.model, r.fileSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.fileSha256, r.sbomSha256]));
     for (const [i, result] of again.entries()) {
       const original = results.at(i);
       if (original === undefined) throw new Error(`no original build of ${result.model}`);

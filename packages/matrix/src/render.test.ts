@@ -54,7 +54,7 @@ function image(model: string, requiresParallel: string) {
   return {
     model,
     hardwareRevisions: ['A'],
-    sha256: '0'.repeat(64),
+    manifestSha256: '0'.repeat(64),
     bytes: 4 * MiB,
     formatVersion: 1,
     requires: {

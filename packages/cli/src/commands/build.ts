@@ -52,7 +52,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   io.out(
     renderTable(
       ['MODEL', 'VERSION', 'IMAGE SIZE', 'SHA-256', 'VERIFIED'],
-      results.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.imageSha256, r.verified ? 'yes' : 'NO']),
+      results.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.fileSha256, r.verified ? 'yes' : 'NO']),
     ),
   );
   const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
