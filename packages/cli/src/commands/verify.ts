@@ -61,7 +61,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const summary = {
     ok: true,
     code: null,
-    message: `${image}: verified (${verified.manifest.model} ${verified.manifest.versions.firmware}, signed by ${verified.signers.length} key(s))`,
+    message: `${image}: verified (${verified.manifest.model} ${verified.manifest.versions.firmware}, signed by ${verified.signers.length} key(s); identity ${verified.manifestSha256})`,
     image: {
       model: verified.manifest.model,
       firmware: verified.manifest.versions.firmware,
