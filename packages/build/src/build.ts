@@ -14,7 +14,7 @@ import {
   type Reason,
 } from '@fwkit/core';
 import { encodeImage, encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
-import type { BundledPackage } from '@fwkit/sbom';
+import { sbomBesideImage, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { signEnvelope, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImage, verifyImageFile, VerifyError } from '@fwkit/verify';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
@@ -67,6 +67,7 @@ export interface BuildResult {
   readonly fileSha256: string;
   /** The image's identity: SHA-256 of manifest.json, what the signatures cover. */
   readonly manifestSha256: string;
+  /** SHA-256 of the SBOM inside the image (the one the manifest signs; the copy beside it adds the image identity). */
   readonly sbomSha256: string;
   readonly sbomSerialNumber: string;
   readonly payloads: readonly { readonly path: string; readonly domain: string; readonly size: number; readonly sha256: string }[];
@@ -174,13 +175,17 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
   progress('verify');
   await selfVerify(label, () => verifyImage(streamOf(image), { trust: options.trust, device: 'any-device', now }));
 
+  // The SBOM beside the image also names the image's identity, which the copy inside cannot.
+  const sbomBeside = sbomBesideImage(prepared.sbom.bytes, sha256Hex(manifestBytes));
+  await validateSbom(sbomBeside);
+
   progress('write');
   const dir = join(options.outDir, model);
   const imagePath = join(dir, `${model}-${firmware}.fwimg`);
   const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
   try {
     // Each file appears whole or not at all (temporary file + rename).
-    await writeFileAtomic(sbomPath, prepared.sbom.bytes);
+    await writeFileAtomic(sbomPath, sbomBeside);
     await writeFileAtomic(imagePath, image);
     // And once more from disk: what a device will read is the file, not our buffer.
     await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, device: 'any-device', now }));

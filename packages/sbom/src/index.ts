@@ -4,3 +4,4 @@ export { loadSbomSources, type SbomSources } from './load.js';
 export { packageDirOf, isVirtualInput } from './attribute.js';
 export { SbomError, type SbomErrorCode } from './errors.js';
 export type { BundleMetafile, MetafileImport, BundledPackage, Sbom, SbomInput, SbomTool } from './types.js';
+export { sbomBesideImage, IMAGE_IDENTITY_PROPERTY } from './beside.js';
