@@ -54,7 +54,7 @@ describe('fwkit build', () => {
       env: { SOURCE_DATE_EPOCH: EPOCH },
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/MODEL\s+VERSION\s+IMAGE SIZE\s+SHA-256\s+VERIFIED/);
+    expect(result.stdout).toMatch(/MODEL\s+VERSION\s+IMAGE SIZE\s+IDENTITY\s+VERIFIED/);
     expect(result.stdout).toContain(products[0]);
     expect(result.stdout).toMatch(/EXAMPLE keys/);
   });

@@ -99,7 +99,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(
     renderTable(
-      ['MODEL', 'VERSION', 'IMAGE SIZE', 'IDENTITY (MANIFEST SHA-256)', 'VERIFIED'],
+      ['MODEL', 'VERSION', 'IMAGE SIZE', 'IDENTITY', 'VERIFIED'],
       result.images.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.manifestSha256, r.verified ? 'yes' : 'NO']),
     ),
   );
