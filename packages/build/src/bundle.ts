@@ -1,10 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/sbom';
 import { BuildError } from './errors.js';
-import { checkInsideCheckout, checkoutOf, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
+import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 
 /** Module id under which platform code imports the product's drivers. */
 export const DRIVERS_MODULE = 'fwkit:drivers';
@@ -37,11 +37,6 @@ export interface DomainBundle {
 const TSCONFIG = { compilerOptions: { verbatimModuleSyntax: true, useDefineForClassFields: true } } as const;
 
 const RESOLVING = Symbol.for('fwkit.build.resolving');
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep);
-}
 
 /** Marks a plugin error as a source outside the checkout, so that it surfaces with its own code. */
 interface OutsideDetail {
@@ -103,7 +98,7 @@ function checkoutPathsPlugin(checkout: Checkout): Plugin {
         let path = result.path;
         if (!result.external && result.namespace === 'file' && path !== '') {
           const real = await realpath(path);
-          if (isInside(rootDir, real)) path = real;
+          if (isWithin(rootDir, real)) path = real;
           else {
             // Outside the checkout only through node_modules/ into the installed tree.
             const outside = await outsideOf(checkout, path);

@@ -63,6 +63,20 @@ describe('sources outside the checkout', () => {
     expect(files.map((f) => f.resolved)).toEqual([join(foreign, 'outside.ts')]);
   });
 
+  it('refuses a driver that is a symlink loop with a coded error, not a crash', async () => {
+    const { root, out } = await setup();
+    const drivers = join(root, 'products/cam-one/src/drivers.ts');
+    await rm(drivers);
+    await symlink(drivers, drivers);
+    const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildError);
+    expect((error as BuildError).code).toBe('BUILD_BUNDLE_FAILED');
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it('refuses a product.json or platform.json that is a symlink out of the checkout', async () => {
     for (const document of ['products/cam-one/product.json', 'platform/platform.json']) {
       const { root, out, foreign } = await setup();

@@ -30,24 +30,35 @@ export function isWithin(root: string, path: string): boolean {
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+function errnoOf(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export async function checkoutOf(rootDir: string): Promise<Checkout> {
-  const root = await realpath(rootDir);
+  let root: string;
+  try {
+    root = await realpath(rootDir);
+  } catch (cause) {
+    throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} cannot be resolved (${errnoOf(cause) ?? 'error'})`, {
+      cause,
+      details: { path: rootDir },
+    });
+  }
   let nodeModules: string | undefined;
   try {
     nodeModules = await realpath(join(root, 'node_modules'));
   } catch (cause) {
-    if (!isErrno(cause, 'ENOENT')) throw cause;
+    // No installed tree (or none that resolves): nothing may then resolve through node_modules/.
+    if (errnoOf(cause) === undefined) throw cause;
   }
   return { root, nodeModules };
 }
 
 /**
  * Where `path` (relative to the checkout root, or absolute) really is when that is outside what
- * the checkout allows; undefined when it is allowed, or does not exist (the reader reports that).
+ * the checkout allows; undefined when it is allowed, or cannot be resolved at all (missing, a
+ * symlink loop, no permission): then it cannot be opened either, and the reader reports that.
  */
 export async function outsideOf(checkout: Checkout, path: string): Promise<OutsideSource | undefined> {
   const named = isAbsolute(path) ? path : join(checkout.root, path);
@@ -55,7 +66,7 @@ export async function outsideOf(checkout: Checkout, path: string): Promise<Outsi
   try {
     resolved = await realpath(named);
   } catch (cause) {
-    if (isErrno(cause, 'ENOENT') || isErrno(cause, 'ENOTDIR')) return undefined;
+    if (errnoOf(cause) !== undefined) return undefined;
     throw cause;
   }
   if (isWithin(checkout.root, resolved)) return undefined;
