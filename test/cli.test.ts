@@ -37,7 +37,7 @@ describe('fwkit build', () => {
   it('builds, signs and verifies every product, reporting JSON on stdout', async () => {
     const report = JSON.parse(buildOutput) as {
       ok: boolean;
-      images: { model: string; firmware: string; verified: boolean; imageSha256: string }[];
+      images: { model: string; firmware: string; verified: boolean; fileSha256: string }[];
     };
     expect(report.ok).toBe(true);
     expect(report.images.map((i) => i.model).sort()).toEqual(products);
@@ -45,7 +45,7 @@ describe('fwkit build', () => {
     expect(report.images.every((i) => i.firmware === version)).toBe(true);
     for (const image of report.images) {
       const bytes = await readFile(imageOf(image.model));
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.imageSha256);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.fileSha256);
       expect((await stat(join(out, image.model, `${image.model}-${version}.cdx.json`))).size).toBeGreaterThan(0);
     }
   });
@@ -55,7 +55,7 @@ describe('fwkit build', () => {
       env: { SOURCE_DATE_EPOCH: EPOCH },
     });
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/MODEL\s+VERSION\s+IMAGE SIZE\s+SHA-256\s+VERIFIED/);
+    expect(result.stdout).toMatch(/MODEL\s+VERSION\s+IMAGE SIZE\s+IDENTITY\s+VERIFIED/);
     expect(result.stdout).toContain(products[0]);
     expect(result.stdout).toMatch(/EXAMPLE keys/);
   });

@@ -3,6 +3,7 @@ import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inspectImageFile } from '@fwkit/image';
 import { loadPemSigner } from '@fwkit/signing';
 import { makeImage } from '@fwkit/test-utils';
 import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
@@ -22,7 +23,8 @@ interface Reason {
 }
 interface LedgerImage {
   model: string;
-  sha256: string;
+  manifestSha256: string;
+  fileSha256: string;
   bytes: number;
   requires: Record<string, unknown>;
 }
@@ -43,7 +45,7 @@ interface ReleaseReport {
   reasons?: Reason[];
   candidate?: LedgerRelease;
   release?: LedgerRelease;
-  images?: { model: string; imagePath: string; imageSha256: string }[];
+  images?: { model: string; imagePath: string; fileSha256: string }[];
   skipped?: { model: string; status: string }[];
 }
 interface MatrixReport {
@@ -165,10 +167,13 @@ describe('fwkit release on the repository as it is', () => {
     const [released] = ledger.releases;
     expect(released).toMatchObject({ firmware: '1.4.0', platform: '1.4.0', security: 3, date: '2026-01-01', sourceDateEpoch: EPOCH });
     expect(released?.images.map((i) => i.model)).toEqual(models);
-    // What the ledger records is what was written: digest and size of each image file.
+    // What the ledger records is what was written: the image's identity (its manifest digest), and
+    // the digest and size of the file released.
     for (const image of released?.images ?? []) {
-      const bytes = await readFile(join(base, 'out', image.model, `${image.model}-1.4.0.fwimg`));
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.sha256);
+      const path = join(base, 'out', image.model, `${image.model}-1.4.0.fwimg`);
+      const bytes = await readFile(path);
+      expect((await inspectImageFile(path)).manifestSha256).toBe(image.manifestSha256);
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.fileSha256);
       expect(bytes.byteLength).toBe(image.bytes);
     }
     // Each model's published end of support, as promised on the release date.

@@ -63,7 +63,7 @@ describe('buildAll on the fixture checkout', () => {
       expect(result.verified).toBe(true);
       const image = await readFile(result.imagePath);
       expect(result.imageBytes).toBe(image.byteLength);
-      expect(result.imageSha256).toBe(sha256Hex(image));
+      expect(result.fileSha256).toBe(sha256Hex(image));
       expect(result.signedBy).toEqual([testKeys.targets1.keyid, testKeys.targets2.keyid].sort());
       // Independently of the build: the verifier accepts it on every device of the model in the field.
       const product = productManifestFromJSON(JSON.parse(await readFile(join(root, 'products', result.model, 'product.json'), 'utf8')));
@@ -71,7 +71,7 @@ describe('buildAll on the fixture checkout', () => {
       expect(result.verifiedFor).toHaveLength(devices.length);
       for (const device of devices) {
         const verified = await verifyImageFile(result.imagePath, { trust, device, now: NOW });
-        expect(verified.imageSha256).toBe(result.imageSha256);
+        expect(verified.fileSha256).toBe(result.fileSha256);
       }
     }
   });
@@ -130,14 +130,24 @@ describe('buildAll on the fixture checkout', () => {
     expect(protocol).not.toMatch(/from ["']fast-xml-parser["']/);
   });
 
-  it('writes the SBOM beside the image with the same bytes as inside, and it is valid CycloneDX 1.6', async () => {
+  it('writes the SBOM beside the image: the one inside plus the image identity, and it is valid CycloneDX 1.6', async () => {
     for (const result of results) {
       const image = await readFile(result.imagePath);
       const inside = await payloadOf(image, 'sbom.cdx.json');
       const beside = await readFile(result.sbomPath);
-      expect(Buffer.from(inside).equals(beside)).toBe(true);
-      expect(sha256Hex(beside)).toBe(result.sbomSha256);
+      expect(sha256Hex(inside)).toBe(result.sbomSha256);
       await validateSbom(beside);
+      // Version 2 of the BOM inside, naming the image by its manifest digest; nothing else differs.
+      const besideBom = JSON.parse(beside.toString('utf8')) as {
+        version: number;
+        serialNumber: string;
+        metadata: { properties?: { name: string; value: string }[] };
+      };
+      const insideBom = JSON.parse(new TextDecoder().decode(inside)) as typeof besideBom;
+      expect(besideBom.metadata.properties).toEqual([{ name: 'fwkit:image:manifest-sha256', value: result.manifestSha256 }]);
+      expect([insideBom.version, besideBom.version, besideBom.serialNumber]).toEqual([1, 2, insideBom.serialNumber]);
+      delete besideBom.metadata.properties;
+      expect({ ...besideBom, version: 1 }).toEqual(insideBom);
       const bom = JSON.parse(beside.toString('utf8')) as {
         metadata: { component: { name: string; version: string } };
         components: { name: string }[];
@@ -178,7 +188,7 @@ describe('reproducibility', () => {
     const [outA, outB] = [await tempDir('fwkit-a-'), await tempDir('fwkit-b-')];
     const ra = await buildAll(options(a, outA));
     const rb = await buildAll(options(b, outB));
-    expect(ra.map((r) => r.imageSha256)).toEqual(rb.map((r) => r.imageSha256));
+    expect(ra.map((r) => r.fileSha256)).toEqual(rb.map((r) => r.fileSha256));
     expect(ra).toHaveLength(2);
     for (const [i, result] of ra.entries()) {
       const other = rb.at(i);
@@ -206,7 +216,7 @@ describe('reproducibility', () => {
     const plain = await checkout();
     const one = await buildProductImage({ ...options(nested, await tempDir('fwkit-o-')), model: 'cam-one' });
     const two = await buildProductImage({ ...options(plain, await tempDir('fwkit-o-')), model: 'cam-one' });
-    expect(one.imageSha256).toBe(two.imageSha256);
+    expect(one.fileSha256).toBe(two.fileSha256);
   });
 
   it('changes the image (and the SBOM timestamp) when SOURCE_DATE_EPOCH changes', async () => {
@@ -216,7 +226,7 @@ describe('reproducibility', () => {
       ...options(root, await tempDir('fwkit-o-'), { sourceDateEpoch: EPOCH + 60 }),
       model: 'cam-one',
     });
-    expect(later.imageSha256).not.toBe(first.imageSha256);
+    expect(later.fileSha256).not.toBe(first.fileSha256);
     expect(later.sbomSha256).not.toBe(first.sbomSha256);
     expect(later.sbomSerialNumber).not.toBe(first.sbomSerialNumber);
     // The code is the same: only time-stamped parts differ.

@@ -20,7 +20,7 @@ import {
   type Reason,
 } from '@fwkit/core';
 import { encodeImage, encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
-import type { BundledPackage } from '@fwkit/sbom';
+import { sbomBesideImage, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { signEnvelope, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImage, verifyImageFile, VerifyError } from '@fwkit/verify';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
@@ -71,9 +71,11 @@ export interface BuildResult {
   readonly imagePath: string;
   readonly sbomPath: string;
   readonly imageBytes: number;
-  readonly imageSha256: string;
-  /** SHA-256 of manifest.json: what the signatures cover. */
+  /** SHA-256 of the image file written: one copy of the image, not its identity (signatures.json may vary). */
+  readonly fileSha256: string;
+  /** The image's identity: SHA-256 of manifest.json, what the signatures cover. */
   readonly manifestSha256: string;
+  /** SHA-256 of the SBOM inside the image (the one the manifest signs; the copy beside it adds the image identity). */
   readonly sbomSha256: string;
   readonly sbomSerialNumber: string;
   readonly payloads: readonly { readonly path: string; readonly domain: string; readonly size: number; readonly sha256: string }[];
@@ -193,13 +195,17 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
   progress('verify');
   await selfVerify(label, () => verifyImage(streamOf(image), { trust: options.trust, device: 'any-device', now }));
 
+  // The SBOM beside the image also names the image's identity, which the copy inside cannot.
+  const sbomBeside = sbomBesideImage(prepared.sbom.bytes, sha256Hex(manifestBytes));
+  await validateSbom(sbomBeside);
+
   progress('write');
   const dir = join(options.outDir, model);
   const imagePath = join(dir, `${model}-${firmware}.fwimg`);
   const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
   try {
     // Each file appears whole or not at all (temporary file + rename).
-    await writeFileAtomic(sbomPath, prepared.sbom.bytes);
+    await writeFileAtomic(sbomPath, sbomBeside);
     await writeFileAtomic(imagePath, image);
     // And once more from disk: what a device will read is the file, not our buffer.
     await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, device: 'any-device', now }));
@@ -224,7 +230,7 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
     imagePath,
     sbomPath,
     imageBytes: image.byteLength,
-    imageSha256: sha256Hex(image),
+    fileSha256: sha256Hex(image),
     manifestSha256: sha256Hex(manifestBytes),
     sbomSha256: manifest.sbom.sha256,
     sbomSerialNumber: prepared.sbom.serialNumber,

@@ -1,8 +1,10 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
+import { isVirtualInput } from '@fwkit/sbom';
 import { BuildError } from './errors.js';
+import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 
 /** Module id under which platform code imports the product's drivers. */
 export const DRIVERS_MODULE = 'fwkit:drivers';
@@ -36,17 +38,33 @@ const TSCONFIG = { compilerOptions: { verbatimModuleSyntax: true, useDefineForCl
 
 const RESOLVING = Symbol.for('fwkit.build.resolving');
 
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !rel.startsWith(sep);
+/** Marks a plugin error as a source outside the checkout, so that it surfaces with its own code. */
+interface OutsideDetail {
+  readonly fwkitOutside: OutsideSource;
 }
 
-/** `fwkit:drivers` → the product's driver entry file. */
-function driversPlugin(driversPath: string): Plugin {
+function outsideMessage(outside: OutsideSource) {
+  const detail: OutsideDetail = { fwkitOutside: outside };
+  return { errors: [{ text: `${outside.path} resolves outside the checkout, to ${outside.resolved}`, detail }] };
+}
+
+function outsideDetails(errors: readonly Message[]): OutsideSource[] {
+  return errors.flatMap((e) => {
+    const detail: unknown = e.detail;
+    if (typeof detail !== 'object' || detail === null || !('fwkitOutside' in detail)) return [];
+    return [(detail as OutsideDetail).fwkitOutside];
+  });
+}
+
+/** `fwkit:drivers` → the product's driver entry file, refused before it is read when it resolves outside the checkout. */
+function driversPlugin(checkout: Checkout, driversPath: string): Plugin {
   return {
     name: 'fwkit-drivers',
     setup(b) {
-      b.onResolve({ filter: /^fwkit:drivers$/ }, () => ({ path: driversPath }));
+      b.onResolve({ filter: /^fwkit:drivers$/ }, async () => {
+        const outside = await outsideOf(checkout, driversPath);
+        return outside === undefined ? { path: driversPath } : outsideMessage(outside);
+      });
     },
   };
 }
@@ -58,7 +76,8 @@ function driversPlugin(driversPath: string): Plugin {
  * cache) keeps its path inside the checkout. Together with `preserveSymlinks`, no metafile path
  * and no path comment in the output leaves the checkout root.
  */
-function checkoutPathsPlugin(rootDir: string): Plugin {
+function checkoutPathsPlugin(checkout: Checkout): Plugin {
+  const rootDir = checkout.root;
   return {
     name: 'fwkit-checkout-paths',
     setup(b) {
@@ -79,7 +98,12 @@ function checkoutPathsPlugin(rootDir: string): Plugin {
         let path = result.path;
         if (!result.external && result.namespace === 'file' && path !== '') {
           const real = await realpath(path);
-          if (isInside(rootDir, real)) path = real;
+          if (isWithin(rootDir, real)) path = real;
+          else {
+            // Outside the checkout only through node_modules/ into the installed tree.
+            const outside = await outsideOf(checkout, path);
+            if (outside !== undefined) return outsideMessage(outside);
+          }
         }
         return {
           path,
@@ -129,6 +153,7 @@ export async function bundleDomain(options: {
 }): Promise<DomainBundle> {
   const { rootDir, domain } = options;
   const path = `${domain}/main.js`;
+  const checkout = await checkoutOf(rootDir);
   let result;
   try {
     result = await build({
@@ -150,10 +175,12 @@ export async function bundleDomain(options: {
       preserveSymlinks: true,
       tsconfigRaw: TSCONFIG,
       define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
-      plugins: [driversPlugin(join(rootDir, options.drivers)), checkoutPathsPlugin(rootDir)],
+      plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
     });
   } catch (cause) {
     const failure = cause as Partial<BuildFailure>;
+    const outside = Array.isArray(failure.errors) ? outsideDetails(failure.errors) : [];
+    if (outside.length > 0) throw outsideError(outside, `a source of domain "${domain}"`);
     const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
     throw new BuildError(
       'BUILD_BUNDLE_FAILED',
@@ -171,6 +198,10 @@ export async function bundleDomain(options: {
       },
     );
   }
+  // Every module esbuild read, whichever way it was reached (a relative import, a symlinked
+  // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
+  const files = Object.keys(result.metafile.inputs).filter((input) => !isVirtualInput(input));
+  await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
   const external = runtimeImports(result.metafile);
   if (external.length > 0) {
     throw new BuildError(

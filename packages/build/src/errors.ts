@@ -15,6 +15,8 @@ export type BuildErrorCode =
   | 'BUILD_REQUIREMENTS'
   /** A hardware revision / bootloader in the field cannot take the image; `details.devices`. */
   | 'BUILD_DEVICE_INCOMPATIBLE'
+  /** A source of the image (bundled module, product.json, platform.json, ...) resolves outside the checkout; `details.files`. */
+  | 'BUILD_SOURCE_OUTSIDE_REPO'
   /** esbuild failed, or a bundle imports something at run time that the image does not contain. */
   | 'BUILD_BUNDLE_FAILED'
   /** SOURCE_DATE_EPOCH is not an integer the image format can carry. */

@@ -8,7 +8,8 @@ export function ledgerImageOfBuild(result: BuildResult): LedgerImage {
   return {
     model: result.model,
     hardwareRevisions: [...result.hardwareRevisions],
-    sha256: result.imageSha256,
+    manifestSha256: result.manifestSha256,
+    fileSha256: result.fileSha256,
     bytes: result.imageBytes,
     formatVersion: result.formatVersion,
     requires: result.requires,
@@ -16,15 +17,16 @@ export function ledgerImageOfBuild(result: BuildResult): LedgerImage {
 }
 
 /**
- * The ledger entry a planned image would get. It is never written to the ledger: with no
- * signature yet there is no image digest, so `sha256` is the manifest's and `bytes` the size
- * without signatures (every rule of the matrix looks at `requires`, formats and revisions).
+ * The ledger entry a planned image would get. It is never written to the ledger. Its identity,
+ * the manifest digest, is already final; with no signature yet there is no file, so no
+ * `fileSha256`, and `bytes` is the size without signatures (every rule of the matrix looks at
+ * `requires`, formats and revisions).
  */
 export function ledgerImageOfPlan(planned: PlannedImage): LedgerImage {
   return {
     model: planned.model,
     hardwareRevisions: [...planned.manifest.hardwareRevisions],
-    sha256: planned.manifestSha256,
+    manifestSha256: planned.manifestSha256,
     bytes: planned.unsignedImageBytes,
     formatVersion: planned.manifest.formatVersion,
     requires: planned.manifest.requires,

@@ -10,6 +10,7 @@ import {
   type ReleaseSpec,
 } from '@fwkit/core';
 import { BuildError, type BuildErrorCode } from './errors.js';
+import { checkInsideCheckout, checkoutOf } from './inside.js';
 
 /** Where things live in a checkout, relative to its root. */
 export const LAYOUT = {
@@ -86,6 +87,11 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
   } catch (cause) {
     throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} not found`, { cause, details: { path: rootDir } });
   }
+  await checkInsideCheckout(
+    await checkoutOf(root),
+    [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile],
+    'a document of the checkout',
+  );
   const [platformJson, packageJson, releaseJson, lockfile] = await Promise.all([
     readJson(root, LAYOUT.platformManifest, 'BUILD_INPUT_MISSING'),
     readJson(root, LAYOUT.platformPackage, 'BUILD_INPUT_MISSING'),
@@ -133,6 +139,7 @@ export async function loadProduct(rootDir: string, model: string): Promise<Produ
   // The model id becomes a path: anything but a model id could walk out of products/.
   if (!MODEL_ID.test(model)) throw new BuildError('BUILD_PRODUCT_UNKNOWN', `"${model}" is not a model id`, { details: { model } });
   const path = `${productDir(model)}/product.json`;
+  await checkInsideCheckout(await checkoutOf(rootDir), [path], `the product.json of ${model}`);
   const product = productManifestFromJSON(await readJson(rootDir, path, 'BUILD_PRODUCT_UNKNOWN', { model }), path);
   if (product.id !== model) {
     throw new BuildError('BUILD_PRODUCT_MISMATCH', `${path} declares model "${product.id}"; it must match its folder "${model}"`, {

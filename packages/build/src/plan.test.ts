@@ -99,7 +99,8 @@ describe('planProductImages', () => {
     expect(fromBuild.images[1]).toEqual({
       model: 'cam-two',
       hardwareRevisions: ['A', 'B'],
-      sha256: built[1]?.imageSha256,
+      manifestSha256: built[1]?.manifestSha256,
+      fileSha256: built[1]?.fileSha256,
       bytes: built[1]?.imageBytes,
       formatVersion: 1,
       requires: built[1]?.requires,
@@ -108,5 +109,8 @@ describe('planProductImages', () => {
     expect(ledger.releases).toHaveLength(1);
     const fromPlan = candidateRelease({ workspace, sourceDateEpoch: EPOCH, date: '2025-06-15', images: planned.map(ledgerImageOfPlan) });
     expect(fromPlan.images.map((i) => i.requires)).toEqual(fromBuild.images.map((i) => i.requires));
+    // The identity is known before anything is signed: the plan's manifest digest is the image's.
+    expect(fromPlan.images.map((i) => i.manifestSha256)).toEqual(fromBuild.images.map((i) => i.manifestSha256));
+    expect(fromPlan.images.every((i) => i.fileSha256 === undefined)).toBe(true);
   });
 });

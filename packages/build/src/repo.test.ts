@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/core';
 import { loadPemSigner, privateKeyFromPem, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImageFile } from '@fwkit/verify';
 import { copyCheckout, REPO, useTempDirs } from './fixture.test-support.js';
-import { buildAll, listProducts, type BuildResult } from './index.js';
+import { buildAll, bundleDomain, listProducts, loadProduct, loadWorkspace, type BuildResult } from './index.js';
 
 // The real checkout: platform/, products/, release.json, signed with the example keys (a file key
 // is one Signer adapter) and verified against keys.example/root.json.
@@ -36,7 +37,7 @@ describe('building the repository', () => {
       const product = productManifestFromJSON(JSON.parse(await readFile(join(REPO, 'products', result.model, 'product.json'), 'utf8')));
       for (const device of ['any-device' as const, ...fieldDevicesOf(product)]) {
         const verified = await verifyImageFile(result.imagePath, { trust, device, now: NOW });
-        expect(verified.imageSha256).toBe(result.imageSha256);
+        expect(verified.fileSha256).toBe(result.fileSha256);
         expect(verified.exampleKeys).toBe(true);
       }
       // Not a byte of the private keys, in any encoding, in the image or the SBOM.
@@ -58,6 +59,59 @@ describe('building the repository', () => {
     }
   });
 
+  it('accounts in the SBOM beside each image for every file of every bundle, with its hash', async () => {
+    const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+    const workspace = await loadWorkspace(REPO);
+    for (const result of results) {
+      const product = await loadProduct(workspace.rootDir, result.model);
+      const inputs = new Set<string>();
+      for (const [domain, { entry }] of Object.entries(workspace.platform.domains)) {
+        const bundle = await bundleDomain({
+          rootDir: workspace.rootDir,
+          domain,
+          entry: `platform/${entry}`,
+          drivers: `products/${result.model}/${product.drivers}`,
+          buildInfo: {
+            model: result.model,
+            modelName: result.modelName,
+            firmware: result.firmware,
+            platform: result.platform,
+            hardwareRevisions: result.hardwareRevisions,
+          },
+        });
+        for (const input of Object.keys(bundle.metafile.inputs)) if (!input.startsWith('<define:')) inputs.add(input);
+      }
+      interface Component {
+        name: string;
+        hashes?: { alg: string; content: string }[];
+        properties?: { name: string; value: string }[];
+      }
+      const bom = JSON.parse(await readFile(result.sbomPath, 'utf8')) as { components: Component[] };
+      const property = (c: Component, name: string) => c.properties?.find((p) => p.name === name)?.value;
+      const folders = bom.components
+        .map((c) => ({ component: c, dir: property(c, 'cdx:npm:package:path') ?? property(c, 'fwkit:source:path') }))
+        .filter((f): f is { component: Component; dir: string } => f.dir !== undefined)
+        .sort((a, b) => b.dir.length - a.dir.length);
+      // Each input to the component whose folder holds it (the deepest one: npm packages nest).
+      const lines = new Map<Component, string[]>();
+      for (const input of [...inputs].sort()) {
+        const owner = folders.find((f) => input.startsWith(`${f.dir}/`));
+        expect(owner, `${result.model}: ${input} belongs to no component of the SBOM`).toBeDefined();
+        if (owner === undefined) continue;
+        const line = `${sha256(await readFile(join(REPO, input)))}  ${input.slice(owner.dir.length + 1)}\n`;
+        lines.set(owner.component, [...(lines.get(owner.component) ?? []), line]);
+      }
+      // The component's SHA-256 (sha256sum-v1) and file count cover exactly these files.
+      for (const { component } of folders) {
+        const own = (lines.get(component) ?? []).sort((a, b) => (a.slice(66) < b.slice(66) ? -1 : 1));
+        expect(property(component, 'fwkit:bundled:files'), `${result.model}: ${component.name}`).toBe(String(own.length));
+        expect(component.hashes?.find((h) => h.alg === 'SHA-256')?.content, `${result.model}: ${component.name}`).toBe(
+          sha256(own.join('')),
+        );
+      }
+    }
+  });
+
   it('builds the same bytes from a copy of the tree in another directory (node_modules symlinked)', async () => {
     const copy = await copyCheckout(join(await tempDir('fwkit-copy-'), 'some', 'where', 'else'), REPO, [
       'platform',
@@ -65,7 +119,7 @@ describe('building the repository', () => {
       'release.json',
     ]);
     const again = await buildAll({ repoRoot: copy, outDir: await tempDir('fwkit-copy-out-'), sourceDateEpoch: EPOCH, signers, trust });
-    expect(again.map((r) => [r.model, r.imageSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.imageSha256, r.sbomSha256]));
+    expect(again.map((r) => [r.model, r.fileSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.fileSha256, r.sbomSha256]));
     for (const [i, result] of again.entries()) {
       const original = results.at(i);
       if (original === undefined) throw new Error(`no original build of ${result.model}`);

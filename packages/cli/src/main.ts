@@ -28,7 +28,7 @@ Usage:
                [--check] [--repo <dir>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> | --any-device)
                [--products <dir>] [--now <ISO time>] [--json]
-  fwkit inspect <image> [--json]
+  fwkit inspect <image> [--trust <root.json> [--now <ISO time>]] [--json]
   fwkit keys generate --name <name> [--out <dir>]
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,

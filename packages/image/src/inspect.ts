@@ -17,13 +17,15 @@ export interface ImageEntryInfo {
 export interface InspectedImage {
   readonly manifest: ImageManifest;
   readonly manifestBytes: Uint8Array;
+  /** The image's identity: SHA-256 of the manifest.json bytes (what the signatures cover). */
   readonly manifestSha256: string;
   readonly payloadType: string;
   readonly signatures: readonly ImageSignature[];
   /** Every entry, in archive order. */
   readonly entries: readonly ImageEntryInfo[];
   readonly imageBytes: number;
-  readonly imageSha256: string;
+  /** SHA-256 of this copy of the file; not its identity (signatures.json may vary). */
+  readonly fileSha256: string;
 }
 
 async function readSmallEntry(reader: TarReader, entry: TarEntry, limit: number): Promise<Uint8Array> {
@@ -69,7 +71,7 @@ export async function inspectImage(source: AsyncIterable<Uint8Array>): Promise<I
       signatures: signatures.signatures,
       entries,
       imageBytes: reader.position,
-      imageSha256: reader.sha256,
+      fileSha256: reader.sha256,
     };
   } finally {
     await reader.close();

@@ -308,7 +308,11 @@ export function computeMatrix(input: MatrixInput): Matrix {
     if (model.status !== 'supported') {
       const verdict: Verdict = model.status === 'retired' ? 'retired' : 'not-released';
       const reasons = model.status === 'retired' ? Object.freeze([supportEnded(model)]) : NO_REASONS;
-      return all.map((r) => ({ model: id, firmware: r.firmware, verdict, reasons }));
+      return all.map((r, j) => {
+        const image = images[j];
+        const cell = { model: id, firmware: r.firmware, verdict, reasons };
+        return image === undefined ? cell : { ...cell, manifestSha256: image.manifestSha256 };
+      });
     }
     const formats = images.map((image) => image?.formatVersion);
     const pathKey = formats.map((f) => (f === undefined ? '-' : String(f))).join(',');
@@ -355,7 +359,13 @@ export function computeMatrix(input: MatrixInput): Matrix {
         }
       }
       if (extra !== undefined) reasons = reasons.length === 0 ? extra : [...reasons, ...extra];
-      row.push({ model: id, firmware: release.firmware, verdict: reasons.length === 0 ? 'pass' : verdictOf(reasons), reasons });
+      row.push({
+        model: id,
+        firmware: release.firmware,
+        verdict: reasons.length === 0 ? 'pass' : verdictOf(reasons),
+        reasons,
+        manifestSha256: image.manifestSha256,
+      });
     }
     return row;
   });

@@ -18,7 +18,9 @@ interface ReasonJson {
  * - `summary`: number of cells per verdict;
  * - `models[]`: `{ id, name, status, lastDay, released, endOfSupport, endedEarly (or null), reasons[] }`;
  * - `releases[]`: `{ firmware, platform, security, date, upgradeFrom, candidate, steppingStone }`, ascending, candidate last;
- * - `cells[model][release]`: `{ model, firmware, verdict, reasons[] }`, in the order of `models` and `releases`.
+ * - `cells[model][release]`: `{ model, firmware, verdict, reasons[], manifestSha256 }`, in the order of `models` and
+ *   `releases`; `manifestSha256` is the identity of the release's image for the model (SHA-256 of its signed
+ *   manifest), or null when the release has none.
  * A reason is `{ code, severity, message, details }`; codes are stable, messages are for people.
  */
 export interface MatrixJsonDocument {
@@ -50,6 +52,7 @@ export interface MatrixJsonDocument {
     readonly firmware: string;
     readonly verdict: Verdict;
     readonly reasons: readonly ReasonJson[];
+    readonly manifestSha256: string | null;
   }[])[];
 }
 
@@ -86,7 +89,13 @@ export function matrixToJSON(matrix: Matrix): MatrixJsonDocument {
       steppingStone: r.steppingStone,
     })),
     cells: matrix.cells.map((row) =>
-      row.map((c) => ({ model: c.model, firmware: c.firmware, verdict: c.verdict, reasons: c.reasons.map(reasonJson) })),
+      row.map((c) => ({
+        model: c.model,
+        firmware: c.firmware,
+        verdict: c.verdict,
+        reasons: c.reasons.map(reasonJson),
+        manifestSha256: c.manifestSha256 ?? null,
+      })),
     ),
   };
 }

@@ -135,7 +135,7 @@ export function release(o: ReleaseOptions): LedgerRelease {
       const image: LedgerImage = {
         model: prod.id,
         hardwareRevisions: prod.hardware.map((h) => h.revision),
-        sha256: '0'.repeat(64),
+        manifestSha256: '0'.repeat(64),
         bytes: (o.flashBytes ?? 4 * MiB) + 10_240,
         formatVersion,
         requires: { ...requires, imageFormat: formatVersion },

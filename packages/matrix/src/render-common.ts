@@ -49,6 +49,16 @@ export function candidateNotes(matrix: Matrix): { model: MatrixModel; reason: Ma
   return out;
 }
 
+/** The images of the candidate release, by model, with their identity (the manifest digest): what release notes list. */
+export function candidateImages(matrix: Matrix): { model: MatrixModel; manifestSha256: string }[] {
+  const candidate = candidateOf(matrix);
+  if (candidate === undefined) return [];
+  return matrix.models.flatMap((model, i) => {
+    const digest = matrix.cells[i]?.[candidate.index]?.manifestSha256;
+    return digest === undefined ? [] : [{ model, manifestSha256: digest }];
+  });
+}
+
 export interface GateSummary {
   readonly pass: boolean;
   readonly failures: readonly MatrixReason[];

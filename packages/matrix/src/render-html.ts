@@ -1,4 +1,4 @@
-import { VERDICT_LABEL, candidateNotes, gateSummary, supportLine, verdictCounts } from './render-common.js';
+import { VERDICT_LABEL, candidateImages, candidateNotes, gateSummary, supportLine, verdictCounts } from './render-common.js';
 import type { Matrix, MatrixCell, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -116,6 +116,15 @@ export function renderMatrixHtml(matrix: Matrix): string {
     notes.length === 0 || gate.candidate === undefined
       ? ''
       : `<section><h2>Upgrading to ${escapeHtml(gate.candidate)}</h2><ul class="reasons">${notes.map((n) => reasonItem(n.reason)).join('')}</ul></section>`;
+  const images = candidateImages(matrix);
+  const imagesSection =
+    images.length === 0 || gate.candidate === undefined
+      ? ''
+      : `<section><h2>Images of ${escapeHtml(gate.candidate)}</h2><table class="images"><thead><tr><th scope="col">Model</th><th scope="col">Identity (SHA-256 of the signed manifest)</th></tr></thead><tbody>` +
+        images
+          .map((i) => `<tr><td><code>${escapeHtml(i.model.id)}</code></td><td><code>${escapeHtml(i.manifestSha256)}</code></td></tr>`)
+          .join('') +
+        '</tbody></table></section>';
   return [
     '<!doctype html>',
     '<html lang="en">',
@@ -140,6 +149,7 @@ export function renderMatrixHtml(matrix: Matrix): string {
     '</tbody>',
     '</table>',
     '</div>',
+    imagesSection,
     notesSection,
     '</body>',
     '</html>',

@@ -1,4 +1,4 @@
-import { candidateNotes, gateSummary, problemCells, releaseTitle, supportLine } from './render-common.js';
+import { candidateImages, candidateNotes, gateSummary, problemCells, releaseTitle, supportLine } from './render-common.js';
 import type { Matrix, MatrixReason, Verdict } from './types.js';
 
 export const MARKDOWN_MARK: Readonly<Record<Verdict, string>> = {
@@ -71,6 +71,14 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
   for (const { model, release, cell } of problemCells(matrix)) {
     out.push(`### ${MARKDOWN_MARK[cell.verdict]} ${markdownText(model.name)} (\`${model.id}\`) × ${releaseTitle(release)}`, '');
     for (const reason of cell.reasons) out.push(reasonItem(reason));
+    out.push('');
+  }
+
+  const images = candidateImages(matrix);
+  if (images.length > 0 && gate.candidate !== undefined) {
+    // An image is named by its manifest digest: signatures.json may vary between copies of one image.
+    out.push(`### Images of ${gate.candidate}`, '', '| Model | Identity (SHA-256 of the signed manifest) |', '| --- | --- |');
+    for (const { model, manifestSha256 } of images) out.push(`| \`${model.id}\` | \`${manifestSha256}\` |`);
     out.push('');
   }
 

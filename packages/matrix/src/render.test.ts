@@ -1,4 +1,5 @@
 import { ledgerFromJSON, platformManifestFromJSON, productManifestFromJSON, type LedgerRelease, type ProductManifest } from '@fwkit/core';
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   computeMatrix,
@@ -54,7 +55,7 @@ function image(model: string, requiresParallel: string) {
   return {
     model,
     hardwareRevisions: ['A'],
-    sha256: '0'.repeat(64),
+    manifestSha256: '0'.repeat(64),
     bytes: 4 * MiB,
     formatVersion: 1,
     requires: {
@@ -67,6 +68,11 @@ function image(model: string, requiresParallel: string) {
   };
 }
 
+/** A distinct (fake) manifest digest per model and release: the identity of that image. */
+function identityOf(model: string, firmware: string): string {
+  return createHash('sha256').update(`${model}@${firmware}`).digest('hex');
+}
+
 function release(firmware: string, date: string, parallel: string, models: string[], steppingStone = false): LedgerRelease {
   const draft = {
     firmware,
@@ -77,7 +83,7 @@ function release(firmware: string, date: string, parallel: string, models: strin
     upgradeFrom: '*',
     installerFormats: [1],
     steppingStone,
-    images: models.map((m) => image(m, parallel)),
+    images: models.map((m) => ({ ...image(m, parallel), manifestSha256: identityOf(m, firmware) })),
   };
   const parsed = ledgerFromJSON({ schemaVersion: 1, releases: [draft], support: [] }).releases[0];
   if (parsed === undefined) throw new Error('fixture release did not parse');
@@ -239,5 +245,25 @@ describe('matrixToJSON', () => {
       reasons: [],
     });
     expect(JSON.parse(JSON.stringify(doc))).toEqual(doc);
+  });
+});
+
+describe('image identity in the matrix', () => {
+  it('names each image by its manifest digest: in the JSON cells, and for the candidate in the release notes', () => {
+    const m = scenario();
+    const json = matrixToJSON(m);
+    const legacyRow = json.cells[m.models.findIndex((x) => x.id === 'legacy-fixed-1080')];
+    expect(legacyRow?.map((c) => c.manifestSha256)).toEqual(['1.3.0', '1.4.0', '1.5.0'].map((f) => identityOf('legacy-fixed-1080', f)));
+    // A model with no image in a release has no identity there.
+    const upcomingRow = json.cells[m.models.findIndex((x) => x.id === 'ptz-8k')];
+    expect(upcomingRow?.map((c) => c.manifestSha256)).toEqual([null, null, null]);
+    const markdown = renderMatrixMarkdown(m);
+    const html = renderMatrixHtml(m);
+    for (const id of ['dome-2mp', 'legacy-fixed-1080']) {
+      expect(markdown).toContain(`| \`${id}\` | \`${identityOf(id, '1.5.0')}\` |`);
+      expect(html).toContain(`<td><code>${identityOf(id, '1.5.0')}</code></td>`);
+    }
+    // Release notes list the candidate's images only.
+    expect(markdown).not.toContain(identityOf('legacy-fixed-1080', '1.4.0'));
   });
 });

@@ -46,6 +46,8 @@ export interface MatrixCell {
   readonly firmware: string;
   readonly verdict: Verdict;
   readonly reasons: readonly MatrixReason[];
+  /** The identity of the release's image for the model (SHA-256 of its signed manifest); absent when it has none. */
+  readonly manifestSha256?: string;
 }
 
 export interface MatrixModel {

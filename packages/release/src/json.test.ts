@@ -31,7 +31,7 @@ describe('formatJson', () => {
           installerFormats: [1],
           steppingStone: false,
           images: [
-            { model: 'legacy-fixed-1080', hardwareRevisions: ['A', 'B'], sha256: 'a'.repeat(64), requires },
+            { model: 'legacy-fixed-1080', hardwareRevisions: ['A', 'B'], manifestSha256: 'a'.repeat(64), requires },
             // Too long for one line at this depth: one element per line.
             { model: 'many-revisions', hardwareRevisions: Array.from({ length: 30 }, (_, i) => `R${i}`), requires: {} },
           ],

@@ -34,7 +34,7 @@ function releaseOf(firmware: string, date = '2026-01-01'): LedgerRelease {
       {
         model: 'cam',
         hardwareRevisions: ['A'],
-        sha256: 'ab'.repeat(32),
+        manifestSha256: 'ab'.repeat(32),
         bytes: 1024,
         formatVersion: 1,
         requires: { interfaces: { 'board.hal': '>=1.0.0' }, bootloader: '>=2.0.0', imageFormat: 1, ramBytes: 10, flashBytes: 20 },

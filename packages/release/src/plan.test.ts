@@ -43,7 +43,7 @@ function product(id: string, lifecycle: Record<string, unknown>, hal = '1.2.0'):
 const image = (model: string): LedgerImage => ({
   model,
   hardwareRevisions: ['A'],
-  sha256: 'cd'.repeat(32),
+  manifestSha256: 'cd'.repeat(32),
   bytes: 2048,
   formatVersion: 1,
   requires: { interfaces: { 'board.hal': '>=1.0.0 <2.0.0' }, bootloader: '>=2.0.0', imageFormat: 1, ramBytes: 1000, flashBytes: 2000 },

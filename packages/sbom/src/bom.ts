@@ -92,9 +92,10 @@ function trimDir(dir: string): string {
 /** The files of each component and the edges between components, from the metafiles. */
 function attribute(input: SbomInput, lockfile: Lockfile) {
   const dirs = { platform: trimDir(input.platform.dir), product: trimDir(input.product.dir) };
-  const filesByOwner = new Map<string, { owner: Owner; files: { path: string; sha256: string }[] }>([
-    ['platform', { owner: { kind: 'platform' }, files: [] }],
-    ['product', { owner: { kind: 'product' }, files: [] }],
+  // `sources`: the metafile paths of the files, to account for each one in the BOM.
+  const filesByOwner = new Map<string, { owner: Owner; files: { path: string; sha256: string }[]; sources: string[] }>([
+    ['platform', { owner: { kind: 'platform' }, files: [], sources: [] }],
+    ['product', { owner: { kind: 'product' }, files: [], sources: [] }],
   ]);
   const ownerByPath = new Map<string, Owner>();
   for (const path of bundledFiles(input.metafiles)) {
@@ -104,8 +105,9 @@ function attribute(input: SbomInput, lockfile: Lockfile) {
       throw new SbomError('SBOM_INPUT_INVALID', `no SHA-256 digest for bundled file "${path}"`, { details: { path } });
     }
     const key = ownerKey(owner);
-    const group = filesByOwner.get(key) ?? { owner, files: [] };
+    const group = filesByOwner.get(key) ?? { owner, files: [], sources: [] };
     group.files.push({ path: relative, sha256: digest });
+    group.sources.push(path);
     filesByOwner.set(key, group);
     ownerByPath.set(path, owner);
   }
@@ -138,6 +140,28 @@ function addSourceProperties(component: Models.Component, files: readonly { path
   component.hashes.set(Enums.HashAlgorithm['SHA-256'], bundledSha256(files));
   component.properties.add(new Models.Property('fwkit:bundled:files', String(files.length)));
   component.properties.add(new Models.Property('fwkit:bundled:sha256-method', BUNDLED_SHA256_METHOD));
+}
+
+/**
+ * Every file esbuild put into a bundle is in exactly one component of the BOM, with its hash in
+ * that component's: a file the BOM does not account for is an error, never a silent omission.
+ */
+function checkAccounted(
+  bundled: readonly string[],
+  filesByOwner: ReadonlyMap<string, { readonly sources: readonly string[] }>,
+  components: ReadonlyMap<string, Models.Component>,
+): void {
+  const seen = new Map<string, number>();
+  for (const [key, group] of filesByOwner) {
+    if (!components.has(key)) continue;
+    for (const source of group.sources) seen.set(source, (seen.get(source) ?? 0) + 1);
+  }
+  const unaccounted = bundled.filter((path) => seen.get(path) !== 1);
+  if (unaccounted.length > 0 || seen.size !== bundled.length) {
+    throw new SbomError('SBOM_INPUT_UNACCOUNTED', `bundled files not accounted for by exactly one component: ${unaccounted.join(', ')}`, {
+      details: { paths: unaccounted },
+    });
+  }
 }
 
 function checkInput(input: SbomInput): void {
@@ -245,6 +269,7 @@ export function buildSbom(input: SbomInput): Sbom {
     });
   }
 
+  checkAccounted(bundledFiles(input.metafiles), filesByOwner, components);
   for (const component of components.values()) bom.components.add(component);
   root.dependencies.add(platform.bomRef);
   root.dependencies.add(product.bomRef);

@@ -1,6 +1,7 @@
 export { buildSbom, bundledSha256, serialNumberFor, BUNDLED_SHA256_METHOD } from './bom.js';
 export { validateSbom } from './validate.js';
 export { loadSbomSources, type SbomSources } from './load.js';
-export { packageDirOf } from './attribute.js';
+export { packageDirOf, isVirtualInput } from './attribute.js';
 export { SbomError, type SbomErrorCode } from './errors.js';
 export type { BundleMetafile, MetafileImport, BundledPackage, Sbom, SbomInput, SbomTool } from './types.js';
+export { sbomBesideImage, IMAGE_IDENTITY_PROPERTY } from './beside.js';

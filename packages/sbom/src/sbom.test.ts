@@ -8,6 +8,7 @@ import {
   bundledSha256,
   loadSbomSources,
   packageDirOf,
+  sbomBesideImage,
   serialNumberFor,
   validateSbom,
   BUNDLED_SHA256_METHOD,
@@ -223,6 +224,26 @@ describe('buildSbom input checks', () => {
       expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }),
     );
     expect(() => buildSbom({ ...input, sourceDateEpoch: -1 })).toThrow(expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }));
+  });
+});
+
+describe('sbomBesideImage', () => {
+  it('names the image identity in a version 2 of the same BOM, valid CycloneDX 1.6', async () => {
+    const inside = buildSbom(await fixtureInput()).bytes;
+    const beside = sbomBesideImage(inside, 'ab'.repeat(32));
+    await validateSbom(beside);
+    const bom = parse(beside) as CdxBom & { version: number; metadata: { properties: unknown } };
+    expect(bom.version).toBe(2);
+    expect(bom.serialNumber).toBe(parse(inside).serialNumber);
+    expect(bom.metadata.properties).toEqual([{ name: 'fwkit:image:manifest-sha256', value: 'ab'.repeat(32) }]);
+  });
+
+  it('refuses a digest that is not a SHA-256, and a BOM that already carries one', async () => {
+    const inside = buildSbom(await fixtureInput()).bytes;
+    expect(() => sbomBesideImage(inside, 'AB'.repeat(32))).toThrow(expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }));
+    expect(() => sbomBesideImage(sbomBesideImage(inside, 'ab'.repeat(32)), 'ab'.repeat(32))).toThrow(
+      expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }),
+    );
   });
 });
 

@@ -4,7 +4,16 @@ export { privateKeyToPem, privateKeyFromPem, publicKeyToPem, publicKeyFromPem } 
 export { pae } from './pae.js';
 export { tufKeyOf, keyIdOf, type TufKey } from './tuf-key.js';
 export { signerFromPrivateKey, type Signer } from './signer.js';
-export { checkThreshold, type SignatureRecord, type RoleKeys, type ThresholdResult, type ThresholdFailure } from './threshold.js';
+export {
+  checkThreshold,
+  judgeSignatures,
+  type SignatureJudgement,
+  type SignatureStatus,
+  type SignatureRecord,
+  type RoleKeys,
+  type ThresholdResult,
+  type ThresholdFailure,
+} from './threshold.js';
 export { signEnvelope } from './envelope.js';
 export { trustRootFromJSON, ROLE_NAMES, type RoleName, type TrustRoot } from './trust-root.js';
 export { createRootMetadata, tufDate, TUF_SPEC_VERSION, type RootMetadataOptions } from './root-metadata.js';

@@ -1,6 +1,15 @@
 import { toHex } from '@fwkit/core';
 import { describe, expect, it } from 'vitest';
-import { checkThreshold, keyIdOf, publicKeyOf, signEd25519, tufKeyOf, type RoleKeys, type SignatureRecord } from './index.js';
+import {
+  checkThreshold,
+  judgeSignatures,
+  keyIdOf,
+  publicKeyOf,
+  signEd25519,
+  tufKeyOf,
+  type RoleKeys,
+  type SignatureRecord,
+} from './index.js';
 
 const seed = (n: number) => new Uint8Array(32).fill(n);
 const [a, b, c, stranger] = [seed(1), seed(2), seed(3), seed(9)].map((privateKey) => {
@@ -100,5 +109,33 @@ describe('checkThreshold', () => {
       expect(checkThreshold(message, [], role(threshold, a)).ok).toBe(false);
       expect(checkThreshold(message, [sign(a)], role(threshold, a)).ok).toBe(false);
     }
+  });
+});
+
+describe('judgeSignatures', () => {
+  it('says for each entry whether it counts, and why not', () => {
+    // b's public key also listed under a second keyid.
+    const alias = 'f'.repeat(64);
+    const keys: RoleKeys = { threshold: 2, keys: new Map([...role(2, a, b, c).keys, [alias, b.publicKey]]) };
+    const records = [
+      sign(a),
+      sign(stranger),
+      corrupt(sign(c)),
+      { keyid: c.keyid, sig: 'not hex' },
+      sign(b),
+      sign(b, alias),
+      { keyid: 42, sig: '' } as unknown as SignatureRecord,
+    ];
+    expect(judgeSignatures(message, records, keys).map((j) => [j.status, j.fromRoleKey, j.sameKeyAs])).toEqual([
+      ['counted', true, undefined],
+      ['key-unknown', false, undefined],
+      ['bad-signature', true, undefined],
+      ['malformed', true, undefined],
+      ['counted', true, undefined],
+      ['duplicate-key', true, b.keyid],
+      ['malformed', false, undefined],
+    ]);
+    // The threshold check is made of the same judgements: the two counted keys meet it.
+    expect(checkThreshold(message, records, keys)).toEqual({ ok: true, signers: [a.keyid, b.keyid].sort() });
   });
 });

@@ -39,7 +39,7 @@ describe('verifyImage', () => {
     expect(result.signers).toEqual([testKeys.targets1.keyid]);
     expect(result.exampleKeys).toBe(false);
     expect(result.imageBytes).toBe(base.bytes.byteLength);
-    expect(result.imageSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.bytes)).toString('hex'));
+    expect(result.fileSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.bytes)).toString('hex'));
     expect(result.manifestSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.manifestBytes)).toString('hex'));
     // The sink saw every block, in order, and nothing else.
     for (const payload of base.payloads) {

@@ -49,13 +49,18 @@ export interface VerifyOptions {
 
 export interface VerifiedImage {
   readonly manifest: ImageManifest;
+  /**
+   * The image's identity: SHA-256 of the exact manifest.json bytes the signatures cover. Two
+   * files with the same manifest are the same image, whatever their signatures.json holds.
+   */
   readonly manifestSha256: string;
   /** keyids of the distinct targets keys whose signatures verified, sorted. */
   readonly signers: readonly string[];
   /** True when a signer is one of the published EXAMPLE keys (never acceptable in production). */
   readonly exampleKeys: boolean;
   readonly imageBytes: number;
-  readonly imageSha256: string;
+  /** SHA-256 of this copy of the image file. Not its identity: signatures.json may vary (key rotation). */
+  readonly fileSha256: string;
 }
 
 function fail(code: VerifyError['code'], message: string, details?: Record<string, unknown>): VerifyError {
@@ -251,7 +256,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       signers: Object.freeze([...result.signers]),
       exampleKeys: result.signers.some((keyid) => isExampleKeyId(keyid)),
       imageBytes: reader.position,
-      imageSha256: reader.sha256,
+      fileSha256: reader.sha256,
     });
   } catch (error) {
     if (error instanceof ImageError && error.code !== 'IMAGE_ENCODE_INVALID') {

@@ -55,12 +55,13 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(
     renderTable(
-      ['MODEL', 'VERSION', 'IMAGE SIZE', 'SHA-256', 'VERIFIED'],
-      results.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.imageSha256, r.verified ? 'yes' : 'NO']),
+      ['MODEL', 'VERSION', 'IMAGE SIZE', 'IDENTITY', 'VERIFIED'],
+      results.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.manifestSha256, r.verified ? 'yes' : 'NO']),
     ),
   );
   const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
   io.out(`\nImages and SBOMs are in ${outDir}/<model>/ (SOURCE_DATE_EPOCH=${sourceDateEpoch}).`);
+  io.out('IDENTITY is the SHA-256 of the signed manifest (the file digest changes with signatures.json; see --json).');
   if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
   return EXIT.ok;
 }

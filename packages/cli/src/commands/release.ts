@@ -103,8 +103,8 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   }
   io.out(
     renderTable(
-      ['MODEL', 'VERSION', 'IMAGE SIZE', 'SHA-256', 'VERIFIED'],
-      result.images.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.imageSha256, r.verified ? 'yes' : 'NO']),
+      ['MODEL', 'VERSION', 'IMAGE SIZE', 'IDENTITY', 'VERIFIED'],
+      result.images.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.manifestSha256, r.verified ? 'yes' : 'NO']),
     ),
   );
   for (const s of result.skipped) io.out(`${s.model}: no image (${s.status} on ${result.date})`);

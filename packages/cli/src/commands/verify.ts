@@ -61,13 +61,14 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const summary = {
     ok: true,
     code: null,
-    message: `${image}: verified (${verified.manifest.model} ${verified.manifest.versions.firmware}, signed by ${verified.signers.length} key(s))`,
+    message: `${image}: verified (${verified.manifest.model} ${verified.manifest.versions.firmware}, signed by ${verified.signers.length} key(s); identity ${verified.manifestSha256})`,
     image: {
       model: verified.manifest.model,
       firmware: verified.manifest.versions.firmware,
       platform: verified.manifest.versions.platform,
       security: verified.manifest.versions.security,
-      sha256: verified.imageSha256,
+      manifestSha256: verified.manifestSha256,
+      fileSha256: verified.fileSha256,
       bytes: verified.imageBytes,
       signers: verified.signers,
       exampleKeys: verified.exampleKeys,

@@ -22,8 +22,13 @@ import { parseDocument } from './validate.js';
 export const ledgerImageSchema = z.strictObject({
   model: modelId,
   hardwareRevisions: z.array(hardwareRevision).min(1),
-  sha256: sha256Hex.describe('SHA-256 of the image file'),
-  bytes: byteCount.describe('Size of the image file'),
+  manifestSha256: sha256Hex.describe(
+    "The image's identity: SHA-256 of its signed manifest.json bytes (signatures.json may vary; this does not)",
+  ),
+  fileSha256: sha256Hex
+    .optional()
+    .describe('SHA-256 of the image file as released: one copy of the image, NOT its identity (absent for an image not yet signed)'),
+  bytes: byteCount.describe('Size of the image file (of the image without signatures when not yet signed)'),
   formatVersion: imageFormatVersion,
   requires: imageRequiresSchema,
 });

@@ -79,7 +79,7 @@ describe('ledger', () => {
       {
         model: 'cam',
         hardwareRevisions: ['A'],
-        sha256: 'a'.repeat(64),
+        manifestSha256: 'a'.repeat(64),
         bytes: 1,
         formatVersion: 1,
         requires: { interfaces: {}, bootloader: '*', imageFormat: 1, ramBytes: 0, flashBytes: 1 },

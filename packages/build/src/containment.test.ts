@@ -1,0 +1,106 @@
+import { mkdir, readdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyCheckout, EPOCH, REPO, signers, trust, useTempDirs } from './fixture.test-support.js';
+import { buildAll, BuildError } from './index.js';
+
+// Every source of a signed image must resolve inside the checkout: a symlink that leaves it would
+// put code no one reviewed, and that the SBOM does not describe, into the image.
+
+const tempDir = useTempDirs();
+
+interface Outside {
+  readonly path: string;
+  readonly resolved: string;
+}
+
+/** A fixture checkout and, beside it (outside it), a folder of "foreign" files. */
+async function setup(): Promise<{ root: string; out: string; foreign: string }> {
+  const base = await tempDir('fwkit-outside-');
+  const root = await copyCheckout(join(base, 'checkout'));
+  const foreign = join(base, 'foreign');
+  await mkdir(foreign);
+  await writeFile(join(foreign, 'outside.ts'), "export default { sensor: 'FOREIGN', read: (): number => 666 };\n");
+  return { root, out: await tempDir('fwkit-outside-out-'), foreign: await realpath(foreign) };
+}
+
+async function buildFails(root: string, out: string): Promise<Outside[]> {
+  const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(BuildError);
+  expect((error as BuildError).code).toBe('BUILD_SOURCE_OUTSIDE_REPO');
+  // Nothing written: no image, no SBOM, not even the model folder.
+  expect(await readdir(out)).toEqual([]);
+  return (error as BuildError).details?.['files'] as Outside[];
+}
+
+describe('sources outside the checkout', () => {
+  it('refuses a driver file that is a symlink to a file outside, naming both paths', async () => {
+    const { root, out, foreign } = await setup();
+    const drivers = join(root, 'products/cam-one/src/drivers.ts');
+    await rm(drivers);
+    await symlink(join(foreign, 'outside.ts'), drivers);
+    expect(await buildFails(root, out)).toEqual([{ path: 'products/cam-one/src/drivers.ts', resolved: join(foreign, 'outside.ts') }]);
+  });
+
+  it('refuses a driver reached through a symlinked folder', async () => {
+    const { root, out, foreign } = await setup();
+    await rename(join(foreign, 'outside.ts'), join(foreign, 'drivers.ts'));
+    await rm(join(root, 'products/cam-one/src'), { recursive: true });
+    await symlink(foreign, join(root, 'products/cam-one/src'), 'dir');
+    expect(await buildFails(root, out)).toEqual([{ path: 'products/cam-one/src/drivers.ts', resolved: join(foreign, 'drivers.ts') }]);
+  });
+
+  it('refuses a module imported by a path that leaves the checkout', async () => {
+    const { root, out, foreign } = await setup();
+    await writeFile(
+      join(root, 'products/cam-one/src/drivers.ts'),
+      `import foreign from ${JSON.stringify(join(foreign, 'outside.ts'))};\nexport default foreign;\n`,
+    );
+    const files = await buildFails(root, out);
+    expect(files.map((f) => f.resolved)).toEqual([join(foreign, 'outside.ts')]);
+  });
+
+  it('refuses a driver that is a symlink loop with a coded error, not a crash', async () => {
+    const { root, out } = await setup();
+    const drivers = join(root, 'products/cam-one/src/drivers.ts');
+    await rm(drivers);
+    await symlink(drivers, drivers);
+    const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(BuildError);
+    expect((error as BuildError).code).toBe('BUILD_BUNDLE_FAILED');
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it('refuses a product.json or platform.json that is a symlink out of the checkout', async () => {
+    for (const document of ['products/cam-one/product.json', 'platform/platform.json']) {
+      const { root, out, foreign } = await setup();
+      await rename(join(root, document), join(foreign, 'moved.json'));
+      await symlink(join(foreign, 'moved.json'), join(root, document));
+      expect(await buildFails(root, out)).toEqual([{ path: document, resolved: join(foreign, 'moved.json') }]);
+    }
+  });
+
+  it('refuses an npm package linked in from outside, but takes node_modules itself linked from a cache', async () => {
+    const { root, out } = await setup();
+    // copyCheckout links node_modules/ as a whole to the repository's: that is an installed tree, allowed.
+    await expect(
+      buildAll({ repoRoot: root, outDir: await tempDir('fwkit-outside-ok-'), sourceDateEpoch: EPOCH, signers, trust }),
+    ).resolves.toHaveLength(2);
+    // A real node_modules/ whose packages are links to elsewhere is not.
+    await rm(join(root, 'node_modules'));
+    await mkdir(join(root, 'node_modules'));
+    for (const name of await readdir(join(REPO, 'node_modules'))) {
+      await symlink(join(REPO, 'node_modules', name), join(root, 'node_modules', name));
+    }
+    const files = await buildFails(root, out);
+    expect(files.length).toBeGreaterThan(0);
+    expect(files[0]?.path).toMatch(/^node_modules\/fast-xml-parser\//);
+    expect(files[0]?.resolved.startsWith(join(await realpath(REPO), 'node_modules', 'fast-xml-parser'))).toBe(true);
+  });
+});
