@@ -1,0 +1,99 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { productManifestFromJSON } from '@fwkit/core';
+import { makeDevice, makeImage, makeRootJson, TEST_MODEL, TEST_NOW, testKeys } from '@fwkit/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fwkit } from './helpers.js';
+
+// `fwkit verify` must fail closed on its device options: only --device alone, --model with --hw
+// (and optionally --products), or an explicit --any-device are valid. Every other combination of
+// the five options is a usage error (exit 2), so an incomplete selection can never silently skip
+// the device rules and let a wrong-model image pass. The cases are generated, not listed.
+
+const OPTIONS = ['--device', '--model', '--hw', '--any-device', '--products'] as const;
+type Option = (typeof OPTIONS)[number];
+
+/** The valid selections, as sets of options present (everything else must be exit 2). */
+const VALID: readonly (readonly Option[])[] = [['--device'], ['--model', '--hw'], ['--model', '--hw', '--products'], ['--any-device']];
+
+const combinations: Option[][] = Array.from({ length: 2 ** OPTIONS.length }, (_, bits) =>
+  OPTIONS.filter((_, i) => (bits & (1 << i)) !== 0),
+);
+
+const isValid = (present: readonly Option[]): boolean =>
+  VALID.some((v) => v.length === present.length && v.every((o) => present.includes(o)));
+
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fwkit-verify-devices-'));
+  const image = await makeImage({ hardwareRevisions: ['A', 'B'] });
+  await writeFile(join(dir, 'image.fwimg'), image.bytes);
+  await writeFile(join(dir, 'root.json'), JSON.stringify(makeRootJson({ targetsKeys: [testKeys.targets1], targetsThreshold: 1 })));
+  await writeFile(join(dir, 'device.json'), JSON.stringify(makeDevice()));
+  const product = productManifestFromJSON({
+    schemaVersion: 1,
+    id: TEST_MODEL,
+    name: 'Test Camera',
+    features: [],
+    platform: '>=1.0.0 <2.0.0',
+    drivers: 'src/drivers.ts',
+    lifecycle: { released: '2025-01-01', endOfSupport: '2035-01-01' },
+    hardware: [
+      {
+        revision: 'A',
+        interfaces: { 'sensor.mipi-csi2': '1.2.0' },
+        flashPartitionBytes: 64 * 1024 * 1024,
+        ramBytes: 256 * 1024 * 1024,
+        bootloaders: [
+          { version: '2.1.0', imageFormats: [1] },
+          { version: '2.2.0', imageFormats: [1] },
+        ],
+      },
+    ],
+  });
+  // The default --products (./products) and the directory --products names both hold the model.
+  for (const products of ['products', 'other-products']) {
+    await mkdir(join(dir, products, TEST_MODEL), { recursive: true });
+    await writeFile(join(dir, products, TEST_MODEL, 'product.json'), JSON.stringify(product));
+  }
+});
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const VALUES: Record<Option, readonly string[]> = {
+  '--device': ['--device', 'device.json'],
+  '--model': ['--model', TEST_MODEL],
+  '--hw': ['--hw', 'A'],
+  '--any-device': ['--any-device'],
+  '--products': ['--products', 'other-products'],
+};
+
+describe('fwkit verify device options (all 32 combinations)', () => {
+  it('has 4 valid combinations and 28 usage errors', () => {
+    expect(combinations).toHaveLength(32);
+    expect(combinations.filter(isValid)).toHaveLength(VALID.length);
+  });
+
+  it.concurrent.each(combinations.map((present) => [present.join(' ') || '(none)', present] as const))('%s', async (_name, present) => {
+    const args = ['verify', 'image.fwimg', '--trust', 'root.json', '--now', TEST_NOW.toISOString(), '--json'];
+    for (const option of present) args.push(...VALUES[option]);
+    const result = await fwkit(args, { cwd: dir });
+    const summary = JSON.parse(result.stdout) as { ok: boolean; code: string | null; devices?: unknown[] };
+    if (!isValid(present)) {
+      expect(result.code, result.stderr).toBe(2);
+      expect(summary).toMatchObject({ ok: false, code: 'USAGE' });
+      expect(summary.devices).toBeUndefined();
+      return;
+    }
+    expect([0, 1], result.stderr).toContain(result.code);
+    // This image fits the device and the model, so every valid selection verifies it.
+    expect(result.code, result.stderr).toBe(0);
+    if (present.includes('--any-device')) expect(summary.devices).toEqual([]);
+    else expect(summary.devices?.length, 'devices is never empty unless --any-device').toBeGreaterThan(0);
+    if (present.includes('--model')) expect(summary.devices).toHaveLength(2);
+  });
+});
