@@ -97,3 +97,46 @@ describe('fwkit verify device options (all 32 combinations)', () => {
     if (present.includes('--model')) expect(summary.devices).toHaveLength(2);
   });
 });
+
+describe('fwkit verify and the signed upgradeFrom range', () => {
+  const verify = (...extra: string[]) =>
+    fwkit(['verify', 'image.fwimg', '--trust', 'root.json', '--now', TEST_NOW.toISOString(), ...extra], { cwd: dir });
+  const device = async (name: string, installed: { firmware: string; security: number } | undefined) => {
+    // JSON.stringify leaves out an undefined `installed`: a factory-fresh device.json.
+    await writeFile(join(dir, name), JSON.stringify(makeDevice({ installed })));
+    return name;
+  };
+
+  it('refuses a device whose installed firmware is outside it (0.9.0, ">=1.0.0") with UPGRADE_FROM_UNSUPPORTED', async () => {
+    const result = await verify('--device', await device('old.json', { firmware: '0.9.0', security: 1 }), '--json');
+    expect(result.code, result.stderr).toBe(1);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'UPGRADE_FROM_UNSUPPORTED' });
+    const inside = await verify('--device', await device('current.json', { firmware: '1.0.0', security: 1 }), '--json');
+    expect(inside.code, inside.stderr).toBe(0);
+    expect(JSON.parse(inside.stdout)).toMatchObject({ ok: true, factory: false, notChecked: [], devices: [{ installed: '1.0.0' }] });
+  });
+
+  it('accepts a factory-fresh device (no installed firmware) and says it was factory provisioning', async () => {
+    const path = await device('factory.json', undefined);
+    const result = await verify('--device', path, '--json');
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      ok: true,
+      factory: true,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      devices: [{ installed: null }],
+    });
+    expect((await verify('--device', path)).stdout).toMatch(/factory provisioning/);
+  });
+
+  it('says that upgradeFrom and the security version were not checked with --model/--hw (text and JSON)', async () => {
+    const json = await verify('--model', TEST_MODEL, '--hw', 'A', '--json');
+    expect(json.code, json.stderr).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ factory: false, notChecked: ['upgradeFrom', 'securityVersion'] });
+    const text = await verify('--model', TEST_MODEL, '--hw', 'A');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/upgradeFrom \(>=1\.0\.0\) and the security version were not checked/);
+    const any = await verify('--any-device', '--json');
+    expect(JSON.parse(any.stdout)).toMatchObject({ notChecked: ['device', 'upgradeFrom', 'securityVersion'] });
+  });
+});

@@ -26,8 +26,8 @@ Usage:
   fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>]
-  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> | --any-device)
-               [--products <dir>] [--now <ISO time>] [--json]
+  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
+               | --any-device) [--now <ISO time>] [--json]
   fwkit inspect <image> [--json]
   fwkit keys generate --name <name> [--out <dir>]
 

@@ -42,9 +42,13 @@ export {
   checkDeviceCompatibility,
   DEVICE_RULES,
   imageFactsOf,
+  semverSatisfies,
   unknownRequirements,
+  upgradeReasons,
   type DeviceRule,
   type ImageFacts,
+  type InstalledFirmware,
+  type Satisfies,
 } from './compat/rules.js';
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';

@@ -291,8 +291,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
       const reasons = deviceReasons[i];
       if (row === undefined || images === undefined || reasons === undefined) continue;
       images[j] = image;
-      if (row.checks !== undefined && row.model.status === 'supported')
-        reasons[j] = row.checks.check(image, release.firmware, release.security);
+      if (row.checks !== undefined && row.model.status === 'supported') reasons[j] = row.checks.check(image, release);
     }
   });
 

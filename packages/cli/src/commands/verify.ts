@@ -75,11 +75,60 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       signers: verified.signers,
       exampleKeys: verified.exampleKeys,
     },
-    devices: devices.map((d) => ({ model: d.model, hardwareRevision: d.hardwareRevision, bootloader: d.bootloader.version })),
+    devices: devices.map((d) => ({
+      model: d.model,
+      hardwareRevision: d.hardwareRevision,
+      bootloader: d.bootloader.version,
+      installed: d.installed?.firmware ?? null,
+    })),
+    ...uncheckedRules(selection, first, verified.manifest.upgradeFrom),
   };
   if (values.json) io.out(JSON.stringify(summary));
-  else io.out(summary.message + (verified.exampleKeys ? '\nWARNING: signed with EXAMPLE keys (keys.example) — not for production' : ''));
+  else {
+    const lines = [summary.message];
+    if (verified.exampleKeys) lines.push('WARNING: signed with EXAMPLE keys (keys.example) — not for production');
+    if (summary.note !== null) lines.push(`NOTE: ${summary.note}`);
+    io.out(lines.join('\n'));
+  }
   return EXIT.ok;
+}
+
+/** A rule `verify` could not check for the chosen device (its output says so): the device rules, or the installed-firmware rules. */
+export type UncheckedRule = 'device' | 'upgradeFrom' | 'securityVersion';
+
+/**
+ * What this verification did not establish, for the output. upgradeFrom and the security version
+ * compare the image with the installed firmware: --model/--hw names none, and a device.json
+ * without `installed` is a factory-fresh device (provisioning, where they do not apply).
+ */
+function uncheckedRules(
+  selection: DeviceSelection,
+  device: DeviceIdentity | undefined,
+  upgradeFrom: string,
+): { factory: boolean; notChecked: UncheckedRule[]; note: string | null } {
+  const installedRules = `upgradeFrom (${upgradeFrom}) and the security version`;
+  if (selection.kind === 'any-device') {
+    return {
+      factory: false,
+      notChecked: ['device', 'upgradeFrom', 'securityVersion'],
+      note: `--any-device: the device rules and ${installedRules} were not checked`,
+    };
+  }
+  if (selection.kind === 'field') {
+    return {
+      factory: false,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `${installedRules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
+    };
+  }
+  if (device?.installed === undefined) {
+    return {
+      factory: true,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `factory provisioning: the device has no installed firmware, so ${installedRules} do not apply`,
+    };
+  }
+  return { factory: false, notChecked: [], note: null };
 }
 
 /** Which devices `verify` checks the image against; exactly one of these, or a usage error. */
