@@ -1,10 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { productManifestFromJSON } from '@fwkit/core';
-import { makeDevice, makeImage, makeRootJson, TEST_MODEL, TEST_NOW, testKeys } from '@fwkit/test-utils';
+import { makeDevice, TEST_MODEL, TEST_NOW } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fwkit } from './helpers.js';
+import { makeVerifyDir } from './verify-fixture.js';
 
 // `fwkit verify` must fail closed on its device options: only --device alone, --model with --hw
 // (and optionally --products), or an explicit --any-device are valid. Every other combination of
@@ -27,37 +26,7 @@ const isValid = (present: readonly Option[]): boolean =>
 let dir: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fwkit-verify-devices-'));
-  const image = await makeImage({ hardwareRevisions: ['A', 'B'] });
-  await writeFile(join(dir, 'image.fwimg'), image.bytes);
-  await writeFile(join(dir, 'root.json'), JSON.stringify(makeRootJson({ targetsKeys: [testKeys.targets1], targetsThreshold: 1 })));
-  await writeFile(join(dir, 'device.json'), JSON.stringify(makeDevice()));
-  const product = productManifestFromJSON({
-    schemaVersion: 1,
-    id: TEST_MODEL,
-    name: 'Test Camera',
-    features: [],
-    platform: '>=1.0.0 <2.0.0',
-    drivers: 'src/drivers.ts',
-    lifecycle: { released: '2025-01-01', endOfSupport: '2035-01-01' },
-    hardware: [
-      {
-        revision: 'A',
-        interfaces: { 'sensor.mipi-csi2': '1.2.0' },
-        flashPartitionBytes: 64 * 1024 * 1024,
-        ramBytes: 256 * 1024 * 1024,
-        bootloaders: [
-          { version: '2.1.0', imageFormats: [1] },
-          { version: '2.2.0', imageFormats: [1] },
-        ],
-      },
-    ],
-  });
-  // The default --products (./products) and the directory --products names both hold the model.
-  for (const products of ['products', 'other-products']) {
-    await mkdir(join(dir, products, TEST_MODEL), { recursive: true });
-    await writeFile(join(dir, products, TEST_MODEL, 'product.json'), JSON.stringify(product));
-  }
+  dir = await makeVerifyDir('fwkit-verify-devices-');
 });
 
 afterAll(async () => {

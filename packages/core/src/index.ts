@@ -63,3 +63,4 @@ export {
   type LedgerImage,
   type SupportRecord,
 } from './schema/ledger.js';
+export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';
