@@ -122,7 +122,7 @@ describe('fwkit verify', () => {
 
   it('checks a device.json, including anti-rollback of the security version', async () => {
     const model = products[0] ?? '';
-    const device = await fieldDevice(REPO, model, undefined, { firmware: '0.1.0', security: 0 });
+    const device = await fieldDevice(REPO, model, undefined, { firmware: '1.0.0', security: 0 });
     const path = join(out, 'device.json');
     await writeFile(path, JSON.stringify(device));
     expect((await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--device', path, '--now', NOW])).code).toBe(0);

@@ -42,7 +42,14 @@ function imageFacts(product: ProductManifest, plat: PlatformManifest = platform)
   const { requires, problems } = composeRequirements(plat, platformVersion, product, FLASH_BYTES);
   return {
     problems,
-    facts: { model: product.id, hardwareRevisions: product.hardware.map((h) => h.revision), requires, security: 0, firmware: '1.0.0' },
+    facts: {
+      model: product.id,
+      hardwareRevisions: product.hardware.map((h) => h.revision),
+      requires,
+      security: 0,
+      firmware: '1.0.0',
+      upgradeFrom: '*',
+    },
   };
 }
 

@@ -11,7 +11,14 @@ export class UsageError extends FwkitError<UsageErrorCode> {
 }
 
 export type CliErrorCode =
-  'FILE_NOT_FOUND' | 'FILE_UNREADABLE' | 'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN' | 'RELEASE_UNKNOWN';
+  | 'FILE_NOT_FOUND'
+  | 'FILE_UNREADABLE'
+  | 'EPOCH_UNKNOWN'
+  /** SOURCE_DATE_EPOCH is set but not decimal seconds in range (an empty value included). */
+  | 'EPOCH_INVALID'
+  | 'KEYS_NOT_FOUND'
+  | 'PRODUCT_UNKNOWN'
+  | 'RELEASE_UNKNOWN';
 
 export class CliError extends FwkitError<CliErrorCode> {
   override readonly name = 'CliError';

@@ -26,9 +26,9 @@ Usage:
   fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>]
-  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> | --any-device)
-               [--products <dir>] [--now <ISO time>] [--json]
-  fwkit inspect <image> [--trust <root.json> [--now <ISO time>]] [--json]
+  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
+               | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+  fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
   fwkit keys generate --name <name> [--out <dir>]
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,

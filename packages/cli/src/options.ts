@@ -2,16 +2,29 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { MAX_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '@fwkit/core';
 import { loadPemSigner, type Signer } from '@fwkit/signing';
 import { CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 
-/** SOURCE_DATE_EPOCH when set; otherwise the last commit's time, so a checkout builds the same image twice. */
+/**
+ * SOURCE_DATE_EPOCH when set (core's parser: decimal seconds, 0 to MAX_SOURCE_DATE_EPOCH; set but
+ * empty is an error, not "unset"); otherwise the last commit's time, so a checkout builds the same
+ * image twice. A bad value is a coded error (EPOCH_INVALID, exit 1): it comes from the environment
+ * a build system set, not from the command line (docs/decisions.md).
+ */
 export async function resolveEpoch(io: Io, repoRoot: string): Promise<number> {
   const fromEnv = io.env['SOURCE_DATE_EPOCH'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    if (!/^\d{1,12}$/.test(fromEnv)) throw new UsageError(`SOURCE_DATE_EPOCH="${fromEnv}" is not a whole number of seconds`);
-    return Number(fromEnv);
+  if (fromEnv !== undefined) {
+    const epoch = parseSourceDateEpoch(fromEnv);
+    if (epoch === undefined) {
+      throw new CliError(
+        'EPOCH_INVALID',
+        `SOURCE_DATE_EPOCH=${JSON.stringify(fromEnv.slice(0, 40))} is not whole seconds since 1970 written in decimal digits (0 to ${MAX_SOURCE_DATE_EPOCH})`,
+        { details: { limit: MAX_SOURCE_DATE_EPOCH } },
+      );
+    }
+    return epoch;
   }
   try {
     const { stdout } = await promisify(execFile)('git', ['log', '-1', '--format=%ct'], { cwd: repoRoot });

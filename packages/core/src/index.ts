@@ -42,9 +42,13 @@ export {
   checkDeviceCompatibility,
   DEVICE_RULES,
   imageFactsOf,
+  semverSatisfies,
   unknownRequirements,
+  upgradeReasons,
   type DeviceRule,
   type ImageFacts,
+  type InstalledFirmware,
+  type Satisfies,
 } from './compat/rules.js';
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
@@ -75,3 +79,4 @@ export {
   type SupportRecord,
 } from './schema/ledger.js';
 export { InterruptedError, throwIfInterrupted, STOP_SIGNALS, type StopSignal } from './interrupt.js';
+export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import {
+  isIsoDay,
   lastDayOfSupport,
   supportStatusOn,
   type EarlyEnd,
@@ -15,15 +16,6 @@ import { SemverCache } from './semver-cache.js';
 import { supportHistories, type SupportHistory } from './support.js';
 import type { Matrix, MatrixCell, MatrixInput, MatrixJson, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
 import { NO_PATH_PROBLEM, UpgradeGraph, hopList, type Hops, type PathResult, type Route } from './upgrade.js';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** A calendar day YYYY-MM-DD (parsing the input, not reading the clock). */
-export function isCalendarDay(date: string): boolean {
-  if (!DAY.test(date)) return false;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
-}
 
 function verdictOf(reasons: readonly MatrixReason[]): Verdict {
   let warning = false;
@@ -229,8 +221,7 @@ class RouteTexts {
  */
 export function computeMatrix(input: MatrixInput): Matrix {
   const { ledger, candidate, date } = input;
-  if (!isCalendarDay(date))
-    throw new MatrixError('MATRIX_DATE_INVALID', `matrix date "${date}" is not a day YYYY-MM-DD`, { details: { date } });
+  if (!isIsoDay(date)) throw new MatrixError('MATRIX_DATE_INVALID', `matrix date "${date}" is not a day YYYY-MM-DD`, { details: { date } });
   const last = ledger.releases[ledger.releases.length - 1];
   if (candidate !== undefined && last !== undefined && !semver.gt(candidate.firmware, last.firmware)) {
     throw new MatrixError(
@@ -291,8 +282,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
       const reasons = deviceReasons[i];
       if (row === undefined || images === undefined || reasons === undefined) continue;
       images[j] = image;
-      if (row.checks !== undefined && row.model.status === 'supported')
-        reasons[j] = row.checks.check(image, release.firmware, release.security);
+      if (row.checks !== undefined && row.model.status === 'supported') reasons[j] = row.checks.check(image, release);
     }
   });
 

@@ -10,6 +10,7 @@ import {
   type PlatformManifest,
   type ProductManifest,
   type Reason,
+  upgradeReasons,
 } from '@fwkit/core';
 import { NO_REASONS, byteSize, matrixReason, plural } from './reasons.js';
 import type { SemverCache } from './semver-cache.js';
@@ -29,6 +30,7 @@ export const MIRRORED_RULES = [
   'ramSufficient',
   'flashSufficient',
   'securityVersionMonotonic',
+  'upgradeFromAccepted',
 ] as const;
 
 export const FAST_PATH_ENABLED = DEVICE_RULES.map((rule) => rule.name).join(',') === MIRRORED_RULES.join(',');
@@ -64,12 +66,16 @@ export function passesRevisionRules(image: ImageFacts, device: DeviceIdentity, v
   return requires.ramBytes <= device.provides.ramBytes;
 }
 
-/** The part of the mirror that looks at the bootloader (and the installed security version). */
+/**
+ * The part of the mirror that looks at the bootloader, and at the installed firmware through the
+ * core's own upgrade rules (upgradeFrom, security version) with memoized semver. Field devices have
+ * no installed firmware; the matrix judges upgrades per release pair (upgrade.ts, same core function).
+ */
 export function passesBootloaderRules(image: ImageFacts, device: DeviceIdentity, versions: SemverCache): boolean {
   const requires = image.requires;
   if (!versions.satisfies(device.bootloader.version, requires.bootloader)) return false;
   if (!device.bootloader.imageFormats.includes(requires.imageFormat)) return false;
-  return device.installed === undefined || image.security >= device.installed.security;
+  return device.installed === undefined || upgradeReasons(image, device.installed, (v, r) => versions.satisfies(v, r)).length === 0;
 }
 
 /** The flash rule of the mirror: kept apart because the flash need changes with every release. */
@@ -159,9 +165,19 @@ function numeric(details: Reason['details'], key: string): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
+/** What the core rules need of an image's release (the ledger records them per release, signed in every image). */
+export type ReleaseFacts = Pick<ImageFacts, 'firmware' | 'security' | 'upgradeFrom'>;
+
 /** What the core rules look at: the ledger's image and its release's versions. */
-function factsOf(image: LedgerImage, firmware: string, security: number): ImageFacts {
-  return { model: image.model, hardwareRevisions: image.hardwareRevisions, requires: image.requires, security, firmware };
+function factsOf(image: LedgerImage, release: ReleaseFacts): ImageFacts {
+  return {
+    model: image.model,
+    hardwareRevisions: image.hardwareRevisions,
+    requires: image.requires,
+    security: release.security,
+    firmware: release.firmware,
+    upgradeFrom: release.upgradeFrom,
+  };
 }
 
 /** The core's own flash rule, and its other rules: the flash need changes with every release, the rest rarely. */
@@ -201,31 +217,34 @@ export class ModelDeviceChecks {
   }
 
   /** Every device-rule reason for this model's image in a release; empty when every field device accepts it. */
-  check(image: LedgerImage, firmware: string, security: number): readonly MatrixReason[] {
-    const entry = this.entryOf(image, firmware, security);
+  check(image: LedgerImage, release: ReleaseFacts): readonly MatrixReason[] {
+    const entry = this.entryOf(image, release);
     if (entry === undefined)
-      return this.slow(`${requirementKey(image)}\u0003${image.requires.flashBytes}`, factsOf(image, firmware, security));
+      return this.slow(
+        `${requirementKey(image)}\u0003${image.requires.flashBytes}\u0003${release.security}\u0003${release.upgradeFrom}`,
+        factsOf(image, release),
+      );
     let others = NO_REASONS;
     if (!entry.allPass) {
       const passes = entry.passes;
       // Where flash fits, its size changes no other answer: the reasons are those of the key.
-      entry.reasons ??= this.ask(factsOf(image, firmware, security), OTHER_RULES, (_, i) => passes[i] !== true);
+      entry.reasons ??= this.ask(factsOf(image, release), OTHER_RULES, (_, i) => passes[i] !== true);
       others = entry.reasons;
     }
     if (image.requires.flashBytes <= this.smallestFlash || FLASH_RULE === undefined) return others;
-    const flash = this.ask(factsOf(image, firmware, security), [FLASH_RULE], (device) => !passesFlash(image.requires, device));
+    const flash = this.ask(factsOf(image, release), [FLASH_RULE], (device) => !passesFlash(image.requires, device));
     return others.length === 0 ? flash : [...others, ...flash];
   }
 
   /** The mirror's answers for the image's requirements (undefined: no mirror, ask the engine for everything). */
-  private entryOf(image: LedgerImage, firmware: string, security: number): KeyEntry | undefined {
+  private entryOf(image: LedgerImage, release: ReleaseFacts): KeyEntry | undefined {
     if (!FAST_PATH_ENABLED || FLASH_RULE === undefined) return undefined;
     const last = this.last;
     if (last?.matches(image) === true) return last.entry;
     const key = requirementKey(image);
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      const f = factsOf(image, firmware, security);
+      const f = factsOf(image, release);
       // Revision rules once per revision, bootloader rules per device.
       const byRevision = new Map<string, boolean>();
       const passes = this.devices.map((device) => {

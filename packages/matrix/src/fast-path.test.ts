@@ -21,7 +21,7 @@ const deviceArb = fc.record({
   interfaces: fc.dictionary(fc.constantFrom(...names), fc.constantFrom(...versions), { maxKeys: 4 }),
   ram: sizes,
   flash: sizes,
-  installed: fc.option(fc.integer({ min: 0, max: 3 }), { nil: undefined }),
+  installed: fc.option(fc.record({ security: fc.integer({ min: 0, max: 3 }), firmware: fc.constantFrom(...versions) }), { nil: undefined }),
 });
 type DeviceDraft = typeof deviceArb extends fc.Arbitrary<infer T> ? T : never;
 
@@ -32,6 +32,12 @@ function near<T>(fits: fc.Arbitrary<T>, anything: fc.Arbitrary<T>): fc.Arbitrary
 
 const semverLib = (await import('semver')).default;
 const rangesFor = (version: string): string[] => ranges.filter((r) => semverLib.satisfies(version, r));
+
+/** Ranges that hold the installed firmware (any range when there is none: a factory-fresh device). */
+const upgradeRangesFor = (installed: string | undefined): string[] => {
+  const fitting = installed === undefined ? ranges : rangesFor(installed);
+  return fitting.length > 0 ? fitting : ['*'];
+};
 
 function imageFor(d: DeviceDraft) {
   const provided = Object.entries(d.interfaces);
@@ -60,7 +66,8 @@ function imageFor(d: DeviceDraft) {
     ramBytes: near(fc.constant(d.ram), sizes),
     flashBytes: near(fc.constant(d.flash), sizes),
     unknown: fc.option(fc.constantFrom('gpu', 'secureElement'), { nil: undefined, freq: 8 }),
-    security: near(fc.constant(d.installed ?? 0), fc.integer({ min: 0, max: 3 })),
+    security: near(fc.constant(d.installed?.security ?? 0), fc.integer({ min: 0, max: 3 })),
+    upgradeFrom: near(fc.constantFrom(...upgradeRangesFor(d.installed?.firmware)), fc.constantFrom(...ranges)),
   });
 }
 
@@ -92,6 +99,7 @@ describe('the fast path mirrors the core device rules', () => {
             requires,
             security: i.security,
             firmware: '2.0.0',
+            upgradeFrom: i.upgradeFrom,
           };
           const device: DeviceIdentity = {
             schemaVersion: 1,
@@ -99,7 +107,7 @@ describe('the fast path mirrors the core device rules', () => {
             hardwareRevision: d.hardwareRevision,
             bootloader: { version: d.bootloader, imageFormats: d.formats },
             provides: { interfaces: d.interfaces, flashPartitionBytes: d.flash, ramBytes: d.ram },
-            ...(d.installed === undefined ? {} : { installed: { firmware: '1.0.0', security: d.installed } }),
+            ...(d.installed === undefined ? {} : { installed: d.installed }),
           };
           const engine = checkDeviceCompatibility(image, device);
           const mirror = passesAllButFlash(image, device, cache) && passesFlash(requires, device);
@@ -110,7 +118,7 @@ describe('the fast path mirrors the core device rules', () => {
           if (only !== undefined) seen.set(only, (seen.get(only) ?? 0) + 1);
         },
       ),
-      { numRuns: 3000, seed: 20260601 },
+      { numRuns: 3000, seed: 20261203 },
     );
     // The inputs reach every rule alone, and passing devices, so that each rule's mirror is compared.
     expect([...seen.keys()].sort()).toEqual(
@@ -127,6 +135,7 @@ describe('the fast path mirrors the core device rules', () => {
         'RAM_INSUFFICIENT',
         'FLASH_INSUFFICIENT',
         'SECURITY_VERSION_ROLLBACK',
+        'UPGRADE_FROM_UNSUPPORTED',
       ].sort(),
     );
   });

@@ -129,6 +129,7 @@ describe('device rules in the matrix: the core engine per field device, a pass a
       requires: image.requires,
       security: 1,
       firmware: '2.0.0',
+      upgradeFrom: '*',
     };
     const engine = fieldDevicesOf(legacy).flatMap((device) => checkDeviceCompatibility(facts, device).map((r) => r.code));
     expect(new Set(codes(cell(matrix, 'legacy-fixed-1080', '2.0.0')))).toEqual(new Set(engine));
@@ -165,6 +166,7 @@ describe('device rules in the matrix: the core engine per field device, a pass a
         requires: image.requires,
         security: 1,
         firmware: r.firmware,
+        upgradeFrom: r.upgradeFrom,
       };
       const engine = fieldDevicesOf(ptz).flatMap((device) => checkDeviceCompatibility(facts, device).map((x) => x.code));
       const mine = cell(together, 'ptz-4k', r.firmware);

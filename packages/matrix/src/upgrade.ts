@@ -1,3 +1,4 @@
+import { upgradeReasons, type ReasonCode, type Satisfies } from '@fwkit/core';
 import type { SemverCache } from './semver-cache.js';
 
 /** What the upgrade rules need of a release. */
@@ -45,7 +46,7 @@ export function hopList(hops: Hops): number[] {
 /**
  * The upgrade graph over releases (ascending by firmware). A direct upgrade X→Y depends on the
  * release pair (Y accepts X's firmware in its upgrade range; the security version does not go
- * down) and on the format of the model's image in Y (X's installer must verify it). The pair
+ * down: the device's own rules, core `upgradeReasons`) and on the format of the model's image in Y (X's installer must verify it). The pair
  * edges are computed once as bitsets; each model then costs a few word operations per release.
  */
 export class UpgradeGraph {
@@ -54,14 +55,16 @@ export class UpgradeGraph {
   /** accepts[j]: releases i < j that j accepts (upgrade range and security); `words` words each. */
   private readonly accepts: Uint32Array;
   private readonly installers = new Map<number, Uint32Array>();
+  private readonly satisfies: Satisfies;
   /** Scratch space of `paths`, reused from model to model (large typed arrays are costly to allocate). */
   private readonly into: Uint32Array;
   private readonly reach: Uint32Array;
 
   constructor(
     private readonly releases: readonly UpgradeNode[],
-    private readonly versions: SemverCache,
+    versions: SemverCache,
   ) {
+    this.satisfies = (version, range) => versions.satisfies(version, range);
     this.size = releases.length;
     this.words = Math.ceil(this.size / 32);
     this.accepts = new Uint32Array(this.size * this.words);
@@ -75,8 +78,13 @@ export class UpgradeGraph {
     });
   }
 
+  /** The device's own rules (core `upgradeReasons`): may a device running `from` install `to`'s image? */
+  private pairReasons(from: UpgradeNode, to: UpgradeNode): ReasonCode[] {
+    return upgradeReasons(to, from, this.satisfies).map((r) => r.code);
+  }
+
   private acceptsPair(from: UpgradeNode, to: UpgradeNode): boolean {
-    return to.security >= from.security && this.versions.satisfies(from.firmware, to.upgradeFrom);
+    return this.pairReasons(from, to).length === 0;
   }
 
   /** Releases whose installer verifies `format`. */
@@ -99,11 +107,12 @@ export class UpgradeGraph {
     const to = this.releases[j];
     if (from === undefined || to === undefined) return [];
     const out: string[] = [];
-    if (!this.versions.satisfies(from.firmware, to.upgradeFrom)) out.push(`${to.firmware} accepts upgrades from ${to.upgradeFrom} only`);
+    const codes = this.pairReasons(from, to);
+    if (codes.includes('UPGRADE_FROM_UNSUPPORTED')) out.push(`${to.firmware} accepts upgrades from ${to.upgradeFrom} only`);
     if (!from.installerFormats.includes(format)) {
       out.push(`the installer of ${from.firmware} verifies image format ${from.installerFormats.join(', ')}, not ${format}`);
     }
-    if (to.security < from.security) out.push(`the security version would go down from ${from.security} to ${to.security}`);
+    if (codes.includes('SECURITY_VERSION_ROLLBACK')) out.push(`the security version would go down from ${from.security} to ${to.security}`);
     return out;
   }
 

@@ -1,4 +1,5 @@
 import {
+  isIsoDay,
   supportStatusOn,
   type Ledger,
   type LedgerRelease,
@@ -11,14 +12,8 @@ import { computeMatrix, gateFailures, supportRecordsFor, type Matrix, type Matri
 import { ReleaseError, ReleaseGateError } from './errors.js';
 import { appendRelease, checkCandidateVersion } from './ledger.js';
 
-const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-/** True for a real calendar day written YYYY-MM-DD. */
-export function isIsoDay(date: string): boolean {
-  if (!ISO_DAY.test(date)) return false;
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
-}
+/** True for a real calendar day written YYYY-MM-DD (core's one parser of time inputs). */
+export { isIsoDay };
 
 /** The release date by default: the UTC day of SOURCE_DATE_EPOCH (never the wall clock). */
 export function releaseDateOf(sourceDateEpoch: number): string {

@@ -35,6 +35,12 @@ const DEVICE_CASES: readonly Case[] = [
     code: 'SECURITY_VERSION_ROLLBACK',
   },
   {
+    name: 'installed firmware outside the signed upgradeFrom range (0.9.0, ">=1.0.0")',
+    image: () => base.bytes,
+    device: makeDevice({ installed: { firmware: '0.9.0', security: 1 } }),
+    code: 'UPGRADE_FROM_UNSUPPORTED',
+  },
+  {
     name: 'bootloader too old',
     image: () => base.bytes,
     device: makeDevice({ bootloader: { version: '1.9.0', imageFormats: [1] } }),
@@ -63,6 +69,12 @@ describe('verifyImage', () => {
     const other = await baseImage({ model: 'other-cam', hardwareRevisions: ['Z9'] });
     expect(await verifyCode(other.bytes)).toBe('MODEL_MISMATCH');
     expect(await verifyCode(other.bytes, { device: 'any-device' })).toBe('OK');
+  });
+
+  it('accepts a factory-fresh device (no installed firmware): provisioning, where upgradeFrom does not apply', async () => {
+    expect(base.manifest.upgradeFrom).toBe('>=1.0.0');
+    expect(await verifyCode(base.bytes, { device: makeDevice({ installed: undefined }) })).toBe('OK');
+    expect(await verifyCode(base.bytes, { device: makeDevice({ installed: { firmware: '1.0.0', security: 1 } }) })).toBe('OK');
   });
 
   it('reports every device reason, with the first one as the code', async () => {

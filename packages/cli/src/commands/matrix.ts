@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { candidateRelease, LAYOUT, ledgerImageOfPlan, loadWorkspace, planProductImages } from '@fwkit/build';
-import { platformManifestFromJSON, writeFileAtomic, type Ledger, type LedgerRelease, type PlatformManifest } from '@fwkit/core';
+import { isIsoDay, platformManifestFromJSON, writeFileAtomic, type Ledger, type LedgerRelease, type PlatformManifest } from '@fwkit/core';
 import {
   computeMatrix,
   gateFailures,
@@ -12,7 +12,7 @@ import {
   type Matrix,
   type MatrixReason,
 } from '@fwkit/matrix';
-import { isIsoDay, loadLedger, loadProducts, planRelease, releaseDateOf, supportOn, ReleaseGateError } from '@fwkit/release';
+import { loadLedger, loadProducts, planRelease, releaseDateOf, supportOn, ReleaseGateError } from '@fwkit/release';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
 import { resolveEpoch } from '../options.js';
@@ -56,7 +56,8 @@ export async function matrixCommand(args: string[], io: Io): Promise<number> {
   const format = values.format ?? (values.json ? 'json' : 'text');
   if (!isFormat(format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, not "${format}"`);
   if (values.json && format !== 'json') throw new UsageError('--json is --format json; do not combine it with another format');
-  if (values.date !== undefined && !isIsoDay(values.date)) throw new UsageError(`--date "${values.date}" is not a date (YYYY-MM-DD)`);
+  if (values.date !== undefined && !isIsoDay(values.date))
+    throw new UsageError(`--date "${values.date}" is not a calendar day written YYYY-MM-DD`);
   const repoRoot = resolve(io.cwd, values.repo);
 
   const computed =

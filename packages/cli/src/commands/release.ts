@@ -1,7 +1,8 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { matrixToJSON, renderMatrixText } from '@fwkit/matrix';
-import { isIsoDay, LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release';
+import { isIsoDay } from '@fwkit/core';
+import { LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
@@ -29,7 +30,8 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   if ((values.keys === undefined) === (values.key === undefined)) {
     throw new UsageError('release needs --keys <dir> or --key <pem>... with --trust <root.json>');
   }
-  if (values.date !== undefined && !isIsoDay(values.date)) throw new UsageError(`--date "${values.date}" is not a date (YYYY-MM-DD)`);
+  if (values.date !== undefined && !isIsoDay(values.date))
+    throw new UsageError(`--date "${values.date}" is not a calendar day written YYYY-MM-DD`);
   const signal = io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);

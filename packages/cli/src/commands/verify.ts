@@ -4,6 +4,7 @@ import {
   checkDeviceCompatibility,
   imageFactsOf,
   deviceIdentityFromJSON,
+  parseIsoInstant,
   fieldDevicesOf,
   productManifestFromJSON,
   type DeviceIdentity,
@@ -27,7 +28,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       model: { type: 'string' },
       hw: { type: 'string' },
       'any-device': { type: 'boolean', default: false },
-      products: { type: 'string', default: 'products' },
+      products: { type: 'string' },
       now: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
@@ -35,17 +36,24 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0) throw new UsageError('verify takes exactly one image path');
   if (values.trust === undefined) throw new UsageError('verify needs --trust <root.json>');
-  const targetChoices = [values.device !== undefined, values.model !== undefined || values.hw !== undefined, values['any-device']];
-  if (targetChoices.filter(Boolean).length !== 1) {
-    throw new UsageError('choose exactly one of --device <device.json>, --model <model> --hw <rev>, --any-device');
+  const selection = deviceSelection(values);
+  const now = values.now === undefined ? new Date() : parseIsoInstant(values.now);
+  if (now === undefined) {
+    throw new UsageError(
+      `--now "${values.now ?? ''}" is not a date-time with its offset, e.g. 2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00`,
+    );
   }
-  const now = values.now === undefined ? new Date() : new Date(values.now);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now ?? ''}" is not an ISO date-time`);
 
   const trust = trustRootFromJSON(await readJsonFile(io, values.trust, 'trust root'), now);
-  const devices = await resolveDevices(io, values);
+  const devices = await resolveDevices(io, selection);
   const [first, ...others] = devices;
-  const verified = await verifyImageFile(resolve(io.cwd, image), { trust, device: first ?? 'any-device', now });
+  // Only an explicit --any-device skips the device rules; an empty device list never does.
+  if (selection.kind !== 'any-device' && first === undefined) throw new Error('verify: a device selection resolved to no device');
+  const verified = await verifyImageFile(resolve(io.cwd, image), {
+    trust,
+    device: selection.kind === 'any-device' || first === undefined ? 'any-device' : first,
+    now,
+  });
   // The streamed checks ran once; the remaining field configurations only need the pure device rules.
   for (const device of others) {
     const reasons = checkDeviceCompatibility(imageFactsOf(verified.manifest), device);
@@ -73,20 +81,106 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
       signers: verified.signers,
       exampleKeys: verified.exampleKeys,
     },
-    devices: devices.map((d) => ({ model: d.model, hardwareRevision: d.hardwareRevision, bootloader: d.bootloader.version })),
+    devices: devices.map((d) => ({
+      model: d.model,
+      hardwareRevision: d.hardwareRevision,
+      bootloader: d.bootloader.version,
+      installed: d.installed?.firmware ?? null,
+    })),
+    ...uncheckedRules(selection, first, verified.manifest.upgradeFrom),
   };
   if (values.json) io.out(JSON.stringify(summary));
-  else io.out(summary.message + (verified.exampleKeys ? '\nWARNING: signed with EXAMPLE keys (keys.example) — not for production' : ''));
+  else {
+    const lines = [summary.message];
+    if (verified.exampleKeys) lines.push('WARNING: signed with EXAMPLE keys (keys.example) — not for production');
+    if (summary.note !== null) lines.push(`NOTE: ${summary.note}`);
+    io.out(lines.join('\n'));
+  }
   return EXIT.ok;
 }
 
-async function resolveDevices(
-  io: Io,
-  values: { device?: string; model?: string; hw?: string; products: string },
-): Promise<DeviceIdentity[]> {
-  if (values.device !== undefined) return [deviceIdentityFromJSON(await readJsonFile(io, values.device, 'device identity'), values.device)];
-  if (values.model === undefined) return [];
-  if (values.hw === undefined) throw new UsageError('--model needs --hw <revision>');
+/** A rule `verify` could not check for the chosen device (its output says so): the device rules, or the installed-firmware rules. */
+export type UncheckedRule = 'device' | 'upgradeFrom' | 'securityVersion';
+
+/**
+ * What this verification did not establish, for the output. upgradeFrom and the security version
+ * compare the image with the installed firmware: --model/--hw names none, and a device.json
+ * without `installed` is a factory-fresh device (provisioning, where they do not apply).
+ */
+function uncheckedRules(
+  selection: DeviceSelection,
+  device: DeviceIdentity | undefined,
+  upgradeFrom: string,
+): { factory: boolean; notChecked: UncheckedRule[]; note: string | null } {
+  const installedRules = `upgradeFrom (${upgradeFrom}) and the security version`;
+  if (selection.kind === 'any-device') {
+    return {
+      factory: false,
+      notChecked: ['device', 'upgradeFrom', 'securityVersion'],
+      note: `--any-device: the device rules and ${installedRules} were not checked`,
+    };
+  }
+  if (selection.kind === 'field') {
+    return {
+      factory: false,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `${installedRules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
+    };
+  }
+  if (device?.installed === undefined) {
+    return {
+      factory: true,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `factory provisioning: the device has no installed firmware, so ${installedRules} do not apply`,
+    };
+  }
+  return { factory: false, notChecked: [], note: null };
+}
+
+/** Which devices `verify` checks the image against; exactly one of these, or a usage error. */
+export type DeviceSelection =
+  | { readonly kind: 'device'; readonly path: string }
+  | { readonly kind: 'field'; readonly model: string; readonly hw: string; readonly products: string }
+  | { readonly kind: 'any-device' };
+
+const DEVICE_CHOICES = '--device <device.json>, --model <model> --hw <rev> [--products <dir>], or --any-device';
+
+/**
+ * The device options, checked before anything is read. Fails closed: an incomplete or mixed
+ * selection is a usage error, never a silent --any-device (a wrong-model image would pass), and
+ * --products is refused where it would be ignored.
+ */
+export function deviceSelection(values: {
+  readonly device?: string | undefined;
+  readonly model?: string | undefined;
+  readonly hw?: string | undefined;
+  readonly products?: string | undefined;
+  readonly 'any-device'?: boolean | undefined;
+}): DeviceSelection {
+  const { device, model, hw, products } = values;
+  for (const [name, value] of Object.entries({ device, model, hw, products })) {
+    if (value === '') throw new UsageError(`--${name} needs a value`);
+  }
+  const anyDevice = values['any-device'] === true;
+  const field = model !== undefined || hw !== undefined;
+  const chosen = [device !== undefined, field, anyDevice].filter(Boolean).length;
+  if (chosen === 0) throw new UsageError(`verify needs a device: ${DEVICE_CHOICES}`);
+  if (chosen > 1) throw new UsageError(`choose exactly one of ${DEVICE_CHOICES}`);
+  if (device !== undefined || anyDevice) {
+    if (products !== undefined) throw new UsageError('--products only applies to --model/--hw');
+    return device !== undefined ? { kind: 'device', path: device } : { kind: 'any-device' };
+  }
+  if (model === undefined) throw new UsageError('--hw needs --model <model>');
+  if (hw === undefined) throw new UsageError('--model needs --hw <revision>');
+  return { kind: 'field', model, hw, products: products ?? 'products' };
+}
+
+async function resolveDevices(io: Io, selection: DeviceSelection): Promise<DeviceIdentity[]> {
+  if (selection.kind === 'any-device') return [];
+  if (selection.kind === 'device') {
+    return [deviceIdentityFromJSON(await readJsonFile(io, selection.path, 'device identity'), selection.path)];
+  }
+  const values = selection;
   const productPath = join(values.products, values.model, 'product.json');
   const product = productManifestFromJSON(await readJsonFile(io, productPath, 'product manifest'), productPath);
   const devices = fieldDevicesOf(product, values.hw);

@@ -5,13 +5,14 @@ import type { ProductManifest } from '../schema/product.js';
 import { composeRequirements } from './compose.js';
 import { fieldDevicesOf } from './devices.js';
 import type { ReasonCode } from './reasons.js';
-import { checkDeviceCompatibility, type ImageFacts } from './rules.js';
+import { checkDeviceCompatibility, DEVICE_RULES, upgradeReasons, type ImageFacts } from './rules.js';
 
 const image: ImageFacts = {
   model: 'cam',
   hardwareRevisions: ['A', 'B'],
   firmware: '2.0.0',
   security: 5,
+  upgradeFrom: '>=1.0.0',
   requires: {
     interfaces: { 'sensor.mipi-csi2': '>=2.0.0 <3.0.0', 'ptz.visca': '^1.2.0' },
     bootloader: '>=3.0.0',
@@ -63,9 +64,52 @@ describe('device rules', () => {
     ['too little RAM', image, { ...device, provides: { ...device.provides, ramBytes: 999 } }, 'RAM_INSUFFICIENT'],
     ['too little flash', image, { ...device, provides: { ...device.provides, flashPartitionBytes: 4999 } }, 'FLASH_INSUFFICIENT'],
     ['a security version rollback', image, { ...device, installed: { firmware: '2.1.0', security: 6 } }, 'SECURITY_VERSION_ROLLBACK'],
+    [
+      'installed firmware outside upgradeFrom',
+      image,
+      { ...device, installed: { firmware: '0.9.0', security: 5 } },
+      'UPGRADE_FROM_UNSUPPORTED',
+    ],
   ];
   it.each(failing)('refuse %s with its own code and only that code', (_name, i, d, code) => {
     expect(codes(i, d)).toEqual([code]);
+  });
+
+  describe('upgradeFrom (the signed range of installed versions that may upgrade directly)', () => {
+    const at = (firmware: string, range: string, security = 5): ReasonCode[] =>
+      codes({ ...image, upgradeFrom: range }, { ...device, installed: { firmware, security } });
+
+    it('passes inside the range, at its bounds', () => {
+      expect(at('1.0.0', '>=1.0.0')).toEqual([]);
+      expect(at('1.4.9', '>=1.0.0 <1.5.0')).toEqual([]);
+      expect(at('1.9.0', '*')).toEqual([]);
+    });
+
+    it('refuses outside it with UPGRADE_FROM_UNSUPPORTED and the facts', () => {
+      expect(at('0.9.0', '>=1.0.0')).toEqual(['UPGRADE_FROM_UNSUPPORTED']);
+      expect(at('1.5.0', '>=1.0.0 <1.5.0')).toEqual(['UPGRADE_FROM_UNSUPPORTED']);
+      // A pre-release is not in a plain range (semver's rule): the device must take a stable release first.
+      expect(at('1.3.0-rc.1', '>=1.0.0')).toEqual(['UPGRADE_FROM_UNSUPPORTED']);
+      const [reason] = checkDeviceCompatibility(image, { ...device, installed: { firmware: '0.9.0', security: 5 } });
+      expect(reason?.details).toEqual({ upgradeFrom: '>=1.0.0', installed: '0.9.0', firmware: '2.0.0' });
+    });
+
+    it('reports it with the security rollback when both fail', () => {
+      expect(at('0.9.0', '>=1.0.0', 6)).toEqual(['SECURITY_VERSION_ROLLBACK', 'UPGRADE_FROM_UNSUPPORTED']);
+    });
+
+    it('does not apply to a factory-fresh device (no installed firmware): provisioning, not an upgrade', () => {
+      const factory: DeviceIdentity = { ...device, installed: undefined };
+      expect(codes({ ...image, upgradeFrom: '>=9.0.0', security: 0 }, factory)).toEqual([]);
+    });
+
+    it('is the same function the device rules use (upgradeReasons), with a caller-supplied semver', () => {
+      const installed = { firmware: '0.9.0', security: 6 };
+      expect(upgradeReasons(image, installed).map((r) => r.code)).toEqual(['UPGRADE_FROM_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
+      // A memoizing caller passes its own satisfies(); the answers follow it.
+      expect(upgradeReasons(image, installed, () => true).map((r) => r.code)).toEqual(['SECURITY_VERSION_ROLLBACK']);
+      expect(DEVICE_RULES.map((rule) => rule.name)).toContain('upgradeFromAccepted');
+    });
   });
 
   it('do not find inherited properties: an interface named "constructor" is missing, not provided', () => {

@@ -10,7 +10,17 @@ export interface ImageFacts {
   readonly requires: ImageRequires;
   readonly security: number;
   readonly firmware: string;
+  /** Installed firmware versions that may upgrade to this image directly (a semver range). */
+  readonly upgradeFrom: string;
 }
+
+/** The firmware a device runs now; a factory-fresh device has none. */
+export type InstalledFirmware = NonNullable<DeviceIdentity['installed']>;
+
+/** `version` is in the semver `range` (semver.satisfies, no options). Passed in so the matrix can memoize it. */
+export type Satisfies = (version: string, range: string) => boolean;
+
+export const semverSatisfies: Satisfies = (version, range) => semver.satisfies(version, range);
 
 /** The facts the device rules need, as the signed manifest states them. */
 export function imageFactsOf(manifest: ImageManifest): ImageFacts {
@@ -20,6 +30,7 @@ export function imageFactsOf(manifest: ImageManifest): ImageFacts {
     requires: manifest.requires,
     security: manifest.versions.security,
     firmware: manifest.versions.firmware,
+    upgradeFrom: manifest.upgradeFrom,
   };
 }
 
@@ -149,17 +160,62 @@ export const flashSufficient: DeviceRule = (image, device) =>
         ),
       ];
 
-/** Stops rollback to an older, vulnerable release: the security version never goes down. */
-export const securityVersionMonotonic: DeviceRule = (image, device) =>
-  device.installed === undefined || image.security >= device.installed.security
+/**
+ * The rules between the firmware a device runs and the image: may `installed` upgrade to `image`
+ * directly? Used by the device rules below and by the matrix for every pair of releases, so the
+ * device and the release gate answer this with one implementation.
+ */
+export function upgradeReasons(
+  image: Pick<ImageFacts, 'firmware' | 'security' | 'upgradeFrom'>,
+  installed: InstalledFirmware,
+  satisfies: Satisfies = semverSatisfies,
+): Reason[] {
+  return [...upgradeFromReasons(image, installed, satisfies), ...securityRollbackReasons(image, installed)];
+}
+
+/**
+ * Stops a skipped upgrade step: the image's signed `upgradeFrom` range names the installed versions
+ * it was built to upgrade (a migration it relies on ran in a release in between, or a stepping stone
+ * must be installed first).
+ */
+export function upgradeFromReasons(
+  image: Pick<ImageFacts, 'firmware' | 'upgradeFrom'>,
+  installed: InstalledFirmware,
+  satisfies: Satisfies = semverSatisfies,
+): Reason[] {
+  return satisfies(installed.firmware, image.upgradeFrom)
     ? []
     : [
         reason(
-          'SECURITY_VERSION_ROLLBACK',
-          `image security version ${image.security} is below the installed ${device.installed.security}`,
-          { image: image.security, installed: device.installed.security },
+          'UPGRADE_FROM_UNSUPPORTED',
+          `image ${image.firmware} upgrades firmware ${image.upgradeFrom} only; the device runs ${installed.firmware}`,
+          { upgradeFrom: image.upgradeFrom, installed: installed.firmware, firmware: image.firmware },
         ),
       ];
+}
+
+/** Stops rollback to an older, vulnerable release: the security version never goes down. */
+export function securityRollbackReasons(image: Pick<ImageFacts, 'security'>, installed: InstalledFirmware): Reason[] {
+  return image.security >= installed.security
+    ? []
+    : [
+        reason('SECURITY_VERSION_ROLLBACK', `image security version ${image.security} is below the installed ${installed.security}`, {
+          image: image.security,
+          installed: installed.security,
+        }),
+      ];
+}
+
+/** Anti-rollback. A factory-fresh device (no `installed`) has nothing to roll back from. */
+export const securityVersionMonotonic: DeviceRule = (image, device) =>
+  device.installed === undefined ? [] : securityRollbackReasons(image, device.installed);
+
+/**
+ * The signed upgrade range. A factory-fresh device (no `installed`) is being provisioned, not
+ * upgraded: the range does not apply (docs/decisions.md, "The factory case").
+ */
+export const upgradeFromAccepted: DeviceRule = (image, device) =>
+  device.installed === undefined ? [] : upgradeFromReasons(image, device.installed);
 
 /** Identity rules first: when the model is wrong, the rest is noise but still reported. */
 export const DEVICE_RULES: readonly DeviceRule[] = [
@@ -171,6 +227,7 @@ export const DEVICE_RULES: readonly DeviceRule[] = [
   ramSufficient,
   flashSufficient,
   securityVersionMonotonic,
+  upgradeFromAccepted,
 ];
 
 /** Every reason why `image` must not be installed on `device`; empty when it fits. Pure. */
