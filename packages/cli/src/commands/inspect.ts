@@ -5,6 +5,7 @@ import { inspectImage, SIGNATURES_PAYLOAD_TYPE, type InspectedImage } from '@fwk
 import { isExampleKeyId, judgeSignatures, pae, ROLE_NAMES, trustRootFromJSON, type SignatureStatus, type TrustRoot } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
+import { nowOption } from '../options.js';
 import { formatBytes, renderTable } from '../table.js';
 
 /** Why a signature entry did not count; `not-targets-key` refines `key-unknown` when the trust root knows the key for another role. */
@@ -95,8 +96,7 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0) throw new UsageError('inspect takes exactly one image path');
   if (values.now !== undefined && values.trust === undefined) throw new UsageError('--now only applies with --trust');
-  const now = values.now === undefined ? new Date() : new Date(values.now);
-  if (Number.isNaN(now.getTime())) throw new UsageError(`--now "${values.now ?? ''}" is not an ISO date-time`);
+  const now = nowOption(values.now);
   const trust = values.trust === undefined ? undefined : trustRootFromJSON(await readJsonFile(io, values.trust, 'trust root'), now);
   const info = await inspectImage(createReadStream(resolve(io.cwd, image), { highWaterMark: 1 << 20 }));
   const exampleKeys = info.signatures.some((s) => isExampleKeyId(s.keyid));

@@ -4,7 +4,6 @@ import {
   checkDeviceCompatibility,
   imageFactsOf,
   deviceIdentityFromJSON,
-  parseIsoInstant,
   fieldDevicesOf,
   productManifestFromJSON,
   type DeviceIdentity,
@@ -13,6 +12,7 @@ import { trustRootFromJSON } from '@fwkit/signing';
 import { verifyImageFile, VerifyError } from '@fwkit/verify';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
+import { nowOption } from '../options.js';
 
 /**
  * `fwkit verify`: signatures and threshold, then the image's requirements against the device,
@@ -37,12 +37,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   if (image === undefined || extra.length > 0) throw new UsageError('verify takes exactly one image path');
   if (values.trust === undefined) throw new UsageError('verify needs --trust <root.json>');
   const selection = deviceSelection(values);
-  const now = values.now === undefined ? new Date() : parseIsoInstant(values.now);
-  if (now === undefined) {
-    throw new UsageError(
-      `--now "${values.now ?? ''}" is not a date-time with its offset, e.g. 2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00`,
-    );
-  }
+  const now = nowOption(values.now);
 
   const trust = trustRootFromJSON(await readJsonFile(io, values.trust, 'trust root'), now);
   const devices = await resolveDevices(io, selection);
