@@ -15,7 +15,13 @@ export class FwkitError<Code extends string = string> extends Error {
   }
 }
 
-export type SchemaErrorCode = 'SCHEMA_INVALID' | 'JSON_INVALID' | 'SCHEMA_VERSION_UNSUPPORTED';
+export type SchemaErrorCode =
+  | 'SCHEMA_INVALID'
+  /** Not JSON (RFC 8259), not UTF-8, a lone surrogate, or nested too deep. */
+  | 'JSON_INVALID'
+  /** A key twice in one object: two readers could see two different documents. */
+  | 'JSON_DUPLICATE_KEY'
+  | 'SCHEMA_VERSION_UNSUPPORTED';
 
 /** One problem found in a document, with the JSON path where it sits (`hardware[1].ramBytes`). */
 export interface SchemaIssue {
