@@ -44,3 +44,18 @@ export class SchemaError extends FwkitError<SchemaErrorCode> {
 export function isFwkitError(value: unknown): value is FwkitError {
   return value instanceof FwkitError;
 }
+
+export type InputErrorCode =
+  /** The input path does not exist (or a parent is not a directory). */
+  | 'INPUT_NOT_FOUND'
+  /** A FIFO, directory, socket, character or block device: only regular files are read. */
+  | 'INPUT_NOT_REGULAR'
+  /** More bytes than the document's size limit (counted by reading, not by stat). */
+  | 'INPUT_TOO_LARGE'
+  /** open(2) or read(2) failed (permission, I/O error); the message has the errno text, never content. */
+  | 'INPUT_UNREADABLE';
+
+/** An input file could not be read as one; the message names the path, never the file's content. */
+export class InputError extends FwkitError<InputErrorCode> {
+  override readonly name = 'InputError';
+}

@@ -1,4 +1,13 @@
-export { FwkitError, SchemaError, isFwkitError, type SchemaErrorCode, type SchemaIssue } from './errors.js';
+export {
+  FwkitError,
+  SchemaError,
+  InputError,
+  isFwkitError,
+  type SchemaErrorCode,
+  type SchemaIssue,
+  type InputErrorCode,
+} from './errors.js';
+export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from './read-file.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
 export { parseDocument, parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
