@@ -11,7 +11,7 @@ export class UsageError extends FwkitError<UsageErrorCode> {
 }
 
 export type CliErrorCode =
-  'FILE_NOT_FOUND' | 'FILE_UNREADABLE' | 'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN' | 'RELEASE_UNKNOWN';
+  'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN' | 'RELEASE_UNKNOWN';
 
 export class CliError extends FwkitError<CliErrorCode> {
   override readonly name = 'CliError';

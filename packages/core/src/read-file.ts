@@ -123,5 +123,5 @@ export async function readInputFile(path: string, what: string, limit: number): 
 
 /** readInputFile, then the strict JSON reader (UTF-8, no duplicate keys); errors name `what`, never content. */
 export async function readJsonInputFile(path: string, what: string, limit: number): Promise<unknown> {
-  return parseJsonBytes(await readInputFile(path, what, limit), what);
+  return parseJsonBytes(await readInputFile(path, what, limit), `${what} ${path}`);
 }

@@ -174,7 +174,7 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       repoRoot: workspace.rootDir,
       release: plan.candidate,
       support: plan.supportRecords,
-      basis: ledgerFile.text ?? null,
+      basis: ledgerFile.text,
     });
     return Object.freeze({
       date,

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseJsonText, sha256Hex } from '@fwkit/core';
+import { INPUT_LIMITS, isFwkitError, parseJsonBytes, readInputFile, sha256Hex } from '@fwkit/core';
 import { bundledFiles, packageDirOf } from './attribute.js';
 import { SbomError } from './errors.js';
 import type { BundleMetafile } from './types.js';
@@ -12,10 +11,12 @@ export interface SbomSources {
   readonly lockfile: unknown;
 }
 
-async function read(path: string, what: string): Promise<Buffer> {
+/** One input file through core's reader (regular file, size limit); coded errors keep their code. */
+async function read(path: string, what: string, limit: number): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readInputFile(path, what, limit);
   } catch (cause) {
+    if (isFwkitError(cause)) throw cause;
     throw new SbomError('SBOM_INPUT_INVALID', `cannot read ${what}: ${(cause as Error).message}`, { cause, details: { path: what } });
   }
 }
@@ -31,14 +32,14 @@ export async function loadSbomSources(rootDir: string, metafiles: readonly Bundl
   for (const path of bundledFiles(metafiles)) {
     // Paths leaving the root are refused later by buildSbom; do not read outside it.
     if (path.startsWith('../') || path.startsWith('/')) continue;
-    fileDigests[path] = sha256Hex(await read(join(rootDir, path), path));
+    fileDigests[path] = sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource));
     const dir = packageDirOf(path);
     if (dir !== undefined) dirs.add(dir);
   }
   for (const dir of [...dirs].sort()) {
     const where = `${dir}/package.json`;
-    packageJsons[dir] = parseJsonText((await read(join(rootDir, where), where)).toString('utf8'), where);
+    packageJsons[dir] = parseJsonBytes(await read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where);
   }
-  const lockText = (await read(join(rootDir, 'package-lock.json'), 'package-lock.json')).toString('utf8');
-  return { fileDigests, packageJsons, lockfile: parseJsonText(lockText, 'package-lock.json') };
+  const lockBytes = await read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile);
+  return { fileDigests, packageJsons, lockfile: parseJsonBytes(lockBytes, 'package-lock.json') };
 }
