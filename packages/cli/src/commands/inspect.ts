@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { inspectImage } from '@fwkit/image';
+import { inspectImage, openImageFile } from '@fwkit/image';
 import { isExampleKeyId } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
 import type { Io } from '../io.js';
@@ -15,7 +14,7 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean', default: false } } });
   const [image, ...extra] = positionals;
   if (image === undefined || extra.length > 0) throw new UsageError('inspect takes exactly one image path');
-  const info = await inspectImage(createReadStream(resolve(io.cwd, image), { highWaterMark: 1 << 20 }));
+  const info = await inspectImage(openImageFile(resolve(io.cwd, image)));
   const exampleKeys = info.signatures.some((s) => isExampleKeyId(s.keyid));
   if (values.json) {
     // The raw manifest bytes are what `manifest` already shows, and a Uint8Array has no JSON form.
