@@ -45,23 +45,35 @@ describe('parseJson agrees with JSON.parse', () => {
 
   it('refuses everything JSON.parse refuses (mutated documents and arbitrary text)', () => {
     const mutated = fc
-      .tuple(documents, fc.nat(), fc.constantFrom('', '{', '}', '[', ']', ',', ':', '"', '\\', '\u0000', '-', '.', 'e', '0', ' ', '\ufeff', 'x'))
+      .tuple(
+        documents,
+        fc.nat(),
+        fc.constantFrom('', '{', '}', '[', ']', ',', ':', '"', '\\', '\u0000', '-', '.', 'e', '0', ' ', '\ufeff', 'x'),
+      )
       .map(([text, at, insert]) => {
         const i = at % (text.length + 1);
         return text.slice(0, i) + insert + text.slice(i + (at % 2));
       });
     fc.assert(
-      fc.property(fc.oneof(mutated, fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...'{}[],:"\\0123456789-+.eE tfnrul') })), (text) => {
-        if (jsonParseRefuses(text)) expect(() => parseJson(text)).toThrow(JsonParseError);
-        else if (!LONE_SURROGATE.test(JSON.stringify(JSON.parse(text)) + text)) {
-          try {
-            expect(parseJson(text)).toStrictEqual(JSON.parse(text));
-          } catch (error) {
-            // A duplicate key is the one refusal JSON.parse does not make here.
-            expect(isJsonParseError(error) && error.code).toBe('JSON_DUPLICATE_KEY');
+      fc.property(
+        fc.oneof(
+          mutated,
+          fc.string({ unit: 'binary' }),
+          fc.string({ unit: fc.constantFrom(...Array.from('{}[],:"\\0123456789-+.eE tfnrul')) }),
+        ),
+        (text) => {
+          if (jsonParseRefuses(text)) expect(() => parseJson(text)).toThrow(JsonParseError);
+          else {
+            try {
+              expect(parseJson(text)).toStrictEqual(JSON.parse(text));
+            } catch (error) {
+              // The refusals JSON.parse does not make: a duplicate key, a lone surrogate, deep nesting.
+              const known = isJsonParseError(error) && (error.code !== 'JSON_INVALID' || error.reason === 'lone surrogate in string');
+              expect(known).toBe(true);
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -70,7 +82,11 @@ describe('parseJson agrees with JSON.parse', () => {
 describe('parseJson refusals', () => {
   it('refuses a duplicate key and names its path', () => {
     expect(failure('{"a":1,"a":2}')).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'a', line: 1, column: 8, offset: 7 });
-    expect(failure('{"releases":[],\n "support":[],\n "releases":[]}')).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'releases', line: 3 });
+    expect(failure('{"releases":[],\n "support":[],\n "releases":[]}')).toMatchObject({
+      code: 'JSON_DUPLICATE_KEY',
+      path: 'releases',
+      line: 3,
+    });
     expect(failure('{"x":[{"b":{"k":1,"k":1}}]}')).toMatchObject({ code: 'JSON_DUPLICATE_KEY', path: 'x[0].b.k' });
     // Same key after escape decoding: "\u0061" is "a".
     expect(codeOf('{"a":1,"\\u0061":2}')).toBe('JSON_DUPLICATE_KEY');
@@ -120,7 +136,27 @@ describe('parseJson refusals', () => {
   });
 
   it('refuses what RFC 8259 does not allow', () => {
-    for (const text of ['', ' ', '{', '{"a"}', '{"a":1,}', '[1,]', "{'a':1}", '{a:1}', '"\t"', '"a\nb"', '"\\x"', '"\\u12"', '\ufeff{}', '{} {}', 'tru', 'nul', '[1 2]', '/*c*/1', '\u00a01']) {
+    for (const text of [
+      '',
+      ' ',
+      '{',
+      '{"a"}',
+      '{"a":1,}',
+      '[1,]',
+      "{'a':1}",
+      '{a:1}',
+      '"\t"',
+      '"a\nb"',
+      '"\\x"',
+      '"\\u12"',
+      '\ufeff{}',
+      '{} {}',
+      'tru',
+      'nul',
+      '[1 2]',
+      '/*c*/1',
+      '\u00a01',
+    ]) {
       expect(codeOf(text)).toBe('JSON_INVALID');
     }
   });
