@@ -21,7 +21,11 @@ export function checkEpoch(epoch: number): void {
 }
 
 export async function fwkitVersion(): Promise<string> {
-  const pkg = await readJsonInputFile(fileURLToPath(new URL('../package.json', import.meta.url)), 'fwkit package.json', INPUT_LIMITS.packageJson);
+  const pkg = await readJsonInputFile(
+    fileURLToPath(new URL('../package.json', import.meta.url)),
+    'fwkit package.json',
+    INPUT_LIMITS.packageJson,
+  );
   const version = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
   return typeof version === 'string' ? version : '0.0.0';
 }

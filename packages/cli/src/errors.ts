@@ -10,8 +10,7 @@ export class UsageError extends FwkitError<UsageErrorCode> {
   }
 }
 
-export type CliErrorCode =
-  'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN' | 'RELEASE_UNKNOWN';
+export type CliErrorCode = 'EPOCH_UNKNOWN' | 'KEYS_NOT_FOUND' | 'PRODUCT_UNKNOWN' | 'RELEASE_UNKNOWN';
 
 export class CliError extends FwkitError<CliErrorCode> {
   override readonly name = 'CliError';

@@ -1,4 +1,12 @@
-import { bytesEqual, canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, parseJson, SchemaError, type ImageManifest } from '@fwkit/core';
+import {
+  bytesEqual,
+  canonicalJson,
+  IMAGE_FORMAT_VERSION,
+  imageManifestFromJSON,
+  parseJson,
+  SchemaError,
+  type ImageManifest,
+} from '@fwkit/core';
 import { ImageError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from './layout.js';
 
