@@ -88,6 +88,12 @@ describe('decodeMessage', () => {
     ['an array', '[1,2]', 'IPC_MALFORMED'],
     ['a string', '"core.ready"', 'IPC_MALFORMED'],
     ['an empty line', '', 'IPC_MALFORMED'],
+    // The strict reader: JSON.parse would keep the last "type" and the check would pass a message
+    // whose first "type" another reader would act on.
+    ['a duplicate envelope key', '{"v":1,"type":"core.ready","type":"snapshot.request","body":{"requestId":1}}', 'IPC_MALFORMED'],
+    ['a duplicate body key', '{"v":1,"type":"snapshot.request","body":{"requestId":1,"requestId":2}}', 'IPC_MALFORMED'],
+    ['a lone surrogate', '{"v":1,"type":"snapshot.request\\ud800","body":{"requestId":1}}', 'IPC_MALFORMED'],
+    ['deep nesting', `{"v":1,"type":"snapshot.request","body":${'['.repeat(1_000)}}`, 'IPC_MALFORMED'],
     ['no body', '{"v":1,"type":"snapshot.request"}', 'IPC_MALFORMED'],
     ['an extra envelope key', '{"v":1,"type":"snapshot.request","body":{"requestId":1},"from":"core"}', 'IPC_MALFORMED'],
     ['another envelope version', '{"v":2,"type":"snapshot.request","body":{"requestId":1}}', 'IPC_MALFORMED'],

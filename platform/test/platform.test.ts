@@ -125,6 +125,11 @@ describe('running firmware', () => {
     expect(extra.status).toBe(400);
     expect(await extra.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
 
+    // The toolkit's strict JSON reader: a repeated key is refused, not read as its last value.
+    const twice = await post('{"preset": 2, "preset": 9}');
+    expect(twice.status).toBe(400);
+    expect(await twice.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+
     expect((await post('{}', 'text/plain')).status).toBe(415);
     const big = await post(JSON.stringify({ pad: 'x'.repeat(10_000) }));
     expect(big.status).toBe(413);

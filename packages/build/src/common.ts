@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { INPUT_LIMITS, readJsonInputFile } from '@fwkit/core';
 import { MAX_MTIME } from '@fwkit/image';
 import { BuildError } from './errors.js';
 
@@ -20,6 +21,11 @@ export function checkEpoch(epoch: number): void {
 }
 
 export async function fwkitVersion(): Promise<string> {
-  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
-  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+  const pkg = await readJsonInputFile(
+    fileURLToPath(new URL('../package.json', import.meta.url)),
+    'fwkit package.json',
+    INPUT_LIMITS.packageJson,
+  );
+  const version = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
+  return typeof version === 'string' ? version : '0.0.0';
 }

@@ -1,7 +1,9 @@
-import { readdir, readFile, realpath } from 'node:fs/promises';
+import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  parseJsonText,
+  INPUT_LIMITS,
+  InputError,
+  readJsonInputFile,
   platformManifestFromJSON,
   productManifestFromJSON,
   releaseSpecFromJSON,
@@ -50,17 +52,27 @@ function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
 
+/** Size limit of each document a build reads (docs/inputs.md). */
+const LIMITS: Readonly<Record<string, number>> = {
+  [LAYOUT.platformManifest]: INPUT_LIMITS.platformManifest,
+  [LAYOUT.platformPackage]: INPUT_LIMITS.packageJson,
+  [LAYOUT.release]: INPUT_LIMITS.releaseSpec,
+  [LAYOUT.lockfile]: INPUT_LIMITS.lockfile,
+};
+
+/**
+ * Read a JSON document of the checkout with core's input reader (regular file, size limit, strict
+ * JSON): a missing one is `missing`; a directory, FIFO or device is INPUT_NOT_REGULAR, not a crash.
+ */
 async function readJson(rootDir: string, path: string, missing: BuildErrorCode, details: Record<string, unknown> = {}): Promise<unknown> {
-  let text: string;
   try {
-    text = await readFile(join(rootDir, path), 'utf8');
+    return await readJsonInputFile(join(rootDir, path), path, LIMITS[path] ?? INPUT_LIMITS.productManifest);
   } catch (cause) {
-    if (isErrno(cause, 'ENOENT') || isErrno(cause, 'ENOTDIR')) {
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
       throw new BuildError(missing, `${path} not found in the checkout`, { cause, details: { path, ...details } });
     }
     throw cause;
   }
-  return parseJsonText(text, path);
 }
 
 function platformPackageFrom(value: unknown): PlatformPackage {
@@ -120,7 +132,9 @@ export async function listProducts(rootDir: string): Promise<string[]> {
   for (const entry of entries) {
     if (!entry.isDirectory() || !MODEL_ID.test(entry.name)) continue;
     try {
-      await readFile(join(rootDir, LAYOUT.productsDir, entry.name, 'product.json'));
+      // Whatever is there counts: a product.json that is a directory or a FIFO is then refused,
+      // with its code, by loadProduct's reader rather than skipped here.
+      await lstat(join(rootDir, LAYOUT.productsDir, entry.name, 'product.json'));
       models.push(entry.name);
     } catch (cause) {
       if (!isErrno(cause, 'ENOENT')) throw cause;

@@ -11,8 +11,6 @@ export class UsageError extends FwkitError<UsageErrorCode> {
 }
 
 export type CliErrorCode =
-  | 'FILE_NOT_FOUND'
-  | 'FILE_UNREADABLE'
   | 'EPOCH_UNKNOWN'
   /** SOURCE_DATE_EPOCH is set but not decimal seconds in range (an empty value included). */
   | 'EPOCH_INVALID'

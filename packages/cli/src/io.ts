@@ -1,7 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { InterruptedError, parseJsonText, STOP_SIGNALS, type StopSignal } from '@fwkit/core';
-import { CliError } from './errors.js';
+import { INPUT_LIMITS, InterruptedError, readJsonInputFile, STOP_SIGNALS, type StopSignal } from '@fwkit/core';
 
 /** Where a command writes: data to stdout, messages and progress to stderr. */
 export interface Io {
@@ -55,15 +53,20 @@ export async function interruptibly<T>(signal: AbortSignal | undefined, work: ()
   }
 }
 
-export async function readTextFile(io: Io, path: string, what: string): Promise<string> {
-  try {
-    return await readFile(resolve(io.cwd, path), 'utf8');
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code === 'ENOENT' ? 'FILE_NOT_FOUND' : 'FILE_UNREADABLE';
-    throw new CliError(code, `cannot read ${what} ${path}: ${(cause as Error).message}`, { cause });
-  }
-}
+/** The documents the CLI reads by a path from the command line, each with its size limit (docs/inputs.md). */
+const DOCUMENT_LIMITS = {
+  'trust root': INPUT_LIMITS.trustRoot,
+  'device identity': INPUT_LIMITS.deviceIdentity,
+  'product manifest': INPUT_LIMITS.productManifest,
+  'platform manifest': INPUT_LIMITS.platformManifest,
+} as const;
 
-export async function readJsonFile(io: Io, path: string, what: string): Promise<unknown> {
-  return parseJsonText(await readTextFile(io, path, what), `${what} ${path}`);
+export type InputDocument = keyof typeof DOCUMENT_LIMITS;
+
+/**
+ * Read a JSON document given on the command line: a regular file within its size limit (FIFOs,
+ * devices and directories are refused without blocking), parsed by the strict reader.
+ */
+export async function readJsonFile(io: Io, path: string, what: InputDocument): Promise<unknown> {
+  return readJsonInputFile(resolve(io.cwd, path), what, DOCUMENT_LIMITS[what]);
 }

@@ -15,7 +15,13 @@ export class FwkitError<Code extends string = string> extends Error {
   }
 }
 
-export type SchemaErrorCode = 'SCHEMA_INVALID' | 'JSON_INVALID' | 'SCHEMA_VERSION_UNSUPPORTED';
+export type SchemaErrorCode =
+  | 'SCHEMA_INVALID'
+  /** Not JSON (RFC 8259), not UTF-8, a lone surrogate, or nested too deep. */
+  | 'JSON_INVALID'
+  /** A key twice in one object: two readers could see two different documents. */
+  | 'JSON_DUPLICATE_KEY'
+  | 'SCHEMA_VERSION_UNSUPPORTED';
 
 /** One problem found in a document, with the JSON path where it sits (`hardware[1].ramBytes`). */
 export interface SchemaIssue {
@@ -37,4 +43,19 @@ export class SchemaError extends FwkitError<SchemaErrorCode> {
 
 export function isFwkitError(value: unknown): value is FwkitError {
   return value instanceof FwkitError;
+}
+
+export type InputErrorCode =
+  /** The input path does not exist (or a parent is not a directory). */
+  | 'INPUT_NOT_FOUND'
+  /** A FIFO, directory, socket, character or block device: only regular files are read. */
+  | 'INPUT_NOT_REGULAR'
+  /** More bytes than the document's size limit (counted by reading, not by stat). */
+  | 'INPUT_TOO_LARGE'
+  /** open(2) or read(2) failed (permission, I/O error); the message has the errno text, never content. */
+  | 'INPUT_UNREADABLE';
+
+/** An input file could not be read as one; the message names the path, never the file's content. */
+export class InputError extends FwkitError<InputErrorCode> {
+  override readonly name = 'InputError';
 }

@@ -1,7 +1,17 @@
-export { FwkitError, SchemaError, isFwkitError, type SchemaErrorCode, type SchemaIssue } from './errors.js';
+export {
+  FwkitError,
+  SchemaError,
+  InputError,
+  isFwkitError,
+  type SchemaErrorCode,
+  type SchemaIssue,
+  type InputErrorCode,
+} from './errors.js';
+export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from './read-file.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
-export { parseDocument, parseJsonText, deepFreeze, formatPath } from './schema/validate.js';
+export { parseDocument, parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
+export { parseJson, isJsonParseError, JsonParseError, type JsonErrorCode } from '@fwkit/json';
 export type { Bootloader, Provides } from './schema/common.js';
 export {
   productManifestFromJSON,

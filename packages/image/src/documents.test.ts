@@ -25,7 +25,13 @@ describe('manifest.json', () => {
     ['pretty-printed', (m) => text(JSON.stringify(m, null, 2)), 'MANIFEST_NONCANONICAL'],
     ['keys out of order', (m) => text(JSON.stringify(Object.fromEntries(Object.entries(m).reverse()))), 'MANIFEST_NONCANONICAL'],
     ['a byte order mark', (m) => new Uint8Array([0xef, 0xbb, 0xbf, ...canonicalJson(m)]), 'MANIFEST_INVALID'],
-    ['a duplicate key', (m) => text(`{"blockSize":1,${new TextDecoder().decode(canonicalJson(m)).slice(1)}`), 'MANIFEST_NONCANONICAL'],
+    // The strict reader refuses a duplicate key outright, even where the last value is the same.
+    ['a duplicate key', (m) => text(`{"blockSize":1,${new TextDecoder().decode(canonicalJson(m)).slice(1)}`), 'MANIFEST_INVALID'],
+    [
+      'a duplicate key with the same value',
+      (m) => text(new TextDecoder().decode(canonicalJson(m)).replace('"model":', `"model":${JSON.stringify(m.model)},"model":`)),
+      'MANIFEST_INVALID',
+    ],
     [
       'an escaped character canonical JSON writes raw',
       (m) => text(new TextDecoder().decode(canonicalJson(m)).replace('Test', '\\u0054est')),
@@ -92,6 +98,11 @@ describe('signatures.json', () => {
   const records = (...keyids: string[]) => keyids.map((keyid) => ({ keyid, sig: SIG }));
   it.each<[string, Uint8Array, string]>([
     ['not JSON', text('{'), 'SIGNATURES_INVALID'],
+    [
+      'a duplicate key',
+      text(`{"payloadType":${JSON.stringify(SIGNATURES_PAYLOAD_TYPE)},"signatures":[],"signatures":[]}`),
+      'SIGNATURES_INVALID',
+    ],
     ['not canonical', text(JSON.stringify(doc([{ keyid: KEY_A, sig: SIG }]), null, 1)), 'SIGNATURES_INVALID'],
     ['an array', canonicalJson([{ keyid: KEY_A, sig: SIG }]), 'SIGNATURES_INVALID'],
     ['an extra top-level key', canonicalJson(doc([], { x: 1 })), 'SIGNATURES_INVALID'],

@@ -1,4 +1,12 @@
-import { bytesEqual, canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, SchemaError, type ImageManifest } from '@fwkit/core';
+import {
+  bytesEqual,
+  canonicalJson,
+  IMAGE_FORMAT_VERSION,
+  imageManifestFromJSON,
+  parseJson,
+  SchemaError,
+  type ImageManifest,
+} from '@fwkit/core';
 import { ImageError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from './layout.js';
 
@@ -11,12 +19,14 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /**
  * Parse JSON from attacker bytes, requiring them to be exactly the canonical JSON of the value
  * they parse to: one manifest has one byte form, so what is hashed, signed and shown is the same.
- * Returns undefined when the bytes are not UTF-8 JSON at all.
+ * The strict reader (@fwkit/json) refuses a duplicate key outright, rather than leaving it to the
+ * canonical comparison to notice that the last value won. Returns undefined when the bytes are not
+ * UTF-8 JSON without duplicate keys.
  */
 export function parseCanonicalJson(bytes: Uint8Array): { value: unknown; canonical: boolean } | undefined {
   let value: unknown;
   try {
-    value = JSON.parse(UTF8.decode(bytes)) as unknown;
+    value = parseJson(UTF8.decode(bytes));
   } catch {
     return undefined;
   }
@@ -49,8 +59,8 @@ export function decodeManifest(bytes: Uint8Array): ImageManifest {
   }
   const parsed = parseCanonicalJson(bytes);
   if (parsed === undefined) {
-    throw new ImageError('MANIFEST_INVALID', 'manifest.json is not UTF-8 JSON', {
-      details: { issues: [{ path: '', message: 'not UTF-8 JSON' }] },
+    throw new ImageError('MANIFEST_INVALID', 'manifest.json is not UTF-8 JSON without duplicate keys', {
+      details: { issues: [{ path: '', message: 'not UTF-8 JSON without duplicate keys' }] },
     });
   }
   const { value } = parsed;

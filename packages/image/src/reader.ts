@@ -1,4 +1,4 @@
-import { createSha256 } from '@fwkit/core';
+import { createSha256, isFwkitError } from '@fwkit/core';
 import { ImageError } from './errors.js';
 import { decodeHeader, END_MARKER_BYTES, isZeroBlock, TAR_BLOCK } from './ustar.js';
 
@@ -204,7 +204,7 @@ export class TarReader {
     return this.#chunkOffset < this.#chunk.byteLength || (await this.#pull());
   }
 
-  /** The next non-empty chunk; false at the end of the source. Source failures become IMAGE_READ_FAILED. */
+  /** The next non-empty chunk; false at the end of the source. Uncoded source failures become IMAGE_READ_FAILED. */
   async #pull(): Promise<boolean> {
     if (this.#sourceDone) return false;
     this.#iterator ??= this.#source[Symbol.asyncIterator]();
@@ -214,6 +214,8 @@ export class TarReader {
         result = await this.#iterator.next();
       } catch (cause) {
         this.#sourceDone = true;
+        // A coded refusal of the source (openImageFile: INPUT_NOT_REGULAR, INPUT_UNREADABLE) keeps its code.
+        if (isFwkitError(cause)) throw cause;
         throw new ImageError('IMAGE_READ_FAILED', `reading the image failed at byte ${this.#position}`, {
           cause,
           details: { offset: this.#position },

@@ -89,7 +89,7 @@ export function decodeSignatures(bytes: Uint8Array): SignaturesDocument {
       },
     );
   const parsed = parseCanonicalJson(bytes);
-  if (parsed === undefined) throw fail([{ path: '', message: 'not UTF-8 JSON' }]);
+  if (parsed === undefined) throw fail([{ path: '', message: 'not UTF-8 JSON without duplicate keys' }]);
   if (!parsed.canonical) throw fail([{ path: '', message: 'not canonical JSON' }]);
   const { value } = parsed;
   if (!isRecord(value) || !sameKeys(value, ['payloadType', 'signatures'])) {

@@ -13,7 +13,12 @@ export type ReleaseErrorCode =
   /** The compatibility matrix refuses the candidate; `details.reasons` holds every coded reason. */
   | 'RELEASE_GATE_FAILED'
   /** releases/ledger.json changed on disk while the release ran (another release?); nothing was written. */
-  | 'RELEASE_LEDGER_CHANGED';
+  | 'RELEASE_LEDGER_CHANGED'
+  /**
+   * releases/ledger.json does not exist. A missing ledger is not an empty one: it may be history
+   * lost to a bad checkout. A repository starts its ledger by committing the empty ledger.
+   */
+  | 'LEDGER_NOT_FOUND';
 
 export class ReleaseError extends FwkitError<ReleaseErrorCode> {
   override readonly name: string = 'ReleaseError';

@@ -44,14 +44,16 @@ function releaseOf(firmware: string, date = '2026-01-01'): LedgerRelease {
 }
 
 describe('loadLedger', () => {
-  it('is the empty ledger when the file does not exist, and reads the repository’s ledger', async () => {
-    expect(await loadLedger(await checkout())).toBe(EMPTY_LEDGER);
+  it('refuses a missing ledger (LEDGER_NOT_FOUND), never taking it for an empty one, and reads the repository’s ledger', async () => {
+    expect(await rejectedCode(loadLedger(await checkout()))).toBe('LEDGER_NOT_FOUND');
     const repo = await loadLedger(join(import.meta.dirname, '..', '..', '..'));
     expect(repo.schemaVersion).toBe(1);
   });
 
   it('refuses a ledger that is not JSON or breaks the schema, with the core schema codes', async () => {
     expect(await rejectedCode(loadLedger(await checkout('{"releases": [')))).toBe('JSON_INVALID');
+    const twice = '{"schemaVersion": 1, "releases": [' + JSON.stringify(releaseOf('1.4.0')) + '], "support": [], "releases": []}';
+    expect(await rejectedCode(loadLedger(await checkout(twice)))).toBe('JSON_DUPLICATE_KEY');
     const unordered = JSON.stringify({ schemaVersion: 1, releases: [releaseOf('1.5.0'), releaseOf('1.4.0')], support: [] });
     expect(await rejectedCode(loadLedger(await checkout(unordered)))).toBe('SCHEMA_INVALID');
   });
@@ -80,24 +82,31 @@ describe('appendRelease', () => {
 });
 
 describe('appendToLedger', () => {
-  it('creates the file with its $schema, appends atomically, and leaves no temporary file', async () => {
-    const root = await checkout();
-    await appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [], basis: null });
+  it('appends atomically to the committed empty ledger, and leaves no temporary file', async () => {
+    const empty = `{"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 1, "releases": [], "support": []}`;
+    const root = await checkout(empty);
+    await appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [], basis: empty });
     const first = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
     await appendToLedger({ repoRoot: root, release: releaseOf('1.5.0'), support: [], basis: first });
     const { ledger, text } = await readLedgerFile(root);
     expect(ledger.releases.map((r) => r.firmware)).toEqual(['1.4.0', '1.5.0']);
-    expect(JSON.parse(text ?? '')).toMatchObject({ $schema: LEDGER_SCHEMA_REF, releases: [releaseOf('1.4.0'), releaseOf('1.5.0')] });
+    expect(JSON.parse(text)).toMatchObject({ $schema: LEDGER_SCHEMA_REF, releases: [releaseOf('1.4.0'), releaseOf('1.5.0')] });
     expect(await readdir(join(root, 'releases'))).toEqual(['ledger.json']);
   });
 
-  it('writes nothing when the ledger changed since the release was planned, or the version exists', async () => {
+  it('writes nothing when the ledger is missing', async () => {
     const root = await checkout();
+    expect(await rejectedCode(appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [] }))).toBe('LEDGER_NOT_FOUND');
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('writes nothing when the ledger changed since the release was planned, or the version exists', async () => {
+    const root = await checkout(JSON.stringify(EMPTY_LEDGER));
     await appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [] });
     const text = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
-    expect(await rejectedCode(appendToLedger({ repoRoot: root, release: releaseOf('1.5.0'), support: [], basis: null }))).toBe(
-      'RELEASE_LEDGER_CHANGED',
-    );
+    expect(
+      await rejectedCode(appendToLedger({ repoRoot: root, release: releaseOf('1.5.0'), support: [], basis: JSON.stringify(EMPTY_LEDGER) })),
+    ).toBe('RELEASE_LEDGER_CHANGED');
     expect(await rejectedCode(appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [], basis: text }))).toBe(
       'RELEASE_EXISTS',
     );

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
 import {
-  EMPTY_LEDGER,
+  INPUT_LIMITS,
+  InputError,
   ledgerFromJSON,
-  parseJsonText,
+  parseJsonBytes,
+  readInputFile,
   ensureDirectory,
   stageFile,
   type Ledger,
@@ -20,31 +21,42 @@ export const LEDGER_PATH = 'releases/ledger.json';
 /** `$schema` of a ledger fwkit creates, relative to LEDGER_PATH. */
 export const LEDGER_SCHEMA_REF = '../schemas/ledger.schema.json';
 
-/** The ledger and the exact text it was read from (undefined: no file yet, the empty ledger). */
+const EMPTY_LEDGER_HINT = `: {"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 1, "releases": [], "support": []}`;
+
+/** The ledger and the exact text it was read from. */
 export interface LedgerFile {
   readonly path: string;
   readonly ledger: Ledger;
-  readonly text: string | undefined;
+  readonly text: string;
 }
 
-function isMissing(error: unknown): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-/** Read and validate releases/ledger.json; a missing file is the empty ledger (nothing released yet). */
+/**
+ * Read and validate releases/ledger.json with core's input reader (a regular file of at most
+ * INPUT_LIMITS.ledger bytes, strict JSON: a duplicate "releases" key is refused, not collapsed to
+ * its last value). A missing file is LEDGER_NOT_FOUND, never the empty ledger: the only way to
+ * start one is to commit the empty ledger (README, docs/decisions.md).
+ */
 export async function readLedgerFile(repoRoot: string): Promise<LedgerFile> {
   const path = join(repoRoot, LEDGER_PATH);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readInputFile(path, LEDGER_PATH, INPUT_LIMITS.ledger);
   } catch (cause) {
-    if (isMissing(cause)) return { path, ledger: EMPTY_LEDGER, text: undefined };
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
+      throw new ReleaseError(
+        'LEDGER_NOT_FOUND',
+        `${LEDGER_PATH} not found in ${repoRoot}; a missing ledger is not an empty one. A new repository commits the empty ledger ${EMPTY_LEDGER_HINT}`,
+        { cause, details: { path: LEDGER_PATH } },
+      );
+    }
     throw cause;
   }
-  return { path, ledger: ledgerFromJSON(parseJsonText(text, LEDGER_PATH), LEDGER_PATH), text };
+  const value = parseJsonBytes(bytes, LEDGER_PATH);
+  // parseJsonBytes checked the bytes are UTF-8, so this text is exact (RELEASE_LEDGER_CHANGED compares it).
+  return { path, ledger: ledgerFromJSON(value, LEDGER_PATH), text: bytes.toString('utf8') };
 }
 
-/** The validated ledger of a checkout (`EMPTY_LEDGER` when releases/ledger.json does not exist). */
+/** The validated ledger of a checkout (LEDGER_NOT_FOUND when releases/ledger.json does not exist). */
 export async function loadLedger(repoRoot: string): Promise<Ledger> {
   return (await readLedgerFile(repoRoot)).ledger;
 }
@@ -93,10 +105,10 @@ export interface AppendOptions {
   readonly release: LedgerRelease;
   readonly support: readonly SupportRecord[];
   /**
-   * The ledger text the release was planned against (`LedgerFile.text`; null: there was no file).
-   * When the file no longer holds it, nothing is written (RELEASE_LEDGER_CHANGED).
+   * The ledger text the release was planned against (`LedgerFile.text`). When the file no longer
+   * holds it, nothing is written (RELEASE_LEDGER_CHANGED).
    */
-  readonly basis?: string | null;
+  readonly basis?: string;
 }
 
 /**
@@ -116,7 +128,7 @@ export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
  */
 export async function stageLedgerAppend(options: AppendOptions): Promise<{ ledger: Ledger; file: StagedFile }> {
   const current = await readLedgerFile(options.repoRoot);
-  if (options.basis !== undefined && (current.text ?? null) !== options.basis) {
+  if (options.basis !== undefined && current.text !== options.basis) {
     throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
       details: { path: LEDGER_PATH },
     });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -110,5 +111,38 @@ describe('runRelease', () => {
       expect((await readFile(image.imagePath)).byteLength).toBe(image.imageBytes);
     }
     expect((await readdir(join(root, 'out'))).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('runRelease refuses a ledger it cannot trust, before any work, and writes nothing', () => {
+  const ledgerPath = (root: string) => join(root, 'releases', 'ledger.json');
+
+  it('a missing ledger is LEDGER_NOT_FOUND: no new ledger holding only this release', async () => {
+    const root = await copyRepo();
+    await rm(ledgerPath(root));
+    expect(await rejectedCode(runRelease(options(root)))).toBe('LEDGER_NOT_FOUND');
+    expect(await readdir(join(root, 'releases'))).toEqual([]);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  it('a duplicate "releases" key is JSON_DUPLICATE_KEY, and the ledger stays byte for byte', async () => {
+    const root = await copyRepo();
+    const release = { firmware: '1.0.0', platform: '1.0.0', security: 1, date: '2025-01-01', sourceDateEpoch: 1_735_689_600 };
+    const text = `{\n  "schemaVersion": 1,\n  "releases": [${JSON.stringify(release)}],\n  "support": [],\n  "releases": []\n}\n`;
+    await writeFile(ledgerPath(root), text);
+    expect(await rejectedCode(runRelease(options(root)))).toBe('JSON_DUPLICATE_KEY');
+    expect(await readFile(ledgerPath(root), 'utf8')).toBe(text);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  it('a ledger that is a directory or a FIFO is INPUT_NOT_REGULAR (no hang, no stack trace)', { timeout: 10_000 }, async () => {
+    const root = await copyRepo();
+    await rm(ledgerPath(root));
+    await mkdir(ledgerPath(root));
+    expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+    await rm(ledgerPath(root), { recursive: true });
+    execFileSync('mkfifo', [ledgerPath(root)]);
+    expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+    expect(await readdir(root)).not.toContain('out');
   });
 });

@@ -179,7 +179,7 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       repoRoot: workspace.rootDir,
       release: plan.candidate,
       support: plan.supportRecords,
-      basis: ledgerFile.text ?? null,
+      basis: ledgerFile.text,
     });
     ledgerFileStaged = staged.file;
     const final = results.map((result) => {

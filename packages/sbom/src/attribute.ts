@@ -1,5 +1,5 @@
 import { SbomError } from './errors.js';
-import type { Lockfile } from './lockfile.js';
+import { resolveDependency, type Lockfile } from './lockfile.js';
 import type { BundleMetafile } from './types.js';
 
 /** esbuild's virtual modules (`<define:X>`, `<runtime>`): generated, not files of any package. */
@@ -34,6 +34,34 @@ export function packageDirOf(path: string): string | undefined {
   // The package folder must contain the file, not be it.
   if (end >= parts.length) return undefined;
   return parts.slice(0, end).join('/');
+}
+
+/**
+ * The workspace package folder (`packages/json`) a file sits in: a package-lock.json entry that is
+ * the target of a workspace link and has a version. Such a package is bundled like an npm package
+ * (the firmware uses the toolkit's zero-dependency JSON reader) and described like one. With
+ * `dependents`, only a workspace package that one of those folders declares as a dependency
+ * counts: toolkit code the platform does not depend on is not firmware.
+ */
+export function workspaceDirOf(path: string, lockfile: Lockfile, dependents?: readonly string[]): string | undefined {
+  const allowed =
+    dependents === undefined
+      ? undefined
+      : new Set(
+          dependents.flatMap((from) =>
+            (lockfile.packages.get(from)?.dependencies ?? []).map((name) => {
+              const at = resolveDependency(lockfile, from, name);
+              return at === undefined ? undefined : lockfile.packages.get(at)?.resolved;
+            }),
+          ),
+        );
+  for (const [key, entry] of lockfile.packages) {
+    if (!entry.link || entry.resolved === undefined || !key.startsWith('node_modules/')) continue;
+    const dir = entry.resolved;
+    if (dir === '' || dir.startsWith('../') || dir.startsWith('/') || !path.startsWith(`${dir}/`)) continue;
+    if (lockfile.packages.get(dir)?.version !== undefined && (allowed === undefined || allowed.has(dir))) return dir;
+  }
+  return undefined;
 }
 
 /** Which component a bundled file belongs to. */
@@ -71,6 +99,8 @@ export function ownerOf(
     }
     if (isInside(current, dirs.product)) return { owner: { kind: 'product' }, relative: current.slice(dirs.product.length + 1) };
     if (isInside(current, dirs.platform)) return { owner: { kind: 'platform' }, relative: current.slice(dirs.platform.length + 1) };
+    const workspace = workspaceDirOf(current, lockfile, [dirs.platform, dirs.product]);
+    if (workspace !== undefined) return { owner: { kind: 'npm', dir: workspace }, relative: current.slice(workspace.length + 1) };
     break;
   }
   throw new SbomError(

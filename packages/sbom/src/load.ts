@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseJsonText, sha256Hex } from '@fwkit/core';
-import { bundledFiles, packageDirOf } from './attribute.js';
+import { INPUT_LIMITS, isFwkitError, parseJsonBytes, readInputFile, sha256Hex } from '@fwkit/core';
+import { bundledFiles, packageDirOf, workspaceDirOf } from './attribute.js';
 import { SbomError } from './errors.js';
+import { parseLockfile } from './lockfile.js';
 import type { BundleMetafile } from './types.js';
 
 /** The file-derived part of an `SbomInput`. */
@@ -12,10 +12,12 @@ export interface SbomSources {
   readonly lockfile: unknown;
 }
 
-async function read(path: string, what: string): Promise<Buffer> {
+/** One input file through core's reader (regular file, size limit); coded errors keep their code. */
+async function read(path: string, what: string, limit: number): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readInputFile(path, what, limit);
   } catch (cause) {
+    if (isFwkitError(cause)) throw cause;
     throw new SbomError('SBOM_INPUT_INVALID', `cannot read ${what}: ${(cause as Error).message}`, { cause, details: { path: what } });
   }
 }
@@ -25,20 +27,31 @@ async function read(path: string, what: string): Promise<Buffer> {
  * file to hash it, the package.json of every npm package they sit in, and package-lock.json.
  */
 export async function loadSbomSources(rootDir: string, metafiles: readonly BundleMetafile[]): Promise<SbomSources> {
+  const lockBytes = await read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile);
+  const lockfileJson = parseJsonBytes(lockBytes, 'package-lock.json');
+  const lockfile = parseLockfile(lockfileJson);
   const fileDigests: Record<string, string> = {};
   const packageJsons: Record<string, unknown> = {};
-  const dirs = new Set<string>();
+  // Package folder (the key buildSbom uses) → the folder to read its package.json from.
+  const dirs = new Map<string, string>();
   for (const path of bundledFiles(metafiles)) {
     // Paths leaving the root are refused later by buildSbom; do not read outside it.
     if (path.startsWith('../') || path.startsWith('/')) continue;
-    fileDigests[path] = sha256Hex(await read(join(rootDir, path), path));
+    fileDigests[path] = sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource));
     const dir = packageDirOf(path);
-    if (dir !== undefined) dirs.add(dir);
+    const link = dir === undefined ? undefined : lockfile.packages.get(dir);
+    // A workspace package, reached by its folder (packages/json/…) or through its link
+    // (node_modules/@fwkit/json/…, read there: a copied checkout may link to the original).
+    const workspace =
+      dir !== undefined && link?.link === true && link.resolved !== undefined
+        ? workspaceDirOf(`${link.resolved}${path.slice(dir.length)}`, lockfile)
+        : workspaceDirOf(path, lockfile);
+    if (workspace !== undefined && !dirs.has(workspace)) dirs.set(workspace, dir ?? workspace);
+    else if (dir !== undefined && workspace === undefined) dirs.set(dir, dir);
   }
-  for (const dir of [...dirs].sort()) {
-    const where = `${dir}/package.json`;
-    packageJsons[dir] = parseJsonText((await read(join(rootDir, where), where)).toString('utf8'), where);
+  for (const [dir, from] of [...dirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const where = `${from}/package.json`;
+    packageJsons[dir] = parseJsonBytes(await read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where);
   }
-  const lockText = (await read(join(rootDir, 'package-lock.json'), 'package-lock.json')).toString('utf8');
-  return { fileDigests, packageJsons, lockfile: parseJsonText(lockText, 'package-lock.json') };
+  return { fileDigests, packageJsons, lockfile: lockfileJson };
 }

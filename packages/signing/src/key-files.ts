@@ -1,6 +1,6 @@
-import { lstat, readFile, rm } from 'node:fs/promises';
+import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/core';
+import { ensureDirectory, INPUT_LIMITS, InputError, OutputError, outputErrorOf, readInputFile, writeFileAtomic } from '@fwkit/core';
 import { generateKeyPair } from './ed25519.js';
 import { SigningError } from './errors.js';
 import { privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
@@ -18,10 +18,18 @@ function isErrno(error: unknown, code: string): boolean {
 export async function loadPemSigner(path: string): Promise<Signer> {
   let pem: string;
   try {
-    pem = await readFile(path, 'utf8');
+    // A regular file of at most 16 KiB (an Ed25519 PEM is 119 bytes): never a FIFO or a device.
+    const bytes = await readInputFile(path, 'private key file', INPUT_LIMITS.privateKey);
+    pem = bytes.toString('utf8');
+    bytes.fill(0);
   } catch (cause) {
-    if (isErrno(cause, 'ENOENT')) throw new SigningError('KEY_NOT_FOUND', `private key file not found: ${path}`, { cause });
-    throw new SigningError('KEY_UNREADABLE', `cannot read private key file: ${path}`, { cause });
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
+      throw new SigningError('KEY_NOT_FOUND', `private key file not found: ${path}`, { cause });
+    }
+    if (cause instanceof InputError && cause.code === 'INPUT_UNREADABLE') {
+      throw new SigningError('KEY_UNREADABLE', `cannot read private key file: ${path}`, { cause, details: { ...cause.details } });
+    }
+    throw cause;
   }
   let seed: Uint8Array;
   try {

@@ -1,3 +1,4 @@
+import { parseJson } from '@fwkit/json';
 import { isPlainObject } from './check.js';
 import { IpcError } from '../errors.js';
 import { IPC_VERSION, MAX_LINE_BYTES, bodyCheck, isMessageType, type IpcMessage, type MessageOf, type MessageType } from './messages.js';
@@ -18,9 +19,11 @@ export function decodeMessage(line: string | Uint8Array): IpcMessage {
   const text = typeof line === 'string' ? line : Buffer.from(line.buffer, line.byteOffset, line.byteLength).toString('utf8');
   let value: unknown;
   try {
-    value = JSON.parse(text) as unknown;
+    // The toolkit's strict reader: a duplicate key is refused, not read as its last value, so a
+    // check and its use can never see two different messages.
+    value = parseJson(text);
   } catch (cause) {
-    throw new IpcError('IPC_MALFORMED', 'message is not JSON', { cause });
+    throw new IpcError('IPC_MALFORMED', 'message is not JSON without duplicate keys', { cause });
   }
   if (!isPlainObject(value)) throw new IpcError('IPC_MALFORMED', 'message must be a JSON object');
   const keys = Object.keys(value).sort();

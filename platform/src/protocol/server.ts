@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseJson } from '@fwkit/json';
 import { ApiError, isIpcError } from '../errors.js';
 import { integer, number, object } from '../ipc/check.js';
 import type { CoreLink } from './core-link.js';
@@ -74,9 +75,9 @@ const ptzPreset = object({ preset: integer(1, 256) });
 function parsePtzRequest(body: Buffer): { pan: number; tilt: number; zoom: number } | { preset: number } {
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8')) as unknown;
+    value = parseJson(body.toString('utf8'));
   } catch (cause) {
-    throw new ApiError('BAD_REQUEST', 400, 'the body must be JSON', { cause });
+    throw new ApiError('BAD_REQUEST', 400, 'the body must be JSON without duplicate keys', { cause });
   }
   try {
     return typeof value === 'object' && value !== null && 'preset' in value ? ptzPreset(value, '') : ptzMove(value, '');

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { inspectImage, SIGNATURES_PAYLOAD_TYPE, type InspectedImage } from '@fwkit/image';
+import { inspectImage, openImageFile, SIGNATURES_PAYLOAD_TYPE, type InspectedImage } from '@fwkit/image';
 import { isExampleKeyId, judgeSignatures, pae, ROLE_NAMES, trustRootFromJSON, type SignatureStatus, type TrustRoot } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
@@ -98,7 +97,7 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   if (values.now !== undefined && values.trust === undefined) throw new UsageError('--now only applies with --trust');
   const now = nowOption(values.now);
   const trust = values.trust === undefined ? undefined : trustRootFromJSON(await readJsonFile(io, values.trust, 'trust root'), now);
-  const info = await inspectImage(createReadStream(resolve(io.cwd, image), { highWaterMark: 1 << 20 }));
+  const info = await inspectImage(openImageFile(resolve(io.cwd, image)));
   const exampleKeys = info.signatures.some((s) => isExampleKeyId(s.keyid));
   const report = signatureReport(info, trust);
   if (values.json) {

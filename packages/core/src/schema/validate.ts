@@ -1,3 +1,4 @@
+import { isJsonParseError, parseJson } from '@fwkit/json';
 import type { z } from 'zod';
 import { SchemaError, type SchemaIssue } from '../errors.js';
 
@@ -22,13 +23,35 @@ export function parseDocument<T>(schema: z.ZodType<T>, value: unknown, what: str
   return deepFreeze(result.data);
 }
 
-/** JSON.parse with a coded error instead of a SyntaxError. */
+/**
+ * The one way fwkit reads JSON text: @fwkit/json's strict reader (RFC 8259, duplicate keys and lone
+ * surrogates refused, bounded depth) with a coded error that gives line, column, byte offset and
+ * path but never the document's content.
+ */
 export function parseJsonText(text: string, what: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (cause) {
-    throw new SchemaError('JSON_INVALID', what, [{ path: '', message: (cause as Error).message }], { cause });
+    if (!isJsonParseError(cause)) throw cause;
+    const code = cause.code === 'JSON_DUPLICATE_KEY' ? 'JSON_DUPLICATE_KEY' : 'JSON_INVALID';
+    const { line, column, offset } = cause;
+    throw new SchemaError(code, what, [{ path: cause.path, message: `${cause.reason} (line ${line}, column ${column}, byte ${offset})` }], {
+      cause,
+    });
   }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** parseJsonText for bytes read from a file: they must be UTF-8 (a BOM is refused, as RFC 8259 allows). */
+export function parseJsonBytes(bytes: Uint8Array, what: string): unknown {
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch (cause) {
+    throw new SchemaError('JSON_INVALID', what, [{ path: '', message: 'not UTF-8' }], { cause });
+  }
+  return parseJsonText(text, what);
 }
 
 export function deepFreeze<T>(value: T): T {

@@ -1,0 +1,127 @@
+import { constants, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { InputError } from './errors.js';
+import { parseJsonBytes } from './schema/validate.js';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/**
+ * Size limit of each kind of document fwkit reads, in bytes (docs/inputs.md says why each is what
+ * it is). A limit bounds memory and time on hostile input; it is checked by the read itself.
+ */
+export const INPUT_LIMITS = {
+  trustRoot: 1 * MiB,
+  deviceIdentity: 64 * KiB,
+  productManifest: 1 * MiB,
+  platformManifest: 1 * MiB,
+  releaseSpec: 1 * MiB,
+  packageJson: 1 * MiB,
+  ledger: 64 * MiB,
+  lockfile: 64 * MiB,
+  privateKey: 16 * KiB,
+  /** A source file bundled into an image, read to hash it for the SBOM. */
+  bundledSource: 64 * MiB,
+} as const;
+
+/**
+ * O_NONBLOCK: opening a FIFO does not wait for a writer (it would hang forever), nor a device for
+ * its carrier. O_NOCTTY: a terminal device never becomes our controlling terminal.
+ */
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+function unreadable(path: string, what: string, cause: unknown): InputError {
+  const errno = errnoOf(cause);
+  return new InputError('INPUT_UNREADABLE', `cannot read ${what} ${path}: ${errno ?? 'error'}: ${(cause as Error).message}`, {
+    cause,
+    details: { path, what, errno },
+  });
+}
+
+/**
+ * Open an input file for reading and make sure, on the open descriptor (fstat, never stat-then-open:
+ * the path could change in between), that it is a regular file. The caller closes the handle.
+ */
+export async function openInputFile(path: string, what: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (cause) {
+    const errno = errnoOf(cause);
+    if (errno === 'ENOENT' || errno === 'ENOTDIR') {
+      throw new InputError('INPUT_NOT_FOUND', `${what} ${path} not found`, { cause, details: { path, what } });
+    }
+    // open(2) of a Unix socket fails with ENXIO.
+    if (errno === 'ENXIO') {
+      throw new InputError('INPUT_NOT_REGULAR', `${what} ${path} is not a regular file`, { cause, details: { path, what } });
+    }
+    throw unreadable(path, what, cause);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      const kind = kindOf(stats);
+      throw new InputError('INPUT_NOT_REGULAR', `${what} ${path} is ${kind}, not a regular file`, { details: { path, what, kind } });
+    }
+    return handle;
+  } catch (error) {
+    await handle.close();
+    if (error instanceof InputError) throw error;
+    throw unreadable(path, what, error);
+  }
+}
+
+/**
+ * Read a whole input file of at most `limit` bytes: open without blocking, refuse anything but a
+ * regular file, and read at most limit + 1 bytes — the size stat reports is not trusted (files in
+ * /proc say 0, a sparse file claims gigabytes it costs nothing to make). Always closes the file.
+ */
+export async function readInputFile(path: string, what: string, limit: number): Promise<Buffer> {
+  const handle = await openInputFile(path, what);
+  try {
+    let buffer = Buffer.allocUnsafe(Math.min(limit + 1, 64 * KiB));
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        const bigger = Buffer.allocUnsafe(Math.min(limit + 1, buffer.length * 2));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, length, buffer.length - length, null));
+      } catch (cause) {
+        throw unreadable(path, what, cause);
+      }
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > limit) {
+        throw new InputError('INPUT_TOO_LARGE', `${what} ${path} is larger than its limit of ${limit} bytes`, {
+          details: { path, what, limit },
+        });
+      }
+    }
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** readInputFile, then the strict JSON reader (UTF-8, no duplicate keys); errors name `what`, never content. */
+export async function readJsonInputFile(path: string, what: string, limit: number): Promise<unknown> {
+  return parseJsonBytes(await readInputFile(path, what, limit), `${what} ${path}`);
+}

@@ -1,0 +1,355 @@
+/**
+ * A strict JSON reader: RFC 8259's grammar exactly, plus three refusals that JSON.parse does not
+ * make, each a way for one document to mean two things or to exhaust the reader:
+ *
+ * - a key twice in one object (JSON.parse keeps the last value silently; a reader that keeps the
+ *   first sees a different document) — `JSON_DUPLICATE_KEY`;
+ * - a lone UTF-16 surrogate, raw or escaped (`"\ud800"`): it has no UTF-8 form, so the value cannot
+ *   be written back as the same text — `JSON_INVALID`;
+ * - nesting deeper than `maxDepth` (`[[[[...`; the reader is recursive) — `JSON_TOO_DEEP`.
+ *
+ * For every other document the value is the one JSON.parse returns. A `__proto__` key becomes an
+ * own data property, as with JSON.parse, never a prototype change.
+ *
+ * Errors never quote the document: they give the line, column, UTF-8 byte offset and the path of
+ * the value being read (key names are part of that path; each is cut to 64 characters).
+ */
+
+export type JsonErrorCode = 'JSON_INVALID' | 'JSON_DUPLICATE_KEY' | 'JSON_TOO_DEEP';
+
+/** Arrays and objects nested deeper than this are refused unless `maxDepth` says otherwise. */
+export const DEFAULT_MAX_DEPTH = 256;
+
+export interface JsonParseOptions {
+  /** Deepest nesting of arrays and objects accepted (the top-level value's container is depth 1). */
+  readonly maxDepth?: number;
+}
+
+/** Where a document broke the grammar or a rule; `message` holds no content of the document. */
+export class JsonParseError extends Error {
+  override readonly name = 'JsonParseError';
+  readonly code: JsonErrorCode;
+  /** What is wrong, without the document's content (`duplicate key`, `unexpected character`). */
+  readonly reason: string;
+  /** 1-based line. */
+  readonly line: number;
+  /** 1-based column, in characters (code points). */
+  readonly column: number;
+  /** 0-based offset in the document's UTF-8 bytes. */
+  readonly offset: number;
+  /** Path of the value being read (`releases[2].firmware`); '' at the top level. */
+  readonly path: string;
+
+  constructor(code: JsonErrorCode, reason: string, where: { line: number; column: number; offset: number; path: string }) {
+    super(`${reason} at line ${where.line}, column ${where.column} (byte ${where.offset})${where.path === '' ? '' : ` in ${where.path}`}`);
+    this.code = code;
+    this.reason = reason;
+    this.line = where.line;
+    this.column = where.column;
+    this.offset = where.offset;
+    this.path = where.path;
+  }
+}
+
+export function isJsonParseError(value: unknown): value is JsonParseError {
+  return value instanceof JsonParseError;
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+const MAX_KEY_IN_PATH = 64;
+
+/** `a.b[2]["odd key"]`: the style of core's formatPath, keys cut so that an error stays short. */
+export function formatJsonPath(path: readonly (string | number)[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else {
+      const cut = key.length > MAX_KEY_IN_PATH ? `${key.slice(0, MAX_KEY_IN_PATH)}…` : key;
+      if (IDENTIFIER.test(cut)) out += out === '' ? cut : `.${cut}`;
+      else out += `[${JSON.stringify(cut)}]`;
+    }
+  }
+  return out;
+}
+
+/** Line, column (code points) and UTF-8 byte offset of UTF-16 index `pos`. Only computed on error. */
+function locate(text: string, pos: number): { line: number; column: number; offset: number } {
+  let line = 1;
+  let column = 1;
+  let offset = 0;
+  for (let i = 0; i < pos && i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x0a) {
+      line++;
+      column = 1;
+    } else if (!(c >= 0xdc00 && c <= 0xdfff && i > 0 && isHigh(text.charCodeAt(i - 1)))) {
+      column++;
+    }
+    if (c < 0x80) offset += 1;
+    else if (c < 0x800) offset += 2;
+    else if (isHigh(c) && isLow(text.charCodeAt(i + 1))) {
+      offset += 4;
+      i++;
+    } else offset += 3;
+  }
+  return { line, column, offset };
+}
+
+function isHigh(c: number): boolean {
+  return c >= 0xd800 && c <= 0xdbff;
+}
+
+function isLow(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return -1;
+}
+
+const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
+
+class Parser {
+  private pos = 0;
+  private readonly path: (string | number)[] = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly maxDepth: number,
+  ) {}
+
+  parse(): unknown {
+    this.skipWhitespace();
+    const value = this.value(0);
+    this.skipWhitespace();
+    if (this.pos < this.text.length) this.fail('JSON_INVALID', 'unexpected data after the JSON value');
+    return value;
+  }
+
+  private fail(code: JsonErrorCode, reason: string, at = this.pos): never {
+    throw new JsonParseError(code, reason, { ...locate(this.text, at), path: formatJsonPath(this.path) });
+  }
+
+  private unexpected(): never {
+    this.fail('JSON_INVALID', this.pos >= this.text.length ? 'unexpected end of input' : 'unexpected character');
+  }
+
+  private skipWhitespace(): void {
+    const text = this.text;
+    let pos = this.pos;
+    for (;;) {
+      const c = text.charCodeAt(pos);
+      if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
+      else break;
+    }
+    this.pos = pos;
+  }
+
+  private value(depth: number): unknown {
+    const c = this.text.charCodeAt(this.pos);
+    switch (c) {
+      case 0x7b: // {
+        return this.object(depth + 1);
+      case 0x5b: // [
+        return this.array(depth + 1);
+      case 0x22: // "
+        return this.string();
+      case 0x74: // t
+        return this.literal('true', true);
+      case 0x66: // f
+        return this.literal('false', false);
+      case 0x6e: // n
+        return this.literal('null', null);
+      default:
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
+        return this.unexpected();
+    }
+  }
+
+  private literal<T>(word: string, value: T): T {
+    if (!this.text.startsWith(word, this.pos)) {
+      // Point at the first character that differs.
+      let i = 0;
+      while (i < word.length && this.text.charCodeAt(this.pos + i) === word.charCodeAt(i)) i++;
+      this.pos += i;
+      this.unexpected();
+    }
+    this.pos += word.length;
+    return value;
+  }
+
+  private enter(depth: number): void {
+    if (depth > this.maxDepth) this.fail('JSON_TOO_DEEP', `nesting deeper than ${this.maxDepth}`);
+    this.pos++;
+    this.skipWhitespace();
+  }
+
+  private object(depth: number): Record<string, unknown> {
+    this.enter(depth);
+    const out: Record<string, unknown> = {};
+    if (this.text.charCodeAt(this.pos) === 0x7d) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      if (this.text.charCodeAt(this.pos) !== 0x22) this.unexpected();
+      const keyAt = this.pos;
+      const key = this.string();
+      this.path.push(key);
+      if (Object.prototype.hasOwnProperty.call(out, key)) this.fail('JSON_DUPLICATE_KEY', 'duplicate key', keyAt);
+      this.skipWhitespace();
+      if (this.text.charCodeAt(this.pos) !== 0x3a) this.unexpected();
+      this.pos++;
+      this.skipWhitespace();
+      const value = this.value(depth);
+      this.path.pop();
+      // An own data property, as JSON.parse makes it: `out[key] = v` would set the prototype.
+      if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
+      else out[key] = value;
+      this.skipWhitespace();
+      const c = this.text.charCodeAt(this.pos);
+      if (c === 0x2c) {
+        this.pos++;
+        this.skipWhitespace();
+      } else if (c === 0x7d) {
+        this.pos++;
+        return out;
+      } else this.unexpected();
+    }
+  }
+
+  private array(depth: number): unknown[] {
+    this.enter(depth);
+    const out: unknown[] = [];
+    if (this.text.charCodeAt(this.pos) === 0x5d) {
+      this.pos++;
+      return out;
+    }
+    for (;;) {
+      this.path.push(out.length);
+      out.push(this.value(depth));
+      this.path.pop();
+      this.skipWhitespace();
+      const c = this.text.charCodeAt(this.pos);
+      if (c === 0x2c) {
+        this.pos++;
+        this.skipWhitespace();
+      } else if (c === 0x5d) {
+        this.pos++;
+        return out;
+      } else this.unexpected();
+    }
+  }
+
+  private digits(): number {
+    const start = this.pos;
+    for (;;) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c >= 0x30 && c <= 0x39) this.pos++;
+      else break;
+    }
+    return this.pos - start;
+  }
+
+  private number(): number {
+    const start = this.pos;
+    const text = this.text;
+    if (text.charCodeAt(this.pos) === 0x2d) this.pos++;
+    if (text.charCodeAt(this.pos) === 0x30) this.pos++;
+    else if (this.digits() === 0) this.unexpected();
+    if (text.charCodeAt(this.pos) === 0x2e) {
+      this.pos++;
+      if (this.digits() === 0) this.unexpected();
+    }
+    const e = text.charCodeAt(this.pos);
+    if (e === 0x65 || e === 0x45) {
+      this.pos++;
+      const sign = text.charCodeAt(this.pos);
+      if (sign === 0x2b || sign === 0x2d) this.pos++;
+      if (this.digits() === 0) this.unexpected();
+    }
+    // Number() of a token of this grammar is exactly what JSON.parse yields (1e400 → Infinity, -0 → -0).
+    return Number(text.slice(start, this.pos));
+  }
+
+  private string(): string {
+    const text = this.text;
+    this.pos++;
+    let out = '';
+    let runStart = this.pos;
+    for (;;) {
+      const c = text.charCodeAt(this.pos);
+      if (c === 0x22) {
+        out += text.slice(runStart, this.pos);
+        this.pos++;
+        return out;
+      }
+      if (c === 0x5c) {
+        out += text.slice(runStart, this.pos);
+        out += this.escape();
+        runStart = this.pos;
+        continue;
+      }
+      if (c < 0x20 || Number.isNaN(c)) {
+        // Control characters must be escaped; NaN is the end of the text.
+        this.unexpected();
+      }
+      if (c >= 0xd800 && c <= 0xdfff) {
+        if (isHigh(c) && isLow(text.charCodeAt(this.pos + 1))) this.pos++;
+        else this.fail('JSON_INVALID', 'lone surrogate in string');
+      }
+      this.pos++;
+    }
+  }
+
+  /** One escape sequence at `pos` (the backslash); a surrogate pair takes two `\u` escapes. */
+  private escape(): string {
+    const at = this.pos;
+    const c = this.text.charCodeAt(this.pos + 1);
+    if (c !== 0x75) {
+      const simple = ESCAPES[c];
+      if (simple === undefined) {
+        this.pos++;
+        this.fail('JSON_INVALID', Number.isNaN(c) ? 'unexpected end of input' : 'invalid escape');
+      }
+      this.pos += 2;
+      return simple;
+    }
+    const unit = this.hex4(this.pos + 2);
+    this.pos += 6;
+    if (isLow(unit)) this.fail('JSON_INVALID', 'lone surrogate in string', at);
+    if (!isHigh(unit)) return String.fromCharCode(unit);
+    if (this.text.charCodeAt(this.pos) === 0x5c && this.text.charCodeAt(this.pos + 1) === 0x75) {
+      const low = this.hex4(this.pos + 2);
+      if (isLow(low)) {
+        this.pos += 6;
+        return String.fromCharCode(unit, low);
+      }
+    }
+    return this.fail('JSON_INVALID', 'lone surrogate in string', at);
+  }
+
+  private hex4(at: number): number {
+    let value = 0;
+    for (let i = 0; i < 4; i++) {
+      const digit = hexValue(this.text.charCodeAt(at + i));
+      if (digit < 0) {
+        this.pos = at + i;
+        this.fail('JSON_INVALID', at + i >= this.text.length ? 'unexpected end of input' : 'invalid \\u escape');
+      }
+      value = value * 16 + digit;
+    }
+    return value;
+  }
+}
+
+/**
+ * Parse `text` as one JSON value (RFC 8259), refusing duplicate keys, lone surrogates and nesting
+ * deeper than `maxDepth`. Throws JsonParseError; never quotes the text.
+ */
+export function parseJson(text: string, options: JsonParseOptions = {}): unknown {
+  return new Parser(text, options.maxDepth ?? DEFAULT_MAX_DEPTH).parse();
+}
