@@ -28,7 +28,6 @@ export interface FwkitOptions {
 }
 
 /** Root can make device nodes, mount namespaces and switch to nobody; permission tests skip without it. */
-export const IS_ROOT = process.getuid?.() === 0;
 export const NOBODY = 65534;
 
 /** Runs the real `fwkit` CLI in a child process. */

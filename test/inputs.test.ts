@@ -1,14 +1,14 @@
-import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, REPO, fwkit, fieldDevice, type RunResult } from './helpers.js';
+import { describeWithTools, itWithTools } from '@fwkit/test-utils';
+import { REPO, fwkit, fieldDevice, type RunResult } from './helpers.js';
 
 // Every input the CLI reads, given as something hostile or broken: a coded refusal (exit 1), at
 // once (each test has a timeout, so a hang fails instead of blocking), naming no content.
 
-const isRoot = process.getuid?.() === 0;
 const EPOCH = '1767225600'; // 2026-01-01
 const ROOT_JSON = join(REPO, 'keys.example', 'root.json');
 const KEY_PEM = join(REPO, 'keys.example', 'targets-1.key.pem');
@@ -58,7 +58,7 @@ describe('special files as inputs are refused on the open descriptor, without bl
     await writeFile(garbage, 'not an image');
   });
 
-  it('a FIFO as the image (verify and inspect), with and without a writer', async () => {
+  itWithTools('mkfifo', 'a FIFO as the image (verify and inspect), with and without a writer', async () => {
     const fifo = mkfifo(join(dir, 'image.fifo'));
     expect(codeOf(await verify(fifo))).toBe('INPUT_NOT_REGULAR');
     expect(codeOf(await fwkit(['inspect', fifo, '--json']))).toBe('INPUT_NOT_REGULAR');
@@ -71,7 +71,7 @@ describe('special files as inputs are refused on the open descriptor, without bl
     expect(codeOf(await fwkit(['inspect', dir, '--json']))).toBe('INPUT_NOT_REGULAR');
   });
 
-  it('a FIFO as --trust, with and without a writer', async () => {
+  itWithTools('mkfifo', 'a FIFO as --trust, with and without a writer', async () => {
     const fifo = mkfifo(join(dir, 'trust.fifo'));
     const run = () => fwkit(['verify', garbage, '--trust', fifo, '--any-device', '--json']);
     expect(codeOf(await run())).toBe('INPUT_NOT_REGULAR');
@@ -79,12 +79,12 @@ describe('special files as inputs are refused on the open descriptor, without bl
     expect(codeOf(await run())).toBe('INPUT_NOT_REGULAR');
   });
 
-  it('a FIFO as --device', async () => {
+  itWithTools('mkfifo', 'a FIFO as --device', async () => {
     const fifo = mkfifo(join(dir, 'device.fifo'));
     expect(codeOf(await fwkit(['verify', garbage, '--trust', ROOT_JSON, '--device', fifo, '--json']))).toBe('INPUT_NOT_REGULAR');
   });
 
-  it('a FIFO as a private key (--key)', async () => {
+  itWithTools('mkfifo', 'a FIFO as a private key (--key)', async () => {
     const fifo = mkfifo(join(dir, 'key.fifo'));
     const result = await fwkit(['build', '--all', '--key', fifo, '--trust', ROOT_JSON, '--out', join(dir, 'out'), '--json'], {
       env: { SOURCE_DATE_EPOCH: EPOCH },
@@ -92,7 +92,7 @@ describe('special files as inputs are refused on the open descriptor, without bl
     expect(codeOf(result)).toBe('INPUT_NOT_REGULAR');
   });
 
-  it.skipIf(!isRoot)('a character device as --trust (mknod in a temp dir; needs root)', async () => {
+  itWithTools('mknod', 'a character device as --trust (mknod in a temp dir; needs root)', async () => {
     const device = join(dir, 'zero');
     execFileSync('mknod', [device, 'c', '1', '5']); // what /dev/zero is: endless bytes
     // On a nodev mount open(2) fails instead (INPUT_UNREADABLE): refused either way, never read.
@@ -231,7 +231,7 @@ describe('checkout files that are not regular files, or missing', { timeout: 60_
   const release = (root: string) => fwkit(['release', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env });
   const matrix = (root: string) => fwkit(['matrix', '--json'], { cwd: root, env });
 
-  it('releases/ledger.json as a directory or a FIFO: INPUT_NOT_REGULAR from release and matrix', async () => {
+  itWithTools('mkfifo', 'releases/ledger.json as a directory or a FIFO: INPUT_NOT_REGULAR from release and matrix', async () => {
     const root = await checkout();
     const ledger = join(root, 'releases', 'ledger.json');
     await rm(ledger);
@@ -264,20 +264,9 @@ describe('checkout files that are not regular files, or missing', { timeout: 60_
   });
 });
 
-describe.skipIf(!isRoot)('unreadable inputs, as an unprivileged user (uid 65534)', { timeout: 20_000 }, () => {
+describeWithTools('root', 'unreadable inputs, as an unprivileged user (uid 65534)', () => {
   /** The CLI as uid/gid 65534 (root ignores file modes). */
-  function asNobody(args: string[]): Promise<RunResult> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        [CLI, ...args],
-        { cwd: tmpdir(), uid: 65534, gid: 65534, env: { ...process.env, CI: 'true', SOURCE_DATE_EPOCH: EPOCH } },
-        (error, stdout, stderr) => {
-          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
-        },
-      );
-    });
-  }
+  const asNobody = (args: string[]) => fwkit(args, { cwd: tmpdir(), asNobody: true, env: { SOURCE_DATE_EPOCH: EPOCH } });
 
   it('--trust, --device, the image and --key that the user may not read: INPUT_UNREADABLE / KEY_UNREADABLE', async () => {
     const dir = await tempDir();

@@ -3,7 +3,8 @@ import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCheckout, fwkit, fwkitOnSmallDisk, IS_ROOT, snapshot, type FwkitOptions, type RunResult } from './helpers.js';
+import { itWithTools } from '@fwkit/test-utils';
+import { copyCheckout, fwkit, fwkitOnSmallDisk, snapshot, type FwkitOptions, type RunResult } from './helpers.js';
 
 // Every writer of the real CLI, given an output it must not or cannot write: a coded error
 // (exit 1) that names the path, and nothing written — the directory listing (hidden temporary
@@ -14,7 +15,6 @@ const MODEL = 'ptz-4k';
 const FIRMWARE = '1.4.0';
 /** Tests that run the CLI several times, each bundling the products: slow when the machine is busy. */
 const SLOW = 180_000;
-if (!IS_ROOT) console.warn('outputs.test: not root — device-node, read-only-mount and nobody cases are skipped');
 
 let repo: string;
 const temps: string[] = [];
@@ -65,23 +65,31 @@ async function refuses(watched: string, action: () => Promise<RunResult>, code: 
 
 describe('fwkit build --out that cannot take the images', () => {
   it(
-    'refuses an existing file, file/sub and a device node (OUTPUT_NOT_DIRECTORY) and leaves them as they were',
+    'refuses an existing file and file/sub (OUTPUT_NOT_DIRECTORY) and leaves them as they were',
     async () => {
       const dir = await tempDir();
       const file = join(dir, 'file');
       await writeFile(file, 'keep me\n');
       await refuses(dir, () => build(file), 'OUTPUT_NOT_DIRECTORY', file);
       await refuses(dir, () => build(join(file, 'sub')), 'OUTPUT_NOT_DIRECTORY', join(file, 'sub'));
-      if (IS_ROOT) {
-        const node = join(dir, 'null');
-        execFileSync('mknod', [node, 'c', '1', '3']);
-        await refuses(dir, () => build(node), 'OUTPUT_NOT_DIRECTORY', node);
-      }
     },
     SLOW,
   );
 
-  it.skipIf(!IS_ROOT)(
+  itWithTools(
+    'mknod',
+    'refuses a device node as --out (OUTPUT_NOT_DIRECTORY) and leaves it as it was',
+    async () => {
+      const dir = await tempDir();
+      const node = join(dir, 'null');
+      execFileSync('mknod', [node, 'c', '1', '3']);
+      await refuses(dir, () => build(node), 'OUTPUT_NOT_DIRECTORY', node);
+    },
+    SLOW,
+  );
+
+  itWithTools(
+    ['root', 'namespaces'],
     'refuses a read-only mount and a directory the user may not write (OUTPUT_NOT_WRITABLE)',
     async () => {
       const dir = await tempDir();
@@ -118,7 +126,8 @@ describe('fwkit build --out that cannot take the images', () => {
 });
 
 describe('fwkit build on a full disk', () => {
-  it.skipIf(!IS_ROOT)(
+  itWithTools(
+    ['root', 'namespaces'],
     'fails with OUTPUT_FAILED (ENOSPC) and leaves no staging directory or temporary file',
     async () => {
       const dir = await tempDir();
@@ -194,7 +203,8 @@ describe('fwkit release --out and a ledger that cannot be written', () => {
     SLOW,
   );
 
-  it.skipIf(!IS_ROOT)(
+  itWithTools(
+    ['root', 'namespaces'],
     'refuses a read-only --out, and a ledger on a read-only mount moves no image into out',
     async () => {
       const dir = await tempDir();
@@ -215,7 +225,8 @@ describe('fwkit release --out and a ledger that cannot be written', () => {
 describe('fwkit matrix --output', () => {
   const matrix = (output: string, options?: FwkitOptions) => run(['matrix', '--output', output], options);
 
-  it(
+  itWithTools(
+    'mkfifo',
     'refuses a directory, a symlink and a FIFO (OUTPUT_NOT_REGULAR), and writes a regular file 0644',
     async () => {
       const dir = await tempDir();
@@ -236,7 +247,8 @@ describe('fwkit matrix --output', () => {
     SLOW,
   );
 
-  it.skipIf(!IS_ROOT)(
+  itWithTools(
+    'mknod',
     'refuses a character device without replacing the node (OUTPUT_NOT_REGULAR)',
     async () => {
       const dir = await tempDir();
@@ -248,7 +260,8 @@ describe('fwkit matrix --output', () => {
     SLOW,
   );
 
-  it.skipIf(!IS_ROOT)(
+  itWithTools(
+    ['root', 'namespaces'],
     'refuses a read-only directory (OUTPUT_NOT_WRITABLE), leaving no temporary file',
     async () => {
       const dir = await tempDir();

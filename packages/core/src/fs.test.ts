@@ -3,9 +3,9 @@ import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { itWithTools } from '@fwkit/test-utils';
 import { ensureDirectory, publishStaged, stageFile, writeFileAtomic } from './fs.js';
 
-const IS_ROOT = process.getuid?.() === 0;
 const dirs: string[] = [];
 afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
@@ -43,7 +43,7 @@ describe('writeFileAtomic', () => {
     expect((await readdir(dir, { recursive: true })).sort()).toEqual(['a', join('a', 'b.txt'), 'key']);
   });
 
-  it('refuses a directory, a symlink and a FIFO (OUTPUT_NOT_REGULAR) and leaves each as it was', async () => {
+  itWithTools('mkfifo', 'refuses a directory, a symlink and a FIFO (OUTPUT_NOT_REGULAR) and leaves each as it was', async () => {
     const dir = await tempDir();
     await mkdir(join(dir, 'sub'));
     await writeFile(join(dir, 'real'), 'real');
@@ -57,7 +57,7 @@ describe('writeFileAtomic', () => {
     expect((await readdir(dir)).sort()).toEqual(['fifo', 'link', 'real', 'sub']);
   });
 
-  it.skipIf(!IS_ROOT)('refuses a character device (OUTPUT_NOT_REGULAR): the node stays a device', async () => {
+  itWithTools('mknod', 'refuses a character device (OUTPUT_NOT_REGULAR): the node stays a device', async () => {
     const dir = await tempDir();
     execFileSync('mknod', [join(dir, 'null'), 'c', '1', '3']);
     expect(await codeOf(writeFileAtomic(join(dir, 'null'), 'x'))).toBe('OUTPUT_NOT_REGULAR');

@@ -4,9 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itWithTools } from '@fwkit/test-utils';
 import { readInputFile, readJsonInputFile, INPUT_LIMITS } from './read-file.js';
-
-const isRoot = process.getuid?.() === 0;
 
 async function codeOf(promise: Promise<unknown>): Promise<unknown> {
   try {
@@ -71,19 +70,24 @@ describe('readInputFile', () => {
     expect(await codeOf(readInputFile(join(dir, 'adir'), 'test', 10))).toBe('INPUT_NOT_REGULAR');
   });
 
-  it('refuses a FIFO at once, without and with a writer', { timeout: 5000 }, async () => {
-    const fifo = join(dir, 'fifo');
-    execFileSync('mkfifo', [fifo]);
-    expect(await codeOf(readInputFile(fifo, 'test', 10))).toBe('INPUT_NOT_REGULAR');
-    // A writer that holds the FIFO open and writes: still refused, and nothing is read from it.
-    const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; while :; do echo data >&3; sleep 0.05; done`], { stdio: 'ignore' });
-    try {
-      await new Promise((resolve) => setTimeout(resolve, 200));
+  itWithTools(
+    'mkfifo',
+    'refuses a FIFO at once, without and with a writer',
+    async () => {
+      const fifo = join(dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
       expect(await codeOf(readInputFile(fifo, 'test', 10))).toBe('INPUT_NOT_REGULAR');
-    } finally {
-      writer.kill('SIGKILL');
-    }
-  });
+      // A writer that holds the FIFO open and writes: still refused, and nothing is read from it.
+      const writer = spawn('sh', ['-c', `exec 3>"${fifo}"; while :; do echo data >&3; sleep 0.05; done`], { stdio: 'ignore' });
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await codeOf(readInputFile(fifo, 'test', 10))).toBe('INPUT_NOT_REGULAR');
+      } finally {
+        writer.kill('SIGKILL');
+      }
+    },
+    5000,
+  );
 
   it('refuses a Unix socket', async () => {
     const path = join(dir, 'sock');
@@ -96,7 +100,7 @@ describe('readInputFile', () => {
     }
   });
 
-  it.skipIf(!isRoot)('refuses character and block devices (made with mknod; needs root)', async () => {
+  itWithTools('mknod', 'refuses character and block devices (made with mknod; needs root)', async () => {
     const chr = join(dir, 'null');
     const blk = join(dir, 'loop');
     execFileSync('mknod', [chr, 'c', '1', '3']);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPemSigner, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
-import { rejectedCode } from '@fwkit/test-utils';
+import { itWithTools, rejectedCode } from '@fwkit/test-utils';
 import { runRelease, type RunReleaseOptions } from './index.js';
 
 // runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
@@ -135,14 +135,19 @@ describe('runRelease refuses a ledger it cannot trust, before any work, and writ
     expect(await readdir(root)).not.toContain('out');
   });
 
-  it('a ledger that is a directory or a FIFO is INPUT_NOT_REGULAR (no hang, no stack trace)', { timeout: 10_000 }, async () => {
-    const root = await copyRepo();
-    await rm(ledgerPath(root));
-    await mkdir(ledgerPath(root));
-    expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
-    await rm(ledgerPath(root), { recursive: true });
-    execFileSync('mkfifo', [ledgerPath(root)]);
-    expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
-    expect(await readdir(root)).not.toContain('out');
-  });
+  itWithTools(
+    'mkfifo',
+    'a ledger that is a directory or a FIFO is INPUT_NOT_REGULAR (no hang, no stack trace)',
+    async () => {
+      const root = await copyRepo();
+      await rm(ledgerPath(root));
+      await mkdir(ledgerPath(root));
+      expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+      await rm(ledgerPath(root), { recursive: true });
+      execFileSync('mkfifo', [ledgerPath(root)]);
+      expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+      expect(await readdir(root)).not.toContain('out');
+    },
+    10_000,
+  );
 });
