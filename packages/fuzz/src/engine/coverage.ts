@@ -1,0 +1,149 @@
+import { Session } from 'node:inspector';
+
+/** The parts of V8's Profiler.takePreciseCoverage result used here. */
+interface CoverageRange {
+  readonly startOffset: number;
+  readonly endOffset: number;
+  readonly count: number;
+}
+interface FunctionCoverage {
+  readonly functionName: string;
+  readonly ranges: readonly CoverageRange[];
+}
+interface ScriptCoverage {
+  readonly url: string;
+  readonly functions: readonly FunctionCoverage[];
+}
+
+export interface CoverageSummary {
+  readonly functionsCovered: number;
+  readonly functionsTotal: number;
+  /** Blocks (V8 block-coverage ranges) ever executed. */
+  readonly blocksCovered: number;
+  /** Blocks V8 has described so far (a function's inner blocks appear once it is compiled). */
+  readonly blocksKnown: number;
+  readonly files: number;
+}
+
+/**
+ * Block coverage of a set of scripts through V8's precise coverage (node:inspector, this thread's
+ * isolate). Counting mode, not binary: binary mode does not report a block again after a reset,
+ * so a newly reached catch block went unseen. Each `take()` returns what ran since the last one.
+ *
+ * V8 reports a function as its whole range plus nested ranges whose count differs from the
+ * enclosing one, so a block that starts to run disappears from the report instead of appearing.
+ * Every range ever reported is therefore remembered per function, and a known block counts as
+ * executed when the innermost reported range that holds it has a count above zero.
+ */
+let shared: Session | undefined;
+
+/** The inspector answers a session of the same thread synchronously. */
+function post(method: string, params?: object): unknown {
+  if (shared === undefined) {
+    // One session per thread, started once and never stopped: V8 does not give functions
+    // compiled before a restart their block counters back, so a second run would go blind.
+    shared = new Session();
+    shared.connect();
+    post('Profiler.enable');
+    post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+  }
+  let result: unknown;
+  let failure: Error | null = null;
+  shared.post(method, params, (error, value) => {
+    failure = error;
+    result = value;
+  });
+  if (failure !== null) throw failure;
+  return result;
+}
+
+export class CoverageTracker {
+  readonly #covers: (url: string) => boolean;
+  /** url → function start offset → known blocks "start:end". */
+  readonly #known = new Map<string, Map<number, Set<string>>>();
+  /** Features ever seen: `url#start:end` of each executed block. */
+  readonly #covered = new Set<string>();
+
+  constructor(covers: (url: string) => boolean) {
+    this.#covers = covers;
+    post('Profiler.takePreciseCoverage');
+  }
+
+  /** Forget what ran so far without recording it (e.g. the seeds' warm-up, module loading). */
+  discard(): void {
+    post('Profiler.takePreciseCoverage');
+  }
+
+  /**
+   * Coverage since the last call: the features (executed blocks) not seen before, which are
+   * recorded as seen unless `record` is false.
+   */
+  take(record = true): string[] {
+    const { result } = post('Profiler.takePreciseCoverage') as { result: readonly ScriptCoverage[] };
+    const fresh: string[] = [];
+    for (const script of result) {
+      if (!this.#covers(script.url)) continue;
+      let byFunction = this.#known.get(script.url);
+      if (byFunction === undefined) {
+        byFunction = new Map();
+        this.#known.set(script.url, byFunction);
+      }
+      for (const fn of script.functions) {
+        const ranges = fn.ranges;
+        const outer = ranges[0];
+        if (outer === undefined) continue;
+        let known = byFunction.get(outer.startOffset);
+        if (known === undefined) {
+          known = new Set();
+          byFunction.set(outer.startOffset, known);
+        }
+        for (const r of ranges) known.add(`${r.startOffset}:${r.endOffset}`);
+        for (const block of known) {
+          const feature = `${script.url}#${block}`;
+          if (this.#covered.has(feature)) continue;
+          const [start, end] = block.split(':').map(Number) as [number, number];
+          // Ranges come in pre-order: the last one holding the block is the innermost.
+          let count = 0;
+          for (const r of ranges) if (r.startOffset <= start && r.endOffset >= end) count = r.count;
+          if (count > 0) {
+            fresh.push(feature);
+            if (record) this.#covered.add(feature);
+          }
+        }
+      }
+    }
+    return fresh;
+  }
+
+  /** Record features found by an earlier `take(false)`. */
+  record(features: readonly string[]): void {
+    for (const f of features) this.#covered.add(f);
+  }
+
+  summary(): CoverageSummary {
+    let functionsTotal = 0;
+    let functionsCovered = 0;
+    let blocksKnown = 0;
+    for (const [url, byFunction] of this.#known) {
+      for (const blocks of byFunction.values()) {
+        functionsTotal += 1;
+        blocksKnown += blocks.size;
+        // The first block known of a function is its whole range.
+        const [outer] = blocks;
+        if (outer !== undefined && this.#covered.has(`${url}#${outer}`)) functionsCovered += 1;
+      }
+    }
+    return {
+      functionsCovered,
+      functionsTotal,
+      blocksCovered: this.#covered.size,
+      blocksKnown,
+      files: this.#known.size,
+    };
+  }
+
+  /** Hand back the counters' memory; the thread's session stays on for the next tracker. */
+  stop(): void {
+    post('Profiler.takePreciseCoverage');
+  }
+}
