@@ -18,23 +18,13 @@ interface ScriptCoverage {
 export interface CoverageSummary {
   readonly functionsCovered: number;
   readonly functionsTotal: number;
-  /** Blocks (V8 block-coverage ranges) ever executed. */
+  /** Block positions (where a V8 coverage range starts or ends) ever executed. */
   readonly blocksCovered: number;
-  /** Blocks V8 has described so far (a function's inner blocks appear once it is compiled). */
+  /** Block positions V8 has described so far (a function's inner blocks appear once it runs). */
   readonly blocksKnown: number;
   readonly files: number;
 }
 
-/**
- * Block coverage of a set of scripts through V8's precise coverage (node:inspector, this thread's
- * isolate). Counting mode, not binary: binary mode does not report a block again after a reset,
- * so a newly reached catch block went unseen. Each `take()` returns what ran since the last one.
- *
- * V8 reports a function as its whole range plus nested ranges whose count differs from the
- * enclosing one, so a block that starts to run disappears from the report instead of appearing.
- * Every range ever reported is therefore remembered per function, and a known block counts as
- * executed when the innermost reported range that holds it has a count above zero.
- */
 let shared: Session | undefined;
 
 /** The inspector answers a session of the same thread synchronously. */
@@ -47,21 +37,32 @@ function post(method: string, params?: object): unknown {
     post('Profiler.enable');
     post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
   }
-  let result: unknown;
-  let failure: Error | null = null;
+  const answer: { result?: unknown; failure?: Error } = {};
   shared.post(method, params, (error, value) => {
-    failure = error;
-    result = value;
+    if (error !== null) answer.failure = error;
+    answer.result = value;
   });
-  if (failure !== null) throw failure;
-  return result;
+  if (answer.failure !== undefined) throw answer.failure;
+  return answer.result;
 }
 
+/**
+ * Block coverage of a set of scripts through V8's precise coverage (node:inspector, this thread's
+ * isolate). Counting mode, not binary: binary mode does not report a block again after a reset,
+ * so a newly reached catch block went unseen. Each `take()` returns what ran since the last one.
+ *
+ * V8 reports a function as its whole range plus nested ranges whose count differs from the
+ * enclosing one, and it splits and merges those ranges differently from one take to the next,
+ * so a range is no stable name for a block. The features are positions instead: every offset
+ * where a reported range ever started or ended (the start of some block), remembered per
+ * function; a position counts as executed when the innermost range holding it has a count
+ * above zero.
+ */
 export class CoverageTracker {
   readonly #covers: (url: string) => boolean;
-  /** url → function start offset → known blocks "start:end". */
-  readonly #known = new Map<string, Map<number, Set<string>>>();
-  /** Features ever seen: `url#start:end` of each executed block. */
+  /** url → function start offset → known block positions (the function's own start first). */
+  readonly #known = new Map<string, Map<number, Set<number>>>();
+  /** Features ever seen: `url#offset` of each executed block position. */
   readonly #covered = new Set<string>();
 
   constructor(covers: (url: string) => boolean) {
@@ -97,14 +98,16 @@ export class CoverageTracker {
           known = new Set();
           byFunction.set(outer.startOffset, known);
         }
-        for (const r of ranges) known.add(`${r.startOffset}:${r.endOffset}`);
-        for (const block of known) {
-          const feature = `${script.url}#${block}`;
+        for (const r of ranges) {
+          known.add(r.startOffset);
+          if (r.endOffset < outer.endOffset) known.add(r.endOffset);
+        }
+        for (const at of known) {
+          const feature = `${script.url}#${at}`;
           if (this.#covered.has(feature)) continue;
-          const [start, end] = block.split(':').map(Number) as [number, number];
-          // Ranges come in pre-order: the last one holding the block is the innermost.
+          // Ranges come in pre-order: the last one holding the position is the innermost.
           let count = 0;
-          for (const r of ranges) if (r.startOffset <= start && r.endOffset >= end) count = r.count;
+          for (const r of ranges) if (r.startOffset <= at && at < r.endOffset) count = r.count;
           if (count > 0) {
             fresh.push(feature);
             if (record) this.#covered.add(feature);
@@ -128,7 +131,7 @@ export class CoverageTracker {
       for (const blocks of byFunction.values()) {
         functionsTotal += 1;
         blocksKnown += blocks.size;
-        // The first block known of a function is its whole range.
+        // The first position known of a function is its start.
         const [outer] = blocks;
         if (outer !== undefined && this.#covered.has(`${url}#${outer}`)) functionsCovered += 1;
       }

@@ -147,7 +147,7 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
           const token = ctx.dictionary.length > 0 ? new TextDecoder().decode(rng.pick(ctx.dictionary)) : '"x"';
           target[rng.chance(0.2) ? '__proto__' : token.replace(/^"|"$/g, '')] = aValue(ctx, doc, all);
         } else if (Array.isArray(target)) {
-          for (let i = 0, n = 1 + rng.below(rng.chance(0.9) ? 3 : 300); i < n; i++) target.push(structuredClone(target[0] ?? null));
+          for (let i = 0, n = 1 + rng.below(rng.chance(0.9) ? 3 : 50); i < n; i++) target.push(structuredClone(target[0] ?? null));
         } else {
           set(slot, aValue(ctx, doc, all));
         }
@@ -165,7 +165,8 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
       }
     }
   }
-  depth = rng.pick([2, 50, 1000, 5000, 20000]);
+  // Mostly shallow; sometimes deeper than any recursive walk survives.
+  depth = rng.chance(0.8) ? rng.pick([2, 20, 200]) : rng.pick([2000, 10000]);
   let text: string;
   try {
     const style = rng.below(3);
@@ -173,7 +174,7 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
   } catch {
     return undefined;
   }
-  const open = rng.chance(0.5) ? '[' : '{"a":';
+  const open = rng.chance(0.8) ? '[' : '{"a":';
   const close = open === '[' ? ']' : '}';
   text = text
     .replaceAll(JSON.stringify(DUP).slice(0, -1), '"')

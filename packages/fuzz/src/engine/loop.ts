@@ -37,8 +37,9 @@ export interface FuzzResult {
   readonly crash: Crash | undefined;
 }
 
-const MAX_BATCH = 128;
-const DEFAULT_MAX_BYTES = 256 * 1024;
+// A batch that finds something is replayed input by input, one take each: keep it short.
+const MAX_BATCH = 32;
+const MIN_MAX_BYTES = 4096;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
@@ -65,7 +66,8 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
     rng: new Rng(options.seed),
     corpus,
     dictionary: dictionaryOf(options.seeds, target.shape),
-    maxBytes: target.maxInputBytes ?? DEFAULT_MAX_BYTES,
+    // Inputs grow under mutation; bounding them near the seeds' size keeps each execution cheap.
+    maxBytes: target.maxInputBytes ?? Math.max(MIN_MAX_BYTES, 2 * Math.max(0, ...options.seeds.map((s) => s.byteLength))),
     shape: target.shape,
   };
   let execs = 0;

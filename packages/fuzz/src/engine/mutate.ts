@@ -133,6 +133,17 @@ function mutateBytes(input: Uint8Array, ctx: MutationContext): Uint8Array {
   return ctx.rng.pick(byteMutations)(input, ctx);
 }
 
+/** A JSON- or tar-aware mutation, or undefined (not picked, or the input too deep or broken for it). */
+function structuredMutation(input: Uint8Array, ctx: MutationContext): Uint8Array | undefined {
+  try {
+    if (ctx.shape === 'json' && ctx.rng.chance(0.4)) return mutateJson(input, ctx);
+    if (ctx.shape === 'tar' && ctx.rng.chance(0.5)) return mutateTar(input, ctx, mutateBytes);
+  } catch {
+    // A document nested deeper than the stack allows cannot be taken apart; mutate its bytes instead.
+  }
+  return undefined;
+}
+
 /**
  * One new input from `input`: a short stack of mutations (havoc), structure-aware ones (JSON
  * values, tar headers and entries) mixed with byte-level ones, cut to `maxBytes`.
@@ -142,15 +153,11 @@ export function mutate(input: Uint8Array, ctx: MutationContext): Uint8Array {
   let out = input;
   const rounds = 1 + rng.below(rng.chance(0.7) ? 2 : 6);
   for (let i = 0; i < rounds; i++) {
-    const structured =
-      ctx.shape === 'json' && rng.chance(0.4)
-        ? mutateJson(out, ctx)
-        : ctx.shape === 'tar' && rng.chance(0.5)
-          ? mutateTar(out, ctx, mutateBytes)
-          : undefined;
-    out = structured ?? mutateBytes(out, ctx);
+    out = structuredMutation(out, ctx) ?? mutateBytes(out, ctx);
+    // Cut after every step: stacked growth (an array copied into itself) would otherwise explode.
+    if (out.byteLength > ctx.maxBytes) out = out.slice(0, ctx.maxBytes);
   }
-  return out.byteLength > ctx.maxBytes ? out.slice(0, ctx.maxBytes) : out;
+  return out;
 }
 
 /** Dictionary tokens from seeds: quoted JSON strings and the structural bits of JSON and ustar. */

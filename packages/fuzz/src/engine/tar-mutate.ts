@@ -101,7 +101,9 @@ export function mutateTar(
       fixSizes = field !== 'size';
       let value: string;
       if (field === 'name' || field === 'prefix' || field === 'linkname') {
-        value = rng.chance(0.7) ? rng.pick(HOSTILE_NAMES) : new TextDecoder().decode(rng.pick(entries).header.subarray(0, 100)).replace(/\0.*$/s, '');
+        value = rng.chance(0.7)
+          ? rng.pick(HOSTILE_NAMES)
+          : new TextDecoder().decode(rng.pick(entries).header.subarray(0, 100)).replace(/\0.*$/s, '');
       } else if (field === 'typeflag') value = rng.pick(TYPEFLAGS);
       else if (field === 'magic') value = rng.pick(['ustar\u000000', 'ustar  \u0000', 'USTAR\u000000', '']);
       else if (field === 'size' || field === 'mtime')
