@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fuzz } from './engine/loop.js';
+// The supervisor starts dist/engine/worker.js next to itself: take it from the built package.
+import { runSupervised } from '@fwkit/fuzz';
 import { plantedTarget } from './testing/planted.js';
 
 /**
@@ -24,5 +26,12 @@ describe('coverage-guided fuzz engine', () => {
     const result = await fuzz({ target: plantedTarget, seeds: await plantedTarget.seeds(), ...BUDGET, feedback: false });
     expect(result.crash).toBeUndefined();
     expect(result.execs).toBe(BUDGET.maxExecs);
+  }, 30_000);
+
+  it('stops an input that never returns and keeps it as the crash', async () => {
+    const module = new URL('../dist/testing/hang.js', import.meta.url).href;
+    const result = await runSupervised({ target: { module, exportName: 'hangTarget' }, seed: 1, durationMs: 5_000, timeoutMs: 300 });
+    expect(result.crash?.kind).toBe('timeout');
+    expect(new TextDecoder().decode(result.crash?.input)).toBe('Hang');
   }, 30_000);
 });

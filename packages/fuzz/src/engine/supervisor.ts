@@ -6,7 +6,8 @@ import type { Crash, FuzzResult } from './loop.js';
 export const HEARTBEAT_HEADER = 16;
 
 export interface SupervisedRun {
-  readonly target: string;
+  /** A target of the registry by name, or `{ module, exportName }`: a FuzzTarget exported by a module (tests). */
+  readonly target: string | { readonly module: string; readonly exportName: string };
   readonly seed: number;
   readonly durationMs: number;
   readonly timeoutMs: number;
@@ -17,7 +18,7 @@ export interface SupervisedRun {
 }
 
 export interface WorkerRequest {
-  readonly target: string;
+  readonly target: SupervisedRun['target'];
   readonly seed: number;
   readonly durationMs: number;
   readonly timeoutMs: number;
@@ -82,7 +83,7 @@ export function runSupervised(run: SupervisedRun): Promise<SupervisedResult> {
     }, 50);
     worker.on('message', (reply: WorkerReply) => {
       if (!reply.ok) {
-        settle(new Error(`fuzz worker for ${run.target} failed: ${reply.error}`));
+        settle(new Error(`fuzz worker failed: ${reply.error}`));
         return;
       }
       const { execs, ms, corpusSize, coverage, crash } = reply.result;

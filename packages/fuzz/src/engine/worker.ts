@@ -2,6 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadTarget } from '../targets/index.js';
 import { fuzz } from './loop.js';
 import { HEARTBEAT_HEADER, type WorkerReply, type WorkerRequest } from './supervisor.js';
+import type { FuzzTarget } from './target.js';
 
 // The worker half of runSupervised: one target, one loop, a heartbeat before every input.
 const request = workerData as WorkerRequest;
@@ -10,7 +11,10 @@ const started = new Float64Array(request.heartbeat, 8, 1);
 const bytes = new Uint8Array(request.heartbeat, HEARTBEAT_HEADER);
 
 async function main(): Promise<WorkerReply> {
-  const target = await loadTarget(request.target);
+  const named = request.target;
+  const target =
+    typeof named === 'string' ? await loadTarget(named) : ((await import(named.module)) as Record<string, FuzzTarget>)[named.exportName];
+  if (target === undefined) throw new Error('the fuzz target module does not export that target');
   const seeds = await target.seeds();
   const result = await fuzz({
     target,
