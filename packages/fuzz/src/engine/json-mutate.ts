@@ -145,7 +145,8 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
         const target = get(slot);
         if (isObject(target)) {
           const token = ctx.dictionary.length > 0 ? new TextDecoder().decode(rng.pick(ctx.dictionary)) : '"x"';
-          target[rng.chance(0.2) ? '__proto__' : token.replace(/^"|"$/g, '')] = aValue(ctx, doc, all);
+          // A new key: where a schema keeps unknown fields, a deep value there reaches code behind it.
+          target[rng.chance(0.2) ? '__proto__' : token.replace(/^"|"$/g, '')] = rng.chance(0.3) ? NEST : aValue(ctx, doc, all);
         } else if (Array.isArray(target)) {
           for (let i = 0, n = 1 + rng.below(rng.chance(0.9) ? 3 : 50); i < n; i++) target.push(structuredClone(target[0] ?? null));
         } else {
@@ -166,7 +167,7 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
     }
   }
   // Mostly shallow; sometimes deeper than any recursive walk survives.
-  depth = rng.chance(0.8) ? rng.pick([2, 20, 200]) : rng.pick([2000, 10000]);
+  depth = rng.chance(0.6) ? rng.pick([2, 20, 200]) : rng.pick([2000, 10000, 20000]);
   let text: string;
   try {
     const style = rng.below(3);

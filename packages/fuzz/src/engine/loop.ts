@@ -39,7 +39,8 @@ export interface FuzzResult {
 
 // A batch that finds something is replayed input by input, one take each: keep it short.
 const MAX_BATCH = 32;
-const MIN_MAX_BYTES = 4096;
+// Room for a value nested 20,000 deep (40 KB of brackets), whatever the seeds' size.
+const MIN_MAX_BYTES = 48 * 1024;
 
 function describe(error: unknown): string {
   if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
