@@ -5,14 +5,14 @@ import { mutateJson } from './json-mutate.js';
 
 const BLOCK = 512;
 
-interface Entry {
+export interface TarPiece {
   header: Uint8Array;
   data: Uint8Array;
 }
 
 /** A lenient split of a tar into entries (header + data) and what follows the last one. */
-function split(input: Uint8Array): { entries: Entry[]; trailer: Uint8Array } {
-  const entries: Entry[] = [];
+export function splitTar(input: Uint8Array): { entries: TarPiece[]; trailer: Uint8Array } {
+  const entries: TarPiece[] = [];
   let at = 0;
   while (at + BLOCK <= input.byteLength && entries.length < 64) {
     const header = input.slice(at, at + BLOCK);
@@ -35,7 +35,7 @@ function octal(value: number, digits: number): string {
   return value.toString(8).padStart(digits, '0') + ' ';
 }
 
-function join(entries: readonly Entry[], trailer: Uint8Array, fixSizes: boolean, fixChecksums: boolean): Uint8Array {
+export function joinTar(entries: readonly TarPiece[], trailer: Uint8Array, fixSizes: boolean, fixChecksums: boolean): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const { header, data } of entries) {
     if (fixSizes) writeField(header, 124, 12, octal(data.byteLength, 11));
@@ -90,7 +90,7 @@ export function mutateTar(
   mutateBytes: (input: Uint8Array, ctx: MutationContext) => Uint8Array,
 ): Uint8Array | undefined {
   const { rng } = ctx;
-  const { entries, trailer } = split(input);
+  const { entries, trailer } = splitTar(input);
   if (entries.length === 0) return undefined;
   const entry = rng.pick(entries);
   let fixSizes = true;
@@ -145,7 +145,7 @@ export function mutateTar(
     }
     case 6: {
       // Truncate, or add bytes after the end marker.
-      const whole = join(entries, trailer, true, true);
+      const whole = joinTar(entries, trailer, true, true);
       if (rng.chance(0.5)) return whole.subarray(0, rng.below(whole.byteLength));
       return concat(whole, rng.chance(0.5) ? new Uint8Array(BLOCK) : Uint8Array.of(1));
     }
@@ -154,5 +154,5 @@ export function mutateTar(
       entry.header = mutateBytes(entry.header, ctx).slice(0, BLOCK);
       if (entry.header.byteLength < BLOCK) entry.header = concat(entry.header, new Uint8Array(BLOCK - entry.header.byteLength));
   }
-  return join(entries, trailer, fixSizes, rng.chance(0.9));
+  return joinTar(entries, trailer, fixSizes, rng.chance(0.9));
 }

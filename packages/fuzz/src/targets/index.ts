@@ -1,12 +1,13 @@
 import type { FuzzTarget } from '../engine/target.js';
 import { deviceTarget, ledgerTarget, platformTarget, productTarget, releaseTarget, trustRootTarget } from './documents.js';
-import { manifestTarget, signaturesTarget, tarTarget, verifyTarget } from './image.js';
+import { manifestTarget, signaturesTarget, tarTarget, verifySignedTarget, verifyTarget } from './image.js';
 import { ipcTarget } from './ipc.js';
 
 /** Every parser of untrusted bytes, by name (the order `npm run fuzz` runs them in). */
 export const TARGETS: Readonly<Record<string, () => FuzzTarget | Promise<FuzzTarget>>> = {
   'tar-reader': () => tarTarget,
   'verify-image': () => verifyTarget,
+  'verify-signed': () => verifySignedTarget,
   manifest: () => manifestTarget,
   signatures: () => signaturesTarget,
   'trust-root': () => trustRootTarget,
