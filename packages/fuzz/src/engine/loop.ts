@@ -67,7 +67,7 @@ export async function fuzz(options: FuzzOptions): Promise<FuzzResult> {
     rng: new Rng(options.seed),
     corpus,
     dictionary: dictionaryOf(options.seeds, target.shape),
-    // Inputs grow under mutation; bounding them near the seeds' size keeps each execution cheap.
+    // Inputs grow under mutation; a bound (room for deep nesting, or twice the largest seed) keeps executions cheap.
     maxBytes: target.maxInputBytes ?? Math.max(MIN_MAX_BYTES, 2 * Math.max(0, ...options.seeds.map((s) => s.byteLength))),
     shape: target.shape,
   };
