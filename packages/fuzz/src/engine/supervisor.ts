@@ -15,6 +15,8 @@ export interface SupervisedRun {
   readonly maxInputBytes?: number;
   /** Worker heap limit: a parser that allocates without bound dies here, which is a crash. */
   readonly heapMb?: number;
+  /** Run exactly these inputs instead of the target's seeds (with durationMs 0: a replay, no fuzzing). */
+  readonly inputs?: readonly Uint8Array[];
 }
 
 export interface WorkerRequest {
@@ -23,6 +25,7 @@ export interface WorkerRequest {
   readonly durationMs: number;
   readonly timeoutMs: number;
   readonly heartbeat: SharedArrayBuffer;
+  readonly inputs?: readonly Uint8Array[];
 }
 
 /** What the worker posts back (Uint8Arrays survive structured cloning). */
@@ -50,7 +53,14 @@ export function runSupervised(run: SupervisedRun): Promise<SupervisedResult> {
   const flags = new Int32Array(heartbeat, 0, 2);
   const started = new Float64Array(heartbeat, 8, 1);
   const bytes = new Uint8Array(heartbeat, HEARTBEAT_HEADER);
-  const request: WorkerRequest = { target: run.target, seed: run.seed, durationMs: run.durationMs, timeoutMs: run.timeoutMs, heartbeat };
+  const request: WorkerRequest = {
+    target: run.target,
+    seed: run.seed,
+    durationMs: run.durationMs,
+    timeoutMs: run.timeoutMs,
+    heartbeat,
+    ...(run.inputs === undefined ? {} : { inputs: run.inputs }),
+  };
   const worker = new Worker(new URL('./worker.js', import.meta.url), {
     workerData: request,
     ...(run.heapMb === undefined ? {} : { resourceLimits: { maxOldGenerationSizeMb: run.heapMb } }),

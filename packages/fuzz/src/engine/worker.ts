@@ -15,7 +15,7 @@ async function main(): Promise<WorkerReply> {
   const target =
     typeof named === 'string' ? await loadTarget(named) : ((await import(named.module)) as Record<string, FuzzTarget>)[named.exportName];
   if (target === undefined) throw new Error('the fuzz target module does not export that target');
-  const seeds = await target.seeds();
+  const seeds = request.inputs ?? (await target.seeds());
   const result = await fuzz({
     target,
     seeds,
