@@ -20,7 +20,7 @@ export type ImageReadErrorCode =
   | 'IMAGE_PAX_HEADER'
   /** A GNU long name ('L') or long link name ('K') header. */
   | 'IMAGE_GNU_LONGNAME'
-  /** An absolute name or one with a '..' segment (path traversal). */
+  /** An absolute name, a backslash, or an empty, '.' or '..' segment (path traversal, names that are not normalized). */
   | 'IMAGE_PATH_UNSAFE'
   /** The padding after an entry's data is not all zero bytes (a hidden channel). */
   | 'IMAGE_PADDING_NONZERO'

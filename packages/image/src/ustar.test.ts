@@ -138,4 +138,13 @@ describe('header classification', () => {
     for (const p of ['/a', '..', '../a', 'a/..', 'a/../b', '\\a', 'a\\..\\b', 'c:x']) expect(isUnsafePath(p)).toBe(true);
     for (const p of ['a', 'a/b', '..a', 'a..', 'a/.../b', 'payload/x.y']) expect(isUnsafePath(p)).toBe(false);
   });
+
+  it('refuses entry names that are not normalized relative paths (the fuzzer found "blocks/")', () => {
+    for (const name of ['blocks/', 'a//b', './manifest.json', 'payload/./x', '.', 'a\\b', 'payload/x\\']) {
+      expect(
+        thrownCode(() => decodeHeader(rawHeader({ name }), 0)),
+        name,
+      ).toBe('IMAGE_PATH_UNSAFE');
+    }
+  });
 });

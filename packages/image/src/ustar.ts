@@ -132,10 +132,14 @@ function stringField(block: Uint8Array, [offset, length]: readonly [number, numb
   return out;
 }
 
-/** Path traversal: absolute (POSIX or Windows) or with a '..' segment under either separator. */
+/**
+ * A name that is not a normalized relative path: absolute (POSIX or Windows), with a backslash,
+ * or with an empty, '.' or '..' segment. Layout names never are; a reader that yielded "blocks/"
+ * or "a//b" would hand its caller a name that means something else to a file system.
+ */
 export function isUnsafePath(name: string): boolean {
-  if (name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)) return true;
-  return name.split(/[\\/]/).some((segment) => segment === '..');
+  if (name.includes('\\') || /^[A-Za-z]:/.test(name)) return true;
+  return name.split('/').some((segment) => segment === '' || segment === '.' || segment === '..');
 }
 
 export interface RegularHeader {
@@ -203,7 +207,7 @@ export function decodeHeader(block: Uint8Array, offset: number): RegularHeader {
   }
 
   if (isUnsafePath(fullName)) {
-    throw new ImageError('IMAGE_PATH_UNSAFE', `tar entry name "${fullName}" is absolute or climbs out with ".."`, { details });
+    throw new ImageError('IMAGE_PATH_UNSAFE', `tar entry name "${fullName}" is not a normalized relative path`, { details });
   }
 
   const size = parseOctalField(block, FIELD.size);

@@ -28,7 +28,10 @@ export function decodeMessage(line: string | Uint8Array): IpcMessage {
   if (!isPlainObject(value)) throw new IpcError('IPC_MALFORMED', 'message must be a JSON object');
   const keys = Object.keys(value).sort();
   if (keys.join(',') !== 'body,type,v') throw new IpcError('IPC_MALFORMED', 'message must have exactly the keys v, type and body');
-  if (value.v !== IPC_VERSION) throw new IpcError('IPC_MALFORMED', `unsupported envelope version ${JSON.stringify(value.v)}`);
+  // Never stringify the peer's value: nested deep enough, JSON.stringify overflows the stack (found by fuzzing).
+  if (value.v !== IPC_VERSION) {
+    throw new IpcError('IPC_MALFORMED', `unsupported envelope version ${typeof value.v === 'number' ? value.v : `(${typeof value.v})`}`);
+  }
   const type = value.type;
   if (typeof type !== 'string') throw new IpcError('IPC_MALFORMED', 'type must be a string');
   if (!isMessageType(type)) throw new IpcError('IPC_UNKNOWN_TYPE', `unknown message type ${JSON.stringify(type.slice(0, 64))}`);

@@ -3,12 +3,16 @@ import { z } from 'zod';
 
 /** Building blocks shared by every fwkit document schema. */
 
-export const semverVersion = z.string().refine((v) => semver.valid(v) === v, { error: 'must be a semantic version such as 1.2.3' });
+// `abort`: cross-field rules (superRefine) call semver on these values; without it zod runs them
+// on a value that failed here, and semver throws a TypeError (found by the fuzzer, issue 6).
+export const semverVersion = z
+  .string()
+  .refine((v) => semver.valid(v) === v, { error: 'must be a semantic version such as 1.2.3', abort: true });
 
 export const semverRange = z
   .string()
   .min(1)
-  .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2.0 <2.0.0"' });
+  .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2.0 <2.0.0"', abort: true });
 
 /** Hardware interface names: dotted lowercase, e.g. `sensor.mipi-csi2`, `ptz.visca`. */
 export const interfaceName = z.string().regex(/^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$/, 'must be lowercase words joined by "." or "-"');

@@ -55,9 +55,14 @@ export function parseJsonBytes(bytes: Uint8Array, what: string): unknown {
 }
 
 export function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
+  // A stack, not recursion: kept unknown fields can nest deeper than the call stack (found by fuzzing).
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (item !== null && typeof item === 'object' && !Object.isFrozen(item)) {
+      Object.freeze(item);
+      for (const child of Object.values(item)) pending.push(child);
+    }
   }
   return value;
 }
