@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, cp, lstat, mkdtemp, readdir, readFile, readlink, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
+import { copyCheckout as copyCheckoutTree } from '@fwkit/test-utils';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
@@ -117,26 +118,27 @@ export async function fieldDevice(
   return { ...device, installed };
 }
 
-/** What a checkout needs to build and release; node_modules is symlinked. */
-const CHECKOUT = ['platform', 'products', 'release.json', 'releases', 'package-lock.json', 'keys.example'];
-
 /**
- * A copy of the checkout in a new temporary directory, readable by everyone (so that a test can
- * run the CLI as nobody), with node_modules a symlink to the repository's. The caller removes it.
+ * A copy of the checkout in a new temporary directory (see @fwkit/test-utils copyCheckout: a
+ * node_modules of its own), readable by everyone so that a test can run the CLI as nobody. The
+ * caller removes it.
  */
 export async function copyCheckout(prefix: string): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), prefix));
-  for (const item of CHECKOUT) await cp(join(REPO, item), join(root, item), { recursive: true });
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
+  const root = await copyCheckoutTree(await mkdtemp(join(tmpdir(), prefix)));
   await chmodTree(root, 0o755, 0o644);
   return root;
 }
 
-/** chmod every directory under `dir` (and `dir`) to `dirMode` and every file to `fileMode`. */
+/**
+ * chmod every directory under `dir` (and `dir`) to `dirMode` and every file to `fileMode`; not
+ * under `dir`/node_modules, whose files are the repository's (hard links), readable already.
+ */
 export async function chmodTree(dir: string, dirMode: number, fileMode: number): Promise<void> {
   await chmod(dir, dirMode);
+  const own = join(dir, 'node_modules');
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     const path = join(entry.parentPath, entry.name);
+    if (path === own || path.startsWith(`${own}/`)) continue;
     if (entry.isDirectory()) await chmod(path, dirMode);
     else if (entry.isFile()) await chmod(path, fileMode);
   }

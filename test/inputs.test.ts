@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmod, cp, mkdir, mkdtemp, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithTools, itWithTools } from '@fwkit/test-utils';
+import { copyCheckout, describeWithTools, itWithTools } from '@fwkit/test-utils';
 import { REPO, fwkit, fieldDevice, type RunResult } from './helpers.js';
 
 // Every input the CLI reads, given as something hostile or broken: a coded refusal (exit 1), at
@@ -197,12 +197,7 @@ describe('duplicate keys are refused in every document kind', { timeout: 60_000 
   ];
 
   async function checkout(): Promise<string> {
-    const root = await tempDir('fwkit-inputs-checkout-');
-    for (const item of ['platform', 'products', 'release.json', 'releases', 'package-lock.json', 'keys.example']) {
-      await cp(join(REPO, item), join(root, item), { recursive: true });
-    }
-    await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-    return root;
+    return copyCheckout(await tempDir('fwkit-inputs-checkout-'));
   }
 
   it.each(CHECKOUT_DOCUMENTS)('%s (fwkit matrix and fwkit release), and nothing is written', async (document) => {
@@ -220,12 +215,7 @@ describe('duplicate keys are refused in every document kind', { timeout: 60_000 
 
 describe('checkout files that are not regular files, or missing', { timeout: 60_000 }, () => {
   async function checkout(): Promise<string> {
-    const root = await tempDir('fwkit-inputs-checkout-');
-    for (const item of ['platform', 'products', 'release.json', 'releases', 'package-lock.json', 'keys.example']) {
-      await cp(join(REPO, item), join(root, item), { recursive: true });
-    }
-    await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-    return root;
+    return copyCheckout(await tempDir('fwkit-inputs-checkout-'));
   }
   const env = { SOURCE_DATE_EPOCH: EPOCH };
   const release = (root: string) => fwkit(['release', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env });

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImageFile } from '@fwkit/image';
 import { loadPemSigner } from '@fwkit/signing';
-import { makeImage } from '@fwkit/test-utils';
+import { copyCheckout, makeImage } from '@fwkit/test-utils';
 import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 
 // End to end: the real `fwkit release` and `fwkit matrix` in child processes, each scenario on its
@@ -13,7 +13,6 @@ import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 const EPOCH = 1_767_225_600; // 2026-01-01T00:00:00Z: every model is supported, legacy-fixed-1080 since 2019
 const DAY = 86_400;
 const LEGACY = 'legacy-fixed-1080';
-const COPIED = ['platform', 'products', 'release.json', 'releases', 'package-lock.json', 'keys.example'];
 
 interface Reason {
   code: string;
@@ -69,12 +68,9 @@ async function tempDir(prefix: string): Promise<string> {
   return dir;
 }
 
-/** A checkout as CI has it: the sources, manifests, ledger and keys copied; node_modules a symlink. */
+/** A checkout as CI has it (see @fwkit/test-utils copyCheckout), made from the repository or another copy. */
 async function copyRepo(from: string = REPO): Promise<string> {
-  const root = await tempDir('fwkit-release-');
-  for (const item of COPIED) await cp(join(from, item), join(root, item), { recursive: true });
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return root;
+  return copyCheckout(await tempDir('fwkit-release-'), { from });
 }
 
 async function editJson(path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
@@ -236,7 +232,16 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
     // Nothing written: the ledger byte for byte, no image, no out dir, no staging left behind.
     expect(await ledgerText(root)).toBe(ledgerBefore);
     expect(await filesUnder(join(root, 'out'))).toEqual([]);
-    expect((await readdir(root)).sort()).toEqual([...COPIED, 'node_modules'].sort());
+    expect((await readdir(root)).sort()).toEqual([
+      'keys.example',
+      'node_modules',
+      'package-lock.json',
+      'packages',
+      'platform',
+      'products',
+      'release.json',
+      'releases',
+    ]);
   });
 
   it('shows the red cell and its reason in Markdown and in the HTML page; --check fails with the gate’s code', async () => {

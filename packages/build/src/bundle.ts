@@ -72,9 +72,9 @@ function driversPlugin(checkout: Checkout, driversPath: string): Plugin {
 /**
  * One name per module, independent of where the checkout is: a module whose real path is inside
  * the checkout is named by it (a workspace package reached through node_modules is not bundled
- * twice); one reached through a symlink that leaves the checkout (a node_modules linked from a
- * cache) keeps its path inside the checkout. Together with `preserveSymlinks`, no metafile path
- * and no path comment in the output leaves the checkout root.
+ * twice); one whose real path leaves the checkout (a symlinked node_modules or package) is refused.
+ * Together with `preserveSymlinks`, no metafile path and no path comment in the output leaves the
+ * checkout root.
  */
 function checkoutPathsPlugin(checkout: Checkout): Plugin {
   const rootDir = checkout.root;
@@ -98,12 +98,11 @@ function checkoutPathsPlugin(checkout: Checkout): Plugin {
         let path = result.path;
         if (!result.external && result.namespace === 'file' && path !== '') {
           const real = await realpath(path);
-          if (isWithin(rootDir, real)) path = real;
-          else {
-            // Outside the checkout only through node_modules/ into the installed tree.
+          if (!isWithin(rootDir, real)) {
             const outside = await outsideOf(checkout, path);
             if (outside !== undefined) return outsideMessage(outside);
           }
+          path = real;
         }
         return {
           path,

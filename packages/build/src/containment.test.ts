@@ -1,6 +1,7 @@
 import { mkdir, readdir, realpath, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { copyCheckout as copyCheckoutTree } from '@fwkit/test-utils';
 import { copyCheckout, EPOCH, REPO, signers, trust, useTempDirs } from './fixture.test-support.js';
 import { buildAll, BuildError } from './index.js';
 
@@ -30,10 +31,17 @@ async function buildFails(root: string, out: string): Promise<Outside[]> {
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(BuildError);
-  expect((error as BuildError).code).toBe('BUILD_SOURCE_OUTSIDE_REPO');
   // Nothing written: no image, no SBOM, not even the model folder.
   expect(await readdir(out)).toEqual([]);
-  return (error as BuildError).details?.['files'] as Outside[];
+  const { code, details } = error as BuildError;
+  if (code !== 'BUILD_PRODUCTS_FAILED') {
+    expect(code).toBe('BUILD_SOURCE_OUTSIDE_REPO');
+    return details?.['files'] as Outside[];
+  }
+  // Every product failed (a shared source): each for that reason, the offenders named in each.
+  const failures = details?.['failures'] as { code: string; details: { files: Outside[] } }[];
+  expect(failures.map((f) => f.code)).toEqual(failures.map(() => 'BUILD_SOURCE_OUTSIDE_REPO'));
+  return failures.flatMap((f) => f.details.files);
 }
 
 describe('sources outside the checkout', () => {
@@ -86,21 +94,30 @@ describe('sources outside the checkout', () => {
     }
   });
 
-  it('refuses an npm package linked in from outside, but takes node_modules itself linked from a cache', async () => {
+  it('refuses node_modules linked from elsewhere as a whole, and an npm package linked in from outside', async () => {
     const { root, out } = await setup();
-    // copyCheckout links node_modules/ as a whole to the repository's: that is an installed tree, allowed.
+    const modules = await realpath(join(REPO, 'node_modules'));
+    // node_modules/ itself a symlink to an installed tree elsewhere (a cache, another checkout).
+    await rm(join(root, 'node_modules'), { recursive: true });
+    await symlink(modules, join(root, 'node_modules'), 'dir');
+    const whole = await buildFails(root, out);
+    expect(whole.length).toBeGreaterThan(0);
+    expect(whole[0]?.path).toMatch(/^node_modules\/fast-xml-parser\//);
+    expect(whole[0]?.resolved.startsWith(join(modules, 'fast-xml-parser'))).toBe(true);
+    // A real node_modules/ with one package a link to elsewhere.
+    await rm(join(root, 'node_modules'));
+    await copyCheckoutTree(root, { from: root, entries: [] });
+    await rm(join(root, 'node_modules', 'fast-xml-parser'), { recursive: true });
+    await symlink(join(modules, 'fast-xml-parser'), join(root, 'node_modules', 'fast-xml-parser'), 'dir');
+    const one = await buildFails(root, out);
+    expect(one.length).toBeGreaterThan(0);
+    expect(one.every((f) => f.path.startsWith('node_modules/fast-xml-parser/'))).toBe(true);
+    expect(one.every((f) => f.resolved.startsWith(join(modules, 'fast-xml-parser')))).toBe(true);
+    // Its own installed tree (copyCheckout's hard links): built.
+    await rm(join(root, 'node_modules'), { recursive: true });
+    await copyCheckoutTree(root, { from: root, entries: [] });
     await expect(
       buildAll({ repoRoot: root, outDir: await tempDir('fwkit-outside-ok-'), sourceDateEpoch: EPOCH, signers, trust }),
     ).resolves.toHaveLength(2);
-    // A real node_modules/ whose packages are links to elsewhere is not.
-    await rm(join(root, 'node_modules'));
-    await mkdir(join(root, 'node_modules'));
-    for (const name of await readdir(join(REPO, 'node_modules'))) {
-      await symlink(join(REPO, 'node_modules', name), join(root, 'node_modules', name));
-    }
-    const files = await buildFails(root, out);
-    expect(files.length).toBeGreaterThan(0);
-    expect(files[0]?.path).toMatch(/^node_modules\/fast-xml-parser\//);
-    expect(files[0]?.resolved.startsWith(join(await realpath(REPO), 'node_modules', 'fast-xml-parser'))).toBe(true);
   });
 });

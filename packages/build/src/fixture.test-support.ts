@@ -1,10 +1,10 @@
 // Test-only (excluded from the package build): the setup the build tests share.
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
-import { makeTrustRoot, testKeys } from '@fwkit/test-utils';
+import { copyCheckout as copyCheckoutTree, makeTrustRoot, testKeys } from '@fwkit/test-utils';
 
 /** The repository checkout the tests run in, and the small fake checkout in test-fixtures/. */
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -32,13 +32,11 @@ export function useTempDirs(): (prefix: string) => Promise<string> {
 }
 
 /**
- * A checkout made the way CI might at `root`: the tree of `source` (or only its `entries`) copied
- * there, the repository's package-lock.json beside it, node_modules a symlink to the repository's.
+ * The fixture checkout copied to `root` (see @fwkit/test-utils copyCheckout: a node_modules of its
+ * own, hard-linked from the repository's), with the repository's package-lock.json beside it.
  */
-export async function copyCheckout(root: string, source = FIXTURE, entries?: readonly string[]): Promise<string> {
-  if (entries === undefined) await cp(source, root, { recursive: true });
-  else for (const entry of entries) await cp(join(source, entry), join(root, entry), { recursive: true });
+export async function copyCheckout(root: string): Promise<string> {
+  await copyCheckoutTree(root, { from: FIXTURE, entries: ['platform', 'products', 'release.json'] });
   await cp(join(REPO, 'package-lock.json'), join(root, 'package-lock.json'));
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
   return root;
 }

@@ -12,16 +12,13 @@ export interface OutsideSource {
 
 /**
  * Where the sources of an image may really be. Every file goes into a signed image, so each must
- * resolve inside the checkout: a symlink to elsewhere would put unreviewed, unlisted code into it.
- * The one exception is the installed dependency tree: `node_modules/` may be a symlink to a cache
- * (CI does that), and a file named under it may resolve anywhere inside that tree — the lockfile
- * and the SBOM account for it as an npm package.
+ * resolve (realpath) inside the checkout: a symlink to elsewhere would put unreviewed, unlisted code
+ * into it. node_modules/ is no exception: linked from elsewhere, its workspace links
+ * (`@fwkit/json` → ../../packages/json) would build another tree's packages.
  */
 export interface Checkout {
   /** Real path of the checkout root. */
   readonly root: string;
-  /** Real path of `<root>/node_modules`, if there is one. */
-  readonly nodeModules: string | undefined;
 }
 
 /** `path` is `root` or below it. */
@@ -45,19 +42,12 @@ export async function checkoutOf(rootDir: string): Promise<Checkout> {
       details: { path: rootDir },
     });
   }
-  let nodeModules: string | undefined;
-  try {
-    nodeModules = await realpath(join(root, 'node_modules'));
-  } catch (cause) {
-    // No installed tree (or none that resolves): nothing may then resolve through node_modules/.
-    if (errnoOf(cause) === undefined) throw cause;
-  }
-  return { root, nodeModules };
+  return { root };
 }
 
 /**
- * Where `path` (relative to the checkout root, or absolute) really is when that is outside what
- * the checkout allows; undefined when it is allowed, or cannot be resolved at all (missing, a
+ * Where `path` (relative to the checkout root, or absolute) really is when that is outside the
+ * checkout; undefined when it is allowed, or cannot be resolved at all (missing, a
  * symlink loop, no permission): then it cannot be opened either, and the reader reports that.
  */
 export async function outsideOf(checkout: Checkout, path: string): Promise<OutsideSource | undefined> {
@@ -70,8 +60,6 @@ export async function outsideOf(checkout: Checkout, path: string): Promise<Outsi
     throw cause;
   }
   if (isWithin(checkout.root, resolved)) return undefined;
-  const underNodeModules = isWithin(join(checkout.root, 'node_modules'), named);
-  if (underNodeModules && checkout.nodeModules !== undefined && isWithin(checkout.nodeModules, resolved)) return undefined;
   const shown = isWithin(checkout.root, named) ? relative(checkout.root, named).split(sep).join('/') : named;
   return { path: shown, resolved };
 }

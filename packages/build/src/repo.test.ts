@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { cp, mkdir, readdir, readFile, readlink, symlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/core';
 import { loadPemSigner, privateKeyFromPem, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
+import { copyCheckout } from '@fwkit/test-utils';
 import { verifyImageFile } from '@fwkit/verify';
 import { REPO, useTempDirs } from './fixture.test-support.js';
 import { buildAll, bundleDomain, listProducts, loadProduct, loadWorkspace, type BuildResult } from './index.js';
@@ -14,32 +15,6 @@ const EPOCH = 1_767_225_600;
 const NOW = new Date(EPOCH * 1000);
 
 const tempDir = useTempDirs();
-
-/**
- * A second checkout as a clone and `npm ci` make it: the sources (the firmware's workspace
- * dependency packages/json included) copied, and a node_modules whose workspace links point into
- * the copy, as npm makes them; every other package links to the repository's installed one.
- */
-async function cloneCheckout(root: string): Promise<string> {
-  await mkdir(root, { recursive: true });
-  for (const entry of ['platform', 'products', 'release.json', 'package-lock.json', 'packages/json']) {
-    await cp(join(REPO, entry), join(root, entry), { recursive: true });
-  }
-  const modules = join(REPO, 'node_modules');
-  await mkdir(join(root, 'node_modules'));
-  for (const name of await readdir(modules)) {
-    if (!name.startsWith('@fwkit') && !name.startsWith('@camera')) {
-      await symlink(join(modules, name), join(root, 'node_modules', name));
-      continue;
-    }
-    await mkdir(join(root, 'node_modules', name));
-    // Workspace links are relative (../../packages/json): recreated as they are, they resolve in the copy.
-    for (const pkg of await readdir(join(modules, name))) {
-      await symlink(await readlink(join(modules, name, pkg)), join(root, 'node_modules', name, pkg));
-    }
-  }
-  return root;
-}
 
 describe('building the repository', () => {
   let signers: Signer[];
@@ -138,8 +113,8 @@ describe('building the repository', () => {
     }
   });
 
-  it('builds the same bytes from a copy of the tree in another directory (node_modules symlinked)', async () => {
-    const copy = await cloneCheckout(join(await tempDir('fwkit-copy-'), 'some', 'where', 'else'));
+  it('builds the same bytes from a copy of the tree in another directory (its own node_modules)', async () => {
+    const copy = await copyCheckout(join(await tempDir('fwkit-copy-'), 'some', 'where', 'else'));
     const again = await buildAll({ repoRoot: copy, outDir: await tempDir('fwkit-copy-out-'), sourceDateEpoch: EPOCH, signers, trust });
     expect(again.map((r) => [r.model, r.fileSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.fileSha256, r.sbomSha256]));
     for (const [i, result] of again.entries()) {

@@ -13,20 +13,26 @@ const range = fc.oneof(
 );
 const id = fc.stringMatching(/^[a-z][a-z0-9]{0,6}(?:-[a-z0-9]{1,4}){0,2}$/);
 const day = fc.integer({ min: Date.UTC(2000, 0, 1), max: Date.UTC(2099, 11, 31) }).map((ms) => new Date(ms).toISOString().slice(0, 10));
-const image = fc.record({
-  model: id,
-  hardwareRevisions: fc.array(fc.stringMatching(/^[A-Z0-9][A-Za-z0-9.-]{0,5}$/), { minLength: 1, maxLength: 3 }),
-  sha256: fc.stringMatching(/^[0-9a-f]{64}$/),
-  bytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  formatVersion: fc.integer({ min: 1, max: 3 }),
-  requires: fc.record({
-    interfaces: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,5}(?:\.[a-z0-9]{1,5})?$/), range, { maxKeys: 3 }),
-    bootloader: range,
-    imageFormat: fc.integer({ min: 1, max: 3 }),
-    ramBytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-    flashBytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
-  }),
-});
+const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
+const image = fc.record(
+  {
+    model: id,
+    hardwareRevisions: fc.array(fc.stringMatching(/^[A-Z0-9][A-Za-z0-9.-]{0,5}$/), { minLength: 1, maxLength: 3 }),
+    manifestSha256: hex64,
+    // Absent for an image recorded before it was signed.
+    fileSha256: hex64,
+    bytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    formatVersion: fc.integer({ min: 1, max: 3 }),
+    requires: fc.record({
+      interfaces: fc.dictionary(fc.stringMatching(/^[a-z][a-z0-9]{0,5}(?:\.[a-z0-9]{1,5})?$/), range, { maxKeys: 3 }),
+      bootloader: range,
+      imageFormat: fc.integer({ min: 1, max: 3 }),
+      ramBytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+      flashBytes: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+    }),
+  },
+  { requiredKeys: ['model', 'hardwareRevisions', 'manifestSha256', 'bytes', 'formatVersion', 'requires'] },
+);
 const ledger = fc.uniqueArray(fc.integer({ min: 0, max: 40 ** 3 - 1 }), { maxLength: 4 }).chain((codes) =>
   fc.record({
     $schema: fc.constant('../schemas/ledger.schema.json'),

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPemSigner, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
-import { itWithTools, rejectedCode } from '@fwkit/test-utils';
+import { copyCheckout, itWithTools, rejectedCode } from '@fwkit/test-utils';
 import { runRelease, type RunReleaseOptions } from './index.js';
 
 // runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
@@ -22,11 +22,7 @@ afterAll(async () => {
 async function copyRepo(): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'fwkit-run-'));
   temps.push(root);
-  for (const item of ['platform', 'products', 'release.json', 'releases', 'package-lock.json']) {
-    await cp(join(REPO, item), join(root, item), { recursive: true });
-  }
-  await symlink(join(REPO, 'node_modules'), join(root, 'node_modules'), 'dir');
-  return root;
+  return copyCheckout(root);
 }
 
 async function listAll(dir: string): Promise<string[]> {

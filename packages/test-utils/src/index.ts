@@ -3,3 +3,4 @@ export * from './image.js';
 export * from './tar.js';
 export * from './codes.js';
 export * from './system-tools.js';
+export * from './checkout.js';
