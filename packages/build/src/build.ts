@@ -1,4 +1,4 @@
-import { rm, rmdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import {
@@ -10,6 +10,7 @@ import {
   type FwkitError,
   makeStagingDir,
   publishStaged,
+  removeIfEmpty,
   sha256Hex,
   throwIfInterrupted,
   writeFileAtomic,
@@ -276,17 +277,6 @@ function failureOf(failures: readonly ProductFailure[]): unknown {
     `${failures.length} products failed; nothing was written:\n${list.map((f) => `  - ${f.model}: ${f.code}: ${f.message}`).join('\n')}`,
     { details: { failures: list } },
   );
-}
-
-/** Remove `dir` if it is empty (an out dir this build made and left nothing in). */
-async function removeIfEmpty(dir: string): Promise<void> {
-  try {
-    await rmdir(dir);
-  } catch (error) {
-    // Not empty (someone else's files), or gone: both mean "leave it".
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw error;
-  }
 }
 
 /**

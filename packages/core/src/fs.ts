@@ -244,6 +244,17 @@ export async function makeStagingDir(outDir: string, prefix: string): Promise<{ 
   }
 }
 
+/** Remove `dir` if it is empty (an out dir a failed build or release made and left nothing in). */
+export async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await rmdir(dir);
+  } catch (error) {
+    // Not empty (someone else's files), or gone already: both mean "leave it".
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+  }
+}
+
 /** One staged file and where it goes. */
 export interface Move {
   readonly from: string;

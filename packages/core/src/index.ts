@@ -71,6 +71,7 @@ export {
   syncDirectory,
   makeStagingDir,
   publishStaged,
+  removeIfEmpty,
   outputErrorOf,
   OutputError,
   type OutputErrorCode,

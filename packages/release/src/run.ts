@@ -1,4 +1,4 @@
-import { rm, rmdir } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   candidateRelease,
@@ -18,6 +18,7 @@ import {
 import {
   makeStagingDir,
   publishStaged,
+  removeIfEmpty,
   throwIfInterrupted,
   type Ledger,
   type LedgerRelease,
@@ -72,17 +73,6 @@ export interface ReleaseResult {
 export async function loadProducts(rootDir: string): Promise<ProductManifest[]> {
   const models = await listProducts(rootDir);
   return Promise.all(models.map((model) => loadProduct(rootDir, model)));
-}
-
-/** Remove `dir` if it is empty (an out dir this release made and left nothing in). */
-async function removeIfEmpty(dir: string): Promise<void> {
-  try {
-    await rmdir(dir);
-  } catch (error) {
-    // Not empty (someone else's files), or gone already: both mean "leave it".
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-  }
 }
 
 /**

@@ -41,7 +41,7 @@ export async function loadSbomSources(rootDir: string, metafiles: readonly Bundl
     const dir = packageDirOf(path);
     const link = dir === undefined ? undefined : lockfile.packages.get(dir);
     // A workspace package, reached by its folder (packages/json/…) or through its link
-    // (node_modules/@fwkit/json/…, read there: a copied checkout may link to the original).
+    // (node_modules/@fwkit/json/…, whose link the lockfile records).
     const workspace =
       dir !== undefined && link?.link === true && link.resolved !== undefined
         ? workspaceDirOf(`${link.resolved}${path.slice(dir.length)}`, lockfile)
