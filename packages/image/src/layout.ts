@@ -1,4 +1,4 @@
-import type { ImageManifest } from '@fwkit/core';
+import { MAX_SOURCE_DATE_EPOCH, type ImageManifest } from '@fwkit/core';
 import { ImageError } from './errors.js';
 
 /** Entry names and limits of image format v1. */
@@ -45,8 +45,8 @@ export const MAX_ENTRY_NAME_BYTES = 100;
 /** Largest size 11 octal digits hold (8 GiB - 1): tar-stream switches to base-256 above it, which the format forbids. */
 export const MAX_ENTRY_SIZE = 8 ** 11 - 1;
 
-/** tar-stream writes `(mtime / 1000) | 0`, a signed 32-bit value: larger epochs would wrap. */
-export const MAX_MTIME = 2 ** 31 - 1;
+/** tar-stream writes `(mtime / 1000) | 0`, a signed 32-bit value: larger epochs would wrap. Core's time parser holds the number. */
+export const MAX_MTIME = MAX_SOURCE_DATE_EPOCH;
 
 /** The entry names of an image, in the one order they must appear. */
 export function expectedEntryNames(manifest: Pick<ImageManifest, 'payloads'>): string[] {
