@@ -100,7 +100,7 @@ async function benchBuild() {
 function runVerify(imagePath, rootPath) {
   const code = `
     const { main } = await import(${JSON.stringify(join(repo, 'packages/cli/dist/main.js'))});
-    const { processIo } = await import(${JSON.stringify(join(repo, 'packages/cli/dist/io.js'))});
+    const { processIo } = await import(${JSON.stringify(join(repo, 'packages/cli/dist/process-io.js'))});
     const start = process.hrtime.bigint();
     const status = await main(['verify', process.argv[1], '--trust', process.argv[2], '--any-device', '--now', '${TEST_NOW.toISOString()}'], { ...processIo(), out() {} });
     const ms = Number(process.hrtime.bigint() - start) / 1e6;

@@ -1,3 +1,4 @@
 export { main, USAGE, type Command } from './main.js';
-export { processIo, type Io } from './io.js';
+export { processIo } from './process-io.js';
+export type { Io } from './io.js';
 export { EXIT, UsageError, CliError } from './errors.js';

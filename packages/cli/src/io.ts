@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { INPUT_LIMITS, InterruptedError, readJsonInputFile, STOP_SIGNALS, type StopSignal } from '@fwkit/core';
+import { INPUT_LIMITS, InterruptedError, readJsonInputFile } from '@fwkit/core';
 
 /** Where a command writes: data to stdout, messages and progress to stderr. */
 export interface Io {
@@ -14,30 +14,7 @@ export interface Io {
    * but abort the returned signal with an InterruptedError, so the command can stop between steps
    * and clean up. Optional: an Io without it runs commands without interruption.
    */
-  interruptible?(): AbortSignal;
-}
-
-export function processIo(): Io {
-  const interactive = process.stderr.isTTY && process.env['CI'] === undefined;
-  return {
-    cwd: process.cwd(),
-    env: process.env,
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-    progress: (text) => {
-      if (interactive) process.stderr.write(`${text}\n`);
-    },
-    interruptible: () => {
-      const controller = new AbortController();
-      for (const name of Object.keys(STOP_SIGNALS) as StopSignal[]) {
-        // A second signal while cleaning up is ignored too: the cleanup is short, and SIGKILL remains.
-        process.on(name, () => {
-          controller.abort(new InterruptedError(name));
-        });
-      }
-      return controller.signal;
-    },
-  };
+  interruptible?(): Promise<AbortSignal>;
 }
 
 /**

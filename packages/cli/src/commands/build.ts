@@ -28,7 +28,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   if (values.all === (values.product !== undefined)) throw new UsageError('build needs either --all or --product <model> (not both)');
   if ((values.keys === undefined) === (values.key === undefined))
     throw new UsageError('build needs --keys <dir> or --key <pem>... with --trust <root.json>');
-  const signal = io.interruptible?.();
+  const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const { signers, trustPath } = await loadSigners(io, values);

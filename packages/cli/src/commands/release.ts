@@ -32,7 +32,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   }
   if (values.date !== undefined && !isIsoDay(values.date))
     throw new UsageError(`--date "${values.date}" is not a calendar day written YYYY-MM-DD`);
-  const signal = io.interruptible?.();
+  const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const { signers, trustPath } = await loadSigners(io, values);

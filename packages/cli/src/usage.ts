@@ -1,0 +1,18 @@
+// Imports nothing: `fwkit --help` prints it without loading any command (docs/decisions.md, lazy commands).
+
+export const USAGE = `fwkit — build, sign, release and verify camera firmware images
+
+Usage:
+  fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--json]
+  fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
+  fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
+               [--check] [--repo <dir>]
+  fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
+               | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+  fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
+  fwkit keys generate --name <name> [--out <dir>]
+
+Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
+3 internal error (a bug); build and release stopped by SIGINT/SIGTERM exit 130/143 and write nothing.
+SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
+date and the day support is judged on, unless --date names another.`;
