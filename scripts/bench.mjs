@@ -5,6 +5,8 @@
 //   2. fwkit verify throughput and peak RSS on a 1 GiB synthetic image vs node:crypto SHA-256
 //      over the same file (1 MiB reads).
 //   3. The compatibility matrix for 1,000 models × 200 releases, and how it grows.
+//   4. Start-up: `fwkit --help` vs `node -e 0`, whole process.
+// `node scripts/bench.mjs --only startup` (or build, verify, matrix) runs one part.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -171,8 +173,49 @@ async function benchVerify() {
   }
 }
 
+/** Wall time of one whole child process, spawn to exit, in ms. */
+function processMs(args) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(Number(process.hrtime.bigint() - start) / 1e6);
+      else reject(new Error(`node ${args.join(' ')} exited ${code}`));
+    });
+  });
+}
+
+async function benchStartup() {
+  const n = Math.max(runs, 7);
+  const help = [join(repo, 'packages/cli/dist/bin.js'), '--help'];
+  const bare = ['-e', '0'];
+  await processMs(bare); // warm-up: page cache
+  await processMs(help);
+  const bareMs = [];
+  const helpMs = [];
+  for (let i = 0; i < n; i += 1) {
+    // Alternating, so that a busy moment on the machine hits both.
+    bareMs.push(await processMs(bare));
+    helpMs.push(await processMs(help));
+  }
+  const b = median(bareMs);
+  const h = median(helpMs);
+  console.log(`\n## Start-up, whole process (median of ${n}, alternating)`);
+  console.log(`node -e 0 ${fmt(b)}`);
+  console.log(`fwkit --help ${fmt(h)}  → ${ratio(h, b)} node -e 0`);
+}
+
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1];
+const PARTS = ['build', 'verify', 'matrix', 'startup'];
+if (only !== undefined && !PARTS.includes(only)) throw new Error(`--only ${only}: not one of ${PARTS.join(', ')}`);
+
 console.log(`fwkit benchmarks — Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-await benchBuild();
-await benchVerify();
-console.log('\n## Compatibility matrix');
-await benchMatrix();
+if (only === undefined || only === 'build') await benchBuild();
+if (only === undefined || only === 'verify') await benchVerify();
+if (only === undefined || only === 'matrix') {
+  console.log('\n## Compatibility matrix');
+  await benchMatrix();
+}
+if (only === undefined || only === 'startup') await benchStartup();
