@@ -74,3 +74,13 @@ describe('start-up loads each command lazily', () => {
     expect([...packages].filter((name) => RELEASE_SIDE.test(name))).toEqual(expect.arrayContaining(['@fwkit/build', 'esbuild']));
   });
 });
+
+describe('the command table', () => {
+  it('treats a name inherited from Object (constructor, toString) as an unknown command: USAGE, exit 2', async () => {
+    for (const name of ['constructor', 'toString', 'frobnicate']) {
+      const result = await fwkit([name, '--json']);
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, code: 'USAGE' });
+    }
+  });
+});
