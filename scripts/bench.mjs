@@ -22,6 +22,9 @@ import { benchMatrix } from './bench-matrix.mjs';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const runs = Number(process.env.BENCH_RUNS ?? 5);
 const imageGiB = Number(process.env.BENCH_IMAGE_GIB ?? 1);
+/** BENCH_ONLY=build|verify|matrix runs one part (comma-separated list); unset runs them all. */
+const only = process.env.BENCH_ONLY?.split(',');
+const selected = (part) => only === undefined || only.includes(part);
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function timeRuns(fn) {
@@ -172,7 +175,9 @@ async function benchVerify() {
 }
 
 console.log(`fwkit benchmarks — Node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-await benchBuild();
-await benchVerify();
-console.log('\n## Compatibility matrix');
-await benchMatrix();
+if (selected('build')) await benchBuild();
+if (selected('verify')) await benchVerify();
+if (selected('matrix')) {
+  console.log('\n## Compatibility matrix');
+  await benchMatrix();
+}

@@ -25,8 +25,9 @@ async function sampleImage(): Promise<{ bytes: Uint8Array; payload: Uint8Array }
 async function readAll(
   source: AsyncIterable<Uint8Array>,
   piece = 777,
+  digest = false,
 ): Promise<{ entries: (TarEntry & { data: Uint8Array })[]; reader: TarReader }> {
-  const reader = new TarReader(source);
+  const reader = new TarReader(source, { digest });
   const entries: (TarEntry & { data: Uint8Array })[] = [];
   for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
     const parts: Uint8Array[] = [];
@@ -43,13 +44,22 @@ describe('TarReader', () => {
     const { bytes, payload } = await sampleImage();
     const sha = createHash('sha256').update(bytes).digest('hex');
     for (const size of [1, 7, 511, 512, 513, 4096, 65536, bytes.byteLength]) {
-      const { entries, reader } = await readAll(chunked(bytes, size));
+      const { entries, reader } = await readAll(chunked(bytes, size), 777, true);
       expect(entries.map((e) => e.name)).toEqual(['manifest.json', 'signatures.json', 'blocks/x', 'payload/x']);
       expect(entries.every((e) => e.mtime === 1_700_000_000)).toBe(true);
       expect(Buffer.from(entries[3]?.data ?? []).equals(payload)).toBe(true);
       expect(reader.position).toBe(bytes.byteLength);
       expect(reader.sha256).toBe(sha);
     }
+  });
+
+  it('hashes the whole archive only when asked, skipped data included', async () => {
+    const { bytes } = await sampleImage();
+    const plain = await readAll(chunked(bytes, 1000));
+    expect(() => plain.reader.sha256).toThrow(/not asked for/);
+    const skipping = new TarReader(chunked(bytes, 1000), { digest: true });
+    while ((await skipping.next()) !== null);
+    expect(skipping.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('skips unread data and still checks the padding', async () => {

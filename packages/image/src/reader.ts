@@ -19,6 +19,15 @@ const SKIP_PIECE = 64 * 1024;
 
 type State = 'header' | 'data' | 'end' | 'failed';
 
+export interface TarReaderOptions {
+  /**
+   * Keep a running SHA-256 of the whole archive for `sha256` (default false). Off on the device
+   * path: every payload byte is already hashed once against its signed block digest, and a second
+   * pass over each byte would cost as much again.
+   */
+  readonly digest?: boolean;
+}
+
 /**
  * A strict, pull-style reader of the canonical image tar. It asks its source for the next chunk
  * only when the bytes it holds cannot satisfy the current read, so a caller that stops (a bad
@@ -36,14 +45,15 @@ export class TarReader {
   #chunkOffset = 0;
   #sourceDone = false;
   #position = 0;
-  readonly #hash = createSha256();
+  readonly #hash: ReturnType<typeof createSha256> | undefined;
   #state: State = 'header';
   #entry: TarEntry | undefined;
   #remaining = 0;
   #digest: string | undefined;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
+  constructor(source: AsyncIterable<Uint8Array>, options: TarReaderOptions = {}) {
     this.#source = source;
+    this.#hash = options.digest === true ? createSha256() : undefined;
   }
 
   /** Bytes of the archive consumed so far. */
@@ -61,15 +71,16 @@ export class TarReader {
     return this.#state === 'data' ? this.#remaining : 0;
   }
 
-  /** SHA-256 (hex) of the whole archive; available once `next()` has returned null. */
+  /** SHA-256 (hex) of the whole archive; available once `next()` has returned null, if asked for with `digest`. */
   get sha256(): string {
+    if (this.#hash === undefined) throw new Error('TarReader: the archive digest was not asked for (options.digest)');
     if (this.#digest === undefined) throw new Error('TarReader: the archive has not been read to its end');
     return this.#digest;
   }
 
   /**
    * The next entry's header, or null at the end marker (after checking that nothing follows it).
-   * Unread data of the current entry is skipped (and hashed); its padding must be zero.
+   * Unread data of the current entry is skipped (and hashed, with `digest`); its padding must be zero.
    */
   async next(): Promise<TarEntry | null> {
     if (this.#state === 'end') return null;
@@ -172,7 +183,7 @@ export class TarReader {
       });
     }
     this.#state = 'end';
-    this.#digest = this.#hash.digest('hex');
+    this.#digest = this.#hash?.digest('hex');
   }
 
   #truncated(what: string): ImageError {
@@ -195,7 +206,7 @@ export class TarReader {
       filled += count;
     }
     const bytes = filled === n ? out : out.subarray(0, filled);
-    this.#hash.update(bytes);
+    this.#hash?.update(bytes);
     this.#position += filled;
     return bytes;
   }
