@@ -62,6 +62,28 @@ describe('TarReader', () => {
     expect(skipping.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
+  it('readPieces lends the same bytes as read, whatever the chunking, and stops at the entry end', async () => {
+    const { bytes, payload } = await sampleImage();
+    for (const size of [1, 511, 4096, 65536, bytes.byteLength]) {
+      const reader = new TarReader(chunked(bytes, size), { digest: true });
+      const parts: Uint8Array[] = [];
+      for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+        if (entry.name !== 'payload/x') continue;
+        while (reader.remaining > 0) await reader.readPieces(4096, (piece) => parts.push(Uint8Array.from(piece)));
+      }
+      expect(Buffer.from(concatBytes(...parts)).equals(payload)).toBe(true);
+      expect(reader.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    const x = tarEntries(bytes).find((e) => e.name === 'payload/x');
+    const truncated = new TarReader(chunked(bytes.subarray(0, (x?.dataOffset ?? 0) + 4000), 1000));
+    const failure = (async () => {
+      for (let entry = await truncated.next(); entry !== null; entry = await truncated.next()) {
+        while (truncated.remaining > 0) await truncated.readPieces(4096, () => undefined);
+      }
+    })();
+    expect(await codeOf(failure)).toBe('IMAGE_TRUNCATED');
+  });
+
   it('skips unread data and still checks the padding', async () => {
     const { bytes } = await sampleImage();
     const reader = new TarReader(chunked(bytes, 1000));

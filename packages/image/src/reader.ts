@@ -31,8 +31,9 @@ export interface TarReaderOptions {
 /**
  * A strict, pull-style reader of the canonical image tar. It asks its source for the next chunk
  * only when the bytes it holds cannot satisfy the current read, so a caller that stops (a bad
- * block) stops the reading too. It hands out copies: a source that reuses its buffers cannot
- * change bytes after they were verified. Every problem is an ImageError with its own code.
+ * block) stops the reading too. `read` hands out copies: a source that reuses its buffers cannot
+ * change bytes after they were verified; `readPieces` lends views for the length of a call (to
+ * hash without copying). Every problem is an ImageError with its own code.
  *
  * Why not tar-stream's extract: it merges PAX/GNU extension headers into the next entry, accepts
  * a missing end marker and trailing bytes, and does not expose the raw header, so "canonical
@@ -103,6 +104,34 @@ export class TarReader {
       if (bytes.byteLength < want) throw this.#truncated('data of');
       this.#remaining -= want;
       return bytes;
+    } catch (error) {
+      this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  /**
+   * Up to `n` (≥ 1) bytes of the current entry's data, fewer only when the entry has fewer left,
+   * handed to `each` in pieces that are views of the source's chunks, not copies: valid only
+   * during the call (a source may reuse its buffers once the next chunk is pulled). For hashing
+   * without a copy per byte.
+   */
+  async readPieces(n: number, each: (piece: Uint8Array) => void): Promise<void> {
+    if (this.#state !== 'data') throw new Error('TarReader: no entry to read');
+    const want = Math.min(n, this.#remaining);
+    try {
+      let left = want;
+      while (left > 0) {
+        if (this.#chunkOffset >= this.#chunk.byteLength && !(await this.#pull())) throw this.#truncated('data of');
+        const count = Math.min(left, this.#chunk.byteLength - this.#chunkOffset);
+        const piece = this.#chunk.subarray(this.#chunkOffset, this.#chunkOffset + count);
+        this.#chunkOffset += count;
+        this.#position += count;
+        this.#remaining -= count;
+        left -= count;
+        this.#hash?.update(piece);
+        each(piece);
+      }
     } catch (error) {
       this.#state = 'failed';
       throw error;

@@ -114,6 +114,10 @@ describe('block boundaries: the last block, short or full, is checked', () => {
             verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW, sink }),
           ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
           expect(calls.filter((c) => c.path === 'a/edge.bin').map((c) => c.offset)).toEqual([0, SMALL_BLOCK, 2 * SMALL_BLOCK]);
+          // Without a sink the blocks are hashed from the reader's chunks, uncopied: the same check.
+          await expect(
+            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW }),
+          ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
         });
       }
     });

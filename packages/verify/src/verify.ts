@@ -1,9 +1,9 @@
 import {
   bytesEqual,
   checkDeviceCompatibility,
+  createSha256,
   imageFactsOf,
   unknownRequirements,
-  sha256,
   sha256Hex,
   type DeviceIdentity,
   type ImageManifest,
@@ -240,16 +240,21 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       // The entry's size is the signed size (above): reading until it runs out reads exactly the
       // blocks the list covers, the last one short when the size is not a multiple of blockSize.
       for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
-        const block = await reader.read(blockSize);
+        // Without a sink the block is hashed from the reader's chunks as they stand (no copy); a
+        // sink gets its own copy, which is what was hashed.
+        const hash = createSha256();
+        const block = sink === undefined ? undefined : await reader.read(blockSize);
+        if (block === undefined) await reader.readPieces(blockSize, (piece) => hash.update(piece));
+        else hash.update(block);
         const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
-        if (!bytesEqual(sha256(block), expected)) {
+        if (!bytesEqual(hash.digest(), expected)) {
           throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
             entry: name,
             block: index,
             offset,
           });
         }
-        if (sink !== undefined) await sink.block(payload.path, offset, block);
+        if (block !== undefined) await sink?.block(payload.path, offset, block);
       }
     }
 
