@@ -43,7 +43,7 @@ async function write(name: string, bytes: Uint8Array | string): Promise<string> 
 }
 
 async function verify(image: string, trust = 'root.json'): Promise<VerifyJson> {
-  const result = await fwkit(['verify', image, '--trust', join(dir, trust), '--any-device', '--json']);
+  const result = await fwkit(['verify', image, '--trust', join(dir, trust), '--any-device', '--file-digest', '--json']);
   const json = JSON.parse(result.stdout) as VerifyJson;
   expect(result.code, result.stderr).toBe(json.ok ? 0 : 1);
   return json;
@@ -95,6 +95,12 @@ describe('image identity is the manifest digest', () => {
   it('is what verify and inspect report for the image signed by 3 of 3 keys; the file digest is secondary', async () => {
     const verified = await verify(join(dir, 'base.fwimg'));
     expect(verified).toMatchObject({ ok: true, image: { manifestSha256: identity, fileSha256: sha256Hex(base.bytes) } });
+    // Without --file-digest, verify names the image by its identity only (each byte hashed once).
+    const plain = await fwkit(['verify', join(dir, 'base.fwimg'), '--trust', join(dir, 'root.json'), '--any-device', '--json']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const plainJson = JSON.parse(plain.stdout) as VerifyJson;
+    expect(plainJson.image?.manifestSha256).toBe(identity);
+    expect(plainJson.image !== undefined && 'fileSha256' in plainJson.image).toBe(false);
     const inspected = await inspect(join(dir, 'base.fwimg'));
     expect(inspected.manifestSha256).toBe(identity);
     expect(inspected.signatureReport).toMatchObject({ judged: true, threshold: 2, notCounted: [] });

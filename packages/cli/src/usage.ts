@@ -8,7 +8,7 @@ Usage:
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
-               | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+               | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--file-digest] [--json]
   fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
   fwkit keys generate --name <name> [--out <dir>]
 

@@ -35,7 +35,7 @@ export {
   type HeaderField,
   type RegularHeader,
 } from './ustar.js';
-export { TarReader, type TarEntry } from './reader.js';
+export { TarReader, type TarEntry, type TarReaderOptions } from './reader.js';
 export { encodeImage, writeImageFile, type ImageContents, type PayloadBytes, type PayloadStream } from './writer.js';
 export { inspectImage, inspectImageFile, type InspectedImage, type ImageEntryInfo } from './inspect.js';
 export { openImageFile, IMAGE_READ_CHUNK } from './source.js';

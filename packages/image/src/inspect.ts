@@ -43,7 +43,7 @@ async function readSmallEntry(reader: TarReader, entry: TarEntry, limit: number)
  * reader as the verifier, so a malformed archive fails here with the same code.
  */
 export async function inspectImage(source: AsyncIterable<Uint8Array>): Promise<InspectedImage> {
-  const reader = new TarReader(source);
+  const reader = new TarReader(source, { digest: true });
   try {
     const entries: ImageEntryInfo[] = [];
     const seen = new Set<string>();

@@ -25,8 +25,9 @@ async function sampleImage(): Promise<{ bytes: Uint8Array; payload: Uint8Array }
 async function readAll(
   source: AsyncIterable<Uint8Array>,
   piece = 777,
+  digest = false,
 ): Promise<{ entries: (TarEntry & { data: Uint8Array })[]; reader: TarReader }> {
-  const reader = new TarReader(source);
+  const reader = new TarReader(source, { digest });
   const entries: (TarEntry & { data: Uint8Array })[] = [];
   for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
     const parts: Uint8Array[] = [];
@@ -43,13 +44,44 @@ describe('TarReader', () => {
     const { bytes, payload } = await sampleImage();
     const sha = createHash('sha256').update(bytes).digest('hex');
     for (const size of [1, 7, 511, 512, 513, 4096, 65536, bytes.byteLength]) {
-      const { entries, reader } = await readAll(chunked(bytes, size));
+      const { entries, reader } = await readAll(chunked(bytes, size), 777, true);
       expect(entries.map((e) => e.name)).toEqual(['manifest.json', 'signatures.json', 'blocks/x', 'payload/x']);
       expect(entries.every((e) => e.mtime === 1_700_000_000)).toBe(true);
       expect(Buffer.from(entries[3]?.data ?? []).equals(payload)).toBe(true);
       expect(reader.position).toBe(bytes.byteLength);
       expect(reader.sha256).toBe(sha);
     }
+  });
+
+  it('hashes the whole archive only when asked, skipped data included', async () => {
+    const { bytes } = await sampleImage();
+    const plain = await readAll(chunked(bytes, 1000));
+    expect(() => plain.reader.sha256).toThrow(/not asked for/);
+    const skipping = new TarReader(chunked(bytes, 1000), { digest: true });
+    while ((await skipping.next()) !== null);
+    expect(skipping.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('readPieces lends the same bytes as read, whatever the chunking, and stops at the entry end', async () => {
+    const { bytes, payload } = await sampleImage();
+    for (const size of [1, 511, 4096, 65536, bytes.byteLength]) {
+      const reader = new TarReader(chunked(bytes, size), { digest: true });
+      const parts: Uint8Array[] = [];
+      for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+        if (entry.name !== 'payload/x') continue;
+        while (reader.remaining > 0) await reader.readPieces(4096, (piece) => parts.push(Uint8Array.from(piece)));
+      }
+      expect(Buffer.from(concatBytes(...parts)).equals(payload)).toBe(true);
+      expect(reader.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    }
+    const x = tarEntries(bytes).find((e) => e.name === 'payload/x');
+    const truncated = new TarReader(chunked(bytes.subarray(0, (x?.dataOffset ?? 0) + 4000), 1000));
+    const failure = (async () => {
+      for (let entry = await truncated.next(); entry !== null; entry = await truncated.next()) {
+        while (truncated.remaining > 0) await truncated.readPieces(4096, () => undefined);
+      }
+    })();
+    expect(await codeOf(failure)).toBe('IMAGE_TRUNCATED');
   });
 
   it('skips unread data and still checks the padding', async () => {

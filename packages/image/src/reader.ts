@@ -19,11 +19,21 @@ const SKIP_PIECE = 64 * 1024;
 
 type State = 'header' | 'data' | 'end' | 'failed';
 
+export interface TarReaderOptions {
+  /**
+   * Keep a running SHA-256 of the whole archive for `sha256` (default false). Off on the device
+   * path: every payload byte is already hashed once against its signed block digest, and a second
+   * pass over each byte would cost as much again.
+   */
+  readonly digest?: boolean;
+}
+
 /**
  * A strict, pull-style reader of the canonical image tar. It asks its source for the next chunk
  * only when the bytes it holds cannot satisfy the current read, so a caller that stops (a bad
- * block) stops the reading too. It hands out copies: a source that reuses its buffers cannot
- * change bytes after they were verified. Every problem is an ImageError with its own code.
+ * block) stops the reading too. `read` hands out copies: a source that reuses its buffers cannot
+ * change bytes after they were verified; `readPieces` lends views for the length of a call (to
+ * hash without copying). Every problem is an ImageError with its own code.
  *
  * Why not tar-stream's extract: it merges PAX/GNU extension headers into the next entry, accepts
  * a missing end marker and trailing bytes, and does not expose the raw header, so "canonical
@@ -36,14 +46,15 @@ export class TarReader {
   #chunkOffset = 0;
   #sourceDone = false;
   #position = 0;
-  readonly #hash = createSha256();
+  readonly #hash: ReturnType<typeof createSha256> | undefined;
   #state: State = 'header';
   #entry: TarEntry | undefined;
   #remaining = 0;
   #digest: string | undefined;
 
-  constructor(source: AsyncIterable<Uint8Array>) {
+  constructor(source: AsyncIterable<Uint8Array>, options: TarReaderOptions = {}) {
     this.#source = source;
+    this.#hash = options.digest === true ? createSha256() : undefined;
   }
 
   /** Bytes of the archive consumed so far. */
@@ -61,15 +72,16 @@ export class TarReader {
     return this.#state === 'data' ? this.#remaining : 0;
   }
 
-  /** SHA-256 (hex) of the whole archive; available once `next()` has returned null. */
+  /** SHA-256 (hex) of the whole archive; available once `next()` has returned null, if asked for with `digest`. */
   get sha256(): string {
+    if (this.#hash === undefined) throw new Error('TarReader: the archive digest was not asked for (options.digest)');
     if (this.#digest === undefined) throw new Error('TarReader: the archive has not been read to its end');
     return this.#digest;
   }
 
   /**
    * The next entry's header, or null at the end marker (after checking that nothing follows it).
-   * Unread data of the current entry is skipped (and hashed); its padding must be zero.
+   * Unread data of the current entry is skipped (and hashed, with `digest`); its padding must be zero.
    */
   async next(): Promise<TarEntry | null> {
     if (this.#state === 'end') return null;
@@ -92,6 +104,34 @@ export class TarReader {
       if (bytes.byteLength < want) throw this.#truncated('data of');
       this.#remaining -= want;
       return bytes;
+    } catch (error) {
+      this.#state = 'failed';
+      throw error;
+    }
+  }
+
+  /**
+   * Up to `n` (≥ 1) bytes of the current entry's data, fewer only when the entry has fewer left,
+   * handed to `each` in pieces that are views of the source's chunks, not copies: valid only
+   * during the call (a source may reuse its buffers once the next chunk is pulled). For hashing
+   * without a copy per byte.
+   */
+  async readPieces(n: number, each: (piece: Uint8Array) => void): Promise<void> {
+    if (this.#state !== 'data') throw new Error('TarReader: no entry to read');
+    const want = Math.min(n, this.#remaining);
+    try {
+      let left = want;
+      while (left > 0) {
+        if (this.#chunkOffset >= this.#chunk.byteLength && !(await this.#pull())) throw this.#truncated('data of');
+        const count = Math.min(left, this.#chunk.byteLength - this.#chunkOffset);
+        const piece = this.#chunk.subarray(this.#chunkOffset, this.#chunkOffset + count);
+        this.#chunkOffset += count;
+        this.#position += count;
+        this.#remaining -= count;
+        left -= count;
+        this.#hash?.update(piece);
+        each(piece);
+      }
     } catch (error) {
       this.#state = 'failed';
       throw error;
@@ -172,7 +212,7 @@ export class TarReader {
       });
     }
     this.#state = 'end';
-    this.#digest = this.#hash.digest('hex');
+    this.#digest = this.#hash?.digest('hex');
   }
 
   #truncated(what: string): ImageError {
@@ -195,7 +235,7 @@ export class TarReader {
       filled += count;
     }
     const bytes = filled === n ? out : out.subarray(0, filled);
-    this.#hash.update(bytes);
+    this.#hash?.update(bytes);
     this.#position += filled;
     return bytes;
   }

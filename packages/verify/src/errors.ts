@@ -19,10 +19,12 @@ export type VerifyErrorCode =
   | 'BLOCK_LIST_HASH_MISMATCH'
   /** A `payload/<path>` entry's size is not the manifest's size. */
   | 'PAYLOAD_SIZE_MISMATCH'
-  /** A payload block does not hash to its digest in the block list (checked as it streams). */
-  | 'BLOCK_HASH_MISMATCH'
-  /** A payload's blocks all verified but the whole does not hash to the manifest's sha256. */
-  | 'PAYLOAD_HASH_MISMATCH';
+  /**
+   * A payload block does not hash to its digest in the block list (checked as it streams). The
+   * signed block digests cover every payload byte, so this is also the payload's content check
+   * (there is no separate PAYLOAD_HASH_MISMATCH on the device path since 2026-12-03).
+   */
+  | 'BLOCK_HASH_MISMATCH';
 
 export class VerifyError extends FwkitError<VerifyErrorCode> {
   override readonly name = 'VerifyError';

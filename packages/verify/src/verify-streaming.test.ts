@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import {
 } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifyError } from './errors.js';
-import { base, MiB, recordingSink, SMALL_BLOCK, trust, useBaseImage } from './verify.test-support.js';
+import { base, baseImage, MiB, recordingSink, SMALL_BLOCK, trust, useBaseImage } from './verify.test-support.js';
 import { verifyImage, verifyImageFile } from './verify.js';
 
 // Streaming: what the sink is handed, and where the reading stops.
@@ -39,7 +40,8 @@ describe('verifyImage', () => {
     expect(result.signers).toEqual([testKeys.targets1.keyid]);
     expect(result.exampleKeys).toBe(false);
     expect(result.imageBytes).toBe(base.bytes.byteLength);
-    expect(result.fileSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.bytes)).toString('hex'));
+    // The whole-file digest is a second hash of every byte: computed only when asked for.
+    expect('fileSha256' in result).toBe(false);
     expect(result.manifestSha256).toBe(Buffer.from(await crypto.subtle.digest('SHA-256', base.manifestBytes)).toString('hex'));
     // The sink saw every block, in order, and nothing else.
     for (const payload of base.payloads) {
@@ -53,6 +55,73 @@ describe('verifyImage', () => {
       base.payloads.flatMap((p) => Array.from({ length: Math.ceil(p.bytes.byteLength / SMALL_BLOCK) }, () => p.path)),
     );
   });
+});
+
+describe('the whole-file digest', () => {
+  const fileSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+  it('is computed only on request, and is the SHA-256 of the file when asked', async () => {
+    const asked = await verifyImage(chunked(base.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, fileDigest: true });
+    expect(asked.fileSha256).toBe(fileSha256(base.bytes));
+    const notAsked = await verifyImage(chunked(base.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, fileDigest: false });
+    expect(notAsked.fileSha256).toBeUndefined();
+    expect(notAsked.manifestSha256).toBe(asked.manifestSha256);
+  });
+
+  it('covers signatures.json: another copy of the same image has another file digest', async () => {
+    const resigned = await baseImage({ signers: [testKeys.targets1.signer, testKeys.targets2.signer] });
+    const file = join(dir, 'resigned.fwi');
+    await writeFile(file, resigned.bytes);
+    const result = await verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW, fileDigest: true });
+    expect(result.fileSha256).toBe(fileSha256(resigned.bytes));
+    expect(result.fileSha256).not.toBe(fileSha256(base.bytes));
+    expect(result.manifestSha256).toBe(createHash('sha256').update(base.manifestBytes).digest('hex'));
+  });
+});
+
+describe('block boundaries: the last block, short or full, is checked', () => {
+  // Multi-block payloads: one ends inside its fourth block, one exactly on a block boundary.
+  const sizes = { short: 3 * SMALL_BLOCK + 100, exact: 4 * SMALL_BLOCK };
+
+  for (const [kind, size] of Object.entries(sizes)) {
+    describe(`a payload whose last block is ${kind}`, () => {
+      let image: MadeImage;
+      let dataOffset: number;
+      beforeAll(async () => {
+        image = await makeImage({
+          blockSize: SMALL_BLOCK,
+          payloads: [{ path: 'a/edge.bin', domain: 'app', bytes: syntheticBytes(size, kind) }],
+        });
+        dataOffset = tarEntry(image.bytes, 'payload/a/edge.bin').dataOffset;
+      });
+
+      it('verifies, the sink seeing every block exactly once', async () => {
+        const { sink, calls } = recordingSink();
+        await verifyImage(chunked(image.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, sink });
+        const blocks = calls.filter((c) => c.path === 'a/edge.bin');
+        expect(blocks.map((c) => [c.offset, c.bytes.byteLength])).toEqual([
+          [0, SMALL_BLOCK],
+          [SMALL_BLOCK, SMALL_BLOCK],
+          [2 * SMALL_BLOCK, SMALL_BLOCK],
+          [3 * SMALL_BLOCK, size - 3 * SMALL_BLOCK],
+        ]);
+      });
+
+      for (const at of [3 * SMALL_BLOCK, size - 1]) {
+        it(`rejects a flipped byte at ${at === size - 1 ? 'its last byte' : 'the start of the last block'} with BLOCK_HASH_MISMATCH`, async () => {
+          const { sink, calls } = recordingSink();
+          await expect(
+            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW, sink }),
+          ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
+          expect(calls.filter((c) => c.path === 'a/edge.bin').map((c) => c.offset)).toEqual([0, SMALL_BLOCK, 2 * SMALL_BLOCK]);
+          // Without a sink the blocks are hashed from the reader's chunks, uncopied: the same check.
+          await expect(
+            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW }),
+          ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
+        });
+      }
+    });
+  }
 });
 
 describe('streaming: a bad block stops the reading', () => {

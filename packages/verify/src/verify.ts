@@ -4,7 +4,6 @@ import {
   createSha256,
   imageFactsOf,
   unknownRequirements,
-  sha256,
   sha256Hex,
   type DeviceIdentity,
   type ImageManifest,
@@ -45,6 +44,12 @@ export interface VerifyOptions {
   readonly now: Date;
   /** Where verified blocks go (the A/B installer writes the inactive slot through this). */
   readonly sink?: BlockSink;
+  /**
+   * Also compute the SHA-256 of the whole file (`fileSha256`), default false. It is a second pass
+   * of the hash over every byte and no check depends on it; only callers that record or print it
+   * ask for it.
+   */
+  readonly fileDigest?: boolean;
 }
 
 export interface VerifiedImage {
@@ -59,8 +64,11 @@ export interface VerifiedImage {
   /** True when a signer is one of the published EXAMPLE keys (never acceptable in production). */
   readonly exampleKeys: boolean;
   readonly imageBytes: number;
-  /** SHA-256 of this copy of the image file. Not its identity: signatures.json may vary (key rotation). */
-  readonly fileSha256: string;
+  /**
+   * SHA-256 of this copy of the image file, only when `fileDigest` asked for it. Not its identity:
+   * signatures.json may vary (key rotation).
+   */
+  readonly fileSha256?: string;
 }
 
 function fail(code: VerifyError['code'], message: string, details?: Record<string, unknown>): VerifyError {
@@ -145,8 +153,8 @@ async function readBounded(reader: TarReader, entry: TarEntry, limit: number): P
  * clock, no file system, no network.
  */
 export async function verifyImage(source: AsyncIterable<Uint8Array>, options: VerifyOptions): Promise<VerifiedImage> {
-  const { trust, device, now, sink } = options;
-  const reader = new TarReader(source);
+  const { trust, device, now, sink, fileDigest = false } = options;
+  const reader = new TarReader(source, { digest: fileDigest });
   try {
     // 0. Freeze: a trust root past its expiry may hide revoked keys; refuse before reading a byte.
     if (!(now.getTime() < trust.expires.getTime())) {
@@ -215,8 +223,9 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     }
 
     // 6. Payloads, streamed block by block. Arbitrary software: each block is checked against its
-    //    signed digest before the next byte is read and before the sink sees it; the whole
-    //    payload's SHA-256 is checked at its end. Memory: one block at a time.
+    //    signed digest before the next byte is read and before the sink sees it. The blocks cover
+    //    every byte of the payload (its size is signed too), so the manifest's per-payload sha256
+    //    adds no check here and is not recomputed: each byte is hashed once. Memory: one block.
     for (const payload of manifest.payloads) {
       const name = payloadEntryName(payload.path);
       const entry = await walker.next(name);
@@ -228,22 +237,24 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
         });
       }
       const list = lists.get(payload.path) ?? new Uint8Array(0);
-      const whole = createSha256();
-      for (let index = 0, offset = 0; offset < payload.size; index += 1, offset += blockSize) {
-        const block = await reader.read(Math.min(blockSize, payload.size - offset));
+      // The entry's size is the signed size (above): reading until it runs out reads exactly the
+      // blocks the list covers, the last one short when the size is not a multiple of blockSize.
+      for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
+        // Without a sink the block is hashed from the reader's chunks as they stand (no copy); a
+        // sink gets its own copy, which is what was hashed.
+        const hash = createSha256();
+        const block = sink === undefined ? undefined : await reader.read(blockSize);
+        if (block === undefined) await reader.readPieces(blockSize, (piece) => hash.update(piece));
+        else hash.update(block);
         const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
-        if (!bytesEqual(sha256(block), expected)) {
+        if (!bytesEqual(hash.digest(), expected)) {
           throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
             entry: name,
             block: index,
             offset,
           });
         }
-        whole.update(block);
-        if (sink !== undefined) await sink.block(payload.path, offset, block);
-      }
-      if (whole.digest('hex') !== payload.sha256) {
-        throw fail('PAYLOAD_HASH_MISMATCH', `${name} does not match the manifest's sha256`, { entry: name });
+        if (block !== undefined) await sink?.block(payload.path, offset, block);
       }
     }
 
@@ -256,7 +267,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       signers: Object.freeze([...result.signers]),
       exampleKeys: result.signers.some((keyid) => isExampleKeyId(keyid)),
       imageBytes: reader.position,
-      fileSha256: reader.sha256,
+      ...(fileDigest ? { fileSha256: reader.sha256 } : {}),
     });
   } catch (error) {
     if (error instanceof ImageError && error.code !== 'IMAGE_ENCODE_INVALID') {
