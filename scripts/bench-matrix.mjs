@@ -206,7 +206,7 @@ export function generateMatrixBenchData(seed, modelCount, releaseCount) {
       images.push({
         model: product.id,
         hardwareRevisions: product.hardware.map((h) => h.revision),
-        sha256: (i.toString(16) + product.id.slice(4)).padStart(64, '0'),
+        manifestSha256: (i.toString(16) + product.id.slice(4)).padStart(64, '0'),
         bytes: flashBytes + 20_480,
         formatVersion,
         requires: { ...requires, imageFormat: formatVersion, flashBytes },
