@@ -1,3 +1,4 @@
+import { concatBytes } from '@fwkit/test-utils';
 import type { Rng } from './rng.js';
 import { mutateJson } from './json-mutate.js';
 import { mutateTar } from './tar-mutate.js';
@@ -19,16 +20,6 @@ const NUMBER_TEXT = ['0', '-0', '-1', '1', '1.5', '1e309', '-1e309', '9007199254
 
 const encoder = new TextEncoder();
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
-
-function concat(...parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
-}
 
 /** A random [start, end) range of `length`, mostly short. */
 function range(rng: Rng, length: number): [number, number] {
@@ -80,13 +71,13 @@ const byteMutations: readonly ByteMutation[] = [
   (input, { rng }) => {
     const at = rng.below(input.byteLength + 1);
     const bytes = Uint8Array.from({ length: 1 + rng.below(8) }, () => rng.below(256));
-    return concat(input.subarray(0, at), bytes, input.subarray(at));
+    return concatBytes(input.subarray(0, at), bytes, input.subarray(at));
   },
   // Delete a range.
   (input, { rng }) => {
     if (input.byteLength < 2) return input;
     const [start, end] = range(rng, input.byteLength);
-    return concat(input.subarray(0, start), input.subarray(end));
+    return concatBytes(input.subarray(0, start), input.subarray(end));
   },
   // Duplicate a range in place, or copy it over another place.
   (input, { rng }) => {
@@ -94,7 +85,7 @@ const byteMutations: readonly ByteMutation[] = [
     const [start, end] = range(rng, input.byteLength);
     const piece = input.slice(start, end);
     const at = rng.below(input.byteLength + 1);
-    if (rng.chance(0.5)) return concat(input.subarray(0, at), piece, input.subarray(at));
+    if (rng.chance(0.5)) return concatBytes(input.subarray(0, at), piece, input.subarray(at));
     const out = input.slice();
     out.set(piece.subarray(0, Math.max(0, out.byteLength - at)), Math.min(at, out.byteLength));
     return out;
@@ -103,7 +94,7 @@ const byteMutations: readonly ByteMutation[] = [
   (input, { rng, corpus }) => {
     if (corpus.length === 0) return input;
     const other = rng.pick(corpus);
-    return concat(input.subarray(0, rng.below(input.byteLength + 1)), other.subarray(rng.below(other.byteLength + 1)));
+    return concatBytes(input.subarray(0, rng.below(input.byteLength + 1)), other.subarray(rng.below(other.byteLength + 1)));
   },
   // Insert or overwrite with a dictionary token.
   (input, { rng, dictionary }) => {
@@ -111,7 +102,7 @@ const byteMutations: readonly ByteMutation[] = [
     const token = rng.pick(dictionary);
     const at = rng.below(input.byteLength + 1);
     const cut = rng.chance(0.5) ? at : Math.min(input.byteLength, at + token.byteLength);
-    return concat(input.subarray(0, at), token, input.subarray(cut));
+    return concatBytes(input.subarray(0, at), token, input.subarray(cut));
   },
   // Replace a run of ASCII digits with an interesting number.
   (input, { rng }) => {
@@ -125,7 +116,7 @@ const byteMutations: readonly ByteMutation[] = [
     const start = rng.pick(starts);
     let end = start;
     while (end < input.byteLength && (input[end] ?? 0) >= 0x30 && (input[end] ?? 0) <= 0x39) end++;
-    return concat(input.subarray(0, start), utf8(rng.pick(NUMBER_TEXT)), input.subarray(end));
+    return concatBytes(input.subarray(0, start), utf8(rng.pick(NUMBER_TEXT)), input.subarray(end));
   },
 ];
 
@@ -174,5 +165,3 @@ export function dictionaryOf(seeds: readonly Uint8Array[], shape: MutationContex
   }
   return [...tokens].map(utf8);
 }
-
-export { concat };

@@ -1,6 +1,7 @@
 import { fixChecksum } from '@fwkit/test-utils';
 import type { MutationContext } from './mutate.js';
-import { concat, utf8 } from './mutate.js';
+import { concatBytes } from '@fwkit/test-utils';
+import { utf8 } from './mutate.js';
 import { mutateJson } from './json-mutate.js';
 
 const BLOCK = 512;
@@ -43,7 +44,7 @@ export function joinTar(entries: readonly TarPiece[], trailer: Uint8Array, fixSi
     parts.push(header, data, new Uint8Array((BLOCK - (data.byteLength % BLOCK)) % BLOCK));
   }
   parts.push(trailer);
-  return concat(...parts);
+  return concatBytes(...parts);
 }
 
 const HOSTILE_NAMES = [
@@ -147,12 +148,12 @@ export function mutateTar(
       // Truncate, or add bytes after the end marker.
       const whole = joinTar(entries, trailer, true, true);
       if (rng.chance(0.5)) return whole.subarray(0, rng.below(whole.byteLength));
-      return concat(whole, rng.chance(0.5) ? new Uint8Array(BLOCK) : Uint8Array.of(1));
+      return concatBytes(whole, rng.chance(0.5) ? new Uint8Array(BLOCK) : Uint8Array.of(1));
     }
     default:
       // A byte-level change to a header, then the checksum made right again.
       entry.header = mutateBytes(entry.header, ctx).slice(0, BLOCK);
-      if (entry.header.byteLength < BLOCK) entry.header = concat(entry.header, new Uint8Array(BLOCK - entry.header.byteLength));
+      if (entry.header.byteLength < BLOCK) entry.header = concatBytes(entry.header, new Uint8Array(BLOCK - entry.header.byteLength));
   }
   return joinTar(entries, trailer, fixSizes, rng.chance(0.9));
 }
