@@ -12,15 +12,6 @@ export {
   type AppendOptions,
   type LedgerFile,
 } from './ledger.js';
-export {
-  assertGate,
-  checkReleaseDate,
-  isIsoDay,
-  planRelease,
-  releaseDateOf,
-  supportOn,
-  type ReleasePlan,
-  type ReleasePlanInput,
-} from './plan.js';
+export { assertGate, checkReleaseDate, planRelease, releaseDateOf, supportOn, type ReleasePlan, type ReleasePlanInput } from './plan.js';
 export { loadProducts, runRelease, type ReleaseResult, type RunReleaseOptions } from './run.js';
 export { formatJson } from './json.js';

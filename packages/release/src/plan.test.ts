@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   EMPTY_LEDGER,
+  isIsoDay,
   platformManifestFromJSON,
   productManifestFromJSON,
   type LedgerImage,
@@ -8,7 +9,7 @@ import {
   type ProductManifest,
 } from '@fwkit/core';
 import { thrownCode } from '@fwkit/test-utils';
-import { assertGate, checkReleaseDate, isIsoDay, planRelease, releaseDateOf, ReleaseGateError, supportOn } from './index.js';
+import { assertGate, checkReleaseDate, planRelease, releaseDateOf, ReleaseGateError, supportOn } from './index.js';
 
 const platform = platformManifestFromJSON({
   schemaVersion: 1,

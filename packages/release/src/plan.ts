@@ -12,9 +12,6 @@ import { computeMatrix, gateFailures, supportRecordsFor, type Matrix, type Matri
 import { ReleaseError, ReleaseGateError } from './errors.js';
 import { appendRelease, checkCandidateVersion } from './ledger.js';
 
-/** True for a real calendar day written YYYY-MM-DD (core's one parser of time inputs). */
-export { isIsoDay };
-
 /** The release date by default: the UTC day of SOURCE_DATE_EPOCH (never the wall clock). */
 export function releaseDateOf(sourceDateEpoch: number): string {
   return new Date(sourceDateEpoch * 1000).toISOString().slice(0, 10);
