@@ -56,6 +56,22 @@ function remove(slot: Slot): void {
   else Reflect.deleteProperty(slot.parent, slot.key);
 }
 
+const MAX_STRUCTURED_DEPTH = 300;
+
+/** Nesting depth, without recursion (the document may be deeper than the stack). */
+function depthOf(root: Json): number {
+  let deepest = 0;
+  const stack: [Json, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() ?? [null, 0];
+    if (depth > deepest) deepest = depth;
+    if (deepest > MAX_STRUCTURED_DEPTH) break;
+    if (Array.isArray(value)) for (const child of value) stack.push([child, depth + 1]);
+    else if (isObject(value)) for (const child of Object.values(value)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
 function sortedCopy(value: Json, depth = 0): Json {
   if (depth > 200) return value;
   if (Array.isArray(value)) return value.map((v) => sortedCopy(v, depth + 1));
@@ -119,6 +135,10 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
   } catch {
     return undefined;
   }
+  // JSON.parse takes any depth, but indented serialization grows with depth squared: a document
+  // a mutation nested 10,000 deep would come back as hundreds of megabytes. The readers refuse past
+  // 256 levels, so a deeper document gains nothing from structure: mutate its bytes instead.
+  if (depthOf(doc) > MAX_STRUCTURED_DEPTH) return undefined;
   const all = slots(doc);
   const slot = all.length > 0 ? rng.pick(all) : undefined;
   let depth = 0;
