@@ -57,6 +57,7 @@ function remove(slot: Slot): void {
 }
 
 const MAX_STRUCTURED_DEPTH = 300;
+const MAX_INDENTED_CHARS = 32 * 1024 * 1024;
 
 /** Nesting depth, without recursion (the document may be deeper than the stack). */
 function depthOf(root: Json): number {
@@ -191,7 +192,10 @@ export function mutateJson(input: Uint8Array, ctx: MutationContext): Uint8Array 
   let text: string;
   try {
     const style = rng.below(3);
-    text = style === 0 ? JSON.stringify(sortedCopy(doc)) : style === 1 ? JSON.stringify(doc) : JSON.stringify(doc, null, 2);
+    text = style === 0 ? JSON.stringify(sortedCopy(doc)) : JSON.stringify(doc);
+    // Indenting adds up to two spaces a level to every token: only when that stays small (copies of
+    // a deep array can make a document that would indent to gigabytes).
+    if (style === 2 && text.length * (1 + 2 * depthOf(doc)) <= MAX_INDENTED_CHARS) text = JSON.stringify(doc, null, 2);
   } catch {
     return undefined;
   }
