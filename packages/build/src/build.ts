@@ -194,7 +194,7 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
   const label = `${model}-${firmware}.fwimg`;
   // Verify before writing, so that an image the devices would refuse is never output.
   progress('verify');
-  await selfVerify(label, () => verifyImage(streamOf(image), { trust: options.trust, device: 'any-device', now }));
+  await selfVerify(label, () => verifyImage(streamOf(image), { trust: options.trust, devices: 'any-device', now }));
 
   // The SBOM beside the image also names the image's identity, which the copy inside cannot.
   const sbomBeside = sbomBesideImage(prepared.sbom.bytes, sha256Hex(manifestBytes));
@@ -209,7 +209,7 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
     await writeFileAtomic(sbomPath, sbomBeside);
     await writeFileAtomic(imagePath, image);
     // And once more from disk: what a device will read is the file, not our buffer.
-    await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, device: 'any-device', now }));
+    await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, devices: 'any-device', now }));
     throwIfInterrupted(options.signal);
   } catch (error) {
     // No image without its SBOM, and no image that fails its own verifier.

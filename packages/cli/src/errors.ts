@@ -1,14 +1,7 @@
 import { FwkitError } from '@fwkit/core';
 
-export type UsageErrorCode = 'USAGE';
-
-/** The command line itself is wrong: exit 2, with the usage text. */
-export class UsageError extends FwkitError<UsageErrorCode> {
-  override readonly name = 'UsageError';
-  constructor(message: string) {
-    super('USAGE', message);
-  }
-}
+// One usage error for both CLIs (fwkit and fwkit-device): the device side defines it.
+export { UsageError, type UsageErrorCode } from '@fwkit/verify';
 
 export type CliErrorCode =
   | 'EPOCH_UNKNOWN'

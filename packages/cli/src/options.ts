@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { MAX_SOURCE_DATE_EPOCH, parseIsoInstant, parseSourceDateEpoch } from '@fwkit/core';
+import { MAX_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '@fwkit/core';
 import { loadPemSigner, type Signer } from '@fwkit/signing';
 import { CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
@@ -57,12 +57,5 @@ export async function loadSigners(
   return { signers: await Promise.all((values.key ?? []).map((k) => loadPemSigner(resolve(io.cwd, k)))), trustPath: values.trust };
 }
 
-/** `--now`: an RFC 3339 date-time with its offset (a bare date or a number is a usage error); the wall clock when absent. */
-export function nowOption(value: string | undefined): Date {
-  if (value === undefined) return new Date();
-  const now = parseIsoInstant(value);
-  if (now === undefined) {
-    throw new UsageError(`--now "${value}" is not a date-time with its offset, e.g. 2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00`);
-  }
-  return now;
-}
+// `--now` is parsed the same way by fwkit-device: one implementation, on the device side.
+export { nowOption } from '@fwkit/verify/report';

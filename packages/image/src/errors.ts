@@ -1,4 +1,4 @@
-import { FwkitError } from '@fwkit/core';
+import { FwkitError } from '@fwkit/core/device';
 
 /**
  * Codes for an image that is not in the one canonical form fwkit writes. The reader raises them

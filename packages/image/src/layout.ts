@@ -1,4 +1,4 @@
-import { MAX_SOURCE_DATE_EPOCH, type ImageManifest } from '@fwkit/core';
+import { MAX_SOURCE_DATE_EPOCH, type ImageManifest } from '@fwkit/core/device';
 import { ImageError } from './errors.js';
 
 /** Entry names and limits of image format v1. */

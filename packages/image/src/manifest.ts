@@ -6,7 +6,7 @@ import {
   parseJson,
   SchemaError,
   type ImageManifest,
-} from '@fwkit/core';
+} from '@fwkit/core/device';
 import { ImageError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from './layout.js';
 

@@ -1,4 +1,4 @@
-import { createSha256, isFwkitError } from '@fwkit/core';
+import { createSha256, isFwkitError } from '@fwkit/core/device';
 import { ImageError } from './errors.js';
 import { decodeHeader, END_MARKER_BYTES, isZeroBlock, TAR_BLOCK } from './ustar.js';
 

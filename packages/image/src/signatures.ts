@@ -1,4 +1,4 @@
-import { canonicalJson } from '@fwkit/core';
+import { canonicalJson } from '@fwkit/core/device';
 import { ImageError } from './errors.js';
 import { MAX_SIGNATURES, MAX_SIGNATURES_BYTES, SIGNATURES_PAYLOAD_TYPE } from './layout.js';
 import { parseCanonicalJson } from './manifest.js';

@@ -1,4 +1,4 @@
-import { openInputFile } from '@fwkit/core';
+import { openInputFile } from '@fwkit/core/device';
 
 /** Chunk size for reading image files: at least one payload block per read. */
 export const IMAGE_READ_CHUNK = 1024 * 1024;

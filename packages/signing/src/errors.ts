@@ -1,4 +1,4 @@
-import { FwkitError } from '@fwkit/core';
+import { FwkitError } from '@fwkit/core/device';
 
 /**
  * Stable codes for everything that can go wrong with keys and trust material. Signature checks on

@@ -1,4 +1,4 @@
-import { toHex } from '@fwkit/core';
+import { toHex } from '@fwkit/core/device';
 import { verifyEd25519 } from './ed25519.js';
 
 export interface SignatureRecord {

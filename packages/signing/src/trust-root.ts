@@ -1,4 +1,4 @@
-import { canonicalJson, deepFreeze, fromHex } from '@fwkit/core';
+import { canonicalJson, deepFreeze, fromHex } from '@fwkit/core/device';
 import { Metadata, MetadataKind, type Root } from '@tufjs/models';
 import { isValidPublicKey } from './ed25519.js';
 import { SigningError } from './errors.js';

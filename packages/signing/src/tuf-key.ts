@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex, toHex } from '@fwkit/core';
+import { canonicalJson, sha256Hex, toHex } from '@fwkit/core/device';
 import { assertValidPublicKey } from './ed25519.js';
 
 /** A TUF public key object. Root metadata may carry extra fields; they are part of the keyid. */

@@ -1,6 +1,7 @@
-import { FwkitError, type Reason, type ReasonCode } from '@fwkit/core';
-import type { ImageReadErrorCode } from '@fwkit/image';
-import type { ThresholdFailure } from '@fwkit/signing';
+import { FwkitError, type Reason, type ReasonCode } from '@fwkit/core/device';
+import type { ImageReadErrorCode } from '@fwkit/image/device';
+import type { ThresholdFailure } from '@fwkit/signing/device';
+import type { DeviceReport } from './verify.js';
 
 /**
  * Every way an image can fail verification. Codes from the strict tar reader and the documents
@@ -28,15 +29,28 @@ export type VerifyErrorCode =
 
 export class VerifyError extends FwkitError<VerifyErrorCode> {
   override readonly name = 'VerifyError';
-  /** Every device-rule reason when the image does not fit the device (the code is the first one's); else empty. */
+  /** Every device-rule reason of the first device the image does not fit (the code is the first one's); else empty. */
   readonly reasons: readonly Reason[];
+  /** Each device's report when a device does not fit; else empty. */
+  readonly devices: readonly DeviceReport[];
 
   constructor(
     code: VerifyErrorCode,
     message: string,
-    options?: { cause?: unknown; details?: Record<string, unknown>; reasons?: readonly Reason[] },
+    options?: { cause?: unknown; details?: Record<string, unknown>; reasons?: readonly Reason[]; devices?: readonly DeviceReport[] },
   ) {
     super(code, message, options);
     this.reasons = Object.freeze([...(options?.reasons ?? [])]);
+    this.devices = Object.freeze([...(options?.devices ?? [])]);
+  }
+}
+
+export type UsageErrorCode = 'USAGE';
+
+/** The command line itself is wrong: exit 2, with the usage text (both CLIs: fwkit and fwkit-device). */
+export class UsageError extends FwkitError<UsageErrorCode> {
+  override readonly name = 'UsageError';
+  constructor(message: string) {
+    super('USAGE', message);
   }
 }

@@ -1,2 +1,11 @@
-export { VerifyError, type VerifyErrorCode } from './errors.js';
-export { verifyImage, verifyImageFile, type VerifyOptions, type VerifiedImage, type BlockSink } from './verify.js';
+export { VerifyError, UsageError, type VerifyErrorCode, type UsageErrorCode } from './errors.js';
+export {
+  verifyImage,
+  verifyImageFile,
+  describeDevice,
+  type VerifyOptions,
+  type VerifiedImage,
+  type DeviceReport,
+  type BlockSink,
+} from './verify.js';
+export { EXIT } from './exit.js';

@@ -68,19 +68,19 @@ describe('verifyImage', () => {
   it("skips the device rules for 'any-device' (another model's image verifies)", async () => {
     const other = await baseImage({ model: 'other-cam', hardwareRevisions: ['Z9'] });
     expect(await verifyCode(other.bytes)).toBe('MODEL_MISMATCH');
-    expect(await verifyCode(other.bytes, { device: 'any-device' })).toBe('OK');
+    expect(await verifyCode(other.bytes, { devices: 'any-device' })).toBe('OK');
   });
 
   it('accepts a factory-fresh device (no installed firmware): provisioning, where upgradeFrom does not apply', async () => {
     expect(base.manifest.upgradeFrom).toBe('>=1.0.0');
-    expect(await verifyCode(base.bytes, { device: makeDevice({ installed: undefined }) })).toBe('OK');
-    expect(await verifyCode(base.bytes, { device: makeDevice({ installed: { firmware: '1.0.0', security: 1 } }) })).toBe('OK');
+    expect(await verifyCode(base.bytes, { devices: [makeDevice({ installed: undefined })] })).toBe('OK');
+    expect(await verifyCode(base.bytes, { devices: [makeDevice({ installed: { firmware: '1.0.0', security: 1 } })] })).toBe('OK');
   });
 
   it('reports every device reason, with the first one as the code', async () => {
     const device = makeDevice({ model: 'other-cam', hardwareRevision: 'Z', installed: { firmware: '9.0.0', security: 99 } });
     try {
-      await verifyImage(chunked(base.bytes), { trust, device, now: TEST_NOW });
+      await verifyImage(chunked(base.bytes), { trust, devices: [device], now: TEST_NOW });
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(VerifyError);

@@ -166,7 +166,7 @@ describe('verifyImage', () => {
       },
     });
     const { sink, calls } = recordingSink();
-    const result = await verifyImage(chunked(image.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, sink });
+    const result = await verifyImage(chunked(image.bytes, 1000), { trust, devices: [makeDevice()], now: TEST_NOW, sink });
     expect(result.manifest.payloads[1]?.sha256).toBe('0'.repeat(64));
     const blob = PAYLOADS[1];
     if (blob === undefined) throw new Error('the fixture has a second payload');
@@ -176,7 +176,7 @@ describe('verifyImage', () => {
     await expect(
       verifyImage(chunked(flipByte(image.bytes, entry.dataOffset + 2 * SMALL_BLOCK + 7), 1000), {
         trust,
-        device: makeDevice(),
+        devices: [makeDevice()],
         now: TEST_NOW,
       }),
     ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 2 } });
@@ -185,7 +185,7 @@ describe('verifyImage', () => {
   it('accepts a threshold of two distinct keys', async () => {
     const image = await baseImage({ signers: [testKeys.targets1.signer, testKeys.targets2.signer] });
     const two = makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 2 }).trust;
-    const result = await verifyImage(chunked(image.bytes), { trust: two, device: makeDevice(), now: TEST_NOW });
+    const result = await verifyImage(chunked(image.bytes), { trust: two, devices: [makeDevice()], now: TEST_NOW });
     expect(result.signers).toEqual([testKeys.targets1.keyid, testKeys.targets2.keyid].sort());
   });
 });

@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('verifyImage', () => {
   it('verifies a valid image', async () => {
     const { sink, calls } = recordingSink();
-    const result = await verifyImage(chunked(base.bytes), { trust, device: makeDevice(), now: TEST_NOW, sink });
+    const result = await verifyImage(chunked(base.bytes), { trust, devices: [makeDevice()], now: TEST_NOW, sink });
     expect(result.manifest.model).toBe('test-cam');
     expect(result.signers).toEqual([testKeys.targets1.keyid]);
     expect(result.exampleKeys).toBe(false);
@@ -61,9 +61,9 @@ describe('the whole-file digest', () => {
   const fileSha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
   it('is computed only on request, and is the SHA-256 of the file when asked', async () => {
-    const asked = await verifyImage(chunked(base.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, fileDigest: true });
+    const asked = await verifyImage(chunked(base.bytes, 1000), { trust, devices: [makeDevice()], now: TEST_NOW, fileDigest: true });
     expect(asked.fileSha256).toBe(fileSha256(base.bytes));
-    const notAsked = await verifyImage(chunked(base.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, fileDigest: false });
+    const notAsked = await verifyImage(chunked(base.bytes, 1000), { trust, devices: [makeDevice()], now: TEST_NOW, fileDigest: false });
     expect(notAsked.fileSha256).toBeUndefined();
     expect(notAsked.manifestSha256).toBe(asked.manifestSha256);
   });
@@ -72,7 +72,7 @@ describe('the whole-file digest', () => {
     const resigned = await baseImage({ signers: [testKeys.targets1.signer, testKeys.targets2.signer] });
     const file = join(dir, 'resigned.fwi');
     await writeFile(file, resigned.bytes);
-    const result = await verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW, fileDigest: true });
+    const result = await verifyImageFile(file, { trust, devices: [makeDevice()], now: TEST_NOW, fileDigest: true });
     expect(result.fileSha256).toBe(fileSha256(resigned.bytes));
     expect(result.fileSha256).not.toBe(fileSha256(base.bytes));
     expect(result.manifestSha256).toBe(createHash('sha256').update(base.manifestBytes).digest('hex'));
@@ -97,7 +97,7 @@ describe('block boundaries: the last block, short or full, is checked', () => {
 
       it('verifies, the sink seeing every block exactly once', async () => {
         const { sink, calls } = recordingSink();
-        await verifyImage(chunked(image.bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, sink });
+        await verifyImage(chunked(image.bytes, 1000), { trust, devices: [makeDevice()], now: TEST_NOW, sink });
         const blocks = calls.filter((c) => c.path === 'a/edge.bin');
         expect(blocks.map((c) => [c.offset, c.bytes.byteLength])).toEqual([
           [0, SMALL_BLOCK],
@@ -111,12 +111,12 @@ describe('block boundaries: the last block, short or full, is checked', () => {
         it(`rejects a flipped byte at ${at === size - 1 ? 'its last byte' : 'the start of the last block'} with BLOCK_HASH_MISMATCH`, async () => {
           const { sink, calls } = recordingSink();
           await expect(
-            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW, sink }),
+            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, devices: [makeDevice()], now: TEST_NOW, sink }),
           ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
           expect(calls.filter((c) => c.path === 'a/edge.bin').map((c) => c.offset)).toEqual([0, SMALL_BLOCK, 2 * SMALL_BLOCK]);
           // Without a sink the blocks are hashed from the reader's chunks, uncopied: the same check.
           await expect(
-            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, device: makeDevice(), now: TEST_NOW }),
+            verifyImage(chunked(flipByte(image.bytes, dataOffset + at), 1000), { trust, devices: [makeDevice()], now: TEST_NOW }),
           ).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 3, offset: 3 * SMALL_BLOCK } });
         });
       }
@@ -148,14 +148,14 @@ describe('streaming: a bad block stops the reading', () => {
   it('rejects a corrupted first payload block before reading the rest of the image', async () => {
     const corrupted = flipByte(big.bytes, tarEntry(big.bytes, 'payload/a/big.bin').dataOffset + 1000);
     const { sink, calls } = recordingSink();
-    const failure = verifyImage(guarded(corrupted), { trust, device: makeDevice(), now: TEST_NOW, sink });
+    const failure = verifyImage(guarded(corrupted), { trust, devices: [makeDevice()], now: TEST_NOW, sink });
     await expect(failure).rejects.toBeInstanceOf(VerifyError);
     await expect(failure).rejects.toMatchObject({ code: 'BLOCK_HASH_MISMATCH', details: { block: 0, offset: 0 } });
     expect(calls).toEqual([]);
   });
 
   it('(control) the guard does fire when a verifier reads on: the intact image fails with IMAGE_READ_FAILED', async () => {
-    await expect(verifyImage(guarded(big.bytes), { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
+    await expect(verifyImage(guarded(big.bytes), { trust, devices: [makeDevice()], now: TEST_NOW })).rejects.toMatchObject({
       code: 'IMAGE_READ_FAILED',
     });
   });
@@ -164,7 +164,7 @@ describe('streaming: a bad block stops the reading', () => {
     const dataOffset = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset;
     const corrupted = flipByte(big.bytes, dataOffset + MiB + 12345);
     const { sink, calls } = recordingSink();
-    await expect(verifyImage(chunked(corrupted, CHUNK), { trust, device: makeDevice(), now: TEST_NOW, sink })).rejects.toMatchObject({
+    await expect(verifyImage(chunked(corrupted, CHUNK), { trust, devices: [makeDevice()], now: TEST_NOW, sink })).rejects.toMatchObject({
       code: 'BLOCK_HASH_MISMATCH',
       details: { block: 1, offset: MiB },
     });
@@ -176,11 +176,11 @@ describe('streaming: a bad block stops the reading', () => {
     const file = join(dir, 'big.fwi');
     await writeFile(file, big.bytes);
     const { sink, calls } = recordingSink();
-    const result = await verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW, sink });
+    const result = await verifyImageFile(file, { trust, devices: [makeDevice()], now: TEST_NOW, sink });
     expect(result.imageBytes).toBe(big.bytes.byteLength);
     expect(calls.filter((c) => c.path === 'a/big.bin').map((c) => c.offset)).toEqual([0, MiB, 2 * MiB, 3 * MiB]);
     await writeFile(file, big.bytes.subarray(0, big.bytes.byteLength - 1024));
-    await expect(verifyImageFile(file, { trust, device: makeDevice(), now: TEST_NOW })).rejects.toMatchObject({
+    await expect(verifyImageFile(file, { trust, devices: [makeDevice()], now: TEST_NOW })).rejects.toMatchObject({
       code: 'IMAGE_END_MARKER_MISSING',
     });
   });

@@ -63,7 +63,7 @@ export function recordingSink(): { sink: NonNullable<VerifyOptions['sink']>; cal
 
 export async function verifyCode(bytes: Uint8Array, options: Partial<VerifyOptions> = {}): Promise<VerifyErrorCode | 'OK'> {
   try {
-    await verifyImage(chunked(bytes, 1000), { trust, device: makeDevice(), now: TEST_NOW, ...options });
+    await verifyImage(chunked(bytes, 1000), { trust, devices: [makeDevice()], now: TEST_NOW, ...options });
     return 'OK';
   } catch (error) {
     if (error instanceof VerifyError) return error.code;
@@ -87,7 +87,7 @@ export async function expectRejected(c: Case): Promise<void> {
   const { sink, calls } = recordingSink();
   const code = await verifyCode(bytes, {
     ...(c.trust === undefined ? {} : { trust: c.trust() }),
-    ...(c.device === undefined ? {} : { device: c.device }),
+    ...(c.device === undefined ? {} : { devices: c.device === 'any-device' ? 'any-device' : [c.device] }),
     ...(c.now === undefined ? {} : { now: c.now }),
     sink,
   });

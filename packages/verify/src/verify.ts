@@ -7,7 +7,8 @@ import {
   sha256Hex,
   type DeviceIdentity,
   type ImageManifest,
-} from '@fwkit/core';
+  type Reason,
+} from '@fwkit/core/device';
 import {
   BLOCK_DIGEST_BYTES,
   blocksEntryName,
@@ -26,8 +27,8 @@ import {
   SIGNATURES_PAYLOAD_TYPE,
   TarReader,
   type TarEntry,
-} from '@fwkit/image';
-import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/signing';
+} from '@fwkit/image/device';
+import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/signing/device';
 import { VerifyError } from './errors.js';
 
 /** Receives each payload block only AFTER it verified against the signed block list. */
@@ -38,8 +39,11 @@ export interface BlockSink {
 export interface VerifyOptions {
   /** The device's trust anchor; images must be signed by a threshold of its `targets` keys. */
   readonly trust: TrustRoot;
-  /** The device the image is for, or 'any-device' to skip the device rules (unknown requirements still refuse). */
-  readonly device: DeviceIdentity | 'any-device';
+  /**
+   * The devices the image is for (at least one; each gets its own report), or 'any-device' to skip
+   * the device rules (unknown requirements still refuse).
+   */
+  readonly devices: readonly DeviceIdentity[] | 'any-device';
   /** The caller's clock: the trust root must not have expired at `now`. */
   readonly now: Date;
   /** Where verified blocks go (the A/B installer writes the inactive slot through this). */
@@ -52,8 +56,17 @@ export interface VerifyOptions {
   readonly fileDigest?: boolean;
 }
 
+/** One device's verdict on the image: ok, or every reason it must not install it. */
+export interface DeviceReport {
+  readonly device: DeviceIdentity;
+  readonly ok: boolean;
+  readonly reasons: readonly Reason[];
+}
+
 export interface VerifiedImage {
   readonly manifest: ImageManifest;
+  /** One report per device asked about, in the order given (all ok: a verified image fits every one); empty for 'any-device'. */
+  readonly devices: readonly DeviceReport[];
   /**
    * The image's identity: SHA-256 of the exact manifest.json bytes the signatures cover. Two
    * files with the same manifest are the same image, whatever their signatures.json holds.
@@ -153,7 +166,10 @@ async function readBounded(reader: TarReader, entry: TarEntry, limit: number): P
  * clock, no file system, no network.
  */
 export async function verifyImage(source: AsyncIterable<Uint8Array>, options: VerifyOptions): Promise<VerifiedImage> {
-  const { trust, device, now, sink, fileDigest = false } = options;
+  const { trust, devices, now, sink, fileDigest = false } = options;
+  // Only 'any-device' skips the device rules; an empty list is a caller's mistake, never a pass.
+  if (devices !== 'any-device' && devices.length === 0)
+    throw new TypeError("verifyImage: no device given (pass 'any-device' to skip the device rules)");
   const reader = new TarReader(source, { digest: fileDigest });
   try {
     // 0. Freeze: a trust root past its expiry may hide revoked keys; refuse before reading a byte.
@@ -185,12 +201,18 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       throw fail(result.code, `manifest signatures: ${result.message}`, { validKeys: result.validKeys, threshold: result.threshold });
     }
 
-    // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules.
-    //    'any-device' skips them, but a requirement nobody understands is refused regardless.
-    const reasons = device === 'any-device' ? unknownRequirements(manifest) : checkDeviceCompatibility(imageFactsOf(manifest), device);
-    const first = reasons.at(0);
-    if (first !== undefined) {
-      throw new VerifyError(first.code, reasons.map((r) => r.message).join('; '), { reasons, details: { reasons } });
+    // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules,
+    //    once per device. 'any-device' skips them, but a requirement nobody understands is refused
+    //    regardless. One device that does not fit fails the image before a payload byte is read.
+    const reports = deviceReports(manifest, devices);
+    const misfit = reports.find((r) => !r.ok);
+    if (misfit !== undefined) throw deviceError(misfit, reports);
+    if (devices === 'any-device') {
+      const unknown = unknownRequirements(manifest);
+      const first = unknown.at(0);
+      if (first !== undefined) {
+        throw new VerifyError(first.code, unknown.map((r) => r.message).join('; '), { reasons: unknown, details: { reasons: unknown } });
+      }
     }
 
     // 5. Block lists. Endless data: their total is bounded by the signed manifest; each is exactly
@@ -263,6 +285,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
 
     return Object.freeze({
       manifest,
+      devices: reports,
       manifestSha256: sha256Hex(manifestBytes),
       signers: Object.freeze([...result.signers]),
       exampleKeys: result.signers.some((keyid) => isExampleKeyId(keyid)),
@@ -280,6 +303,53 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
   } finally {
     await reader.close();
   }
+}
+
+/** Every device's report on the manifest, in the given order (pure: the device rules of core). */
+function deviceReports(manifest: ImageManifest, devices: readonly DeviceIdentity[] | 'any-device'): readonly DeviceReport[] {
+  if (devices === 'any-device') return Object.freeze([]);
+  const facts = imageFactsOf(manifest);
+  return Object.freeze(
+    devices.map((device) => {
+      const reasons = checkDeviceCompatibility(facts, device);
+      return Object.freeze({ device, ok: reasons.length === 0, reasons: Object.freeze(reasons) });
+    }),
+  );
+}
+
+/** How a device is named in messages and in the --json report. */
+export function describeDevice(device: DeviceIdentity): {
+  model: string;
+  hardwareRevision: string;
+  bootloader: string;
+  installed: string | null;
+} {
+  return {
+    model: device.model,
+    hardwareRevision: device.hardwareRevision,
+    bootloader: device.bootloader.version,
+    installed: device.installed?.firmware ?? null,
+  };
+}
+
+/**
+ * The verdict when a device does not fit: the code is the first reason of the first such device
+ * (in the order given), the message lists its reasons (naming the device when there are several),
+ * and the error carries every device's report.
+ */
+function deviceError(misfit: DeviceReport, reports: readonly DeviceReport[]): VerifyError {
+  const [first] = misfit.reasons;
+  const reasons = misfit.reasons.map((r) => r.message).join('; ');
+  const { model, hardwareRevision, bootloader } = describeDevice(misfit.device);
+  const message = reports.length === 1 ? reasons : `device ${model} rev ${hardwareRevision} with bootloader ${bootloader}: ${reasons}`;
+  return new VerifyError(first?.code ?? 'MODEL_MISMATCH', message, {
+    reasons: misfit.reasons,
+    devices: reports,
+    details: {
+      reasons: misfit.reasons,
+      devices: reports.map((r) => ({ ...describeDevice(r.device), ok: r.ok, reasons: r.reasons.map((x) => x.code) })),
+    },
+  });
 }
 
 /** Verify an image file (read in 1 MiB chunks; the file is closed as soon as verification stops). */

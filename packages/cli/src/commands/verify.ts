@@ -1,18 +1,10 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  checkDeviceCompatibility,
-  imageFactsOf,
-  deviceIdentityFromJSON,
-  fieldDevicesOf,
-  productManifestFromJSON,
-  type DeviceIdentity,
-} from '@fwkit/core';
-import { trustRootFromJSON } from '@fwkit/signing';
-import { verifyImageFile, VerifyError } from '@fwkit/verify';
+import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
+import { verifyImageFile } from '@fwkit/verify';
+import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/verify/report';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
-import { nowOption } from '../options.js';
 
 /**
  * `fwkit verify`: signatures and threshold, then the image's requirements against the device,
@@ -40,99 +32,18 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
   const selection = deviceSelection(values);
   const now = nowOption(values.now);
 
-  const trust = trustRootFromJSON(await readJsonFile(io, values.trust, 'trust root'), now);
-  const devices = await resolveDevices(io, selection);
-  const [first, ...others] = devices;
-  // Only an explicit --any-device skips the device rules; an empty device list never does.
-  if (selection.kind !== 'any-device' && first === undefined) throw new Error('verify: a device selection resolved to no device');
+  const trust = await loadTrustRoot(io.cwd, values.trust, now);
+  const devices = selection.kind === 'any-device' ? 'any-device' : await resolveDevices(io, selection);
+  // One verification: the streamed checks run once, the device rules once per device (the verifier's report).
   const verified = await verifyImageFile(resolve(io.cwd, image), {
     trust,
-    device: selection.kind === 'any-device' || first === undefined ? 'any-device' : first,
+    devices,
     now,
     // The identity is the manifest digest; the file's digest is a second hash of every byte, on request.
     fileDigest: values['file-digest'],
   });
-  // The streamed checks ran once; the remaining field configurations only need the pure device rules.
-  for (const device of others) {
-    const reasons = checkDeviceCompatibility(imageFactsOf(verified.manifest), device);
-    const firstReason = reasons[0];
-    if (firstReason !== undefined) {
-      throw new VerifyError(
-        firstReason.code,
-        `device ${device.model} rev ${device.hardwareRevision} with bootloader ${device.bootloader.version}: ${firstReason.message}`,
-        { reasons },
-      );
-    }
-  }
-  const summary = {
-    ok: true,
-    code: null,
-    message: `${image}: verified (${verified.manifest.model} ${verified.manifest.versions.firmware}, signed by ${verified.signers.length} key(s); identity ${verified.manifestSha256})`,
-    image: {
-      model: verified.manifest.model,
-      firmware: verified.manifest.versions.firmware,
-      platform: verified.manifest.versions.platform,
-      security: verified.manifest.versions.security,
-      manifestSha256: verified.manifestSha256,
-      ...(verified.fileSha256 === undefined ? {} : { fileSha256: verified.fileSha256 }),
-      bytes: verified.imageBytes,
-      signers: verified.signers,
-      exampleKeys: verified.exampleKeys,
-    },
-    devices: devices.map((d) => ({
-      model: d.model,
-      hardwareRevision: d.hardwareRevision,
-      bootloader: d.bootloader.version,
-      installed: d.installed?.firmware ?? null,
-    })),
-    ...uncheckedRules(selection, first, verified.manifest.upgradeFrom),
-  };
-  if (values.json) io.out(JSON.stringify(summary));
-  else {
-    const lines = [summary.message];
-    if (verified.exampleKeys) lines.push('WARNING: signed with EXAMPLE keys (keys.example) — not for production');
-    if (summary.note !== null) lines.push(`NOTE: ${summary.note}`);
-    io.out(lines.join('\n'));
-  }
+  io.out(renderSummary(verifySummary(image, verified, selection.kind), verified.exampleKeys, values.json));
   return EXIT.ok;
-}
-
-/** A rule `verify` could not check for the chosen device (its output says so): the device rules, or the installed-firmware rules. */
-export type UncheckedRule = 'device' | 'upgradeFrom' | 'securityVersion';
-
-/**
- * What this verification did not establish, for the output. upgradeFrom and the security version
- * compare the image with the installed firmware: --model/--hw names none, and a device.json
- * without `installed` is a factory-fresh device (provisioning, where they do not apply).
- */
-function uncheckedRules(
-  selection: DeviceSelection,
-  device: DeviceIdentity | undefined,
-  upgradeFrom: string,
-): { factory: boolean; notChecked: UncheckedRule[]; note: string | null } {
-  const installedRules = `upgradeFrom (${upgradeFrom}) and the security version`;
-  if (selection.kind === 'any-device') {
-    return {
-      factory: false,
-      notChecked: ['device', 'upgradeFrom', 'securityVersion'],
-      note: `--any-device: the device rules and ${installedRules} were not checked`,
-    };
-  }
-  if (selection.kind === 'field') {
-    return {
-      factory: false,
-      notChecked: ['upgradeFrom', 'securityVersion'],
-      note: `${installedRules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
-    };
-  }
-  if (device?.installed === undefined) {
-    return {
-      factory: true,
-      notChecked: ['upgradeFrom', 'securityVersion'],
-      note: `factory provisioning: the device has no installed firmware, so ${installedRules} do not apply`,
-    };
-  }
-  return { factory: false, notChecked: [], note: null };
 }
 
 /** Which devices `verify` checks the image against; exactly one of these, or a usage error. */
@@ -173,11 +84,8 @@ export function deviceSelection(values: {
   return { kind: 'field', model, hw, products: products ?? 'products' };
 }
 
-async function resolveDevices(io: Io, selection: DeviceSelection): Promise<DeviceIdentity[]> {
-  if (selection.kind === 'any-device') return [];
-  if (selection.kind === 'device') {
-    return [deviceIdentityFromJSON(await readJsonFile(io, selection.path, 'device identity'), selection.path)];
-  }
+async function resolveDevices(io: Io, selection: Exclude<DeviceSelection, { kind: 'any-device' }>): Promise<DeviceIdentity[]> {
+  if (selection.kind === 'device') return [await loadDeviceIdentity(io.cwd, selection.path)];
   const values = selection;
   const productPath = join(values.products, values.model, 'product.json');
   const product = productManifestFromJSON(await readJsonFile(io, productPath, 'product manifest'), productPath);

@@ -58,7 +58,7 @@ const verifierFiles = under(distOf('verify'), distOf('image'), distOf('signing')
 
 function verify(bytes: Uint8Array): Promise<unknown> {
   trust ??= makeTrustRoot({ targetsKeys: [testKeys.targets1, testKeys.targets2], targetsThreshold: 1 }).trust;
-  return verifyImage(chunked(bytes, 4096), { trust, device: makeDevice(), now: TEST_NOW });
+  return verifyImage(chunked(bytes, 4096), { trust, devices: [makeDevice()], now: TEST_NOW });
 }
 
 /** The input with its first entry (the manifest, whatever it holds) signed by a trusted key in its second. */
