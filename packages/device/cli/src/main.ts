@@ -1,0 +1,65 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { EXIT, UsageError, verifyImageFile } from '@fwkit/verify';
+import { errorOutcome, loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/verify/report';
+
+export const USAGE = `fwkit-device — verify a firmware image on the device it is for
+
+Usage:
+  fwkit-device verify <image> --trust <root.json> --device <device.json> [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+
+The same checks, codes, exit statuses and --json output as \`fwkit verify --device\`.
+Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 internal error (a bug).`;
+
+/** Where the device CLI writes: data to stdout, messages to stderr. */
+export interface DeviceIo {
+  readonly cwd: string;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/**
+ * `fwkit-device verify`: what a camera's updater runs. A device knows who it is, so there is no
+ * --model, --hw or --any-device: the device rules always run against its device.json.
+ */
+async function verifyCommand(args: readonly string[], io: DeviceIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      trust: { type: 'string' },
+      device: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [image, ...extra] = positionals;
+  if (image === undefined || extra.length > 0) throw new UsageError('verify takes exactly one image path');
+  if (values.trust === undefined || values.trust === '') throw new UsageError('verify needs --trust <root.json>');
+  if (values.device === undefined || values.device === '') throw new UsageError('verify needs --device <device.json>');
+  const now = nowOption(values.now);
+
+  const trust = await loadTrustRoot(io.cwd, values.trust, now);
+  const device = await loadDeviceIdentity(io.cwd, values.device);
+  const verified = await verifyImageFile(resolve(io.cwd, image), { trust, devices: [device], now });
+  io.out(renderSummary(verifySummary(image, verified, 'device'), verified.exampleKeys, values.json));
+  return EXIT.ok;
+}
+
+/** Runs one command; every error goes to the shared mapping (@fwkit/verify/report), like `fwkit`'s. */
+export async function main(argv: readonly string[], io: DeviceIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(USAGE);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  try {
+    if (name !== 'verify') throw new UsageError(`unknown command "${name}"`);
+    return await verifyCommand(rest, io);
+  } catch (error) {
+    const outcome = errorOutcome(error);
+    if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
+    io.err(outcome.usage ? `fwkit-device: ${outcome.line}\n\n${USAGE}` : `fwkit-device: ${outcome.line}`);
+    return outcome.status;
+  }
+}

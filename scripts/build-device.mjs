@@ -1,0 +1,45 @@
+#!/usr/bin/env node
+// Writes the device bundle: dist/device/fwkit-device.mjs, one self-contained file that does what a
+// camera's updater does (`node fwkit-device.mjs verify <image> --trust <root.json> --device
+// <device.json> [--now <date-time>] [--json]`), from the compiled @fwkit/device-cli. The metafile
+// beside it (fwkit-device.meta.json) says which modules went in; test/device-bundle.test.ts holds
+// the bundle to its size limit and allow-list. Deterministic: same inputs, same bytes.
+// `npm run build` runs it after `tsc -b`.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+export const DEVICE_BUNDLE = join(repo, 'dist', 'device', 'fwkit-device.mjs');
+export const DEVICE_METAFILE = join(repo, 'dist', 'device', 'fwkit-device.meta.json');
+
+export async function buildDeviceBundle() {
+  const result = await build({
+    entryPoints: [join(repo, 'packages', 'device', 'cli', 'dist', 'bin.js')],
+    absWorkingDir: repo,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    legalComments: 'none',
+    charset: 'utf8',
+    // CommonJS dependencies (semver, @tufjs/models, until they leave the device path) require node
+    // built-ins; an ES module has no `require`, so the bundle makes one.
+    banner: { js: 'import{createRequire as __fwkitCreateRequire}from"node:module";const require=__fwkitCreateRequire(import.meta.url);' },
+    metafile: true,
+    write: false,
+    logLevel: 'warning',
+  });
+  const [output] = result.outputFiles;
+  await mkdir(join(repo, 'dist', 'device'), { recursive: true });
+  await writeFile(DEVICE_BUNDLE, output.contents);
+  await writeFile(DEVICE_METAFILE, `${JSON.stringify(result.metafile, null, 2)}\n`);
+  return { bytes: output.contents.byteLength, metafile: result.metafile };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { bytes } = await buildDeviceBundle();
+  console.log(`dist/device/fwkit-device.mjs: ${bytes} bytes`);
+}
