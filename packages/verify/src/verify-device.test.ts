@@ -1,7 +1,7 @@
 import { chunked, makeDevice, TEST_NOW } from '@fwkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import { VerifyError } from './errors.js';
-import { base, baseImage, expectRejected, MiB, trust, useBaseImage, verifyCode, type Case } from './verify.test-support.js';
+import { base, baseImage, expectRejected, MiB, recordingSink, trust, useBaseImage, verifyCode, type Case } from './verify.test-support.js';
 import { verifyImage } from './verify.js';
 
 // The device rules: a valid, well-signed image that this device must not install.
@@ -88,5 +88,61 @@ describe('verifyImage', () => {
       expect(e.code).toBe('MODEL_MISMATCH');
       expect(e.reasons.map((r) => r.code)).toEqual(['MODEL_MISMATCH', 'HARDWARE_REVISION_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
     }
+  });
+});
+
+describe('verifyImage over several devices', () => {
+  const fits = makeDevice({ hardwareRevision: 'A' });
+  const oldBootloader = makeDevice({ bootloader: { version: '1.9.0', imageFormats: [1] } });
+  const otherRevision = makeDevice({ hardwareRevision: 'C' });
+
+  it('reports each device, in the order given, when the image fits them all', async () => {
+    const second = makeDevice({ installed: undefined });
+    const verified = await verifyImage(chunked(base.bytes), { trust, devices: [fits, second], now: TEST_NOW });
+    expect(verified.devices.map((r) => [r.device, r.ok, r.reasons])).toEqual([
+      [fits, true, []],
+      [second, true, []],
+    ]);
+  });
+
+  it('fails with the first reason of the first device that does not fit, and carries every report', async () => {
+    try {
+      await verifyImage(chunked(base.bytes), { trust, devices: [fits, oldBootloader, otherRevision], now: TEST_NOW });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(VerifyError);
+      const e = error as VerifyError;
+      expect(e.code).toBe('BOOTLOADER_TOO_OLD');
+      expect(e.message).toMatch(/^device test-cam rev A with bootloader 1\.9\.0: /);
+      expect(e.devices.map((r) => [r.ok, r.reasons.map((x) => x.code)])).toEqual([
+        [true, []],
+        [false, ['BOOTLOADER_TOO_OLD']],
+        [false, ['HARDWARE_REVISION_UNSUPPORTED']],
+      ]);
+      expect(e.details?.['devices']).toEqual([
+        { model: 'test-cam', hardwareRevision: 'A', bootloader: '2.1.0', installed: '1.0.0', ok: true, reasons: [] },
+        { model: 'test-cam', hardwareRevision: 'A', bootloader: '1.9.0', installed: '1.0.0', ok: false, reasons: ['BOOTLOADER_TOO_OLD'] },
+        {
+          model: 'test-cam',
+          hardwareRevision: 'C',
+          bootloader: '2.1.0',
+          installed: '1.0.0',
+          ok: false,
+          reasons: ['HARDWARE_REVISION_UNSUPPORTED'],
+        },
+      ]);
+    }
+  });
+
+  it('refuses a device before a payload byte reaches the sink, whichever device it is', async () => {
+    const { sink, calls } = recordingSink();
+    await expect(verifyImage(chunked(base.bytes), { trust, devices: [fits, otherRevision], now: TEST_NOW, sink })).rejects.toMatchObject({
+      code: 'HARDWARE_REVISION_UNSUPPORTED',
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it("never takes an empty device list for 'any-device'", async () => {
+    await expect(verifyImage(chunked(base.bytes), { trust, devices: [], now: TEST_NOW })).rejects.toThrow(/no device given/);
   });
 });
