@@ -31,3 +31,16 @@ export {
 export { reason, type Reason, type ReasonCode } from './compat/reasons.js';
 export { checkDeviceCompatibility, imageFactsOf, unknownRequirements, type ImageFacts, type InstalledFirmware } from './compat/rules.js';
 export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';
+export {
+  compareVersions,
+  isValidRange,
+  isValidVersion,
+  parseRange,
+  parseVersion,
+  satisfies,
+  SemverError,
+  type PrereleaseId,
+  type Range,
+  type SemverErrorCode,
+  type Version,
+} from './semver.js';

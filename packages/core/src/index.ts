@@ -91,3 +91,16 @@ export {
 } from './schema/ledger.js';
 export { InterruptedError, throwIfInterrupted, STOP_SIGNALS, type StopSignal } from './interrupt.js';
 export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';
+export {
+  compareVersions,
+  isValidRange,
+  isValidVersion,
+  parseRange,
+  parseVersion,
+  satisfies,
+  SemverError,
+  type PrereleaseId,
+  type Range,
+  type SemverErrorCode,
+  type Version,
+} from './semver.js';
