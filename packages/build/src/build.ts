@@ -1,6 +1,5 @@
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { Readable } from 'node:stream';
 import {
   checkDeviceCompatibility,
   fieldDevicesOf,
@@ -20,10 +19,10 @@ import {
   type ProductManifest,
   type Reason,
 } from '@fwkit/core';
-import { encodeImage, encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
+import { encodeSignatures, SIGNATURES_PAYLOAD_TYPE, writeImageFile } from '@fwkit/image';
 import { sbomBesideImage, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { signEnvelope, type Signer, type TrustRoot } from '@fwkit/signing';
-import { verifyImage, verifyImageFile, VerifyError } from '@fwkit/verify';
+import { verifyImageFile, VerifyError } from '@fwkit/verify';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadWorkspace, type Workspace } from './load.js';
@@ -113,11 +112,6 @@ export function fieldDeviceProblems(
   });
 }
 
-/** The image buffer as the byte stream the verifier reads. */
-function streamOf(bytes: Uint8Array): AsyncIterable<Uint8Array> {
-  return Readable.from([bytes]) as AsyncIterable<Uint8Array>;
-}
-
 /**
  * Run the device verifier over the image (signatures, format, every block) and turn a failure into
  * BUILD_VERIFY_FAILED. The streamed checks do not depend on the device, and the device rules are the
@@ -156,7 +150,7 @@ export function stoppableProgress(onProgress: ProgressListener | undefined, sign
   };
 }
 
-/** Check the field devices, sign, encode, verify in memory, write, verify the file: steps 7-10. */
+/** Check the field devices, sign, stream the image to disk while hashing it, verify the file once: steps 7-10. */
 async function signPrepared(prepared: PreparedImage, options: SignOptions): Promise<BuildResult> {
   const { product, manifest, manifestBytes } = prepared;
   const model = manifest.model;
@@ -181,34 +175,33 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
 
   progress('sign');
   const signatures = await signEnvelope(SIGNATURES_PAYLOAD_TYPE, manifestBytes, options.signers);
-  const image = await encodeImage({
-    manifestBytes,
-    signaturesBytes: encodeSignatures(signatures),
-    blockLists: prepared.blockLists,
-    payloads: prepared.payloads,
-    sourceDateEpoch: manifest.sourceDateEpoch,
-  });
-
-  const devices = fieldDevicesOf(product);
-  const now = options.now ?? new Date(manifest.sourceDateEpoch * 1000);
-  const label = `${model}-${firmware}.fwimg`;
-  // Verify before writing, so that an image the devices would refuse is never output.
-  progress('verify');
-  await selfVerify(label, () => verifyImage(streamOf(image), { trust: options.trust, devices: 'any-device', now }));
 
   // The SBOM beside the image also names the image's identity, which the copy inside cannot.
   const sbomBeside = sbomBesideImage(prepared.sbom.bytes, sha256Hex(manifestBytes));
   await validateSbom(sbomBeside);
 
-  progress('write');
+  const devices = fieldDevicesOf(product);
+  const now = options.now ?? new Date(manifest.sourceDateEpoch * 1000);
+  const label = `${model}-${firmware}.fwimg`;
   const dir = join(options.outDir, model);
-  const imagePath = join(dir, `${model}-${firmware}.fwimg`);
+  const imagePath = join(dir, label);
   const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
+  let written: { bytes: number; sha256: string };
   try {
-    // Each file appears whole or not at all (temporary file + rename).
+    progress('write');
+    // Each file appears whole or not at all (temporary file + rename). The image is streamed and
+    // hashed as it is written: the ledger's file digest is of the bytes written, not a re-read.
     await writeFileAtomic(sbomPath, sbomBeside);
-    await writeFileAtomic(imagePath, image);
-    // And once more from disk: what a device will read is the file, not our buffer.
+    written = await writeImageFile(imagePath, {
+      manifestBytes,
+      signaturesBytes: encodeSignatures(signatures),
+      blockLists: prepared.blockLists,
+      payloads: prepared.payloads,
+      sourceDateEpoch: manifest.sourceDateEpoch,
+    });
+    // Verified once, from disk: what a device will read is the file. The callers write into a
+    // staging directory, so an image that fails here never reaches the out dir.
+    progress('verify');
     await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, devices: 'any-device', now }));
     throwIfInterrupted(options.signal);
   } catch (error) {
@@ -230,8 +223,8 @@ async function signPrepared(prepared: PreparedImage, options: SignOptions): Prom
     formatVersion: manifest.formatVersion,
     imagePath,
     sbomPath,
-    imageBytes: image.byteLength,
-    fileSha256: sha256Hex(image),
+    imageBytes: written.bytes,
+    fileSha256: written.sha256,
     manifestSha256: sha256Hex(manifestBytes),
     sbomSha256: manifest.sbom.sha256,
     sbomSerialNumber: prepared.sbom.serialNumber,

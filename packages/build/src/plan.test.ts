@@ -2,8 +2,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, ledgerFromJSON } from '@fwkit/core';
-import { inspectImage } from '@fwkit/image';
+import { canonicalJson, ledgerFromJSON, sha256Hex } from '@fwkit/core';
+import { encodeImage, encodeSignatures, inspectImage, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
+import { signEnvelope } from '@fwkit/signing';
 import { copyCheckout, EPOCH, signers, trust, useTempDirs } from './fixture.test-support.js';
 import {
   buildAll,
@@ -112,5 +113,31 @@ describe('planProductImages', () => {
     // The identity is known before anything is signed: the plan's manifest digest is the image's.
     expect(fromPlan.images.map((i) => i.manifestSha256)).toEqual(fromBuild.images.map((i) => i.manifestSha256));
     expect(fromPlan.images.every((i) => i.fileSha256 === undefined)).toBe(true);
+  });
+});
+
+describe('signPreparedImage', () => {
+  it('streams each image to disk byte-identical to the in-memory encoding, with the digest of the bytes written', async () => {
+    const root = await checkout();
+    const prepared = await prepareProductImages({ repoRoot: root, sourceDateEpoch: EPOCH });
+    expect(prepared.map((p) => p.manifest.model)).toEqual(['cam-one', 'cam-two']);
+    const out = await tempDir('fwkit-plan-stream-');
+    for (const image of prepared) {
+      const result = await signPreparedImage(image, { outDir: out, signers, trust });
+      // Ed25519 signatures are deterministic: signing again gives the signatures.json the build wrote.
+      const signatures = await signEnvelope(SIGNATURES_PAYLOAD_TYPE, image.manifestBytes, signers);
+      const expected = await encodeImage({
+        manifestBytes: image.manifestBytes,
+        signaturesBytes: encodeSignatures(signatures),
+        blockLists: image.blockLists,
+        payloads: image.payloads,
+        sourceDateEpoch: image.manifest.sourceDateEpoch,
+      });
+      const written = await readFile(result.imagePath);
+      expect(Buffer.compare(written, expected)).toBe(0);
+      expect(result.imageBytes).toBe(expected.byteLength);
+      expect(result.fileSha256).toBe(sha256Hex(expected));
+      expect(result.verifiedFor[0]).toBe('any-device');
+    }
   });
 });
