@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { fromHex, toHex } from '@fwkit/core';
 import * as ed from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
@@ -112,6 +114,62 @@ describe('strict RFC 8032 verification', () => {
       expect(() => verifyEd25519(a as Uint8Array, b as Uint8Array, c as Uint8Array)).not.toThrow();
       expect(verifyEd25519(a as Uint8Array, b as Uint8Array, c as Uint8Array)).toBe(false);
     }
+  });
+});
+
+describe('verification with node:crypto and the strict checks around it', () => {
+  it("agrees with noble's strict verification on valid signatures and every kind of one-byte change", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.nat(63 + 32),
+        fc.integer({ min: 1, max: 255 }),
+        (seed, message, at, xor) => {
+          const publicKey = publicKeyOf(seed);
+          const signature = signEd25519(seed, message);
+          expect(verifyEd25519(publicKey, message, signature)).toBe(true);
+          // One byte of the signature (R or S) or of the key changed.
+          const sig = Uint8Array.from(signature);
+          const key = Uint8Array.from(publicKey);
+          if (at < 64) sig[at] = (sig[at] ?? 0) ^ xor;
+          else key[at - 64] = (key[at - 64] ?? 0) ^ xor;
+          let noble: boolean;
+          try {
+            noble = ed.verify(sig, message, key, { zip215: false });
+          } catch {
+            noble = false;
+          }
+          expect(verifyEd25519(key, message, sig)).toBe(noble);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('rejects a signature whose R carries a small-order component, which the cofactored equation accepts', () => {
+    // Made by a key holder (no forgery): R' = [r]B + T with T of order 8, S = r + k·a where k
+    // hashes R'. [8]([S]B - R' - [k]A) = [8](-T) = 0, so noble's cofactored check accepts it;
+    // OpenSSL's cofactorless [S]B = R' + [k]A does not hold. A second valid signature for the same
+    // message would be malleability; fwkit's verifier refuses it.
+    const seed = new Uint8Array(32).fill(7);
+    const message = new TextEncoder().encode('manifest');
+    const h = createHash('sha512').update(seed).digest();
+    const a = h.subarray(0, 32);
+    a[0] = (a[0] ?? 0) & 248;
+    a[31] = ((a[31] ?? 0) & 127) | 64;
+    const scalarA = fromLe(a) % L; // the clamped scalar may exceed L; [a]B is the same mod L
+    const publicKey = ed.Point.BASE.multiply(scalarA).toBytes();
+    const torsion = ed.Point.fromBytes(fromHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'));
+    expect(torsion.isSmallOrder()).toBe(true);
+    const r = 123456789n;
+    const bigR = ed.Point.BASE.multiply(r).add(torsion).toBytes();
+    const k = fromLe(createHash('sha512').update(bigR).update(publicKey).update(message).digest()) % L;
+    const signature = new Uint8Array(64);
+    signature.set(bigR);
+    signature.set(le32((r + k * scalarA) % L), 32);
+    expect(ed.verify(signature, message, publicKey, { zip215: false })).toBe(true);
+    expect(verifyEd25519(publicKey, message, signature)).toBe(false);
   });
 });
 

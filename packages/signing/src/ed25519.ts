@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, verify as cryptoVerify } from 'node:crypto';
 import * as ed from '@noble/ed25519';
 import { SigningError } from './errors.js';
 
@@ -36,18 +36,40 @@ export function signEd25519(privateKey: Uint8Array, message: Uint8Array): Uint8A
   return ed.sign(message, privateKey);
 }
 
+/** The group order L of edwards25519, little-endian (the byte order of S in a signature). */
+const ORDER_LE = Uint8Array.from(Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex'));
+
+/** S < L, comparing the little-endian encodings from the most significant byte down. */
+function isCanonicalScalar(s: Uint8Array): boolean {
+  for (let i = 31; i >= 0; i--) {
+    const a = s[i] ?? 0;
+    const b = ORDER_LE[i] ?? 0;
+    if (a !== b) return a < b;
+  }
+  return false;
+}
+
 /**
- * Strict RFC 8032 verification (noble `zip215: false`): rejects S >= L, non-canonical point
- * encodings and small-order public keys, so one (key, message) has no alternative encodings that
- * also verify. Never throws: every input comes from an attacker, and a bad one is just `false`.
+ * Strict RFC 8032 verification: rejects S >= L, non-canonical point encodings and small-order
+ * public keys, so one (key, message) has no alternative encodings that also verify. Never throws:
+ * every input comes from an attacker, and a bad one is just `false`.
+ *
+ * The curve arithmetic is node:crypto's (OpenSSL): noble's first verification in a process
+ * builds its base-point tables, tens of milliseconds of a device verifier's start-up. The checks
+ * OpenSSL does not make are made here: S < L, and the key canonical and not of small order
+ * (noble, no tables). OpenSSL compares R byte for byte with the encoding of [S]B - [k]A, so a
+ * non-canonical R never verifies; its cofactorless equation accepts no signature that noble's
+ * strict (cofactored) check would refuse.
  */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
   if (publicKey.byteLength !== PUBLIC_KEY_LENGTH || signature.byteLength !== SIGNATURE_LENGTH) return false;
+  if (!isCanonicalScalar(signature.subarray(32)) || !isValidPublicKey(publicKey)) return false;
   try {
-    return ed.verify(signature, message, publicKey, { zip215: false });
+    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+    return cryptoVerify(null, message, key, signature);
   } catch {
-    // noble throws on encodings it cannot decode; for a verifier that is simply "not valid".
+    // A key OpenSSL cannot load is not one that verifies anything.
     return false;
   }
 }
