@@ -76,11 +76,13 @@ const onPath = (tool) => spawnSync('sh', ['-c', `command -v ${tool}`], { stdio: 
 /**
  * One whole process, spawn to exit: wall time in ms and, when `rss` and /usr/bin/time is there,
  * its peak RSS in KiB (GNU time's %M; the time process itself is tiny, so the ru_maxrss that Linux
- * carries across exec is not the parent's). A non-zero exit is an error: a failed check is no figure.
+ * carries across exec is not the parent's) and its CPU time (user + system, ms: on a busy machine
+ * the wall time alone does not say whether the work or the wait grew). A non-zero exit is an
+ * error: a failed check is no figure.
  */
 function runProcess(command, args, { rss = false, env } = {}) {
   const rssFile = join(work, `rss-${process.hrtime.bigint()}`);
-  const [file, argv] = rss && timeTool !== undefined ? [timeTool, ['-f', '%M', '-o', rssFile, command, ...args]] : [command, args];
+  const [file, argv] = rss && timeTool !== undefined ? [timeTool, ['-f', '%M %U %S', '-o', rssFile, command, ...args]] : [command, args];
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(file, argv, {
@@ -97,11 +99,14 @@ function runProcess(command, args, { rss = false, env } = {}) {
         return;
       }
       let rssKiB;
+      let cpuMs;
       if (rss && timeTool !== undefined) {
-        rssKiB = Number((await readFile(rssFile, 'utf8')).trim().split('\n').at(-1));
+        const [maxRss, user, system] = (await readFile(rssFile, 'utf8')).trim().split('\n').at(-1).split(' ').map(Number);
+        rssKiB = maxRss;
+        cpuMs = (user + system) * 1000;
         await rm(rssFile, { force: true });
       }
-      resolve({ ms: elapsed, rssKiB });
+      resolve({ ms: elapsed, rssKiB, cpuMs });
     });
   });
 }
@@ -109,12 +114,13 @@ function runProcess(command, args, { rss = false, env } = {}) {
 /** Runs each command once (warm-up), then `n` rounds of all of them in turn; per command its timings and RSS figures. */
 async function alternate(commands, n = runs, options = {}) {
   for (const c of commands) await runProcess(c.command, c.args, { ...options, env: c.env });
-  const results = commands.map(() => ({ ms: [], rssKiB: [] }));
+  const results = commands.map(() => ({ ms: [], rssKiB: [], cpuMs: [] }));
   for (let round = 0; round < n; round += 1) {
     for (const [i, c] of commands.entries()) {
       const r = await runProcess(c.command, c.args, { ...options, env: c.env });
       results[i].ms.push(r.ms);
       if (r.rssKiB !== undefined) results[i].rssKiB.push(r.rssKiB);
+      if (r.cpuMs !== undefined) results[i].cpuMs.push(r.cpuMs);
     }
   }
   return results.map((r) => ({ ...r, median: median(r.ms) }));
@@ -251,12 +257,13 @@ async function benchVerify() {
       const results = await alternate(commands, runs, { rss: true });
       const imageMiB = (await stat(inputs.imagePath)).size / MiB;
       const throughput = (t) => `${(imageMiB / 1024 / (t / 1000)).toFixed(2)} GiB/s`;
+      const cpu = (r) => (r.cpuMs.length === 0 ? '' : `, CPU ${ms(median(r.cpuMs))}`);
       const base = baseline === undefined ? undefined : results[0];
       for (const [i, tool] of tools.entries()) {
         const r = results[(baseline === undefined ? 0 : 1) + i];
         const figure = `${tool.name}, ${label} payload`;
         if (base === undefined) {
-          row(figure, `${ms(r.median)} (${throughput(r.median)})`, '', '', targetText);
+          row(figure, `${ms(r.median)} (${throughput(r.median)}${cpu(r)})`, '', '', targetText);
           skipped(
             `${figure} vs mender-artifact validate`,
             targetText,
@@ -267,8 +274,8 @@ async function benchVerify() {
         const ratio = base.median / r.median;
         row(
           figure,
-          `${ms(r.median)} (${throughput(r.median)})`,
-          `\`mender-artifact validate\` ${ms(base.median)}`,
+          `${ms(r.median)} (${throughput(r.median)}${cpu(r)})`,
+          `\`mender-artifact validate\` ${ms(base.median)}${cpu(base)}`,
           `${ratio.toFixed(2)}× mender's throughput`,
           targetText,
           target === undefined ? undefined : ratio >= target,
