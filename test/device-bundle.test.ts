@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { loadPemSigner } from '@fwkit/signing';
 import { flipByte, makeDevice, makeImage, makeRootJson, TEST_EXPIRES, TEST_MODEL, TEST_NOW, tarEntry, testKeys } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,27 +40,55 @@ const ALLOWED = new Set([
  */
 const PENDING_REMOVAL = new Set(['zod', '@tufjs/models', 'minimatch', 'brace-expansion', 'balanced-match', 'semver']);
 
+/**
+ * Release-side modules of the packages the device shares with the release machine: never in the
+ * bundle (paths inside each package, so they survive a move of the package folders).
+ */
+const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
+  '@fwkit/core': [
+    'dist/index.js',
+    'dist/fs.js',
+    'dist/json-schema.js',
+    'dist/interrupt.js',
+    'dist/schema/product.js',
+    'dist/schema/ledger.js',
+    'dist/schema/release.js',
+    'dist/compat/compose.js',
+    'dist/compat/devices.js',
+  ],
+  '@fwkit/signing': ['dist/index.js', 'dist/key-files.js', 'dist/root-metadata.js', 'dist/signer.js', 'dist/envelope.js', 'dist/pem.js'],
+  '@fwkit/image': ['dist/index.js', 'dist/writer.js', 'dist/blocks.js', 'dist/inspect.js'],
+};
+
+/** Release-side modules still reached on the device path, pending removal like PENDING_REMOVAL (the image manifest's grants schema). */
+const PENDING_RELEASE_MODULES = new Set(['@fwkit/core:dist/schema/platform.js']);
+
 interface Metafile {
   readonly outputs: Record<string, { readonly bytes: number; readonly inputs: Record<string, { readonly bytesInOutput: number }> }>;
 }
 
-const packageNames = new Map<string, Promise<string>>();
+interface PackageOf {
+  readonly name: string;
+  readonly dir: string;
+}
 
-/** The name in the nearest package.json that has one (zod/v4/package.json, for one, has none). */
-function packageOf(file: string): Promise<string> {
+const packages = new Map<string, Promise<PackageOf>>();
+
+/** The nearest package.json that has a name (zod/v4/package.json, for one, has none), and its folder. */
+function packageOf(file: string): Promise<PackageOf> {
   const folder = dirname(file);
-  let name = packageNames.get(folder);
-  if (name === undefined) {
-    name = readFile(join(folder, 'package.json'), 'utf8').then(
+  let found = packages.get(folder);
+  if (found === undefined) {
+    found = readFile(join(folder, 'package.json'), 'utf8').then(
       (text) => {
         const declared = (JSON.parse(text) as { name?: unknown }).name;
-        return typeof declared === 'string' ? declared : packageOf(folder);
+        return typeof declared === 'string' ? { name: declared, dir: folder } : packageOf(folder);
       },
-      () => (dirname(folder) === folder ? '(none)' : packageOf(folder)),
+      () => (dirname(folder) === folder ? { name: '(none)', dir: folder } : packageOf(folder)),
     );
-    packageNames.set(folder, name);
+    packages.set(folder, found);
   }
-  return name;
+  return found;
 }
 
 function run(file: string, args: readonly string[], cwd: string): Promise<RunResult> {
@@ -76,6 +104,8 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 let bundleBytes: Buffer;
 /** Bytes in the bundle per package. */
 let byPackage: Map<string, number>;
+/** Every module in the bundle as `<package>:<path inside it>`. */
+let modules: string[];
 /** The fixtures (cwd of every run) and the empty directory the bundle was copied to alone. */
 let dir: string;
 let alone: string;
@@ -94,9 +124,11 @@ beforeAll(async () => {
   const outputs = Object.values(meta.outputs);
   expect(outputs).toHaveLength(1);
   byPackage = new Map();
+  modules = [];
   for (const [input, { bytesInOutput }] of Object.entries(outputs[0]?.inputs ?? {})) {
-    const name = await packageOf(join(REPO, input));
+    const { name, dir: packageDir } = await packageOf(join(REPO, input));
     byPackage.set(name, (byPackage.get(name) ?? 0) + bytesInOutput);
+    modules.push(`${name}:${relative(packageDir, join(REPO, input)).split(sep).join('/')}`);
   }
 
   dir = await makeVerifyDir('fwkit-device-bundle-');
@@ -272,9 +304,18 @@ describe('the device bundle', () => {
     expect([...byPackage.keys()]).toContain('@fwkit/verify');
   });
 
+  it('holds no release-side module of core, signing or image (it imports their device faces)', () => {
+    const release = new Set(Object.entries(RELEASE_MODULES).flatMap(([name, paths]) => paths.map((path) => `${name}:${path}`)));
+    const found = modules.filter((module) => release.has(module) || PENDING_RELEASE_MODULES.has(module));
+    expect(found.filter((module) => !PENDING_RELEASE_MODULES.has(module))).toEqual([]);
+    expect(modules).toContain('@fwkit/core:dist/device.js');
+  });
+
   it('lists as pending removal only modules still in it (the list only shrinks)', () => {
     const gone = [...PENDING_REMOVAL].filter((name) => !byPackage.has(name));
     expect(gone, 'these left the bundle: take them off PENDING_REMOVAL').toEqual([]);
+    const goneModules = [...PENDING_RELEASE_MODULES].filter((module) => !modules.includes(module));
+    expect(goneModules, 'these left the bundle: take them off PENDING_RELEASE_MODULES').toEqual([]);
   });
 
   it('is alone in its directory: nothing beside it to import from', async () => {
