@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { sha256Hex } from '@fwkit/core';
@@ -11,6 +13,8 @@ import {
   sbomBesideImage,
   serialNumberFor,
   validateSbom,
+  schemaValidatorCode,
+  VALIDATOR_CODE_PATH,
   BUNDLED_SHA256_METHOD,
   SbomError,
   type SbomInput,
@@ -197,6 +201,44 @@ describe('validateSbom', () => {
   it('rejects text that is not JSON, or bytes that are not UTF-8, with SBOM_INVALID', async () => {
     await expect(validateSbom('{"bomFormat":')).rejects.toMatchObject({ code: 'SBOM_INVALID' });
     await expect(validateSbom(new Uint8Array([0x7b, 0xff, 0x7d]))).rejects.toMatchObject({ code: 'SBOM_INVALID' });
+  });
+});
+
+describe('the compiled schema validator', () => {
+  it('is the same code each time it is made, and accepts and refuses what the CycloneDX library validator does', async () => {
+    const code = schemaValidatorCode();
+    expect(schemaValidatorCode()).toBe(code);
+    // Beside the real one, so that it resolves ajv and the format packages the same way.
+    const path = `${VALIDATOR_CODE_PATH}.${process.pid}.test.cjs`;
+    await writeFile(path, code);
+    try {
+      const compiled = createRequire(import.meta.url)(path) as (data: unknown) => boolean;
+      const library = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+      const bom = parse(buildSbom(await fixtureInput()).bytes) as unknown as Record<string, unknown>;
+      const metadata = bom['metadata'] as Record<string, unknown>;
+      const cases: Record<string, unknown> = {
+        good: bom,
+        'wrong component type': { ...bom, metadata: { ...metadata, component: { type: 'bogus', name: 'x' } } },
+        'field outside the spec': { ...bom, fwkitExtra: true },
+        'bad date-time': { ...bom, metadata: { ...metadata, timestamp: '2023-13-45 noon' } },
+        'bad idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'not an address' }] } },
+        'good idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'ä@example.org' }] } },
+        'bad uri': { ...bom, externalReferences: [{ type: 'website', url: 'not a uri at all' }] },
+      };
+      for (const [name, data] of Object.entries(cases)) {
+        const libraryAccepts = (await library.validate(JSON.stringify(data))) === null;
+        expect({ name, accepts: compiled(data) }).toEqual({ name, accepts: libraryAccepts });
+        expect({
+          name,
+          accepts: await validateSbom(JSON.stringify(data)).then(
+            () => true,
+            () => false,
+          ),
+        }).toEqual({ name, accepts: libraryAccepts });
+      }
+    } finally {
+      await rm(path, { force: true });
+    }
   });
 });
 

@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The CycloneDX 1.6 strict JSON schema as one compiled validator. Compiling it with ajv takes
+ * about half of a cold `fwkit build`, so `npm run build` writes the compiled code once
+ * (`writeSchemaValidatorCode`) and a build loads it; without that file (after a bare `tsc -b`) or
+ * when it was made from other inputs, the same schemas are compiled here at first use. Both ways
+ * use the ajv options, schemas and formats below, the ones the CycloneDX library's own validator uses.
+ */
+
+const require = createRequire(import.meta.url);
+
+export type SchemaValidator = (data: unknown) => { readonly ok: true } | { readonly ok: false; readonly errors: unknown };
+
+/** Where `npm run build` writes the compiled validator: beside this module's compiled form. */
+export const VALIDATOR_CODE_PATH = join(dirname(fileURLToPath(import.meta.url)), 'cyclonedx-1.6.validate.cjs');
+
+const SCHEMA_URL_BASE = 'http://cyclonedx.org/schema/';
+/** Schema files in the library's res/schema, and the ids the BOM schema refers to them by. */
+const SCHEMA_FILES = {
+  bom: 'bom-1.6.SNAPSHOT.schema.json',
+  refs: ['spdx.SNAPSHOT.schema.json', 'cryptography-defs.SNAPSHOT.schema.json', 'jsf-0.82.SNAPSHOT.schema.json'],
+} as const;
+/** Packages whose version changes the compiled code. */
+const CODE_PACKAGES = ['ajv', 'ajv-formats', 'ajv-formats-draft2019', '@cyclonedx/cyclonedx-library'] as const;
+
+interface SchemaInputs {
+  readonly bom: unknown;
+  readonly refs: Readonly<Record<string, unknown>>;
+  /** SHA-256 over the schema bytes and the versions of the code packages: names one compiled validator. */
+  readonly fingerprint: string;
+}
+
+function packageDir(name: string): string {
+  return dirname(require.resolve(`${name}/package.json`));
+}
+
+function loadSchemaInputs(): SchemaInputs {
+  const schemaDir = join(packageDir('@cyclonedx/cyclonedx-library'), 'res', 'schema');
+  const hash = createHash('sha256');
+  for (const name of CODE_PACKAGES) {
+    const { version } = JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string };
+    hash.update(`${name}@${version}\n`);
+  }
+  const read = (file: string): unknown => {
+    const bytes = readFileSync(join(schemaDir, file));
+    hash.update(`${file} ${bytes.byteLength}\n`).update(bytes);
+    return JSON.parse(bytes.toString('utf8'));
+  };
+  const bom = read(SCHEMA_FILES.bom);
+  const refs = Object.fromEntries(SCHEMA_FILES.refs.map((file) => [`${SCHEMA_URL_BASE}${file}`, read(file)]));
+  return { bom, refs, fingerprint: hash.digest('hex') };
+}
+
+interface AjvValidate {
+  (data: unknown): boolean;
+  errors?: unknown;
+}
+
+/** The library's ajv set-up (no defaults, lax strictness, no remote schemas; date-time, uri, idn-email and friends checked). */
+function compile(inputs: SchemaInputs, source: boolean): { validate: AjvValidate; code?: string } {
+  const { default: Ajv, _ } = require('ajv') as typeof import('ajv');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  const addDraft2019Formats = require('ajv-formats-draft2019') as (ajv: unknown, options: { formats: string[] }) => void;
+  const ajv = new Ajv({
+    useDefaults: false,
+    strict: false,
+    strictSchema: false,
+    addUsedSchema: false,
+    schemas: inputs.refs as Record<string, object>,
+    loadSchema: (uri: string) => {
+      throw new Error(`remote schemas are disabled: ${uri}`);
+    },
+    // The compiled code names the same format functions, loaded from the same packages at run time.
+    code: source
+      ? {
+          source: true,
+          formats: _`Object.assign({}, require("ajv-formats/dist/formats").fullFormats, { "idn-email": require("ajv-formats-draft2019/formats/idn-email") })`,
+        }
+      : {},
+  });
+  addFormats(ajv);
+  addDraft2019Formats(ajv, { formats: ['idn-email'] });
+  ajv.addFormat('iri-reference', true);
+  const validate = ajv.compile(inputs.bom as object) as AjvValidate;
+  if (!source) return { validate };
+  const { default: standaloneCode } = require('ajv/dist/standalone') as { default: (ajv: unknown, validate: unknown) => string };
+  return { validate, code: standaloneCode(ajv, validate) };
+}
+
+const FINGERPRINT_PREFIX = '// fwkit schema validator inputs: ';
+
+/** The compiled validator's module text, its first line naming the inputs it was made from. */
+export function schemaValidatorCode(): string {
+  const inputs = loadSchemaInputs();
+  const { code } = compile(inputs, true);
+  if (code === undefined) throw new Error('internal: ajv produced no standalone code');
+  return `${FINGERPRINT_PREFIX}${inputs.fingerprint}\n${code}`;
+}
+
+function loadCompiled(inputs: SchemaInputs): AjvValidate | undefined {
+  if (!existsSync(VALIDATOR_CODE_PATH)) return undefined;
+  const text = readFileSync(VALIDATOR_CODE_PATH, 'utf8');
+  // Made from other schemas or package versions: stale, compile afresh instead.
+  if (!text.startsWith(`${FINGERPRINT_PREFIX}${inputs.fingerprint}\n`)) return undefined;
+  return require(VALIDATOR_CODE_PATH) as AjvValidate;
+}
+
+let cached: SchemaValidator | undefined;
+
+/** The CycloneDX 1.6 strict validator: the compiled code when it matches the schemas, else compiled now (once per process). */
+export function schemaValidator(): SchemaValidator {
+  if (cached === undefined) {
+    const inputs = loadSchemaInputs();
+    const validate = loadCompiled(inputs) ?? compile(inputs, false).validate;
+    cached = (data) => (validate(data) ? { ok: true } : { ok: false, errors: validate.errors });
+  }
+  return cached;
+}
