@@ -1,4 +1,5 @@
 import { readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,15 @@ const HOOK = pathToFileURL(fileURLToPath(new URL('module-log.mjs', import.meta.u
 
 /** Packages of the release machine that neither `--help` nor `verify` may load. */
 const RELEASE_SIDE = /^(@fwkit\/(build|sbom|release|matrix)|esbuild|@cyclonedx\/.*|ajv.*)$/;
+
+/**
+ * The release faces (package indexes) of the lower packages: product and ledger schemas, key files,
+ * the image writer. `verify --device` and `--any-device` load the device faces instead.
+ */
+const RELEASE_FACES = ['@fwkit/core', '@fwkit/signing', '@fwkit/image'].map((name) => ({
+  name,
+  url: pathToFileURL(createRequire(import.meta.url).resolve(name)).href,
+}));
 
 let dir: string;
 beforeAll(async () => {
@@ -68,6 +78,16 @@ describe('start-up loads each command lazily', () => {
     expect(run.code).toBe(0);
     expect(packages).toContain('@fwkit/verify');
     expect([...packages].filter((name) => RELEASE_SIDE.test(name))).toEqual([]);
+  });
+
+  it('fwkit verify --device loads the device faces of core, signing and image, not their release faces', async () => {
+    const { run, urls } = await loadedBy(
+      ['verify', 'image.fwimg', '--trust', 'root.json', '--device', 'device.json', '--now', TEST_NOW.toISOString()],
+      'verify-device',
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(urls.some((url) => url.endsWith('/device.js'))).toBe(true);
+    expect(RELEASE_FACES.filter((face) => urls.includes(face.url)).map((face) => face.name)).toEqual([]);
   });
 
   it('fwkit build does load the build side (the hook sees what the other tests say is absent)', async () => {

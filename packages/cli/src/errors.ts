@@ -1,4 +1,4 @@
-import { FwkitError } from '@fwkit/core';
+import { FwkitError } from '@fwkit/core/device';
 
 // One usage error for both CLIs (fwkit and fwkit-device): the device side defines it.
 export { UsageError, type UsageErrorCode } from '@fwkit/verify';

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { INPUT_LIMITS, InterruptedError, readJsonInputFile } from '@fwkit/core';
+import { INPUT_LIMITS, InterruptedError, readJsonInputFile } from '@fwkit/core/device';
 
 /** Where a command writes: data to stdout, messages and progress to stderr. */
 export interface Io {

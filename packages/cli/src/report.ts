@@ -1,4 +1,4 @@
-import { InterruptedError, STOP_SIGNALS } from '@fwkit/core';
+import { InterruptedError, STOP_SIGNALS } from '@fwkit/core/device';
 import { errorOutcome } from '@fwkit/verify/report';
 import { exitOfSignal } from './exit.js';
 import type { Io } from './io.js';

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
+import type { DeviceIdentity } from '@fwkit/core/device';
 import { verifyImageFile } from '@fwkit/verify';
 import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/verify/report';
 import { CliError, EXIT, UsageError } from '../errors.js';
@@ -87,6 +87,9 @@ export function deviceSelection(values: {
 async function resolveDevices(io: Io, selection: Exclude<DeviceSelection, { kind: 'any-device' }>): Promise<DeviceIdentity[]> {
   if (selection.kind === 'device') return [await loadDeviceIdentity(io.cwd, selection.path)];
   const values = selection;
+  // Only --model/--hw needs the product schema, a release-side document: loaded here, so that the
+  // usual verify (--device, --any-device) starts with the device faces alone.
+  const { fieldDevicesOf, productManifestFromJSON } = await import('@fwkit/core');
   const productPath = join(values.products, values.model, 'product.json');
   const product = productManifestFromJSON(await readJsonFile(io, productPath, 'product manifest'), productPath);
   const devices = fieldDevicesOf(product, values.hw);
