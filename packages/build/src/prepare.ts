@@ -51,11 +51,13 @@ export async function prepareOne(
   sourceDateEpoch: number,
   tools: { fwkit: string },
   onProgress?: ProgressListener,
+  loaded?: ProductManifest,
 ): Promise<PreparedImage> {
   const progress = (step: string) => onProgress?.(model, step);
   const { rootDir, platform, platformPackage, release } = workspace;
   progress('load');
-  const product = await loadProduct(rootDir, model);
+  // A release loaded every product once already; a build reads the one it makes.
+  const product = loaded ?? (await loadProduct(rootDir, model));
 
   // Platform + product must compose before anything is bundled.
   const composed = composeRequirements(platform, platformPackage.version, product, 0);
@@ -106,7 +108,8 @@ export async function prepareOne(
 
   progress('sbom');
   const metafiles = bundles.map((b) => b.metafile);
-  const sources = await loadSbomSources(rootDir, metafiles);
+  // package-lock.json was read once with the workspace; every product's SBOM uses that copy.
+  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: workspace.lockfile });
   const sbom = buildSbom({
     firmware: {
       model: product.id,
@@ -181,6 +184,8 @@ export interface PrepareOptions {
   readonly products?: readonly string[] | undefined;
   /** An already loaded workspace (saves reading it twice). */
   readonly workspace?: Workspace;
+  /** Already loaded product manifests (a release reads each once); models not among them are read. */
+  readonly productManifests?: readonly ProductManifest[];
   readonly onProgress?: ProgressListener;
 }
 
@@ -195,7 +200,10 @@ export async function prepareProductImages(options: PrepareOptions): Promise<Pre
   const models = options.products === undefined ? await listProducts(workspace.rootDir) : [...new Set(options.products)];
   const tools = { fwkit: await fwkitVersion() };
   const prepared: PreparedImage[] = [];
-  for (const model of models) prepared.push(await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress));
+  const loaded = new Map((options.productManifests ?? []).map((p) => [p.id, p]));
+  for (const model of models) {
+    prepared.push(await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress, loaded.get(model)));
+  }
   return prepared;
 }
 

@@ -3,6 +3,8 @@ export {
   appendRelease,
   appendToLedger,
   stageLedgerAppend,
+  stagePlannedLedger,
+  appendChecked,
   checkCandidateVersion,
   formatLedger,
   loadLedger,
@@ -12,6 +14,19 @@ export {
   type AppendOptions,
   type LedgerFile,
 } from './ledger.js';
-export { assertGate, checkReleaseDate, planRelease, releaseDateOf, supportOn, type ReleasePlan, type ReleasePlanInput } from './plan.js';
-export { loadProducts, runRelease, type ReleaseResult, type RunReleaseOptions } from './run.js';
+export {
+  assertGate,
+  checkCandidate,
+  checkReleaseDate,
+  gateRelease,
+  planRelease,
+  recordRelease,
+  releaseDateOf,
+  scopeRelease,
+  supportOn,
+  type ReleasePlan,
+  type ReleasePlanInput,
+  type ReleaseScope,
+} from './plan.js';
+export { loadProducts, loadReleaseInputs, runRelease, type ReleaseInputs, type ReleaseResult, type RunReleaseOptions } from './run.js';
 export { formatJson } from './json.js';

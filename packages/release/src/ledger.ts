@@ -84,6 +84,11 @@ export function checkCandidateVersion(ledger: Ledger, firmware: string): void {
 /** The ledger with one more release and its support records, validated like a ledger read from disk. Pure. */
 export function appendRelease(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
   checkCandidateVersion(ledger, release.firmware);
+  return appendChecked(ledger, release, support);
+}
+
+/** `appendRelease` for a candidate whose version the caller has already checked (the release plan does, once). */
+export function appendChecked(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
   return ledgerFromJSON(
     {
       $schema: ledger.$schema ?? LEDGER_SCHEMA_REF,
@@ -128,13 +133,40 @@ export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
  */
 export async function stageLedgerAppend(options: AppendOptions): Promise<{ ledger: Ledger; file: StagedFile }> {
   const current = await readLedgerFile(options.repoRoot);
-  if (options.basis !== undefined && current.text !== options.basis) {
+  if (options.basis !== undefined) refuseIfChanged(current.text, options.basis);
+  const next = appendRelease(current.ledger, options.release, options.support);
+  return { ledger: next, file: await stageLedger(current.path, next) };
+}
+
+function refuseIfChanged(text: string, basis: string): void {
+  if (text !== basis) {
     throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
       details: { path: LEDGER_PATH },
     });
   }
-  const next = appendRelease(current.ledger, options.release, options.support);
+}
+
+async function stageLedger(path: string, next: Ledger): Promise<StagedFile> {
   const bytes = new TextEncoder().encode(formatLedger(next));
-  await ensureDirectory(dirname(current.path));
-  return { ledger: next, file: await stageFile(current.path, (put) => put(bytes)) };
+  await ensureDirectory(dirname(path));
+  return stageFile(path, (put) => put(bytes));
+}
+
+/**
+ * The ledger a release planned (`next`, already appended and validated) written to a temporary
+ * file beside the one it was planned against, not yet in place. The file's bytes are read once
+ * more, only to compare them with `basis.text`: a ledger that changed since the release loaded
+ * it is RELEASE_LEDGER_CHANGED, and nothing is written. It is not parsed again.
+ */
+export async function stagePlannedLedger(basis: LedgerFile, next: Ledger): Promise<StagedFile> {
+  let text: string;
+  try {
+    text = (await readInputFile(basis.path, LEDGER_PATH, INPUT_LIMITS.ledger)).toString('utf8');
+  } catch (cause) {
+    // Removed meanwhile: changed too.
+    if (!(cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND')) throw cause;
+    text = '';
+  }
+  refuseIfChanged(text, basis.text);
+  return stageLedger(basis.path, next);
 }

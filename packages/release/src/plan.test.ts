@@ -9,7 +9,17 @@ import {
   type ProductManifest,
 } from '@fwkit/core';
 import { thrownCode } from '@fwkit/test-utils';
-import { assertGate, checkReleaseDate, planRelease, releaseDateOf, ReleaseGateError, supportOn } from './index.js';
+import {
+  assertGate,
+  checkReleaseDate,
+  gateRelease,
+  planRelease,
+  recordRelease,
+  releaseDateOf,
+  ReleaseGateError,
+  scopeRelease,
+  supportOn,
+} from './index.js';
 
 const platform = platformManifestFromJSON({
   schemaVersion: 1,
@@ -194,5 +204,41 @@ describe('planRelease', () => {
     expect(codeOf('1.0.0')).toBe('RELEASE_EXISTS');
     expect(codeOf('0.9.0')).toBe('RELEASE_VERSION_NOT_NEWER');
     expect(codeOf('1.1.0')).toBe('planned');
+  });
+});
+
+describe('the release plan is pure', () => {
+  it('scopeRelease: the same inputs give a deep-equal scope, the inputs untouched; every refusal is coded', () => {
+    const ledger = { ...EMPTY_LEDGER, releases: [candidate('1.0.0', ['new-cam', 'old-cam'], '2026-01-01')] };
+    const before = structuredClone({ ledger, products });
+    const input = { ledger, products, firmware: '1.1.0', date: '2026-02-01' };
+    const one = scopeRelease(input);
+    expect(scopeRelease(input)).toEqual(one);
+    expect({ ledger, products }).toEqual(before);
+    expect(one.supported.map((p) => p.id)).toEqual(['new-cam', 'old-cam']);
+    expect(one.skipped).toEqual([{ model: 'next-cam', status: 'upcoming' }]);
+    expect(thrownCode(() => scopeRelease({ ...input, firmware: '1.0.0' }))).toBe('RELEASE_EXISTS');
+    expect(thrownCode(() => scopeRelease({ ...input, firmware: '0.9.0' }))).toBe('RELEASE_VERSION_NOT_NEWER');
+    expect(thrownCode(() => scopeRelease({ ...input, date: '2025-12-31' }))).toBe('RELEASE_DATE_INVALID');
+    expect(thrownCode(() => scopeRelease({ ...input, products: [upcoming] }))).toBe('RELEASE_NO_SUPPORTED_MODEL');
+  });
+
+  it('gateRelease: the same inputs give a deep-equal plan; recordRelease puts the signed images in the planned release', () => {
+    const input = { candidate: candidate('1.0.0', ['new-cam', 'old-cam']), ledger: EMPTY_LEDGER, products, platform, date: '2026-01-01' };
+    const before = structuredClone(input);
+    const plan = gateRelease(input);
+    expect(gateRelease(input)).toEqual(plan);
+    expect(input).toEqual(before);
+    expect(plan.ok).toBe(true);
+    const signed = ['old-cam', 'new-cam'].map((model) => ({ ...image(model), fileSha256: 'ef'.repeat(32), bytes: 4096 }));
+    const recorded = recordRelease(plan, signed);
+    expect(recorded.release.images.map((i) => [i.model, i.fileSha256, i.bytes])).toEqual([
+      ['new-cam', 'ef'.repeat(32), 4096],
+      ['old-cam', 'ef'.repeat(32), 4096],
+    ]);
+    expect(recorded.ledger.releases).toEqual([recorded.release]);
+    expect(recordRelease(plan, signed)).toEqual(recorded);
+    // An image that is not the one the gate passed is never recorded.
+    expect(() => recordRelease(plan, [{ ...image('new-cam'), manifestSha256: '00'.repeat(32) }, image('old-cam')])).toThrow(/not the one/);
   });
 });

@@ -2,6 +2,7 @@ import {
   isIsoDay,
   supportStatusOn,
   type Ledger,
+  type LedgerImage,
   type LedgerRelease,
   type PlatformManifest,
   type ProductManifest,
@@ -10,7 +11,7 @@ import {
 } from '@fwkit/core';
 import { computeMatrix, gateFailures, supportRecordsFor, type Matrix, type MatrixReason } from '@fwkit/matrix';
 import { ReleaseError, ReleaseGateError } from './errors.js';
-import { appendRelease, checkCandidateVersion } from './ledger.js';
+import { appendChecked, checkCandidateVersion } from './ledger.js';
 
 /** The release date by default: the UTC day of SOURCE_DATE_EPOCH (never the wall clock). */
 export function releaseDateOf(sourceDateEpoch: number): string {
@@ -55,6 +56,8 @@ export interface ReleasePlan {
   readonly supportRecords: readonly SupportRecord[];
   /** The ledger after this release, validated; only meaningful when `ok`. */
   readonly ledger: Ledger;
+  /** The ledger the release was planned against. */
+  readonly previous: Ledger;
 }
 
 /**
@@ -63,9 +66,19 @@ export interface ReleasePlan {
  * already released or not newer, or a date before the last release.
  */
 export function planRelease(input: ReleasePlanInput): ReleasePlan {
-  const { candidate, ledger, products, platform, date } = input;
-  checkCandidateVersion(ledger, candidate.firmware);
+  checkCandidate(input.ledger, input.candidate.firmware, input.date);
+  return gateRelease(input);
+}
+
+/** The cheap refusals of a candidate, in one place: its version (exists, not newer) and its date. */
+export function checkCandidate(ledger: Ledger, firmware: string, date: string): void {
+  checkCandidateVersion(ledger, firmware);
   checkReleaseDate(ledger, date);
+}
+
+/** `planRelease` for a candidate that `checkCandidate` has already passed: the matrix, once, and the gate. Pure. */
+export function gateRelease(input: ReleasePlanInput): ReleasePlan {
+  const { candidate, ledger, products, platform, date } = input;
   const matrix = computeMatrix({ products, platform, ledger, candidate, date });
   const failures = gateFailures(matrix);
   const supportRecords = supportRecordsFor(products, ledger, date);
@@ -78,7 +91,8 @@ export function planRelease(input: ReleasePlanInput): ReleasePlan {
     failures,
     ok,
     supportRecords,
-    ledger: ok ? appendRelease(ledger, candidate, supportRecords) : ledger,
+    ledger: ok ? appendChecked(ledger, candidate, supportRecords) : ledger,
+    previous: ledger,
   });
 }
 
@@ -91,4 +105,55 @@ export function assertGate(plan: ReleasePlan): void {
       `fix the code or manifests, or record an end of support:\n${lines.join('\n')}`,
     { reasons: plan.failures, matrix: plan.matrix, candidate: plan.candidate, release: plan.candidate.firmware, date: plan.date },
   );
+}
+
+/** What a release covers before anything is built: the models that get an image, and those skipped. */
+export interface ReleaseScope {
+  readonly date: string;
+  /** Supported on `date`, in the order of `products`: each gets an image. */
+  readonly supported: readonly ProductManifest[];
+  /** Retired or not released yet on `date`: no image, and why. */
+  readonly skipped: readonly { readonly model: string; readonly status: SupportStatus }[];
+}
+
+/**
+ * Pure, the first half of a release's plan: the candidate's version and date checked (once), and
+ * which models get an image. Refuses a release in which no model is supported on `date`.
+ */
+export function scopeRelease(input: {
+  ledger: Ledger;
+  products: readonly ProductManifest[];
+  firmware: string;
+  date: string;
+}): ReleaseScope {
+  const { ledger, products, firmware, date } = input;
+  checkCandidate(ledger, firmware, date);
+  const status = supportOn(products, date);
+  const supported = status.filter((s) => s.status === 'supported').map((s) => s.product);
+  if (supported.length === 0) {
+    throw new ReleaseError('RELEASE_NO_SUPPORTED_MODEL', `no model is supported on ${date}: nothing to release`, { details: { date } });
+  }
+  const skipped = status.filter((s) => s.status !== 'supported').map((s) => ({ model: s.product.id, status: s.status }));
+  return Object.freeze({ date, supported, skipped });
+}
+
+/**
+ * Pure: the release as the ledger records it once the images are signed — the gated plan's
+ * candidate with each image's file digest and size — and the ledger after it. The gate's verdict
+ * stands: the signed images are the planned ones (same manifests, so the same requirements,
+ * formats and revisions, which are all the matrix reads).
+ */
+export function recordRelease(plan: ReleasePlan, signed: readonly LedgerImage[]): { release: LedgerRelease; ledger: Ledger } {
+  const byModel = new Map(signed.map((image) => [image.model, image]));
+  const images = plan.candidate.images.map((planned) => {
+    const image = byModel.get(planned.model);
+    if (image?.manifestSha256 !== planned.manifestSha256) {
+      throw new Error(`internal: the signed image of ${planned.model} is not the one the release gate passed`);
+    }
+    return image;
+  });
+  if (images.length !== signed.length) throw new Error('internal: an image was signed that the release gate did not see');
+  const release: LedgerRelease = { ...plan.candidate, images };
+  const { previous } = plan;
+  return { release, ledger: appendChecked(previous, release, plan.supportRecords) };
 }

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPemSigner, trustRootFromJSON, type Signer, type TrustRoot } from '@fwkit/signing';
@@ -77,7 +78,7 @@ describe('runRelease writes nothing when it fails', () => {
       runRelease(
         options(root, {
           onProgress: (model, step) => {
-            if (model === 'release' && step === 'matrix (signed images)') writeFileSync(path, theirs);
+            if (model === 'release' && step === 'publish') writeFileSync(path, theirs);
           },
         }),
       ),
@@ -146,4 +147,33 @@ describe('runRelease refuses a ledger it cannot trust, before any work, and writ
     },
     10_000,
   );
+});
+
+describe('runRelease reads each input once', () => {
+  it('opens package-lock.json and each product.json once, and the ledger once to load it and once to compare before the commit', async () => {
+    const root = await copyRepo();
+    // A real file system underneath: node:fs/promises' own open, wrapped to count the paths it opens.
+    const fsPromises = createRequire(import.meta.url)('node:fs/promises') as { open: typeof open };
+    const realOpen = fsPromises.open;
+    const opened = new Map<string, number>();
+    fsPromises.open = (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+      const key = relative(root, String(path));
+      opened.set(key, (opened.get(key) ?? 0) + 1);
+      return (realOpen as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+    };
+    syncBuiltinESMExports();
+    let result;
+    try {
+      result = await runRelease(options(root));
+    } finally {
+      fsPromises.open = realOpen;
+      syncBuiltinESMExports();
+    }
+    expect(result.images.length).toBeGreaterThan(1);
+    expect(opened.get('package-lock.json')).toBe(1);
+    expect(opened.get(join('releases', 'ledger.json'))).toBe(2);
+    const products = [...opened].filter(([path]) => path.startsWith('products/') && path.endsWith('/product.json'));
+    expect(products.length).toBeGreaterThan(1);
+    expect(products.filter(([, count]) => count !== 1)).toEqual([]);
+  });
 });

@@ -30,9 +30,8 @@ import {
 } from '@fwkit/core';
 import type { Matrix } from '@fwkit/matrix';
 import type { Signer, TrustRoot } from '@fwkit/signing';
-import { ReleaseError } from './errors.js';
-import { checkCandidateVersion, LEDGER_PATH, readLedgerFile, stageLedgerAppend } from './ledger.js';
-import { assertGate, checkReleaseDate, planRelease, releaseDateOf, supportOn } from './plan.js';
+import { readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
+import { assertGate, gateRelease, recordRelease, releaseDateOf, scopeRelease } from './plan.js';
 
 export interface RunReleaseOptions {
   /** Root of the checkout: platform/, products/, release.json, releases/ledger.json, node_modules/. */
@@ -75,20 +74,37 @@ export async function loadProducts(rootDir: string): Promise<ProductManifest[]> 
   return Promise.all(models.map((model) => loadProduct(rootDir, model)));
 }
 
+/** Everything a release reads from the checkout, each document read and validated once. */
+export interface ReleaseInputs {
+  /** platform.json, platform/package.json, release.json and package-lock.json (parsed once, for every SBOM). */
+  readonly workspace: Workspace;
+  /** Every product, supported or not. */
+  readonly products: readonly ProductManifest[];
+  /** releases/ledger.json and its exact text: the basis of the "changed meanwhile" check before the commit. */
+  readonly ledgerFile: LedgerFile;
+}
+
+/** Load step of a release: the workspace, the ledger, then the products (nothing is read again later). */
+export async function loadReleaseInputs(repoRoot: string): Promise<ReleaseInputs> {
+  const workspace = await loadWorkspace(repoRoot);
+  const ledgerFile = await readLedgerFile(workspace.rootDir);
+  const products = await loadProducts(workspace.rootDir);
+  return Object.freeze({ workspace, products, ledgerFile });
+}
+
 /**
- * `fwkit release`: build, sign and verify every supported model's image, gate the candidate with
- * the compatibility matrix, and only then put the images in place and append the ledger. A refusal
- * (any coded error) or an interruption writes nothing: no image, no ledger change, the staging
- * directory removed.
+ * `fwkit release` in three steps. **Load** the inputs once (`loadReleaseInputs`). **Plan**, purely:
+ * check the candidate's version and date and pick the models (`scopeRelease`), prepare their images
+ * (bundles, SBOM, manifest; no key), then run the matrix once on them and gate (`gateRelease`), so a
+ * red matrix is reported cell by cell and costs no signing. **Execute** once: each image is signed
+ * and streamed into a staging directory inside the out dir while it is hashed, verified once from
+ * disk with the device verifier, then everything is put in place.
  *
- * Order of the last steps: the new ledger is written to a temporary file first (a ledger that
- * cannot be written fails before any image moves), then the images move from staging into the out
- * dir (replaced files kept aside), then the ledger's rename commits the release. A failure before
- * that rename puts the out dir back as it was.
- *
- * The gate runs twice: on the prepared images (before any key is used, so a red matrix costs no
- * signing and is reported cell by cell rather than as the build's first device failure), and on
- * the signed images that will be recorded.
+ * A refusal (any coded error) or an interruption writes nothing: no image, no ledger change, the
+ * staging directory removed. Order of the last steps: the new ledger is written to a temporary file
+ * first (a ledger that changed since it was loaded, or cannot be written, fails before any image
+ * moves), then the images move from staging into the out dir (replaced files kept aside), then the
+ * ledger's rename commits the release. A failure before that rename puts the out dir back as it was.
  */
 export async function runRelease(options: RunReleaseOptions): Promise<ReleaseResult> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
@@ -96,20 +112,10 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     onProgress('release', step);
   };
   const { sourceDateEpoch } = options;
-  const workspace: Workspace = await loadWorkspace(options.repoRoot);
-  const ledgerFile = await readLedgerFile(workspace.rootDir);
   const date = options.date ?? releaseDateOf(sourceDateEpoch);
+  const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot);
   // Cheap refusals first: nothing is bundled for a version that cannot be released.
-  checkCandidateVersion(ledgerFile.ledger, workspace.release.firmware);
-  checkReleaseDate(ledgerFile.ledger, date);
-
-  const products = await loadProducts(workspace.rootDir);
-  const status = supportOn(products, date);
-  const supported = status.filter((s) => s.status === 'supported').map((s) => s.product.id);
-  const skipped = status.filter((s) => s.status !== 'supported').map((s) => ({ model: s.product.id, status: s.status }));
-  if (supported.length === 0) {
-    throw new ReleaseError('RELEASE_NO_SUPPORTED_MODEL', `no model is supported on ${date}: nothing to release`, { details: { date } });
-  }
+  const scope = scopeRelease({ ledger: ledgerFile.ledger, products, firmware: workspace.release.firmware, date });
 
   const outDir = options.outDir;
   // Staging inside the out dir: the final move is a rename on one filesystem. Made before the
@@ -121,23 +127,20 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     const prepared = await prepareProductImages({
       repoRoot: workspace.rootDir,
       workspace,
+      productManifests: products,
       sourceDateEpoch,
-      products: supported,
+      products: scope.supported.map((p) => p.id),
       onProgress,
     });
-    const gate = (images: Parameters<typeof candidateRelease>[0]['images']) => {
-      const plan = planRelease({
-        candidate: candidateRelease({ workspace, sourceDateEpoch, date, images }),
-        ledger: ledgerFile.ledger,
-        products,
-        platform: workspace.platform,
-        date,
-      });
-      assertGate(plan);
-      return plan;
-    };
     progress('matrix (prepared images)');
-    gate(prepared.map((p) => ledgerImageOfPlan(plannedImageOf(p))));
+    const plan = gateRelease({
+      candidate: candidateRelease({ workspace, sourceDateEpoch, date, images: prepared.map((p) => ledgerImageOfPlan(plannedImageOf(p))) }),
+      ledger: ledgerFile.ledger,
+      products,
+      platform: workspace.platform,
+      date,
+    });
+    assertGate(plan);
 
     const results: BuildResult[] = [];
     for (const image of prepared) {
@@ -152,26 +155,11 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
         }),
       );
     }
-    progress('matrix (signed images)');
-    const plan = gate(results.map(ledgerImageOfBuild));
-
-    // Refuse before anything lands if another release got to the ledger first.
-    const now = await readLedgerFile(workspace.rootDir);
-    if (now.text !== ledgerFile.text) {
-      throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
-        details: { path: LEDGER_PATH },
-      });
-    }
+    const recorded = recordRelease(plan, results.map(ledgerImageOfBuild));
 
     progress('publish');
-    // The ledger first, into a temporary file: if it cannot be written, no image has moved yet.
-    const staged = await stageLedgerAppend({
-      repoRoot: workspace.rootDir,
-      release: plan.candidate,
-      support: plan.supportRecords,
-      basis: ledgerFile.text,
-    });
-    ledgerFileStaged = staged.file;
+    // The ledger first, into a temporary file: if it changed meanwhile or cannot be written, no image has moved yet.
+    ledgerFileStaged = await stagePlannedLedger(ledgerFile, recorded.ledger);
     const final = results.map((result) => {
       const dir = join(outDir, result.model);
       return Object.freeze({ ...result, imagePath: join(dir, basename(result.imagePath)), sbomPath: join(dir, basename(result.sbomPath)) });
@@ -189,16 +177,15 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     );
     // Last chance to stop; after the ledger's rename the release has happened.
     throwIfInterrupted(options.signal);
-    await staged.file.commit();
-    const ledger = staged.ledger;
+    await ledgerFileStaged.commit();
     return Object.freeze({
       date,
-      release: plan.candidate,
+      release: recorded.release,
       supportRecords: plan.supportRecords,
       matrix: plan.matrix,
       images: final,
-      skipped,
-      ledger,
+      skipped: scope.skipped,
+      ledger: recorded.ledger,
       ledgerPath: ledgerFile.path,
     });
   } catch (error) {

@@ -24,11 +24,18 @@ async function read(path: string, what: string, limit: number): Promise<Buffer> 
 
 /**
  * The I/O half of `buildSbom`: read, below `rootDir` (esbuild's `absWorkingDir`), every bundled
- * file to hash it, the package.json of every npm package they sit in, and package-lock.json.
+ * file to hash it, the package.json of every npm package they sit in, and package-lock.json
+ * (unless `options.lockfile` holds it, parsed).
  */
-export async function loadSbomSources(rootDir: string, metafiles: readonly BundleMetafile[]): Promise<SbomSources> {
-  const lockBytes = await read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile);
-  const lockfileJson = parseJsonBytes(lockBytes, 'package-lock.json');
+export async function loadSbomSources(
+  rootDir: string,
+  metafiles: readonly BundleMetafile[],
+  options: { readonly lockfile?: unknown } = {},
+): Promise<SbomSources> {
+  // A caller that read package-lock.json already (a build of several products) hands it in.
+  const lockfileJson =
+    options.lockfile ??
+    parseJsonBytes(await read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile), 'package-lock.json');
   const lockfile = parseLockfile(lockfileJson);
   const fileDigests: Record<string, string> = {};
   const packageJsons: Record<string, unknown> = {};
