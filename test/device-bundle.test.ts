@@ -49,7 +49,6 @@ const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
     'dist/index.js',
     'dist/fs.js',
     'dist/json-schema.js',
-    'dist/interrupt.js',
     'dist/schema/product.js',
     'dist/schema/ledger.js',
     'dist/schema/release.js',
