@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -439,7 +439,13 @@ async function benchMatrixGroup() {
 
 const node = process.version;
 const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), ${Math.round(totalmem() / 1024 ** 3)} GiB`;
-console.log(`fwkit benchmarks — Node ${node}, ${machine}; temp dir ${work}`);
+// The load average says how shared the machine was: figures from a busy run are ratios of slowed commands.
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' / ');
+const loadAtStart = load();
+console.log(`fwkit benchmarks — Node ${node}, ${machine}; load average ${loadAtStart} (1/5/15 min); temp dir ${work}`);
 if (wanted('verify')) await benchVerify();
 if (wanted('startup')) await benchStartup();
 if (wanted('build')) await benchBuild();
@@ -451,7 +457,9 @@ const table = [
   `| ${header.map(() => '---').join(' | ')} |`,
   ...rows.map((r) => `| ${[r.figure, r.measured, r.baseline || '—', r.ratio || '—', r.target || '—', r.result || '—'].join(' | ')} |`),
 ].join('\n');
+const loadAtEnd = load();
 console.log(`\n${table}\n`);
+console.log(`Load average (1/5/15 min): ${loadAtStart} at the start, ${loadAtEnd} at the end.`);
 for (const note of notes) console.log(note);
 
 if (writeTo !== undefined) await writeFigures(writeTo);
@@ -475,7 +483,8 @@ async function writeFigures(page) {
     '',
     `Command: \`npm run bench -- ${args}\` (= \`npm run build && node scripts/bench.mjs ${args}\`); Node ${node}, ${machine}. ` +
       `Whole processes, each figure against its baseline from the same run, the commands alternating, median of ${runs}, page cache warm` +
-      `${only === undefined ? '' : `; only the ${only} group`}.`,
+      `${only === undefined ? '' : `; only the ${only} group`}. Load average (1/5/15 min) ${loadAtStart} at the start and ` +
+      `${loadAtEnd} at the end (above ${cpus().length}, other work shared the machine's ${cpus().length} cores).`,
     '',
     table,
     '',
