@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   checkDeviceCompatibility,
@@ -23,6 +23,7 @@ import { encodeSignatures, SIGNATURES_PAYLOAD_TYPE, writeImageFile } from '@fwki
 import { sbomBesideImage, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { signEnvelope, type Signer, type TrustRoot } from '@fwkit/signing';
 import { verifyImageFile, VerifyError } from '@fwkit/verify';
+import { cacheKey, readCache, writeCache } from './cache.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadWorkspace, type Workspace } from './load.js';
@@ -53,6 +54,13 @@ export interface BuildProductOptions extends BuildOptions {
 export interface BuildProductsOptions extends BuildOptions {
   /** Models to build; undefined or empty: every product in products/. */
   readonly products?: readonly string[] | undefined;
+  /**
+   * The build cache's folder (see cache.ts): a product whose every input is unchanged since a
+   * build recorded there is copied from it, and a fresh build is recorded. Undefined: no cache.
+   */
+  readonly cacheDir?: string | undefined;
+  /** Environment whose relevant variables (NODE_ENV) are part of the cache key; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** What one build produced, for a CLI to print (`--json` prints it as is: it holds no secrets). */
@@ -243,6 +251,57 @@ async function buildOne(workspace: Workspace, model: string, options: BuildOptio
   return signPrepared(prepared, options);
 }
 
+/** A result without where its files are (an entry of the cache outlives any output folder). */
+function placeless(result: BuildResult): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(result).filter(([name]) => name !== 'imagePath' && name !== 'sbomPath'));
+}
+
+/** buildOne through the cache: a hit writes the recorded image and SBOM into `outDir`; a miss builds and records. */
+async function buildOneCached(
+  workspace: Workspace,
+  model: string,
+  options: BuildOptions & { readonly cacheDir: string; readonly env: Readonly<Record<string, string | undefined>> },
+  tools: { fwkit: string },
+): Promise<BuildResult> {
+  const key = await cacheKey({
+    model,
+    sourceDateEpoch: options.sourceDateEpoch,
+    now: options.now,
+    signers: options.signers,
+    trust: options.trust,
+    fwkitVersion: tools.fwkit,
+    env: options.env,
+  });
+  const hit = await readCache(options.cacheDir, workspace.rootDir, key);
+  const onProgress = stoppableProgress(options.onProgress, options.signal);
+  if (hit !== undefined) {
+    const result = hit.result as unknown as Omit<BuildResult, 'imagePath' | 'sbomPath'>;
+    onProgress(model, 'cached');
+    const dir = join(options.outDir, model);
+    const imagePath = join(dir, `${model}-${result.firmware}.fwimg`);
+    const sbomPath = join(dir, `${model}-${result.firmware}.cdx.json`);
+    await writeFileAtomic(sbomPath, hit.sbom);
+    await writeFileAtomic(imagePath, hit.image);
+    return Object.freeze({ ...result, imagePath, sbomPath });
+  }
+  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, onProgress);
+  const result = await signPrepared(prepared, options);
+  try {
+    const [image, sbom] = await Promise.all([readFile(result.imagePath), readFile(result.sbomPath)]);
+    await writeCache(options.cacheDir, workspace.rootDir, key, {
+      model,
+      bundled: prepared.bundled,
+      image,
+      sbom,
+      result: placeless(result),
+    });
+  } catch (error) {
+    // The cache only saves time: a folder that cannot be written leaves the build as it is.
+    onProgress(model, `cache not written: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return result;
+}
+
 function checkOptions(options: BuildOptions): void {
   checkEpoch(options.sourceDateEpoch);
   if (options.signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
@@ -291,7 +350,12 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
     const failures: ProductFailure[] = [];
     for (const model of models) {
       try {
-        staged.push(await buildOne(workspace, model, { ...options, outDir: staging.dir }, tools));
+        const cacheDir = options.cacheDir;
+        staged.push(
+          cacheDir === undefined
+            ? await buildOne(workspace, model, { ...options, outDir: staging.dir }, tools)
+            : await buildOneCached(workspace, model, { ...options, outDir: staging.dir, cacheDir, env: options.env ?? process.env }, tools),
+        );
       } catch (error) {
         // An interruption or a bug stops everything; a coded refusal is one product's result.
         if (error instanceof InterruptedError || !isFwkitError(error)) throw error;

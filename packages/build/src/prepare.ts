@@ -17,7 +17,7 @@ import {
   type BlockList,
   type PayloadBytes,
 } from '@fwkit/image';
-import { buildSbom, loadSbomSources, validateSbom, type BundledPackage } from '@fwkit/sbom';
+import { buildSbom, isVirtualInput, loadSbomSources, validateSbom, type BundledPackage } from '@fwkit/sbom';
 import { version as esbuildVersion } from 'esbuild';
 import { bundleDomain, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
@@ -42,6 +42,8 @@ export interface PreparedImage {
   readonly payloads: readonly PayloadBytes[];
   readonly blockLists: readonly BlockList[];
   readonly sbom: { readonly bytes: Uint8Array; readonly serialNumber: string; readonly packages: readonly BundledPackage[] };
+  /** Every module esbuild bundled, checkout-relative and sorted: what the build cache checks. */
+  readonly bundled: readonly string[];
 }
 
 /** Load, compose, bundle each domain, write the SBOM, describe the payloads and make the manifest: steps 1-6. */
@@ -172,6 +174,7 @@ export async function prepareOne(
     payloads: payloadBytes,
     blockLists,
     sbom: { bytes: sbom.bytes, serialNumber: sbom.serialNumber, packages: sbom.packages },
+    bundled: [...new Set(metafiles.flatMap((m) => Object.keys(m.inputs)).filter((path) => !isVirtualInput(path)))].sort(),
   });
 }
 

@@ -3,7 +3,7 @@
 export const USAGE = `fwkit — build, sign, release and verify camera firmware images
 
 Usage:
-  fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--json]
+  fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--no-cache] [--json]
   fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>]
@@ -15,4 +15,6 @@ Usage:
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
 3 internal error (a bug); build and release stopped by SIGINT/SIGTERM exit 130/143 and write nothing.
 SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
-date and the day support is judged on, unless --date names another.`;
+date and the day support is judged on, unless --date names another.
+build reuses an unchanged product's image from its cache ($FWKIT_CACHE_DIR, default node_modules/.cache/fwkit/build);
+--no-cache builds afresh and writes nothing there. release never uses the cache.`;

@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProducts } from '@fwkit/build';
+import { buildProducts, defaultCacheDir } from '@fwkit/build';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/signing';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
@@ -23,6 +23,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
       out: { type: 'string', default: 'out' },
       repo: { type: 'string', default: '.' },
       json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
     },
   });
   if (values.all === (values.product !== undefined)) throw new UsageError('build needs either --all or --product <model> (not both)');
@@ -38,6 +39,8 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
     buildProducts({
       repoRoot,
       products: values.product,
+      cacheDir: values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env),
+      env: io.env,
       outDir: resolve(io.cwd, values.out),
       sourceDateEpoch,
       signers,
