@@ -29,8 +29,18 @@ export {
   type ImageRequires,
   type Payload,
 } from './schema/image-manifest.js';
-export { reason, type Reason, type ReasonCode } from './compat/reasons.js';
-export { checkDeviceCompatibility, imageFactsOf, unknownRequirements, type ImageFacts, type InstalledFirmware } from './compat/rules.js';
+export { reason, NO_REASONS, type Reason, type ReasonCode } from './compat/reasons.js';
+export {
+  compileImage,
+  compileUpgrade,
+  imageFactsOf,
+  unknownRequirements,
+  type CompiledImage,
+  type CompiledUpgrade,
+  type ImageFacts,
+  type InstalledFirmware,
+} from './compat/engine.js';
+export { checkDeviceCompatibility, upgradeReasons } from './compat/rules.js';
 export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';
 export {
   compareVersions,
@@ -38,6 +48,7 @@ export {
   isValidVersion,
   parseRange,
   parseVersion,
+  cachedRange,
   satisfies,
   SemverError,
   type PrereleaseId,

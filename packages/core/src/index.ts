@@ -46,20 +46,19 @@ export {
   type ImageRequires,
   type Payload,
 } from './schema/image-manifest.js';
-export { reason, type Reason, type ReasonCode } from './compat/reasons.js';
+export { reason, NO_REASONS, type Reason, type ReasonCode } from './compat/reasons.js';
 export { composeRequirements } from './compat/compose.js';
 export {
-  checkDeviceCompatibility,
-  DEVICE_RULES,
+  compileImage,
+  compileUpgrade,
   imageFactsOf,
-  semverSatisfies,
   unknownRequirements,
-  upgradeReasons,
-  type DeviceRule,
+  type CompiledImage,
+  type CompiledUpgrade,
   type ImageFacts,
   type InstalledFirmware,
-  type Satisfies,
-} from './compat/rules.js';
+} from './compat/engine.js';
+export { checkDeviceCompatibility, upgradeReasons } from './compat/rules.js';
 export { fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
 export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
@@ -97,6 +96,7 @@ export {
   isValidVersion,
   parseRange,
   parseVersion,
+  cachedRange,
   satisfies,
   SemverError,
   type PrereleaseId,

@@ -105,8 +105,10 @@ describe('semver subset', () => {
     expect(isValidVersion('1.2.3+build.5')).toBe(false);
   });
 
-  it('tests an invalid version string as outside every range, without throwing', () => {
+  it('tests an invalid version string as outside every range, without throwing (and satisfies() an invalid range)', () => {
     expect(parseRange('*').test('not-a-version')).toBe(false);
     expect(satisfies('1.2', '>=1.0.0')).toBe(false);
+    // An invalid range holds nothing (node-semver's answer), so a device refuses rather than guesses.
+    expect(satisfies('1.2.0', '>= 1.0.0')).toBe(false);
   });
 });

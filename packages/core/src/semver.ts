@@ -313,15 +313,27 @@ export function isValidRange(text: string): boolean {
   return typeof tryCompileRange(text) !== 'string';
 }
 
+/** Matches nothing: what a range outside the grammar compiles to (a device refuses, never guesses). */
+const NEVER: Range = Object.freeze({ raw: '', test: () => false });
+
 const compiledRanges = new Map<string, Range>();
 
-/** `version` is in `range`; false for an invalid version. Ranges are compiled once per process. */
-export function satisfies(version: Version | string, range: string): boolean {
-  let r = compiledRanges.get(range);
+/**
+ * `text` compiled once per process (documents repeat a few ranges many times). A range outside the
+ * grammar matches nothing, as node-semver's `satisfies` answers for an invalid range.
+ */
+export function cachedRange(text: string): Range {
+  let r = compiledRanges.get(text);
   if (r === undefined) {
     if (compiledRanges.size >= SEEN_LIMIT) compiledRanges.clear();
-    r = parseRange(range);
-    compiledRanges.set(range, r);
+    const compiled = tryCompileRange(text);
+    r = typeof compiled === 'string' ? NEVER : compiled;
+    compiledRanges.set(text, r);
   }
-  return r.test(version);
+  return r;
+}
+
+/** `version` is in `range`; false for an invalid version or range. */
+export function satisfies(version: Version | string, range: string): boolean {
+  return cachedRange(range).test(version);
 }

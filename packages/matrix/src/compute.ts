@@ -1,5 +1,5 @@
-import semver from 'semver';
 import {
+  compareVersions,
   isIsoDay,
   lastDayOfSupport,
   supportStatusOn,
@@ -9,10 +9,9 @@ import {
   type ProductManifest,
   type SupportStatus,
 } from '@fwkit/core';
-import { ModelDeviceChecks } from './device-checks.js';
+import { ModelDeviceChecks } from './model-checks.js';
 import { MatrixError } from './errors.js';
 import { NO_REASONS, matrixReason, versionList } from './reasons.js';
-import { SemverCache } from './semver-cache.js';
 import { supportHistories, type SupportHistory } from './support.js';
 import type { Matrix, MatrixCell, MatrixInput, MatrixJson, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
 import { NO_PATH_PROBLEM, UpgradeGraph, hopList, type Hops, type PathResult, type Route } from './upgrade.js';
@@ -37,7 +36,6 @@ function productRow(
   history: SupportHistory | undefined,
   date: string,
   input: MatrixInput,
-  versions: SemverCache,
 ): Row {
   const lifecycle = product.lifecycle;
   const reasons: MatrixReason[] = [];
@@ -65,7 +63,7 @@ function productRow(
     reasons: reasons.length === 0 ? NO_REASONS : reasons,
   };
   // Only supported models' cells are checked.
-  return status === 'supported' ? { model, checks: new ModelDeviceChecks(product, input.platform, versions) } : { model };
+  return status === 'supported' ? { model, checks: new ModelDeviceChecks(product, input.platform) } : { model };
 }
 
 /**
@@ -223,7 +221,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
   const { ledger, candidate, date } = input;
   if (!isIsoDay(date)) throw new MatrixError('MATRIX_DATE_INVALID', `matrix date "${date}" is not a day YYYY-MM-DD`, { details: { date } });
   const last = ledger.releases[ledger.releases.length - 1];
-  if (candidate !== undefined && last !== undefined && !semver.gt(candidate.firmware, last.firmware)) {
+  if (candidate !== undefined && last !== undefined && compareVersions(candidate.firmware, last.firmware) <= 0) {
     throw new MatrixError(
       'MATRIX_CANDIDATE_NOT_NEWER',
       `candidate firmware ${candidate.firmware} is not newer than ${last.firmware}, the last release in the ledger`,
@@ -257,12 +255,11 @@ export function computeMatrix(input: MatrixInput): Matrix {
     if (floor === undefined || r.security > floor.security) floor = { security: r.security, firmware: r.firmware };
   }
 
-  const versions = new SemverCache();
-  const graph = new UpgradeGraph(all, versions);
+  const graph = new UpgradeGraph(all);
   const histories = supportHistories(ledger.support);
   const rows: Row[] = [...input.products]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((p) => productRow(p, histories.get(p.id), date, input, versions));
+    .map((p) => productRow(p, histories.get(p.id), date, input));
   const ledgerOnly = new Set<string>([...histories.keys(), ...ledger.releases.flatMap((r) => r.images.map((i) => i.model))]);
   for (const id of [...ledgerOnly].filter((m) => !seen.has(m)).sort())
     rows.push(ledgerOnlyRow(id, ledger.releases, histories.get(id), date));

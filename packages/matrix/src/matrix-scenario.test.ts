@@ -45,7 +45,7 @@ describe('the scenario: platform 1.5.0 removes an old sensor interface version a
       since: '1.5.0',
     });
     expect(failures[0]?.message).toBe(
-      'legacy-fixed-1080 rev A (bootloaders 2.1.4, 2.2.0): requires sensor.parallel >=1.3.0 <2.0.0, provides 1.2.0 (removed since platform 1.5.0)',
+      'legacy-fixed-1080 rev A (bootloaders 2.1.4, 2.2.0): image requires sensor.parallel >=1.3.0 <2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)',
     );
     expect(cell(matrix, 'legacy-fixed-1080', '1.4.0').verdict).toBe('pass');
     expect(cell(matrix, 'ptz-4k', '1.5.0').verdict).toBe('pass');

@@ -104,7 +104,7 @@ function scenario(): Matrix {
 }
 
 const REASON =
-  'legacy-fixed-1080 rev A (bootloader 2.1.4): requires sensor.parallel >=1.3.0 <2.0.0, provides 1.2.0 (removed since platform 1.5.0)';
+  'legacy-fixed-1080 rev A (bootloader 2.1.4): image requires sensor.parallel >=1.3.0 <2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)';
 
 describe('the scenario', () => {
   it('is red where expected (so the renderers have something to show)', () => {
@@ -178,7 +178,7 @@ describe('renderMatrixMarkdown', () => {
     const section = lines.indexOf('### ❌ Fixed 1080p Bullet (legacy) (`legacy-fixed-1080`) × 1.5.0 (candidate)');
     expect(section).toBeGreaterThan(0);
     expect(lines[section + 2]).toBe(
-      '- ❌ `INTERFACE_VERSION_INCOMPATIBLE` legacy-fixed-1080 rev A (bootloader 2.1.4): requires sensor.parallel \\>=1.3.0 \\<2.0.0, provides 1.2.0 (removed since platform 1.5.0)',
+      '- ❌ `INTERFACE_VERSION_INCOMPATIBLE` legacy-fixed-1080 rev A (bootloader 2.1.4): image requires sensor.parallel \\>=1.3.0 \\<2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)',
     );
   });
 
@@ -204,7 +204,7 @@ describe('renderMatrixHtml', () => {
     const red = /<td class="cell fail" title="legacy-fixed-1080 × 1\.5\.0: fail">(.*?)<\/td>/.exec(html);
     expect(red?.[1]).toContain('<code>INTERFACE_VERSION_INCOMPATIBLE</code>');
     expect(red?.[1]).toContain(
-      'legacy-fixed-1080 rev A (bootloader 2.1.4): requires sensor.parallel &gt;=1.3.0 &lt;2.0.0, provides 1.2.0 (removed since platform 1.5.0)',
+      'legacy-fixed-1080 rev A (bootloader 2.1.4): image requires sensor.parallel &gt;=1.3.0 &lt;2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)',
     );
     expect(html).toContain('<p class="gate fail">Release gate: refused — 1.5.0 (1 error)</p>');
     expect(html).toMatch(/<th scope="col" class="release candidate">1\.5\.0<span class="badge">candidate<\/span>/);

@@ -1,5 +1,4 @@
-import { upgradeReasons, type ReasonCode, type Satisfies } from '@fwkit/core';
-import type { SemverCache } from './semver-cache.js';
+import { compileUpgrade, type CompiledUpgrade, type ReasonCode } from '@fwkit/core';
 
 /** What the upgrade rules need of a release. */
 export interface UpgradeNode {
@@ -46,7 +45,7 @@ export function hopList(hops: Hops): number[] {
 /**
  * The upgrade graph over releases (ascending by firmware). A direct upgrade X→Y depends on the
  * release pair (Y accepts X's firmware in its upgrade range; the security version does not go
- * down: the device's own rules, core `upgradeReasons`) and on the format of the model's image in Y (X's installer must verify it). The pair
+ * down: the device's own rules, core `compileUpgrade`) and on the format of the model's image in Y (X's installer must verify it). The pair
  * edges are computed once as bitsets; each model then costs a few word operations per release.
  */
 export class UpgradeGraph {
@@ -55,36 +54,31 @@ export class UpgradeGraph {
   /** accepts[j]: releases i < j that j accepts (upgrade range and security); `words` words each. */
   private readonly accepts: Uint32Array;
   private readonly installers = new Map<number, Uint32Array>();
-  private readonly satisfies: Satisfies;
+  /** Each release's upgrade rules, compiled once (its upgradeFrom range parsed once). */
+  private readonly rules: readonly CompiledUpgrade[];
   /** Scratch space of `paths`, reused from model to model (large typed arrays are costly to allocate). */
   private readonly into: Uint32Array;
   private readonly reach: Uint32Array;
 
-  constructor(
-    private readonly releases: readonly UpgradeNode[],
-    versions: SemverCache,
-  ) {
-    this.satisfies = (version, range) => versions.satisfies(version, range);
+  constructor(private readonly releases: readonly UpgradeNode[]) {
+    this.rules = releases.map(compileUpgrade);
     this.size = releases.length;
     this.words = Math.ceil(this.size / 32);
     this.accepts = new Uint32Array(this.size * this.words);
     this.into = new Uint32Array(this.size * this.words);
     this.reach = new Uint32Array(this.size * this.words);
-    releases.forEach((to, j) => {
+    releases.forEach((_, j) => {
       for (let i = 0; i < j; i += 1) {
         const from = releases[i];
-        if (from !== undefined && this.acceptsPair(from, to)) setBit(this.accepts, j * this.words, i);
+        if (from !== undefined && this.rules[j]?.accepts(from) === true) setBit(this.accepts, j * this.words, i);
       }
     });
   }
 
-  /** The device's own rules (core `upgradeReasons`): may a device running `from` install `to`'s image? */
-  private pairReasons(from: UpgradeNode, to: UpgradeNode): ReasonCode[] {
-    return upgradeReasons(to, from, this.satisfies).map((r) => r.code);
-  }
-
-  private acceptsPair(from: UpgradeNode, to: UpgradeNode): boolean {
-    return this.pairReasons(from, to).length === 0;
+  /** The device's own rules (core `compileUpgrade`): why may a device running release i not install release j's image? */
+  private pairReasons(i: number, j: number): ReasonCode[] {
+    const from = this.releases[i];
+    return from === undefined ? [] : (this.rules[j]?.check(from).map((r) => r.code) ?? []);
   }
 
   /** Releases whose installer verifies `format`. */
@@ -107,7 +101,7 @@ export class UpgradeGraph {
     const to = this.releases[j];
     if (from === undefined || to === undefined) return [];
     const out: string[] = [];
-    const codes = this.pairReasons(from, to);
+    const codes = this.pairReasons(i, j);
     if (codes.includes('UPGRADE_FROM_UNSUPPORTED')) out.push(`${to.firmware} accepts upgrades from ${to.upgradeFrom} only`);
     if (!from.installerFormats.includes(format)) {
       out.push(`the installer of ${from.firmware} verifies image format ${from.installerFormats.join(', ')}, not ${format}`);

@@ -1,8 +1,8 @@
-import semver from 'semver';
 import type { ImageRequires } from '../schema/image-manifest.js';
 import type { PlatformManifest, RequirementSet } from '../schema/platform.js';
 import type { ProductManifest } from '../schema/product.js';
-import { reason, type Reason } from './reasons.js';
+import { satisfies } from '../semver.js';
+import { featureUnknown, platformVersionRejected, type Reason } from './reasons.js';
 
 /** AND of semver ranges: "a b" in semver's grammar, with `*` dropped. */
 function intersectRanges(ranges: readonly string[]): string {
@@ -22,23 +22,15 @@ export function composeRequirements(
   flashBytes: number,
 ): { requires: ImageRequires; problems: Reason[] } {
   const problems: Reason[] = [];
-  if (!semver.satisfies(platformVersion, product.platform)) {
-    problems.push(
-      reason('PLATFORM_VERSION_REJECTED', `${product.id} accepts platform ${product.platform}, not ${platformVersion}`, {
-        model: product.id,
-        accepted: product.platform,
-        platform: platformVersion,
-      }),
-    );
+  if (!satisfies(platformVersion, product.platform)) {
+    problems.push(platformVersionRejected(product.id, product.platform, platformVersion));
   }
   const sets: RequirementSet[] = [platform.base];
   for (const feature of product.features) {
     // hasOwn, not a lookup: a name such as "constructor" must not find Object.prototype's.
     const set = Object.hasOwn(platform.features, feature) ? platform.features[feature] : undefined;
     if (set === undefined) {
-      problems.push(
-        reason('FEATURE_UNKNOWN', `${product.id} enables "${feature}", which the platform does not offer`, { model: product.id, feature }),
-      );
+      problems.push(featureUnknown(product.id, feature));
     } else {
       sets.push(set);
     }

@@ -1,0 +1,313 @@
+import type { DeviceIdentity } from '../schema/device.js';
+import { KNOWN_REQUIREMENTS, type ImageManifest, type ImageRequires } from '../schema/image-manifest.js';
+import { cachedRange, type Range } from '../semver.js';
+import {
+  NO_REASONS,
+  bootloaderTooOld,
+  flashInsufficient,
+  imageFormatUnsupported,
+  interfaceIncompatible,
+  interfaceMissing,
+  modelMismatch,
+  ramInsufficient,
+  requirementUnknown,
+  revisionUnsupported,
+  securityRollback,
+  upgradeFromUnsupported,
+  type Reason,
+} from './reasons.js';
+
+/**
+ * The compatibility engine: the device rules, compiled once per image (its ranges parsed once),
+ * then checked against any number of devices. A passing check allocates nothing; reasons are
+ * built only for a device that fails. The verifier, build, the matrix, the release gate and the
+ * device bundle all run this one engine.
+ */
+
+/** The facts about an image that the device rules look at (all of them signed in its manifest). */
+export interface ImageFacts {
+  readonly model: string;
+  readonly hardwareRevisions: readonly string[];
+  readonly requires: ImageRequires;
+  readonly security: number;
+  readonly firmware: string;
+  /** Installed firmware versions that may upgrade to this image directly (a semver range). */
+  readonly upgradeFrom: string;
+}
+
+/** The firmware a device runs now; a factory-fresh device has none. */
+export type InstalledFirmware = NonNullable<DeviceIdentity['installed']>;
+
+/** The facts the device rules need, as the signed manifest states them. */
+export function imageFactsOf(manifest: ImageManifest): ImageFacts {
+  return {
+    model: manifest.model,
+    hardwareRevisions: manifest.hardwareRevisions,
+    requires: manifest.requires,
+    security: manifest.versions.security,
+    firmware: manifest.versions.firmware,
+    upgradeFrom: manifest.upgradeFrom,
+  };
+}
+
+const KNOWN: readonly string[] = KNOWN_REQUIREMENTS;
+
+/** A device requirement the image names but this engine does not know: refused, never ignored. */
+export function unknownRequirements(image: Pick<ImageFacts, 'requires'>): Reason[] {
+  return Object.keys(image.requires)
+    .filter((key) => !KNOWN.includes(key))
+    .map(requirementUnknown);
+}
+
+/** The rules between the firmware a device runs and an image, compiled once. */
+export interface CompiledUpgrade {
+  /** May a device running `installed` upgrade to the image directly? Allocates nothing. */
+  accepts(installed: InstalledFirmware): boolean;
+  /** Every reason it may not: UPGRADE_FROM_UNSUPPORTED, then SECURITY_VERSION_ROLLBACK. */
+  check(installed: InstalledFirmware): readonly Reason[];
+}
+
+type UpgradeFacts = Pick<ImageFacts, 'firmware' | 'security' | 'upgradeFrom'>;
+
+/** Stops rollback to an older, vulnerable release: the security version never goes down. */
+function securityRule(image: UpgradeFacts, installed: InstalledFirmware, out: Reason[] | undefined): boolean {
+  if (image.security >= installed.security) return true;
+  out?.push(securityRollback(image.security, installed.security));
+  return false;
+}
+
+/**
+ * Stops a skipped upgrade step: the image's signed `upgradeFrom` range names the installed versions
+ * it was built to upgrade (a migration it relies on ran in a release in between, or a stepping
+ * stone must be installed first).
+ */
+function upgradeFromRule(image: UpgradeFacts, upgradeFrom: Range, installed: InstalledFirmware, out: Reason[] | undefined): boolean {
+  if (upgradeFrom.test(installed.firmware)) return true;
+  out?.push(upgradeFromUnsupported(image.firmware, image.upgradeFrom, installed.firmware));
+  return false;
+}
+
+export function compileUpgrade(image: UpgradeFacts): CompiledUpgrade {
+  const upgradeFrom = cachedRange(image.upgradeFrom);
+  const run = (installed: InstalledFirmware, out: Reason[] | undefined): boolean => {
+    const ok = upgradeFromRule(image, upgradeFrom, installed, out);
+    if (!ok && out === undefined) return false;
+    return securityRule(image, installed, out) && ok;
+  };
+  return Object.freeze({
+    accepts: (installed: InstalledFirmware) => run(installed, undefined),
+    check(installed: InstalledFirmware): readonly Reason[] {
+      if (run(installed, undefined)) return NO_REASONS;
+      const out: Reason[] = [];
+      run(installed, out);
+      return Object.freeze(out);
+    },
+  });
+}
+
+/** An image's rules, compiled: check any number of devices against it. */
+export interface CompiledImage {
+  readonly facts: ImageFacts;
+  /** Whether `device` may install the image; allocates nothing. */
+  accepts(device: DeviceIdentity): boolean;
+  /** Every reason why `device` must not install the image, in rule order; empty (shared) when it may. */
+  check(device: DeviceIdentity): readonly Reason[];
+}
+
+interface InterfaceNeed {
+  readonly name: string;
+  readonly required: string;
+  readonly range: Range;
+}
+
+function hasUnknownRequirement(requires: ImageRequires): boolean {
+  for (const key in requires) if (Object.hasOwn(requires, key) && !KNOWN.includes(key)) return true;
+  return false;
+}
+
+/**
+ * The rules that look at what an image requires of the hardware, all but flash: model, revision,
+ * unknown requirements, interfaces, bootloader, image format, RAM. A model's releases mostly
+ * repeat these while the flash need grows, so they are compiled once per requirement set and their
+ * answer per device is kept (weakly): a matrix asks them once per device and requirement set.
+ */
+class HardwareRules {
+  private readonly interfaces: readonly InterfaceNeed[];
+  private readonly bootloader: Range;
+  /** REQUIREMENT_UNKNOWN depends on the image alone: found once. */
+  private readonly unknown: readonly Reason[];
+  private readonly answers = new WeakMap<DeviceIdentity, boolean>();
+
+  constructor(private readonly image: ImageFacts) {
+    const requires = image.requires;
+    this.interfaces = Object.freeze(
+      Object.entries(requires.interfaces).map(([name, required]) => Object.freeze({ name, required, range: cachedRange(required) })),
+    );
+    this.bootloader = cachedRange(requires.bootloader);
+    this.unknown = hasUnknownRequirement(requires) ? Object.freeze(unknownRequirements(image)) : NO_REASONS;
+  }
+
+  /** Whether `image` asks the same of the hardware, flash aside (allocates nothing). */
+  sameAs(image: ImageFacts): boolean {
+    const mine = this.image;
+    if (image === mine) return true;
+    if (image.model !== mine.model) return false;
+    const revisions = image.hardwareRevisions;
+    if (revisions.length !== mine.hardwareRevisions.length) return false;
+    for (let i = 0; i < revisions.length; i++) if (revisions[i] !== mine.hardwareRevisions[i]) return false;
+    const a: Readonly<Record<string, unknown>> = image.requires;
+    const b: Readonly<Record<string, unknown>> = mine.requires;
+    let keys = 0;
+    for (const key in a) {
+      if (!Object.hasOwn(a, key)) continue;
+      keys++;
+      if (key !== 'flashBytes' && key !== 'interfaces' && (!Object.hasOwn(b, key) || a[key] !== b[key])) return false;
+    }
+    let mineKeys = 0;
+    for (const key in b) if (Object.hasOwn(b, key)) mineKeys++;
+    if (keys !== mineKeys) return false;
+    let i = 0;
+    const interfaces = image.requires.interfaces;
+    for (const name in interfaces) {
+      if (!Object.hasOwn(interfaces, name)) continue;
+      const need = this.interfaces[i++];
+      if (need?.name !== name || need.required !== interfaces[name]) return false;
+    }
+    return i === this.interfaces.length;
+  }
+
+  /** `run` without reasons, answered once per device. */
+  fit(device: DeviceIdentity): boolean {
+    let answer = this.answers.get(device);
+    if (answer === undefined) {
+      answer = this.run(device, undefined);
+      this.answers.set(device, answer);
+    }
+    return answer;
+  }
+
+  /**
+   * The rules, in order, written once. Without `out` it stops at the first failure and allocates
+   * nothing; with `out` it collects every reason. Identity rules come first: when the model is
+   * wrong, the rest is noise but still reported.
+   */
+  run(device: DeviceIdentity, out: Reason[] | undefined): boolean {
+    const image = this.image;
+    const requires = image.requires;
+    const provides = device.provides;
+    let ok = true;
+    // Wrong model: an image built for another camera.
+    if (image.model !== device.model) {
+      if (out === undefined) return false;
+      out.push(modelMismatch(image.model, device.model));
+      ok = false;
+    }
+    // A hardware revision the image was not built and tested for.
+    if (!image.hardwareRevisions.includes(device.hardwareRevision)) {
+      if (out === undefined) return false;
+      out.push(revisionUnsupported(device.model, device.hardwareRevision, image.hardwareRevisions));
+      ok = false;
+    }
+    // A requirement the device cannot honour because it does not understand it.
+    if (this.unknown.length > 0) {
+      if (out === undefined) return false;
+      out.push(...this.unknown);
+      ok = false;
+    }
+    // Interfaces the image's drivers use, in the versions they were written against.
+    for (const need of this.interfaces) {
+      // hasOwn, not a lookup: an interface named "constructor" must not find Object.prototype's.
+      const provided = Object.hasOwn(provides.interfaces, need.name) ? provides.interfaces[need.name] : undefined;
+      if (provided === undefined) {
+        if (out === undefined) return false;
+        out.push(interfaceMissing(device.model, device.hardwareRevision, need.name, need.required));
+        ok = false;
+      } else if (!need.range.test(provided)) {
+        if (out === undefined) return false;
+        out.push(interfaceIncompatible(device.model, device.hardwareRevision, need.name, need.required, provided));
+        ok = false;
+      }
+    }
+    // The bootloader must be new enough and able to verify the image's format.
+    const bootloader = device.bootloader;
+    if (!this.bootloader.test(bootloader.version)) {
+      if (out === undefined) return false;
+      out.push(bootloaderTooOld(requires.bootloader, bootloader.version));
+      ok = false;
+    }
+    if (!bootloader.imageFormats.includes(requires.imageFormat)) {
+      if (out === undefined) return false;
+      out.push(imageFormatUnsupported(requires.imageFormat, bootloader.version, bootloader.imageFormats));
+      ok = false;
+    }
+    // An image that does not fit in the device's RAM.
+    if (requires.ramBytes > provides.ramBytes) {
+      if (out === undefined) return false;
+      out.push(ramInsufficient(requires.ramBytes, provides.ramBytes));
+      ok = false;
+    }
+    return ok;
+  }
+}
+
+class CompiledImageRules implements CompiledImage {
+  readonly hardware: HardwareRules;
+  private readonly upgradeFrom: Range;
+
+  constructor(
+    readonly facts: ImageFacts,
+    previous: CompiledImageRules | undefined,
+  ) {
+    this.hardware = previous?.hardware.sameAs(facts) === true ? previous.hardware : new HardwareRules(facts);
+    this.upgradeFrom = cachedRange(facts.upgradeFrom);
+  }
+
+  accepts(device: DeviceIdentity): boolean {
+    return this.run(device, undefined);
+  }
+
+  check(device: DeviceIdentity): readonly Reason[] {
+    if (this.run(device, undefined)) return NO_REASONS;
+    const out: Reason[] = [];
+    this.run(device, out);
+    return Object.freeze(out);
+  }
+
+  /** The hardware rules, then flash, rollback and the upgrade range, in that order (as `HardwareRules.run`). */
+  private run(device: DeviceIdentity, out: Reason[] | undefined): boolean {
+    const image = this.facts;
+    let ok = out === undefined ? this.hardware.fit(device) : this.hardware.run(device, out);
+    if (!ok && out === undefined) return false;
+    // An image that does not fit in the partition.
+    const need = image.requires.flashBytes;
+    const room = device.provides.flashPartitionBytes;
+    if (need > room) {
+      if (out === undefined) return false;
+      out.push(flashInsufficient(need, room));
+      ok = false;
+    }
+    // Rollback and skipped steps. A factory-fresh device (no `installed`) is being provisioned,
+    // not upgraded: neither applies (docs/decisions.md, "The factory case").
+    const installed = device.installed;
+    if (installed !== undefined) {
+      if (!securityRule(image, installed, out)) {
+        if (out === undefined) return false;
+        ok = false;
+      }
+      if (!upgradeFromRule(image, this.upgradeFrom, installed, out)) {
+        if (out === undefined) return false;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+}
+
+/**
+ * Compiles an image's device rules once (ranges parsed once); check devices against the result.
+ * `previous`, an image of the same model compiled before, lends its compiled interface
+ * requirements (and their answers) when they are the same: releases mostly repeat them.
+ */
+export function compileImage(facts: ImageFacts, previous?: CompiledImage): CompiledImage {
+  return new CompiledImageRules(facts, previous instanceof CompiledImageRules ? previous : undefined);
+}
