@@ -31,12 +31,7 @@ interface Row {
   readonly checks?: ModelDeviceChecks;
 }
 
-function productRow(
-  product: ProductManifest,
-  history: SupportHistory | undefined,
-  date: string,
-  input: MatrixInput,
-): Row {
+function productRow(product: ProductManifest, history: SupportHistory | undefined, date: string, input: MatrixInput): Row {
   const lifecycle = product.lifecycle;
   const reasons: MatrixReason[] = [];
   const promised = history?.promised;
