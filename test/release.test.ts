@@ -265,7 +265,7 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
     const legacyRow = text.split('<tr>').find((tr) => tr.includes(`<code>${LEGACY}</code>`)) ?? '';
     expect(legacyRow).toContain('class="cell fail"');
     expect(legacyRow).toContain('<code>INTERFACE_VERSION_INCOMPATIBLE</code>');
-    expect(legacyRow).toContain('requires sensor.parallel &gt;=1.3.0 &lt;2.0.0, provides 1.2.0');
+    expect(legacyRow).toContain('requires sensor.parallel &gt;=1.3.0 &lt;2.0.0; legacy-fixed-1080 rev A provides 1.2.0');
     // Written whole: no temporary file beside it.
     expect(await readdir(join(page, '..'))).toEqual(['matrix.html']);
 
