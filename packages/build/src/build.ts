@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
-  checkDeviceCompatibility,
+  compileImage,
   fieldDevicesOf,
   imageFactsOf,
   isFwkitError,
@@ -111,9 +111,10 @@ export function fieldDeviceProblems(
   manifest: ImageManifest,
   product: ProductManifest,
 ): { device: string; hardwareRevision: string; bootloader: string; reasons: Reason[] }[] {
-  const facts = imageFactsOf(manifest);
+  // Compiled once, checked against every device in the field.
+  const image = compileImage(imageFactsOf(manifest));
   return fieldDevicesOf(product).flatMap((device) => {
-    const reasons = checkDeviceCompatibility(facts, device).filter((r) => r.code !== 'SECURITY_VERSION_ROLLBACK');
+    const reasons = image.check(device).filter((r) => r.code !== 'SECURITY_VERSION_ROLLBACK');
     return reasons.length === 0
       ? []
       : [{ device: deviceLabel(device), hardwareRevision: device.hardwareRevision, bootloader: device.bootloader.version, reasons }];

@@ -142,7 +142,8 @@ export async function prepareOne(
   const blockSize = DEFAULT_BLOCK_SIZE;
   const { payloads, blockLists } = describePayloads(inputs, blockSize);
   const flashBytes = payloads.reduce((sum, p) => sum + p.size, 0);
-  const { requires } = composeRequirements(platform, platformPackage.version, product, flashBytes);
+  // Composed once, above; the flash need is known only now that the payloads are built.
+  const requires = { ...composed.requires, flashBytes };
   const sbomSha256 = sha256Hex(sbom.bytes);
   const manifest = imageManifestFromJSON(
     {
