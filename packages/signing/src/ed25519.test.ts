@@ -193,6 +193,16 @@ describe('keys', () => {
     expect(toHex(signEd25519(privateKey, msg))).toBe(toHex(signEd25519(privateKey, msg)));
   });
 
+  it('signs and derives public keys byte for byte as noble does (node:crypto signs, noble is the reference)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (seed, message) => {
+        expect(toHex(publicKeyOf(seed))).toBe(toHex(ed.getPublicKey(seed)));
+        expect(toHex(signEd25519(seed, message))).toBe(toHex(ed.sign(message, seed)));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('rejects a private key of the wrong length with KEY_INVALID', () => {
     for (const bad of [new Uint8Array(31), new Uint8Array(64)]) {
       expect(() => publicKeyOf(bad)).toThrow(SigningError);
