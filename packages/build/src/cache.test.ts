@@ -97,7 +97,8 @@ describe('the build cache', () => {
     if (first === undefined || second === undefined) throw new Error('expected two entries');
     const bytes = await readFile(join(cacheDir, first));
     const flipped = Uint8Array.from(bytes);
-    flipped[Math.floor(bytes.length / 2)] ^= 0x01;
+    const middle = Math.floor(bytes.length / 2);
+    flipped[middle] = (flipped[middle] ?? 0) ^ 0x01;
     await writeFile(join(cacheDir, first), flipped);
     await writeFile(join(cacheDir, second), bytes.subarray(0, 100));
 
