@@ -12,7 +12,7 @@ export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
 export { parseDocument, parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
 export { parseJson, isJsonParseError, JsonParseError, type JsonErrorCode } from '@fwkit/json';
-export type { Bootloader, Provides } from './schema/common.js';
+export type { Bootloader, Provides } from './schema/fields.js';
 export {
   productManifestFromJSON,
   productManifestSchema,
@@ -34,10 +34,10 @@ export {
   type InterfaceLifecycle,
   type InterfaceVersionStatus,
 } from './schema/platform.js';
-export { deviceIdentityFromJSON, deviceIdentitySchema, type DeviceIdentity } from './schema/device.js';
+export { deviceIdentityFromJSON, deviceIdentity, type DeviceIdentity } from './schema/device.js';
 export {
   imageManifestFromJSON,
-  imageManifestSchema,
+  imageManifest,
   blockCount,
   IMAGE_FORMAT_VERSION,
   KNOWN_REQUIREMENTS,

@@ -1,63 +1,24 @@
-import semver from 'semver';
 import { z } from 'zod';
+import * as fields from './fields.js';
+import { zodOf } from './zod-bridge.js';
 
-/** Building blocks shared by every fwkit document schema. */
-
-// `abort`: cross-field rules (superRefine) call semver on these values; without it zod runs them
-// on a value that failed here, and semver throws a TypeError (found by the fuzzer, issue 6).
-export const semverVersion = z
-  .string()
-  .refine((v) => semver.valid(v) === v, { error: 'must be a semantic version such as 1.2.3', abort: true });
-
-export const semverRange = z
-  .string()
-  .min(1)
-  .refine((r) => semver.validRange(r) !== null, { error: 'must be a semver range such as ">=1.2.0 <2.0.0"', abort: true });
-
-/** Hardware interface names: dotted lowercase, e.g. `sensor.mipi-csi2`, `ptz.visca`. */
-export const interfaceName = z.string().regex(/^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$/, 'must be lowercase words joined by "." or "-"');
-
-export const featureName = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be kebab-case');
-
-export const modelId = z
-  .string()
-  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be kebab-case')
-  .max(40);
-
-export const hardwareRevision = z.string().regex(/^[A-Z0-9][A-Za-z0-9.-]{0,15}$/, 'must be like "A", "B2" or "R1.1"');
-
+/**
+ * Building blocks of the release-side (zod) document schemas. Every field rule a device also
+ * checks is the device-side check itself, bridged (fields.ts, zod-bridge.ts): one implementation.
+ */
+export const semverVersion = zodOf(fields.semverVersion);
+export const semverRange = zodOf(fields.semverRange);
+export const interfaceName = zodOf(fields.interfaceName);
+export const featureName = zodOf(fields.featureName);
+export const modelId = zodOf(fields.modelId);
+export const hardwareRevision = zodOf(fields.hardwareRevision);
 export const isoDate = z.iso.date();
+export const byteCount = zodOf(fields.byteCount);
+export const imageFormatVersion = zodOf(fields.imageFormatVersion);
+export const sha256Hex = zodOf(fields.sha256Hex);
+export const domainName = zodOf(fields.domainName);
+export const bootloaderSchema = zodOf(fields.bootloader);
+export const grantsSchema = zodOf(fields.grants);
 
-export const byteCount = z.number().int().nonnegative();
-
-export const imageFormatVersion = z.number().int().positive();
-
-export const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256 digest');
-
-export const domainName = z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'must be a short lowercase name');
-
-/** A bootloader version that is in the field, and the image format versions it can verify. */
-export const bootloaderSchema = z.strictObject({
-  version: semverVersion,
-  imageFormats: z.array(imageFormatVersion).min(1),
-});
-export type Bootloader = z.infer<typeof bootloaderSchema>;
-
-/** What a piece of hardware provides: interfaces with the version each implements, memory, flash. */
-export const providesSchema = z.strictObject({
-  interfaces: z.record(interfaceName, semverVersion),
-  flashPartitionBytes: byteCount,
-  ramBytes: byteCount,
-});
-export type Provides = z.infer<typeof providesSchema>;
-
-export function uniqueBy<T>(items: readonly T[], key: (item: T) => string): string[] {
-  const seen = new Set<string>();
-  const dupes = new Set<string>();
-  for (const item of items) {
-    const k = key(item);
-    if (seen.has(k)) dupes.add(k);
-    seen.add(k);
-  }
-  return [...dupes];
-}
+export type { Bootloader, Grants, Provides } from './fields.js';
+export { uniqueBy } from './fields.js';

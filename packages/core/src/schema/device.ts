@@ -1,22 +1,21 @@
-import { z } from 'zod';
-import { bootloaderSchema, hardwareRevision, modelId, providesSchema, semverVersion } from './common.js';
-import { parseDocument } from './validate.js';
+import { checkDocument, describe, integer, literal, optional, strictObject, string, type Infer } from './check.js';
+import { bootloader, hardwareRevision, modelId, provides, semverVersion } from './fields.js';
 
 /** A device's identity (`device.json`): what an installed camera is and provides. */
-export const deviceIdentitySchema = z.strictObject({
-  $schema: z.string().optional(),
-  schemaVersion: z.literal(1),
+export const deviceIdentity = strictObject({
+  $schema: optional(string()),
+  schemaVersion: literal(1),
   model: modelId,
   hardwareRevision,
-  bootloader: bootloaderSchema,
-  provides: providesSchema,
-  installed: z
-    .strictObject({ firmware: semverVersion, security: z.number().int().nonnegative() })
-    .optional()
-    .describe('The firmware running now; absent on a factory-fresh device'),
+  bootloader,
+  provides,
+  installed: describe(
+    optional(strictObject({ firmware: semverVersion, security: integer() })),
+    'The firmware running now; absent on a factory-fresh device',
+  ),
 });
-export type DeviceIdentity = z.infer<typeof deviceIdentitySchema>;
+export type DeviceIdentity = Infer<typeof deviceIdentity>;
 
 export function deviceIdentityFromJSON(value: unknown, what = 'device.json'): DeviceIdentity {
-  return parseDocument(deviceIdentitySchema, value, what);
+  return checkDocument(deviceIdentity, value, what);
 }

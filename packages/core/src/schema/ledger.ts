@@ -11,7 +11,8 @@ import {
   sha256Hex,
   uniqueBy,
 } from './common.js';
-import { imageRequiresSchema } from './image-manifest.js';
+import { imageRequires } from './image-manifest.js';
+import { zodOf } from './zod-bridge.js';
 import { parseDocument } from './validate.js';
 
 /**
@@ -30,7 +31,7 @@ export const ledgerImageSchema = z.strictObject({
     .describe('SHA-256 of the image file as released: one copy of the image, NOT its identity (absent for an image not yet signed)'),
   bytes: byteCount.describe('Size of the image file (of the image without signatures when not yet signed)'),
   formatVersion: imageFormatVersion,
-  requires: imageRequiresSchema,
+  requires: zodOf(imageRequires),
 });
 export type LedgerImage = z.infer<typeof ledgerImageSchema>;
 

@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import semver from 'semver';
-import { byteCount, domainName, featureName, imageFormatVersion, interfaceName, semverRange, semverVersion } from './common.js';
+import {
+  byteCount,
+  domainName,
+  featureName,
+  grantsSchema,
+  imageFormatVersion,
+  interfaceName,
+  semverRange,
+  semverVersion,
+} from './common.js';
+export type { Grants } from './common.js';
 import { parseDocument } from './validate.js';
 
 /** What the platform needs from hardware for one feature (or for every product: `base`). */
@@ -11,22 +21,6 @@ export const requirementSetSchema = z.strictObject({
   bootloader: semverRange.optional().describe('Bootloader versions this feature works with'),
 });
 export type RequirementSet = z.infer<typeof requirementSetSchema>;
-
-/**
- * Least privilege a security domain runs with. Declared in the platform and carried by every
- * image so that the device can enforce it.
- */
-export const grantsSchema = z.strictObject({
-  user: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_-]{0,31}$/)
-    .describe('Unprivileged account the domain runs as'),
-  listen: z.array(z.string().regex(/^[0-9a-z.:[\]-]+:\d{1,5}$/)).describe('host:port the domain may listen on'),
-  read: z.array(z.string()).describe('Paths the domain may read'),
-  write: z.array(z.string()).describe('Paths the domain may write'),
-  ipc: z.array(z.string()).describe('IPC message types the domain may send'),
-});
-export type Grants = z.infer<typeof grantsSchema>;
 
 export const platformDomainSchema = z.strictObject({
   entry: z.string().describe('Entry module of the domain, relative to the platform folder'),
