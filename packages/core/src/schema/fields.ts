@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { isValidRange, isValidVersion } from '../semver.js';
 import { array, describe, integer, record, refine, strictObject, string, type Infer } from './check.js';
 
 /**
@@ -8,8 +8,6 @@ import { array, describe, integer, record, refine, strictObject, string, type In
 
 export const SEMVER_VERSION_MESSAGE = 'must be a semantic version such as 1.2.3';
 export const SEMVER_RANGE_MESSAGE = 'must be a semver range such as ">=1.2.0 <2.0.0"';
-export const isSemverVersion = (v: string): boolean => semver.valid(v) === v;
-export const isSemverRange = (r: string): boolean => r.length > 0 && semver.validRange(r) !== null;
 
 /** Hardware interface names: dotted lowercase, e.g. `sensor.mipi-csi2`, `ptz.visca`. */
 export const INTERFACE_NAME = { pattern: /^[a-z][a-z0-9]*(?:[.-][a-z0-9]+)*$/, message: 'must be lowercase words joined by "." or "-"' };
@@ -21,8 +19,8 @@ export const DOMAIN_NAME = { pattern: /^[a-z][a-z0-9-]{0,30}$/, message: 'must b
 export const GRANT_USER = { pattern: /^[a-z_][a-z0-9_-]{0,31}$/, message: 'must be a short lowercase account name' };
 export const GRANT_LISTEN = { pattern: /^[0-9a-z.:[\]-]+:\d{1,5}$/, message: 'must be host:port' };
 
-export const semverVersion = refine(string(), isSemverVersion, SEMVER_VERSION_MESSAGE);
-export const semverRange = refine(string({ min: 1 }), isSemverRange, SEMVER_RANGE_MESSAGE);
+export const semverVersion = refine(string(), isValidVersion, SEMVER_VERSION_MESSAGE);
+export const semverRange = refine(string({ min: 1 }), isValidRange, SEMVER_RANGE_MESSAGE);
 export const interfaceName = string(INTERFACE_NAME);
 export const modelId = string(MODEL_ID);
 export const featureName = string(KEBAB_CASE);
