@@ -1,9 +1,9 @@
 import { canonicalJson, deepFreeze, fromHex } from '@fwkit/core/device';
-import { Metadata, MetadataKind, type Root } from '@tufjs/models';
 import { isValidPublicKey } from './ed25519.js';
 import { SigningError } from './errors.js';
 import { checkThreshold, type RoleKeys } from './threshold.js';
 import { keyIdOf } from './tuf-key.js';
+import { readTufRoot, TufRootStructureError, type TufRoot } from './tuf-root.js';
 
 export type RoleName = 'root' | 'targets' | 'snapshot' | 'timestamp';
 export const ROLE_NAMES: readonly RoleName[] = ['root', 'targets', 'snapshot', 'timestamp'];
@@ -43,7 +43,8 @@ export function parseTufDate(value: unknown): Date | undefined {
 
 /**
  * Validate and verify TUF 1.0 root metadata (`root.json`), the device's trust anchor.
- * Structure comes from @tufjs/models; on top of it: keys must be Ed25519 and strictly valid,
+ * Structure comes from readTufRoot (tuf-root.ts, held to @tufjs/models by a property test); on top
+ * of it: keys must be Ed25519 and strictly valid,
  * every keyid must be the SHA-256 of its canonical key object (threat: key substitution), role
  * keyids must exist and be unique, the root role's threshold of DISTINCT public keys must have
  * signed the canonical JSON of `signed` (threat: arbitrary trust root), and `expires` must be
@@ -61,13 +62,13 @@ export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
   if (!isRecord(doc) || !isRecord(doc.signed)) throw invalid('expected an object with "signed" and "signatures"', '(root)');
   const signed = doc.signed;
 
-  let metadata: Metadata<Root>;
+  let root: TufRoot;
   try {
-    metadata = Metadata.fromJSON(MetadataKind.Root, doc as Parameters<typeof Root.fromJSON>[0]);
+    root = readTufRoot(doc);
   } catch (cause) {
-    throw invalid(cause instanceof Error ? cause.message : 'not TUF root metadata', 'signed', cause);
+    if (!(cause instanceof TufRootStructureError)) throw cause;
+    throw invalid(cause.reason, cause.path, cause);
   }
-  const root = metadata.signed;
 
   if (!Number.isSafeInteger(root.version) || root.version < 1) throw invalid('must be a positive integer', 'signed.version');
   const expires = parseTufDate(root.expires);
@@ -77,12 +78,12 @@ export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
   const rawKeys = signed.keys;
   if (!isRecord(rawKeys)) throw invalid('must be an object', 'signed.keys');
   const publicKeys = new Map<string, Uint8Array>();
-  for (const [keyid, key] of Object.entries(root.keys)) {
+  for (const [keyid, key] of root.keys) {
     const path = `signed.keys.${keyid}`;
-    if (key.keyType !== 'ed25519' || key.scheme !== 'ed25519') {
-      throw invalid(`unsupported key type "${key.keyType}" / scheme "${key.scheme}" (only ed25519)`, path);
+    if (key.keytype !== 'ed25519' || key.scheme !== 'ed25519') {
+      throw invalid(`unsupported key type "${key.keytype}" / scheme "${key.scheme}" (only ed25519)`, path);
     }
-    const publicHex: unknown = key.keyVal.public;
+    const publicHex: unknown = key.keyval['public'];
     if (typeof publicHex !== 'string' || !HEX64.test(publicHex)) throw invalid('keyval.public must be 64 lowercase hex characters', path);
     const publicKey = fromHex(publicHex);
     if (!isValidPublicKey(publicKey)) throw invalid('keyval.public is not a valid Ed25519 public key', path);
@@ -101,17 +102,17 @@ export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
   }
 
   // Roles: exactly the four top-level roles, each with unique, known keyids and a threshold >= 1.
-  const names = Object.keys(root.roles).sort();
+  const names = [...root.roles.keys()].sort();
   if (names.join(',') !== [...ROLE_NAMES].sort().join(',')) throw invalid(`roles must be exactly ${ROLE_NAMES.join(', ')}`, 'signed.roles');
   const roles = new Map<RoleName, RoleKeys>();
   for (const name of ROLE_NAMES) {
-    const role = Object.hasOwn(root.roles, name) ? root.roles[name] : undefined;
+    const role = root.roles.get(name);
     const path = `signed.roles.${name}`;
     if (role === undefined) throw invalid('missing', path);
     if (!Number.isSafeInteger(role.threshold) || role.threshold < 1) throw invalid('threshold must be a positive integer', path);
-    if (new Set(role.keyIDs).size !== role.keyIDs.length) throw invalid('keyids must be unique', path);
+    if (new Set(role.keyids).size !== role.keyids.length) throw invalid('keyids must be unique', path);
     const keys = new Map<string, Uint8Array>();
-    for (const keyid of role.keyIDs) {
+    for (const keyid of role.keyids) {
       const publicKey = publicKeys.get(keyid);
       if (publicKey === undefined) throw invalid(`keyid ${keyid} is not in signed.keys`, path);
       keys.set(keyid, publicKey);
@@ -128,8 +129,7 @@ export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
   }
   const rootRole = roles.get('root');
   if (rootRole === undefined) throw invalid('missing', 'signed.roles.root');
-  const signatures = Object.values(metadata.signatures).map((s) => ({ keyid: s.keyID, sig: s.sig }));
-  const result = checkThreshold(message, signatures, rootRole);
+  const result = checkThreshold(message, root.signatures, rootRole);
   if (!result.ok) {
     throw new SigningError('TRUST_ROOT_SIGNATURE', `root metadata is not signed by its root keys: ${result.message}`, {
       details: { reason: result.code, validKeys: result.validKeys, threshold: result.threshold },
