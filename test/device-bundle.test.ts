@@ -52,6 +52,9 @@ const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
     'dist/schema/product.js',
     'dist/schema/ledger.js',
     'dist/schema/release.js',
+    'dist/schema/platform.js',
+    'dist/schema/common.js',
+    'dist/schema/zod-bridge.js',
     'dist/compat/compose.js',
     'dist/compat/devices.js',
   ],
@@ -59,8 +62,8 @@ const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
   '@fwkit/image': ['dist/index.js', 'dist/writer.js', 'dist/blocks.js', 'dist/inspect.js'],
 };
 
-/** Release-side modules still reached on the device path, pending removal like PENDING_REMOVAL (the image manifest's grants schema). */
-const PENDING_RELEASE_MODULES = new Set(['@fwkit/core:dist/schema/platform.js']);
+/** Release-side modules still reached on the device path, pending removal like PENDING_REMOVAL. */
+const PENDING_RELEASE_MODULES = new Set<string>();
 
 interface Metafile {
   readonly outputs: Record<string, { readonly bytes: number; readonly inputs: Record<string, { readonly bytesInOutput: number }> }>;
