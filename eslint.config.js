@@ -3,14 +3,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Test fixtures are tiny fake repositories (their .ts files belong to no project).
-  { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', 'coverage/**', 'packages/*/test-fixtures/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', 'coverage/**', 'packages/*/*/test-fixtures/**'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
     extends: [...tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: {
-        project: ['./packages/*/tsconfig.json', './packages/device/*/tsconfig.json', './tsconfig.test.json'],
+        project: ['./packages/*/*/tsconfig.json', './tsconfig.test.json'],
         tsconfigRootDir: import.meta.dirname,
       },
     },

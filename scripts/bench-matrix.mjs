@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark of the compatibility matrix (@fwkit/matrix computeMatrix) on synthetic but realistic
+// Benchmark of the compatibility matrix (@fwkit/release-matrix computeMatrix) on synthetic but realistic
 // input, generated with a seeded PRNG (same seed, same input):
 //   - models with 2-4 hardware revisions, 2-4 bootloaders in the field each, 5-10 interfaces from
 //     several platform features, models released from 2012 to 2023 (some retired, some ended early);
@@ -10,18 +10,18 @@
 //     interface version, a full flash partition), a few images are missing;
 //   - the last release is the candidate and the matrix date is its release date.
 // Reports the median time for 1,000 models × 200 releases and how it grows with models and releases.
-// Run alone with `node scripts/bench-matrix.mjs` after `npx tsc -b packages/matrix`, or import
+// Run alone with `node scripts/bench-matrix.mjs` after `npx tsc -b packages/release/matrix`, or import
 // `benchMatrix` from the main benchmark. Environment: BENCH_MATRIX_RUNS (default 7), BENCH_MATRIX_SEED.
 import { pathToFileURL } from 'node:url';
-import { composeRequirements, ledgerFromJSON, platformManifestFromJSON, productManifestFromJSON } from '@fwkit/core';
+import { composeRequirements, ledgerFromJSON, platformManifestFromJSON, productManifestFromJSON } from '@fwkit/release-core';
 
 async function loadMatrix() {
   try {
-    return await import('@fwkit/matrix');
+    return await import('@fwkit/release-matrix');
   } catch (error) {
     // Until the workspace is linked into node_modules (npm install), load the built package directly.
     if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
-    return import(new URL('../packages/matrix/dist/index.js', import.meta.url).href);
+    return import(new URL('../packages/release/matrix/dist/index.js', import.meta.url).href);
   }
 }
 

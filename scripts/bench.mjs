@@ -22,7 +22,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // Every path and package name the bench depends on, in one place (the layout may move them).
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const PATHS = {
-  cliBin: join(repo, 'packages/cli/dist/bin.js'),
+  cliBin: join(repo, 'packages/release/cli/dist/bin.js'),
   deviceBundle: join(repo, 'dist/device/fwkit-device.mjs'),
   exampleKeys: join(repo, 'keys.example'),
   exampleRoot: join(repo, 'keys.example/root.json'),
@@ -31,7 +31,7 @@ const PATHS = {
   products: join(repo, 'products'),
   matrixBench: './bench-matrix.mjs',
 };
-const PACKAGES = { testUtils: '@fwkit/test-utils', signing: '@fwkit/signing' };
+const PACKAGES = { testUtils: '@fwkit/test-utils', signing: '@fwkit/device-trust' };
 const GROUPS = ['verify', 'startup', 'build', 'matrix'];
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);

@@ -6,19 +6,11 @@
 // Run after `npm run build`: node scripts/gen-example-keys.mjs
 import { chmod } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { sha256, writeFileAtomic } from '@fwkit/core';
+import { sha256 } from '@fwkit/device-core';
+import { writeFileAtomic } from '@fwkit/release-core';
 import * as prettier from 'prettier';
-import {
-  EXAMPLE_KEYIDS,
-  createRootMetadata,
-  keyIdOf,
-  privateKeyToPem,
-  publicKeyOf,
-  publicKeyToPem,
-  signerFromPrivateKey,
-  trustRootFromJSON,
-  tufKeyOf,
-} from '@fwkit/signing';
+import { EXAMPLE_KEYIDS, keyIdOf, publicKeyOf, trustRootFromJSON, tufKeyOf } from '@fwkit/device-trust';
+import { createRootMetadata, privateKeyToPem, publicKeyToPem, signerFromPrivateKey } from '@fwkit/release-signing';
 
 const dir = fileURLToPath(new URL('../keys.example/', import.meta.url));
 const names = ['root-1', 'targets-1', 'targets-2', 'snapshot-1', 'timestamp-1'];
@@ -59,7 +51,7 @@ console.error('wrote keys.example/root.json');
 
 const keyids = names.map((n) => keys[n].keyid).sort();
 if (keyids.length !== EXAMPLE_KEYIDS.size || keyids.some((k) => !EXAMPLE_KEYIDS.has(k))) {
-  console.error('\nEXAMPLE_KEYIDS in packages/signing/src/example-keys.ts is out of date; set it to:');
+  console.error('\nEXAMPLE_KEYIDS in packages/device/trust/src/example-keys.ts is out of date; set it to:');
   console.error(keyids.map((k) => `  '${k}',`).join('\n'));
   process.exitCode = 1;
 }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
-import { loadPemSigner } from '@fwkit/signing';
+import { loadPemSigner } from '@fwkit/release-signing';
 import { flipByte, makeDevice, makeImage, makeRootJson, TEST_EXPIRES, TEST_MODEL, TEST_NOW, tarEntry, testKeys } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fwkit, REPO, type RunResult } from './helpers.js';
@@ -23,11 +23,11 @@ const LIMIT = 64 * 1024;
 /** Packages the bundle may contain: fwkit's device part and the small libraries it verifies with. */
 const ALLOWED = new Set([
   '@fwkit/device-cli',
-  '@fwkit/verify',
-  '@fwkit/core',
-  '@fwkit/signing',
-  '@fwkit/image',
-  '@fwkit/json',
+  '@fwkit/device-verify',
+  '@fwkit/device-core',
+  '@fwkit/device-trust',
+  '@fwkit/device-image',
+  '@fwkit/device-json',
   '@noble/ed25519',
   '@tufjs/canonical-json',
 ]);
@@ -45,7 +45,7 @@ const PENDING_REMOVAL = new Set<string>();
  * bundle (paths inside each package, so they survive a move of the package folders).
  */
 const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
-  '@fwkit/core': [
+  '@fwkit/release-core': [
     'dist/index.js',
     'dist/fs.js',
     'dist/json-schema.js',
@@ -58,8 +58,15 @@ const RELEASE_MODULES: Readonly<Record<string, readonly string[]>> = {
     'dist/compat/compose.js',
     'dist/compat/devices.js',
   ],
-  '@fwkit/signing': ['dist/index.js', 'dist/key-files.js', 'dist/root-metadata.js', 'dist/signer.js', 'dist/envelope.js', 'dist/pem.js'],
-  '@fwkit/image': ['dist/index.js', 'dist/writer.js', 'dist/blocks.js', 'dist/inspect.js'],
+  '@fwkit/release-signing': [
+    'dist/index.js',
+    'dist/key-files.js',
+    'dist/root-metadata.js',
+    'dist/signer.js',
+    'dist/envelope.js',
+    'dist/pem.js',
+  ],
+  '@fwkit/release-image': ['dist/index.js', 'dist/writer.js', 'dist/blocks.js', 'dist/inspect.js'],
 };
 
 /** Release-side modules still reached on the device path, pending removal like PENDING_REMOVAL. */
@@ -303,14 +310,14 @@ describe('the device bundle', () => {
   it('contains only modules on its allow-list', () => {
     const other = [...byPackage.keys()].filter((name) => !ALLOWED.has(name) && !PENDING_REMOVAL.has(name));
     expect(other, 'add a module to ALLOWED only if a camera needs it and the size allows').toEqual([]);
-    expect([...byPackage.keys()]).toContain('@fwkit/verify');
+    expect([...byPackage.keys()]).toContain('@fwkit/device-verify');
   });
 
   it('holds no release-side module of core, signing or image (it imports their device faces)', () => {
     const release = new Set(Object.entries(RELEASE_MODULES).flatMap(([name, paths]) => paths.map((path) => `${name}:${path}`)));
     const found = modules.filter((module) => release.has(module) || PENDING_RELEASE_MODULES.has(module));
     expect(found.filter((module) => !PENDING_RELEASE_MODULES.has(module))).toEqual([]);
-    expect(modules).toContain('@fwkit/core:dist/device.js');
+    expect(modules).toContain('@fwkit/device-core:dist/index.js');
   });
 
   it('lists as pending removal only modules still in it (the list only shrinks)', () => {

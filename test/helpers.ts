@@ -4,11 +4,12 @@ import { chmod, lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fieldDevicesOf, productManifestFromJSON, type DeviceIdentity } from '@fwkit/core';
+import { type DeviceIdentity } from '@fwkit/device-core';
+import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/release-core';
 import { copyCheckout as copyCheckoutTree } from '@fwkit/test-utils';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
-export const CLI = fileURLToPath(new URL('../packages/cli/dist/bin.js', import.meta.url));
+export const CLI = fileURLToPath(new URL('../packages/release/cli/dist/bin.js', import.meta.url));
 
 export interface RunResult {
   readonly code: number;

@@ -2,9 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Hex, toHex } from '@fwkit/core';
-import { SIGNATURES_PAYLOAD_TYPE } from '@fwkit/image';
-import { pae, signEd25519, type SignatureRecord } from '@fwkit/signing';
+import { sha256Hex, toHex } from '@fwkit/device-core';
+import { SIGNATURES_PAYLOAD_TYPE } from '@fwkit/device-image';
+import { pae, signEd25519, type SignatureRecord } from '@fwkit/device-trust';
 import { aliasKeyObject, flipByte, makeImage, makeRootJson, signerWithKeyId, tarEntry, testKeys, type MadeImage } from '@fwkit/test-utils';
 import { fwkit } from './helpers.js';
 

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inspectImageFile } from '@fwkit/image';
-import { loadPemSigner } from '@fwkit/signing';
+import { inspectImageFile } from '@fwkit/release-image';
+import { loadPemSigner } from '@fwkit/release-signing';
 import { copyCheckout, makeImage } from '@fwkit/test-utils';
 import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 

@@ -13,13 +13,13 @@ import { makeVerifyDir } from './verify-fixture.js';
 const HOOK = pathToFileURL(fileURLToPath(new URL('module-log.mjs', import.meta.url))).href;
 
 /** Packages of the release machine that neither `--help` nor `verify` may load. */
-const RELEASE_SIDE = /^(@fwkit\/(build|sbom|release|matrix)|esbuild|@cyclonedx\/.*|ajv.*)$/;
+const RELEASE_SIDE = /^(@fwkit\/release-(build|sbom|pipeline|matrix)|esbuild|@cyclonedx\/.*|ajv.*)$/;
 
 /**
  * The release faces (package indexes) of the lower packages: product and ledger schemas, key files,
  * the image writer. `verify --device` and `--any-device` load the device faces instead.
  */
-const RELEASE_FACES = ['@fwkit/core', '@fwkit/signing', '@fwkit/image'].map((name) => ({
+const RELEASE_FACES = ['@fwkit/release-core', '@fwkit/release-signing', '@fwkit/release-image'].map((name) => ({
   name,
   url: pathToFileURL(createRequire(import.meta.url).resolve(name)).href,
 }));
@@ -64,8 +64,8 @@ describe('start-up loads each command lazily', () => {
   it('fwkit --help loads the CLI entry and nothing of any command or package', async () => {
     const { run, urls, packages } = await loadedBy(['--help'], 'help');
     expect(run.code).toBe(0);
-    // The one exit table both CLIs share lives on the device side (@fwkit/verify/exit) and imports nothing.
-    expect([...packages].sort()).toEqual(['@fwkit/cli', '@fwkit/verify']);
+    // The one exit table both CLIs share lives on the device side (@fwkit/device-verify/exit) and imports nothing.
+    expect([...packages].sort()).toEqual(['@fwkit/cli', '@fwkit/device-verify']);
     expect(urls.filter((url) => url.includes('/verify/')).map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual(['exit.js']);
     expect(urls.filter((url) => url.includes('/commands/'))).toEqual([]);
   });
@@ -76,7 +76,7 @@ describe('start-up loads each command lazily', () => {
       'verify',
     );
     expect(run.code).toBe(0);
-    expect(packages).toContain('@fwkit/verify');
+    expect(packages).toContain('@fwkit/device-verify');
     expect([...packages].filter((name) => RELEASE_SIDE.test(name))).toEqual([]);
   });
 
@@ -86,14 +86,14 @@ describe('start-up loads each command lazily', () => {
       'verify-device',
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(urls.some((url) => url.endsWith('/device.js'))).toBe(true);
+    expect(urls.some((url) => url.includes('/packages/device/core/dist/'))).toBe(true);
     expect(RELEASE_FACES.filter((face) => urls.includes(face.url)).map((face) => face.name)).toEqual([]);
   });
 
   it('fwkit build does load the build side (the hook sees what the other tests say is absent)', async () => {
     const { run, packages } = await loadedBy(['build'], 'build');
     expect(run.code).toBe(2); // neither --all nor --product: a usage error, after the command loaded
-    expect([...packages].filter((name) => RELEASE_SIDE.test(name))).toEqual(expect.arrayContaining(['@fwkit/build', 'esbuild']));
+    expect([...packages].filter((name) => RELEASE_SIDE.test(name))).toEqual(expect.arrayContaining(['@fwkit/release-build', 'esbuild']));
   });
 });
 

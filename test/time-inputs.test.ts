@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { MAX_SOURCE_DATE_EPOCH } from '@fwkit/core';
-import { MAX_MTIME } from '@fwkit/image';
+import { MAX_SOURCE_DATE_EPOCH } from '@fwkit/device-core';
+import { MAX_MTIME } from '@fwkit/device-image';
 import { TEST_EXPIRES } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fwkit } from './helpers.js';

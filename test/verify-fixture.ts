@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { productManifestFromJSON } from '@fwkit/core';
+import { productManifestFromJSON } from '@fwkit/release-core';
 import { makeDevice, makeImage, makeRootJson, TEST_MODEL, testKeys } from '@fwkit/test-utils';
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Coded errors of the platform. The firmware does not depend on the host-side toolkit
- * (`@fwkit/core` and its schema libraries would only bloat every image), so it has its own
+ * (`@fwkit/device-core` and its schema libraries would only bloat every image), so it has its own
  * small base class of the same shape: a stable `code`, a message for people, a `cause`.
  */
 export class PlatformError<Code extends string = string> extends Error {

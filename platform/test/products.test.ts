@@ -1,15 +1,15 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { checkDeviceCompatibility } from '@fwkit/device-core';
 import {
-  checkDeviceCompatibility,
   composeRequirements,
   fieldDevicesOf,
   platformManifestFromJSON,
   productManifestFromJSON,
   type PlatformManifest,
   type ProductManifest,
-} from '@fwkit/core';
+} from '@fwkit/release-core';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { InterfaceUse, ProductDrivers } from '../src/drivers.js';

@@ -1,4 +1,4 @@
-import { parseJson } from '@fwkit/json';
+import { parseJson } from '@fwkit/device-json';
 import { isPlainObject } from './check.js';
 import { IpcError } from '../errors.js';
 import { IPC_VERSION, MAX_LINE_BYTES, bodyCheck, isMessageType, type IpcMessage, type MessageOf, type MessageType } from './messages.js';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseJson } from '@fwkit/json';
+import { parseJson } from '@fwkit/device-json';
 import { ApiError, isIpcError } from '../errors.js';
 import { integer, number, object } from '../ipc/check.js';
 import type { CoreLink } from './core-link.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EXIT, UsageError, verifyImageFile } from '@fwkit/verify';
-import { errorOutcome, loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/verify/report';
+import { EXIT, UsageError, verifyImageFile } from '@fwkit/device-verify';
+import { errorOutcome, loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/device-verify/report';
 
 export const USAGE = `fwkit-device — verify a firmware image on the device it is for
 
@@ -46,7 +46,7 @@ async function verifyCommand(args: readonly string[], io: DeviceIo): Promise<num
   return EXIT.ok;
 }
 
-/** Runs one command; every error goes to the shared mapping (@fwkit/verify/report), like `fwkit`'s. */
+/** Runs one command; every error goes to the shared mapping (@fwkit/device-verify/report), like `fwkit`'s. */
 export async function main(argv: readonly string[], io: DeviceIo): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {

@@ -1,0 +1,159 @@
+// What `fwkit verify` and `fwkit-device verify` share, so that the two give the same answer in the
+// same words: reading the trust root and device documents, `--now`, the verdict's text and --json
+// shape, and how an error becomes an exit status and a --json line (docs/decisions.md, device CLI).
+import { resolve } from 'node:path';
+import {
+  deviceIdentityFromJSON,
+  INPUT_LIMITS,
+  isFwkitError,
+  parseIsoInstant,
+  readJsonInputFile,
+  SchemaError,
+  type DeviceIdentity,
+} from '@fwkit/device-core';
+import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
+import { UsageError } from './errors.js';
+import { EXIT } from './exit.js';
+import { describeDevice, type VerifiedImage } from './verify.js';
+
+/** The trust root at `path` (relative to `cwd`), within its size limit, valid at `now`. */
+export async function loadTrustRoot(cwd: string, path: string, now: Date): Promise<TrustRoot> {
+  return trustRootFromJSON(await readJsonInputFile(resolve(cwd, path), 'trust root', INPUT_LIMITS.trustRoot), now);
+}
+
+/** The device identity document at `path` (relative to `cwd`), within its size limit. */
+export async function loadDeviceIdentity(cwd: string, path: string): Promise<DeviceIdentity> {
+  return deviceIdentityFromJSON(await readJsonInputFile(resolve(cwd, path), 'device identity', INPUT_LIMITS.deviceIdentity), path);
+}
+
+/** `--now`: an RFC 3339 date-time with its offset (a bare date or a number is a usage error); the wall clock when absent. */
+export function nowOption(value: string | undefined): Date {
+  if (value === undefined) return new Date();
+  const now = parseIsoInstant(value);
+  if (now === undefined) {
+    throw new UsageError(`--now "${value}" is not a date-time with its offset, e.g. 2026-12-03T10:00:00Z or 2026-12-03T11:00:00+01:00`);
+  }
+  return now;
+}
+
+/** A rule `verify` could not check for the chosen device (its output says so): the device rules, or the installed-firmware rules. */
+export type UncheckedRule = 'device' | 'upgradeFrom' | 'securityVersion';
+
+/** How the devices were chosen: a device.json (what a camera has), the field configurations of a model, or none. */
+export type DeviceChoice = 'device' | 'field' | 'any-device';
+
+/** The verdict on a verified image, as `--json` prints it. */
+export interface VerifySummary {
+  readonly ok: true;
+  readonly code: null;
+  readonly message: string;
+  readonly image: Record<string, unknown>;
+  readonly devices: readonly ReturnType<typeof describeDevice>[];
+  readonly factory: boolean;
+  readonly notChecked: readonly UncheckedRule[];
+  readonly note: string | null;
+}
+
+/** The summary of a verified image; `imageArg` is the path as the user gave it. */
+export function verifySummary(imageArg: string, verified: VerifiedImage, choice: DeviceChoice): VerifySummary {
+  const { manifest } = verified;
+  return {
+    ok: true,
+    code: null,
+    message: `${imageArg}: verified (${manifest.model} ${manifest.versions.firmware}, signed by ${verified.signers.length} key(s); identity ${verified.manifestSha256})`,
+    image: {
+      model: manifest.model,
+      firmware: manifest.versions.firmware,
+      platform: manifest.versions.platform,
+      security: manifest.versions.security,
+      manifestSha256: verified.manifestSha256,
+      ...(verified.fileSha256 === undefined ? {} : { fileSha256: verified.fileSha256 }),
+      bytes: verified.imageBytes,
+      signers: verified.signers,
+      exampleKeys: verified.exampleKeys,
+    },
+    devices: verified.devices.map((r) => describeDevice(r.device)),
+    ...uncheckedRules(choice, verified.devices[0]?.device, manifest.upgradeFrom),
+  };
+}
+
+/** The summary as printed: one JSON line, or the message with its warning and note. */
+export function renderSummary(summary: VerifySummary, exampleKeys: boolean, json: boolean): string {
+  if (json) return JSON.stringify(summary);
+  const lines = [summary.message];
+  if (exampleKeys) lines.push('WARNING: signed with EXAMPLE keys (keys.example) — not for production');
+  if (summary.note !== null) lines.push(`NOTE: ${summary.note}`);
+  return lines.join('\n');
+}
+
+/**
+ * What this verification did not establish, for the output. upgradeFrom and the security version
+ * compare the image with the installed firmware: --model/--hw names none, and a device.json
+ * without `installed` is a factory-fresh device (provisioning, where they do not apply).
+ */
+function uncheckedRules(
+  choice: DeviceChoice,
+  device: DeviceIdentity | undefined,
+  upgradeFrom: string,
+): { factory: boolean; notChecked: UncheckedRule[]; note: string | null } {
+  const installedRules = `upgradeFrom (${upgradeFrom}) and the security version`;
+  if (choice === 'any-device') {
+    return {
+      factory: false,
+      notChecked: ['device', 'upgradeFrom', 'securityVersion'],
+      note: `--any-device: the device rules and ${installedRules} were not checked`,
+    };
+  }
+  if (choice === 'field') {
+    return {
+      factory: false,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `${installedRules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
+    };
+  }
+  if (device?.installed === undefined) {
+    return {
+      factory: true,
+      notChecked: ['upgradeFrom', 'securityVersion'],
+      note: `factory provisioning: the device has no installed firmware, so ${installedRules} do not apply`,
+    };
+  }
+  return { factory: false, notChecked: [], note: null };
+}
+
+/** How a failed command ends: its exit status, its --json line, and the line for stderr (without the program's name). */
+export interface ErrorOutcome {
+  readonly status: number;
+  readonly json: Record<string, unknown>;
+  readonly line: string;
+  /** A usage error: the caller prints its usage text after the line. */
+  readonly usage: boolean;
+}
+
+/**
+ * The one mapping from an error to an exit status: a usage error (or parseArgs' ERR_PARSE_ARGS_*)
+ * exits 2, a coded error 1 with its code, anything else is a bug (3, with its stack).
+ */
+export function errorOutcome(error: unknown): ErrorOutcome {
+  if (error instanceof UsageError) {
+    return { status: EXIT.usage, json: { ok: false, code: error.code, message: error.message }, line: error.message, usage: true };
+  }
+  // parseArgs throws plain TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
+  const nodeCode = (error as { code?: unknown } | null)?.code;
+  if (typeof nodeCode === 'string' && nodeCode.startsWith('ERR_PARSE_ARGS')) return errorOutcome(new UsageError((error as Error).message));
+  if (isFwkitError(error)) {
+    const issues = error instanceof SchemaError ? error.issues : undefined;
+    return {
+      status: EXIT.failed,
+      json: { ok: false, code: error.code, message: error.message, details: error.details ?? null, issues },
+      line: `${error.code}: ${error.message}`,
+      usage: false,
+    };
+  }
+  return {
+    status: EXIT.internal,
+    json: { ok: false, code: 'INTERNAL', message: String(error) },
+    line: `internal error — this is a bug, please report it:\n${(error as Error | null)?.stack ?? String(error)}`,
+    usage: false,
+  };
+}

@@ -1,0 +1,358 @@
+import {
+  bytesEqual,
+  checkDeviceCompatibility,
+  createSha256,
+  imageFactsOf,
+  unknownRequirements,
+  sha256Hex,
+  type DeviceIdentity,
+  type ImageManifest,
+  type Reason,
+} from '@fwkit/device-core';
+import {
+  BLOCK_DIGEST_BYTES,
+  blocksEntryName,
+  decodeManifest,
+  decodeSignatures,
+  ENTRY_MANIFEST,
+  ENTRY_SIGNATURES,
+  entryPlaceError,
+  expectedEntryNames,
+  ImageError,
+  MAX_BLOCK_LISTS_BYTES,
+  MAX_MANIFEST_BYTES,
+  MAX_SIGNATURES_BYTES,
+  openImageFile,
+  payloadEntryName,
+  SIGNATURES_PAYLOAD_TYPE,
+  TarReader,
+  type TarEntry,
+} from '@fwkit/device-image';
+import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/device-trust';
+import { VerifyError } from './errors.js';
+
+/** Receives each payload block only AFTER it verified against the signed block list. */
+export interface BlockSink {
+  block(path: string, offset: number, bytes: Uint8Array): Promise<void>;
+}
+
+export interface VerifyOptions {
+  /** The device's trust anchor; images must be signed by a threshold of its `targets` keys. */
+  readonly trust: TrustRoot;
+  /**
+   * The devices the image is for (at least one; each gets its own report), or 'any-device' to skip
+   * the device rules (unknown requirements still refuse).
+   */
+  readonly devices: readonly DeviceIdentity[] | 'any-device';
+  /** The caller's clock: the trust root must not have expired at `now`. */
+  readonly now: Date;
+  /** Where verified blocks go (the A/B installer writes the inactive slot through this). */
+  readonly sink?: BlockSink;
+  /**
+   * Also compute the SHA-256 of the whole file (`fileSha256`), default false. It is a second pass
+   * of the hash over every byte and no check depends on it; only callers that record or print it
+   * ask for it.
+   */
+  readonly fileDigest?: boolean;
+}
+
+/** One device's verdict on the image: ok, or every reason it must not install it. */
+export interface DeviceReport {
+  readonly device: DeviceIdentity;
+  readonly ok: boolean;
+  readonly reasons: readonly Reason[];
+}
+
+export interface VerifiedImage {
+  readonly manifest: ImageManifest;
+  /** One report per device asked about, in the order given (all ok: a verified image fits every one); empty for 'any-device'. */
+  readonly devices: readonly DeviceReport[];
+  /**
+   * The image's identity: SHA-256 of the exact manifest.json bytes the signatures cover. Two
+   * files with the same manifest are the same image, whatever their signatures.json holds.
+   */
+  readonly manifestSha256: string;
+  /** keyids of the distinct targets keys whose signatures verified, sorted. */
+  readonly signers: readonly string[];
+  /** True when a signer is one of the published EXAMPLE keys (never acceptable in production). */
+  readonly exampleKeys: boolean;
+  readonly imageBytes: number;
+  /**
+   * SHA-256 of this copy of the image file, only when `fileDigest` asked for it. Not its identity:
+   * signatures.json may vary (key rotation).
+   */
+  readonly fileSha256?: string;
+}
+
+function fail(code: VerifyError['code'], message: string, details?: Record<string, unknown>): VerifyError {
+  return new VerifyError(code, message, details === undefined ? undefined : { details });
+}
+
+/** Reads entries and insists each is exactly the next one of the layout (mix-and-match, smuggled entries). */
+class LayoutWalker {
+  readonly #reader: TarReader;
+  readonly #seen = new Set<string>();
+  #expected: readonly string[] = [ENTRY_MANIFEST, ENTRY_SIGNATURES];
+  #complete = false;
+  #position = 0;
+  #mtime: number | undefined;
+
+  constructor(reader: TarReader) {
+    this.#reader = reader;
+  }
+
+  /** Once the manifest is known: the full layout and the mtime every header must carry. */
+  expect(manifest: ImageManifest): void {
+    this.#expected = expectedEntryNames(manifest);
+    this.#complete = true;
+    this.#mtime = manifest.sourceDateEpoch;
+  }
+
+  /** Canonical form: every header's mtime is the manifest's sourceDateEpoch (the image is a function of what was signed). */
+  checkMtime(entry: TarEntry): void {
+    if (this.#mtime !== undefined && entry.mtime !== this.#mtime) {
+      throw fail(
+        'IMAGE_HEADER_NONCANONICAL',
+        `tar header of "${entry.name}" has mtime ${entry.mtime}, not sourceDateEpoch ${this.#mtime}`,
+        {
+          entry: entry.name,
+          field: 'mtime',
+          mtime: entry.mtime,
+          sourceDateEpoch: this.#mtime,
+        },
+      );
+    }
+  }
+
+  async next(name: string): Promise<TarEntry> {
+    const entry = await this.#reader.next();
+    if (entry === null) {
+      throw fail('IMAGE_ENTRY_MISSING', `the image ends before entry "${name}"`, { entry: name, position: this.#position });
+    }
+    const misplaced = entryPlaceError(entry.name, this.#position, this.#expected, this.#seen, this.#complete);
+    if (misplaced !== undefined) throw misplaced;
+    this.#seen.add(entry.name);
+    this.#position += 1;
+    this.checkMtime(entry);
+    return entry;
+  }
+
+  /** Nothing after the last payload but the end marker (and nothing after that). */
+  async end(): Promise<void> {
+    const entry = await this.#reader.next();
+    if (entry === null) return;
+    throw (
+      entryPlaceError(entry.name, this.#position, this.#expected, this.#seen, this.#complete) ??
+      fail('IMAGE_ENTRY_UNEXPECTED', `entry "${entry.name}" follows the last payload`, { entry: entry.name })
+    );
+  }
+}
+
+async function readBounded(reader: TarReader, entry: TarEntry, limit: number): Promise<Uint8Array> {
+  if (entry.size > limit) {
+    throw fail('IMAGE_ENTRY_TOO_LARGE', `${entry.name} is ${entry.size} bytes; the limit is ${limit}`, {
+      entry: entry.name,
+      size: entry.size,
+      limit,
+    });
+  }
+  return reader.readRest();
+}
+
+/**
+ * Verify an image as it streams, in the order of the format's spec; each step names the threat it
+ * stops. Nothing reaches the sink before the manifest is authenticated, the device rules pass and
+ * the block holding it matches its signed digest. Pure apart from the source and the sink: no
+ * clock, no file system, no network.
+ */
+export async function verifyImage(source: AsyncIterable<Uint8Array>, options: VerifyOptions): Promise<VerifiedImage> {
+  const { trust, devices, now, sink, fileDigest = false } = options;
+  // Only 'any-device' skips the device rules; an empty list is a caller's mistake, never a pass.
+  if (devices !== 'any-device' && devices.length === 0)
+    throw new TypeError("verifyImage: no device given (pass 'any-device' to skip the device rules)");
+  const reader = new TarReader(source, { digest: fileDigest });
+  try {
+    // 0. Freeze: a trust root past its expiry may hide revoked keys; refuse before reading a byte.
+    if (!(now.getTime() < trust.expires.getTime())) {
+      throw fail('TRUST_ROOT_EXPIRED', `the trust root expired at ${trust.expires.toISOString()}`, {
+        expires: trust.expires.toISOString(),
+        now: now.toISOString(),
+      });
+    }
+    const walker = new LayoutWalker(reader);
+
+    // 1. manifest.json. Endless data: its size is bounded before it is read. One byte form:
+    //    canonical JSON only (MANIFEST_NONCANONICAL), a known format (IMAGE_FORMAT_UNSUPPORTED),
+    //    then the schema (MANIFEST_INVALID). Nothing in it is trusted until step 3.
+    const manifestEntry = await walker.next(ENTRY_MANIFEST);
+    const manifestBytes = await readBounded(reader, manifestEntry, MAX_MANIFEST_BYTES);
+    const manifest = decodeManifest(manifestBytes);
+    walker.expect(manifest);
+    walker.checkMtime(manifestEntry);
+
+    // 2. signatures.json. Endless data: bounded; strict shape (SIGNATURES_INVALID).
+    const signaturesEntry = await walker.next(ENTRY_SIGNATURES);
+    const signatures = decodeSignatures(await readBounded(reader, signaturesEntry, MAX_SIGNATURES_BYTES));
+
+    // 3. Arbitrary software, threshold: a threshold of DISTINCT targets keys signed
+    //    PAE(payloadType, manifest bytes). From here on the manifest is trusted.
+    const result = checkThreshold(pae(SIGNATURES_PAYLOAD_TYPE, manifestBytes), signatures.signatures, trust.role('targets'));
+    if (!result.ok) {
+      throw fail(result.code, `manifest signatures: ${result.message}`, { validKeys: result.validKeys, threshold: result.threshold });
+    }
+
+    // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules,
+    //    once per device. 'any-device' skips them, but a requirement nobody understands is refused
+    //    regardless. One device that does not fit fails the image before a payload byte is read.
+    const reports = deviceReports(manifest, devices);
+    const misfit = reports.find((r) => !r.ok);
+    if (misfit !== undefined) throw deviceError(misfit, reports);
+    if (devices === 'any-device') {
+      const unknown = unknownRequirements(manifest);
+      const first = unknown.at(0);
+      if (first !== undefined) {
+        throw new VerifyError(first.code, unknown.map((r) => r.message).join('; '), { reasons: unknown, details: { reasons: unknown } });
+      }
+    }
+
+    // 5. Block lists. Endless data: their total is bounded by the signed manifest; each is exactly
+    //    32 bytes per block (checked before it is read) and hashes to its signed blocksSha256.
+    const { blockSize } = manifest;
+    const listBytes = manifest.payloads.reduce((sum, p) => sum + Math.ceil(p.size / blockSize) * BLOCK_DIGEST_BYTES, 0);
+    if (listBytes > MAX_BLOCK_LISTS_BYTES) {
+      throw fail('IMAGE_ENTRY_TOO_LARGE', `the block lists total ${listBytes} bytes; the limit is ${MAX_BLOCK_LISTS_BYTES}`, {
+        size: listBytes,
+        limit: MAX_BLOCK_LISTS_BYTES,
+      });
+    }
+    const lists = new Map<string, Uint8Array>();
+    for (const payload of manifest.payloads) {
+      const name = blocksEntryName(payload.path);
+      const entry = await walker.next(name);
+      const size = Math.ceil(payload.size / blockSize) * BLOCK_DIGEST_BYTES;
+      if (entry.size !== size) {
+        throw fail('BLOCK_LIST_SIZE_MISMATCH', `${name} is ${entry.size} bytes; ${size} expected`, {
+          entry: name,
+          size: entry.size,
+          expected: size,
+        });
+      }
+      const list = await reader.readRest();
+      if (sha256Hex(list) !== payload.blocksSha256) {
+        throw fail('BLOCK_LIST_HASH_MISMATCH', `${name} does not match the manifest's blocksSha256`, { entry: name });
+      }
+      lists.set(payload.path, list);
+    }
+
+    // 6. Payloads, streamed block by block. Arbitrary software: each block is checked against its
+    //    signed digest before the next byte is read and before the sink sees it. The blocks cover
+    //    every byte of the payload (its size is signed too), so the manifest's per-payload sha256
+    //    adds no check here and is not recomputed: each byte is hashed once. Memory: one block.
+    for (const payload of manifest.payloads) {
+      const name = payloadEntryName(payload.path);
+      const entry = await walker.next(name);
+      if (entry.size !== payload.size) {
+        throw fail('PAYLOAD_SIZE_MISMATCH', `${name} is ${entry.size} bytes; the manifest says ${payload.size}`, {
+          entry: name,
+          size: entry.size,
+          expected: payload.size,
+        });
+      }
+      const list = lists.get(payload.path) ?? new Uint8Array(0);
+      // The entry's size is the signed size (above): reading until it runs out reads exactly the
+      // blocks the list covers, the last one short when the size is not a multiple of blockSize.
+      for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
+        // Without a sink the block is hashed from the reader's chunks as they stand (no copy); a
+        // sink gets its own copy, which is what was hashed.
+        const hash = createSha256();
+        const block = sink === undefined ? undefined : await reader.read(blockSize);
+        if (block === undefined) await reader.readPieces(blockSize, (piece) => hash.update(piece));
+        else hash.update(block);
+        const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
+        if (!bytesEqual(hash.digest(), expected)) {
+          throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
+            entry: name,
+            block: index,
+            offset,
+          });
+        }
+        if (block !== undefined) await sink?.block(payload.path, offset, block);
+      }
+    }
+
+    // 7. Smuggled entries and endless data: the end marker follows, then the end of the source.
+    await walker.end();
+
+    return Object.freeze({
+      manifest,
+      devices: reports,
+      manifestSha256: sha256Hex(manifestBytes),
+      signers: Object.freeze([...result.signers]),
+      exampleKeys: result.signers.some((keyid) => isExampleKeyId(keyid)),
+      imageBytes: reader.position,
+      ...(fileDigest ? { fileSha256: reader.sha256 } : {}),
+    });
+  } catch (error) {
+    if (error instanceof ImageError && error.code !== 'IMAGE_ENCODE_INVALID') {
+      throw new VerifyError(error.code, error.message, {
+        cause: error,
+        ...(error.details === undefined ? {} : { details: { ...error.details } }),
+      });
+    }
+    throw error;
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Every device's report on the manifest, in the given order (pure: the device rules of core). */
+function deviceReports(manifest: ImageManifest, devices: readonly DeviceIdentity[] | 'any-device'): readonly DeviceReport[] {
+  if (devices === 'any-device') return Object.freeze([]);
+  const facts = imageFactsOf(manifest);
+  return Object.freeze(
+    devices.map((device) => {
+      const reasons = checkDeviceCompatibility(facts, device);
+      return Object.freeze({ device, ok: reasons.length === 0, reasons: Object.freeze(reasons) });
+    }),
+  );
+}
+
+/** How a device is named in messages and in the --json report. */
+export function describeDevice(device: DeviceIdentity): {
+  model: string;
+  hardwareRevision: string;
+  bootloader: string;
+  installed: string | null;
+} {
+  return {
+    model: device.model,
+    hardwareRevision: device.hardwareRevision,
+    bootloader: device.bootloader.version,
+    installed: device.installed?.firmware ?? null,
+  };
+}
+
+/**
+ * The verdict when a device does not fit: the code is the first reason of the first such device
+ * (in the order given), the message lists its reasons (naming the device when there are several),
+ * and the error carries every device's report.
+ */
+function deviceError(misfit: DeviceReport, reports: readonly DeviceReport[]): VerifyError {
+  const [first] = misfit.reasons;
+  const reasons = misfit.reasons.map((r) => r.message).join('; ');
+  const { model, hardwareRevision, bootloader } = describeDevice(misfit.device);
+  const message = reports.length === 1 ? reasons : `device ${model} rev ${hardwareRevision} with bootloader ${bootloader}: ${reasons}`;
+  return new VerifyError(first?.code ?? 'MODEL_MISMATCH', message, {
+    reasons: misfit.reasons,
+    devices: reports,
+    details: {
+      reasons: misfit.reasons,
+      devices: reports.map((r) => ({ ...describeDevice(r.device), ok: r.ok, reasons: r.reasons.map((x) => x.code) })),
+    },
+  });
+}
+
+/** Verify an image file (read in 1 MiB chunks; the file is closed as soon as verification stops). */
+export async function verifyImageFile(path: string, options: VerifyOptions): Promise<VerifiedImage> {
+  return verifyImage(openImageFile(path), options);
+}

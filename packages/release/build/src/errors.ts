@@ -1,0 +1,33 @@
+import { FwkitError } from '@fwkit/device-core';
+
+export type BuildErrorCode =
+  /** No products/<model>/product.json for the requested model. */
+  | 'BUILD_PRODUCT_UNKNOWN'
+  /** product.json names another model than its folder. */
+  | 'BUILD_PRODUCT_MISMATCH'
+  /** platform.json, platform/package.json, release.json or package-lock.json cannot be read. */
+  | 'BUILD_INPUT_MISSING'
+  /** An input is readable but unusable (e.g. platform package.json without a version, a domain named "meta"). */
+  | 'BUILD_INPUT_INVALID'
+  /** The platform writes an image format this fwkit does not. */
+  | 'BUILD_IMAGE_FORMAT_UNSUPPORTED'
+  /** Platform + product do not compose (feature unknown, platform version rejected); `details.reasons`. */
+  | 'BUILD_REQUIREMENTS'
+  /** A hardware revision / bootloader in the field cannot take the image; `details.devices`. */
+  | 'BUILD_DEVICE_INCOMPATIBLE'
+  /** A source of the image (bundled module, product.json, platform.json, ...) resolves outside the checkout; `details.files`. */
+  | 'BUILD_SOURCE_OUTSIDE_REPO'
+  /** esbuild failed, or a bundle imports something at run time that the image does not contain. */
+  | 'BUILD_BUNDLE_FAILED'
+  /** SOURCE_DATE_EPOCH is not an integer the image format can carry. */
+  | 'BUILD_EPOCH_INVALID'
+  /** No signer was given. */
+  | 'BUILD_SIGNERS_MISSING'
+  /** The image just built does not pass the device verifier (e.g. the signers miss the trust threshold). */
+  | 'BUILD_VERIFY_FAILED'
+  /** Several products of one build failed; `details.failures` lists each model with its code. Nothing was written. */
+  | 'BUILD_PRODUCTS_FAILED';
+
+export class BuildError extends FwkitError<BuildErrorCode> {
+  override readonly name = 'BuildError';
+}

@@ -1,0 +1,81 @@
+import { realpath } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { BuildError } from './errors.js';
+
+/** A source that leaves the checkout: the path as the build named it, and where it really is. */
+export interface OutsideSource {
+  /** Relative to the checkout root (or absolute, as esbuild or the layout named it). */
+  readonly path: string;
+  /** Its real path (every symlink followed). */
+  readonly resolved: string;
+}
+
+/**
+ * Where the sources of an image may really be. Every file goes into a signed image, so each must
+ * resolve (realpath) inside the checkout: a symlink to elsewhere would put unreviewed, unlisted code
+ * into it. node_modules/ is no exception: linked from elsewhere, its workspace links
+ * (`@fwkit/device-json` → ../../packages/device/json) would build another tree's packages.
+ */
+export interface Checkout {
+  /** Real path of the checkout root. */
+  readonly root: string;
+}
+
+/** `path` is `root` or below it. */
+export function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+}
+
+function errnoOf(error: unknown): string | undefined {
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
+export async function checkoutOf(rootDir: string): Promise<Checkout> {
+  let root: string;
+  try {
+    root = await realpath(rootDir);
+  } catch (cause) {
+    throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} cannot be resolved (${errnoOf(cause) ?? 'error'})`, {
+      cause,
+      details: { path: rootDir },
+    });
+  }
+  return { root };
+}
+
+/**
+ * Where `path` (relative to the checkout root, or absolute) really is when that is outside the
+ * checkout; undefined when it is allowed, or cannot be resolved at all (missing, a
+ * symlink loop, no permission): then it cannot be opened either, and the reader reports that.
+ */
+export async function outsideOf(checkout: Checkout, path: string): Promise<OutsideSource | undefined> {
+  const named = isAbsolute(path) ? path : join(checkout.root, path);
+  let resolved: string;
+  try {
+    resolved = await realpath(named);
+  } catch (cause) {
+    if (errnoOf(cause) !== undefined) return undefined;
+    throw cause;
+  }
+  if (isWithin(checkout.root, resolved)) return undefined;
+  const shown = isWithin(checkout.root, named) ? relative(checkout.root, named).split(sep).join('/') : named;
+  return { path: shown, resolved };
+}
+
+export function outsideError(files: readonly OutsideSource[], what: string): BuildError {
+  const lines = files.map((f) => `  - ${f.path} -> ${f.resolved}`);
+  return new BuildError(
+    'BUILD_SOURCE_OUTSIDE_REPO',
+    `${what} resolves outside the checkout (every source of an image must be inside it):\n${lines.join('\n')}`,
+    { details: { files } },
+  );
+}
+
+/** Refuse, with every offender named, any of `paths` that resolves outside the checkout. */
+export async function checkInsideCheckout(checkout: Checkout, paths: readonly string[], what: string): Promise<void> {
+  const found = await Promise.all(paths.map((p) => outsideOf(checkout, p)));
+  const outside = found.filter((f): f is OutsideSource => f !== undefined);
+  if (outside.length > 0) throw outsideError(outside, what);
+}

@@ -1,0 +1,162 @@
+import { lstat, readdir, realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { INPUT_LIMITS, InputError, readJsonInputFile } from '@fwkit/device-core';
+import {
+  platformManifestFromJSON,
+  productManifestFromJSON,
+  releaseSpecFromJSON,
+  type PlatformManifest,
+  type ProductManifest,
+  type ReleaseSpec,
+} from '@fwkit/release-core';
+import { BuildError, type BuildErrorCode } from './errors.js';
+import { checkInsideCheckout, checkoutOf } from './inside.js';
+
+/** Where things live in a checkout, relative to its root. */
+export const LAYOUT = {
+  platformDir: 'platform',
+  platformManifest: 'platform/platform.json',
+  platformPackage: 'platform/package.json',
+  productsDir: 'products',
+  release: 'release.json',
+  lockfile: 'package-lock.json',
+} as const;
+
+/** The facts of platform/package.json a build uses. */
+export interface PlatformPackage {
+  readonly name: string;
+  readonly version: string;
+  readonly license: string | undefined;
+}
+
+/** Everything shared by the products of one checkout, read and validated once. */
+export interface Workspace {
+  /** Real path of the checkout root (esbuild's absWorkingDir). */
+  readonly rootDir: string;
+  readonly platform: PlatformManifest;
+  readonly platformPackage: PlatformPackage;
+  readonly release: ReleaseSpec;
+  /** package-lock.json as parsed JSON (the SBOM validates what it reads). */
+  readonly lockfile: unknown;
+}
+
+const MODEL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+// semver.org's regular expression for a valid version.
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+/** Size limit of each document a build reads (docs/inputs.md). */
+const LIMITS: Readonly<Record<string, number>> = {
+  [LAYOUT.platformManifest]: INPUT_LIMITS.platformManifest,
+  [LAYOUT.platformPackage]: INPUT_LIMITS.packageJson,
+  [LAYOUT.release]: INPUT_LIMITS.releaseSpec,
+  [LAYOUT.lockfile]: INPUT_LIMITS.lockfile,
+};
+
+/**
+ * Read a JSON document of the checkout with core's input reader (regular file, size limit, strict
+ * JSON): a missing one is `missing`; a directory, FIFO or device is INPUT_NOT_REGULAR, not a crash.
+ */
+async function readJson(rootDir: string, path: string, missing: BuildErrorCode, details: Record<string, unknown> = {}): Promise<unknown> {
+  try {
+    return await readJsonInputFile(join(rootDir, path), path, LIMITS[path] ?? INPUT_LIMITS.productManifest);
+  } catch (cause) {
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
+      throw new BuildError(missing, `${path} not found in the checkout`, { cause, details: { path, ...details } });
+    }
+    throw cause;
+  }
+}
+
+function platformPackageFrom(value: unknown): PlatformPackage {
+  const pkg = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  const { name, version, license } = pkg;
+  const problems: string[] = [];
+  if (typeof name !== 'string' || !NPM_NAME.test(name)) problems.push('"name" must be an npm package name');
+  if (typeof version !== 'string' || !SEMVER.test(version)) problems.push('"version" must be a semantic version');
+  if (license !== undefined && typeof license !== 'string') problems.push('"license" must be a string');
+  if (problems.length > 0 || typeof name !== 'string' || typeof version !== 'string') {
+    throw new BuildError('BUILD_INPUT_INVALID', `${LAYOUT.platformPackage}: ${problems.join('; ')}`, {
+      details: { path: LAYOUT.platformPackage, problems },
+    });
+  }
+  return Object.freeze({ name, version, license: typeof license === 'string' ? license : undefined });
+}
+
+/** Read and validate the platform, its package.json, release.json and package-lock.json of a checkout. */
+export async function loadWorkspace(rootDir: string): Promise<Workspace> {
+  let root: string;
+  try {
+    // The real path: esbuild reports module paths relative to it, whatever symlink led here.
+    root = await realpath(rootDir);
+  } catch (cause) {
+    throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} not found`, { cause, details: { path: rootDir } });
+  }
+  await checkInsideCheckout(
+    await checkoutOf(root),
+    [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile],
+    'a document of the checkout',
+  );
+  const [platformJson, packageJson, releaseJson, lockfile] = await Promise.all([
+    readJson(root, LAYOUT.platformManifest, 'BUILD_INPUT_MISSING'),
+    readJson(root, LAYOUT.platformPackage, 'BUILD_INPUT_MISSING'),
+    readJson(root, LAYOUT.release, 'BUILD_INPUT_MISSING'),
+    readJson(root, LAYOUT.lockfile, 'BUILD_INPUT_MISSING'),
+  ]);
+  return Object.freeze({
+    rootDir: root,
+    platform: platformManifestFromJSON(platformJson, LAYOUT.platformManifest),
+    platformPackage: platformPackageFrom(packageJson),
+    release: releaseSpecFromJSON(releaseJson, LAYOUT.release),
+    lockfile,
+  });
+}
+
+/** Model ids of every product in the checkout (folders of products/ holding a product.json), sorted. */
+export async function listProducts(rootDir: string): Promise<string[]> {
+  let entries;
+  try {
+    entries = await readdir(join(rootDir, LAYOUT.productsDir), { withFileTypes: true });
+  } catch (cause) {
+    if (isErrno(cause, 'ENOENT')) return [];
+    throw cause;
+  }
+  const models: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isDirectory() || !MODEL_ID.test(entry.name)) continue;
+    try {
+      // Whatever is there counts: a product.json that is a directory or a FIFO is then refused,
+      // with its code, by loadProduct's reader rather than skipped here.
+      await lstat(join(rootDir, LAYOUT.productsDir, entry.name, 'product.json'));
+      models.push(entry.name);
+    } catch (cause) {
+      if (!isErrno(cause, 'ENOENT')) throw cause;
+    }
+  }
+  return models.sort();
+}
+
+/** Folder of a product relative to the checkout root. */
+export function productDir(model: string): string {
+  return `${LAYOUT.productsDir}/${model}`;
+}
+
+/** Read and validate products/<model>/product.json; its id must be the folder name. */
+export async function loadProduct(rootDir: string, model: string): Promise<ProductManifest> {
+  // The model id becomes a path: anything but a model id could walk out of products/.
+  if (!MODEL_ID.test(model)) throw new BuildError('BUILD_PRODUCT_UNKNOWN', `"${model}" is not a model id`, { details: { model } });
+  const path = `${productDir(model)}/product.json`;
+  await checkInsideCheckout(await checkoutOf(rootDir), [path], `the product.json of ${model}`);
+  const product = productManifestFromJSON(await readJson(rootDir, path, 'BUILD_PRODUCT_UNKNOWN', { model }), path);
+  if (product.id !== model) {
+    throw new BuildError('BUILD_PRODUCT_MISMATCH', `${path} declares model "${product.id}"; it must match its folder "${model}"`, {
+      details: { model, id: product.id },
+    });
+  }
+  return product;
+}

@@ -1,0 +1,70 @@
+import { relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildProducts, defaultCacheDir } from '@fwkit/release-build';
+import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
+import { EXIT, UsageError } from '../errors.js';
+import { interruptibly, readJsonFile, type Io } from '../io.js';
+import { loadSigners, resolveEpoch } from '../options.js';
+import { formatBytes, renderTable } from '../table.js';
+
+/**
+ * `fwkit build`: compose platform + product, bundle each security domain, write the SBOM, sign,
+ * write the image, and verify it with the device verifier before reporting it.
+ */
+export async function buildCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      all: { type: 'boolean', default: false },
+      product: { type: 'string', multiple: true },
+      keys: { type: 'string' },
+      key: { type: 'string', multiple: true },
+      trust: { type: 'string' },
+      out: { type: 'string', default: 'out' },
+      repo: { type: 'string', default: '.' },
+      json: { type: 'boolean', default: false },
+      'no-cache': { type: 'boolean', default: false },
+    },
+  });
+  if (values.all === (values.product !== undefined)) throw new UsageError('build needs either --all or --product <model> (not both)');
+  if ((values.keys === undefined) === (values.key === undefined))
+    throw new UsageError('build needs --keys <dir> or --key <pem>... with --trust <root.json>');
+  const signal = await io.interruptible?.();
+  const repoRoot = resolve(io.cwd, values.repo);
+  const sourceDateEpoch = await resolveEpoch(io, repoRoot);
+  const { signers, trustPath } = await loadSigners(io, values);
+  const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
+
+  const results = await interruptibly(signal, () =>
+    buildProducts({
+      repoRoot,
+      products: values.product,
+      cacheDir: values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env),
+      env: io.env,
+      outDir: resolve(io.cwd, values.out),
+      sourceDateEpoch,
+      signers,
+      trust,
+      onProgress: (model: string, step: string) => {
+        io.progress(`${model}: ${step}`);
+      },
+      ...(signal === undefined ? {} : { signal }),
+    }),
+  );
+
+  if (values.json) {
+    io.out(JSON.stringify({ ok: true, sourceDateEpoch, images: results }, null, 2));
+    return EXIT.ok;
+  }
+  io.out(
+    renderTable(
+      ['MODEL', 'VERSION', 'IMAGE SIZE', 'IDENTITY', 'VERIFIED'],
+      results.map((r) => [r.model, r.firmware, formatBytes(r.imageBytes), r.manifestSha256, r.verified ? 'yes' : 'NO']),
+    ),
+  );
+  const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
+  io.out(`\nImages and SBOMs are in ${outDir}/<model>/ (SOURCE_DATE_EPOCH=${sourceDateEpoch}).`);
+  io.out('IDENTITY is the SHA-256 of the signed manifest (the file digest changes with signatures.json; see --json).');
+  if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
+  return EXIT.ok;
+}

@@ -1,0 +1,51 @@
+export {
+  productManifestFromJSON,
+  productManifestSchema,
+  type ProductManifest,
+  type HardwareRevision,
+  type Lifecycle,
+  type EarlyEnd,
+  type SupportStatus,
+  lastDayOfSupport,
+  supportStatusOn,
+} from './schema/product.js';
+export {
+  platformManifestFromJSON,
+  platformManifestSchema,
+  type PlatformManifest,
+  type PlatformDomain,
+  type RequirementSet,
+  type Grants,
+  type InterfaceLifecycle,
+  type InterfaceVersionStatus,
+} from './schema/platform.js';
+export { composeRequirements } from './compat/compose.js';
+export { fieldDevicesOf } from './compat/devices.js';
+export { documentJsonSchemas } from './json-schema.js';
+export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
+export {
+  writeFileAtomic,
+  stageFile,
+  checkOutputFile,
+  ensureDirectory,
+  syncDirectory,
+  makeStagingDir,
+  publishStaged,
+  removeIfEmpty,
+  outputErrorOf,
+  OutputError,
+  type OutputErrorCode,
+  type AtomicWriteOptions,
+  type StagedFile,
+  type Move,
+  type Published,
+} from './fs.js';
+export {
+  ledgerFromJSON,
+  ledgerSchema,
+  EMPTY_LEDGER,
+  type Ledger,
+  type LedgerRelease,
+  type LedgerImage,
+  type SupportRecord,
+} from './schema/ledger.js';

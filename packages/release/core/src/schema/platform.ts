@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import semver from 'semver';
+import {
+  byteCount,
+  domainName,
+  featureName,
+  grantsSchema,
+  imageFormatVersion,
+  interfaceName,
+  semverRange,
+  semverVersion,
+} from './common.js';
+export type { Grants } from './common.js';
+import { parseDocument } from '@fwkit/device-core';
+
+/** What the platform needs from hardware for one feature (or for every product: `base`). */
+export const requirementSetSchema = z.strictObject({
+  description: z.string().optional(),
+  interfaces: z.record(interfaceName, semverRange).default({}).describe('Interface name → accepted version range'),
+  ramBytes: byteCount.default(0).describe('RAM this feature adds to the budget'),
+  bootloader: semverRange.optional().describe('Bootloader versions this feature works with'),
+});
+export type RequirementSet = z.infer<typeof requirementSetSchema>;
+
+export const platformDomainSchema = z.strictObject({
+  entry: z.string().describe('Entry module of the domain, relative to the platform folder'),
+  description: z.string(),
+  grants: grantsSchema,
+});
+
+/**
+ * The platform's side of the compatibility matrix (like VINTF's framework matrix): for each
+ * interface, which provided versions are current, deprecated (still accepted, support ends
+ * soon) or removed (no longer accepted by any feature).
+ */
+export const interfaceVersionStatusSchema = z.enum(['current', 'deprecated', 'removed']);
+export type InterfaceVersionStatus = z.infer<typeof interfaceVersionStatusSchema>;
+
+export const interfaceLifecycleSchema = z
+  .array(
+    z.strictObject({
+      versions: semverRange.describe('Provided interface versions this entry is about'),
+      status: interfaceVersionStatusSchema,
+      since: semverVersion.optional().describe('Platform version that gave these versions this status'),
+      note: z.string().optional(),
+    }),
+  )
+  .min(1);
+export type InterfaceLifecycle = z.infer<typeof interfaceLifecycleSchema>;
+
+export const platformManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(1),
+    imageFormat: imageFormatVersion.describe('Image format version this platform release writes'),
+    installerFormats: z
+      .array(imageFormatVersion)
+      .min(1)
+      .describe("Image format versions this platform's installer verifies (what it can upgrade to)"),
+    domains: z.record(domainName, platformDomainSchema),
+    base: requirementSetSchema.describe('What every product needs'),
+    features: z.record(featureName, requirementSetSchema),
+    interfaces: z.record(interfaceName, interfaceLifecycleSchema).default({}).describe('Lifecycle of interface versions'),
+  })
+  .superRefine((platform, ctx) => {
+    // A removed version must be refused by every requirement, or "removed" would be a lie.
+    const sets: [string[], RequirementSet][] = [
+      [['base'], platform.base],
+      ...Object.entries(platform.features).map(([n, s]): [string[], RequirementSet] => [['features', n], s]),
+    ];
+    for (const [path, set] of sets) {
+      for (const [name, range] of Object.entries(set.interfaces)) {
+        const lifecycle = Object.hasOwn(platform.interfaces, name) ? platform.interfaces[name] : undefined;
+        for (const entry of lifecycle ?? []) {
+          if (entry.status === 'removed' && semver.intersects(range, entry.versions)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: [...path, 'interfaces', name],
+              message: `accepts ${entry.versions}, which interfaces.${name} marks removed`,
+            });
+          }
+        }
+      }
+    }
+    if (!platform.installerFormats.includes(platform.imageFormat)) {
+      ctx.addIssue({ code: 'custom', path: ['installerFormats'], message: `must include imageFormat ${platform.imageFormat}` });
+    }
+  });
+export type PlatformManifest = z.infer<typeof platformManifestSchema>;
+export type PlatformDomain = z.infer<typeof platformDomainSchema>;
+
+export function platformManifestFromJSON(value: unknown, what = 'platform.json'): PlatformManifest {
+  return parseDocument(platformManifestSchema, value, what);
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import {
+  bootloaderSchema,
+  byteCount,
+  featureName,
+  hardwareRevision,
+  interfaceName,
+  isoDate,
+  modelId,
+  semverRange,
+  semverVersion,
+  uniqueBy,
+} from './common.js';
+import { parseDocument } from '@fwkit/device-core';
+
+/** One hardware revision of a model: what it provides and which bootloaders are in the field. */
+export const hardwareRevisionSchema = z.strictObject({
+  revision: hardwareRevision,
+  interfaces: z.record(interfaceName, semverVersion).describe('Interfaces this revision provides, with the version each implements'),
+  flashPartitionBytes: byteCount.describe('Size of one firmware slot (A or B) in bytes'),
+  ramBytes: byteCount.describe('RAM available to the platform in bytes'),
+  bootloaders: z
+    .array(bootloaderSchema)
+    .min(1)
+    .describe('Every bootloader version in the field on this revision, with the image formats it verifies'),
+});
+export type HardwareRevision = z.infer<typeof hardwareRevisionSchema>;
+
+/**
+ * Ending support before the published date is a dated, reasoned decision on record, never a
+ * silent edit of `endOfSupport` (customers were promised that date).
+ */
+export const earlyEndSchema = z.strictObject({
+  lastDay: isoDate.describe('Last day of support after the early end (YYYY-MM-DD)'),
+  recorded: isoDate.describe('Date the decision was taken and published (YYYY-MM-DD)'),
+  reason: z.string().min(20).describe('Why support ends early, as told to customers'),
+});
+export type EarlyEnd = z.infer<typeof earlyEndSchema>;
+
+export const lifecycleSchema = z
+  .strictObject({
+    released: isoDate.describe('Date the model was first shipped (YYYY-MM-DD)'),
+    endOfSupport: isoDate.describe('Last day of the published support period (YYYY-MM-DD); never shortened'),
+    endedEarly: earlyEndSchema.optional().describe('A recorded decision to end support before endOfSupport'),
+  })
+  .superRefine((lifecycle, ctx) => {
+    const early = lifecycle.endedEarly;
+    if (early === undefined) return;
+    if (early.lastDay >= lifecycle.endOfSupport) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedEarly', 'lastDay'],
+        message: 'must be before endOfSupport (otherwise it is not an early end)',
+      });
+    }
+    if (early.lastDay < early.recorded) {
+      ctx.addIssue({ code: 'custom', path: ['endedEarly', 'lastDay'], message: 'support cannot end before the decision was recorded' });
+    }
+  });
+export type Lifecycle = z.infer<typeof lifecycleSchema>;
+
+/** The last day a model is supported: the early end when one is recorded, else the published date. */
+export function lastDayOfSupport(lifecycle: Lifecycle): string {
+  return lifecycle.endedEarly?.lastDay ?? lifecycle.endOfSupport;
+}
+
+export type SupportStatus = 'upcoming' | 'supported' | 'retired';
+
+/** Support status on `date` (YYYY-MM-DD), never the wall clock. */
+export function supportStatusOn(lifecycle: Lifecycle, date: string): SupportStatus {
+  if (date < lifecycle.released) return 'upcoming';
+  return date <= lastDayOfSupport(lifecycle) ? 'supported' : 'retired';
+}
+export const productManifestSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    schemaVersion: z.literal(1),
+    id: modelId.describe('Model id, stable forever: images and devices name it'),
+    name: z.string().min(1),
+    features: z.array(featureName).describe('Platform features this model enables'),
+    platform: semverRange.describe('Platform versions this model accepts'),
+    drivers: z
+      .string()
+      .regex(/^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+\.ts$/, 'must be a relative path to a .ts file inside the product folder')
+      .describe('Entry of the model-specific driver code, relative to the product folder'),
+    lifecycle: lifecycleSchema,
+    hardware: z.array(hardwareRevisionSchema).min(1),
+  })
+  .superRefine((product, ctx) => {
+    for (const dup of uniqueBy(product.hardware, (h) => h.revision)) {
+      ctx.addIssue({ code: 'custom', path: ['hardware'], message: `hardware revision "${dup}" is listed twice` });
+    }
+    for (const dup of uniqueBy(product.features, (f) => f)) {
+      ctx.addIssue({ code: 'custom', path: ['features'], message: `feature "${dup}" is listed twice` });
+    }
+    if (product.lifecycle.endOfSupport <= product.lifecycle.released) {
+      ctx.addIssue({ code: 'custom', path: ['lifecycle', 'endOfSupport'], message: 'must be after the release date' });
+    }
+  });
+
+export type ProductManifest = z.infer<typeof productManifestSchema>;
+
+export function productManifestFromJSON(value: unknown, what = 'product.json'): ProductManifest {
+  return parseDocument(productManifestSchema, value, what);
+}

@@ -1,0 +1,193 @@
+import { dirname } from 'node:path';
+import { createSha256 } from '@fwkit/device-core';
+import { ensureDirectory, stageFile } from '@fwkit/release-core';
+import { pack as tarPack } from 'tar-stream';
+import type { BlockList } from './blocks.js';
+import { ImageError } from '@fwkit/device-image';
+import {
+  blocksEntryName,
+  ENTRY_MANIFEST,
+  ENTRY_SIGNATURES,
+  MAX_ENTRY_SIZE,
+  MAX_MANIFEST_BYTES,
+  MAX_MTIME,
+  MAX_SIGNATURES_BYTES,
+  payloadEntryName,
+} from '@fwkit/device-image';
+import { isCanonicalEntryName } from '@fwkit/device-image';
+
+/** A payload held in memory. */
+export interface PayloadBytes {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
+/** A payload streamed from elsewhere (a file): `open()` must yield exactly `size` bytes. */
+export interface PayloadStream {
+  readonly path: string;
+  readonly size: number;
+  open(): AsyncIterable<Uint8Array>;
+}
+
+export interface ImageContents<P extends PayloadBytes | PayloadStream = PayloadBytes> {
+  /** manifest.json: the canonical JSON of the manifest (what was signed). */
+  readonly manifestBytes: Uint8Array;
+  /** signatures.json (see `encodeSignatures`). */
+  readonly signaturesBytes: Uint8Array;
+  /** `blocks/<path>` entries, in manifest payload order. */
+  readonly blockLists: readonly BlockList[];
+  /** `payload/<path>` entries, in manifest payload order (sorted by path). */
+  readonly payloads: readonly P[];
+  /** mtime of every entry: the manifest's sourceDateEpoch. */
+  readonly sourceDateEpoch: number;
+}
+
+interface PlannedEntry {
+  readonly name: string;
+  readonly size: number;
+  readonly bytes?: Uint8Array;
+  readonly open?: () => AsyncIterable<Uint8Array>;
+}
+
+function invalid(message: string): ImageError {
+  return new ImageError('IMAGE_ENCODE_INVALID', message);
+}
+
+/** Check the contents fit the canonical layout and list the entries in order. */
+function planEntries(contents: ImageContents<PayloadBytes | PayloadStream>): PlannedEntry[] {
+  const { sourceDateEpoch, blockLists, payloads } = contents;
+  if (!Number.isSafeInteger(sourceDateEpoch) || sourceDateEpoch < 0 || sourceDateEpoch > MAX_MTIME) {
+    throw invalid(`sourceDateEpoch must be an integer from 0 to ${MAX_MTIME}: ${sourceDateEpoch}`);
+  }
+  if (contents.manifestBytes.byteLength > MAX_MANIFEST_BYTES) throw invalid(`manifest.json exceeds ${MAX_MANIFEST_BYTES} bytes`);
+  if (contents.signaturesBytes.byteLength > MAX_SIGNATURES_BYTES) throw invalid(`signatures.json exceeds ${MAX_SIGNATURES_BYTES} bytes`);
+  if (blockLists.length !== payloads.length || blockLists.some((b, i) => b.path !== payloads[i]?.path)) {
+    throw invalid('block lists and payloads must name the same paths in the same order');
+  }
+  for (let i = 1; i < payloads.length; i++) {
+    const [before, after] = [payloads.at(i - 1), payloads.at(i)];
+    if (before !== undefined && after !== undefined && !(before.path < after.path)) {
+      throw invalid(`payloads must be sorted by path without repeats ("${after.path}")`);
+    }
+  }
+  const entries: PlannedEntry[] = [
+    { name: ENTRY_MANIFEST, size: contents.manifestBytes.byteLength, bytes: contents.manifestBytes },
+    { name: ENTRY_SIGNATURES, size: contents.signaturesBytes.byteLength, bytes: contents.signaturesBytes },
+    ...blockLists.map((b) => ({ name: blocksEntryName(b.path), size: b.bytes.byteLength, bytes: b.bytes })),
+    ...payloads.map((p) =>
+      'bytes' in p
+        ? { name: payloadEntryName(p.path), size: p.bytes.byteLength, bytes: p.bytes }
+        : { name: payloadEntryName(p.path), size: p.size, open: () => p.open() },
+    ),
+  ];
+  for (const entry of entries) {
+    // Anything else would make tar-stream fall back to a PAX header or the prefix field.
+    if (!isCanonicalEntryName(entry.name)) throw invalid(`entry name "${entry.name}" is not 1-100 printable ASCII bytes`);
+    if (!Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_ENTRY_SIZE) {
+      throw invalid(`entry "${entry.name}" has size ${entry.size}; the format allows 0 to ${MAX_ENTRY_SIZE}`);
+    }
+  }
+  return entries;
+}
+
+/**
+ * Write the image with tar-stream's pack, handing each output chunk to `write` (awaited: back
+ * pressure). Every header: regular file, mode 0644, uid/gid 0, no owner names, mtime =
+ * sourceDateEpoch; no PAX or GNU headers (names are checked to fit the ustar name field).
+ */
+async function packImage(
+  contents: ImageContents<PayloadBytes | PayloadStream>,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const entries = planEntries(contents);
+  const mtime = new Date(contents.sourceDateEpoch * 1000);
+  const pack = tarPack();
+
+  const produce = async (): Promise<void> => {
+    for (const entry of entries) {
+      const header = { name: entry.name, size: entry.size, mode: 0o644, uid: 0, gid: 0, mtime, type: 'file' as const };
+      await new Promise<void>((resolve, reject) => {
+        const done = (err?: Error | null): void => {
+          if (err) reject(err);
+          else resolve();
+        };
+        if (entry.bytes !== undefined) {
+          pack.entry(header, entry.bytes, done);
+          return;
+        }
+        const sink = pack.entry(header, done);
+        // The failure also reaches `done`; without a listener streamx would make it an uncaught error.
+        sink.on('error', reject);
+        const source = entry.open?.();
+        if (source === undefined) {
+          sink.destroy(invalid(`entry ${entry.name} has no data`));
+          return;
+        }
+        void (async () => {
+          let written = 0;
+          for await (const chunk of source) {
+            written += chunk.byteLength;
+            // Checked before writing: extra bytes must never reach the archive as the next header.
+            if (written > entry.size) throw invalid(`payload entry ${entry.name} yields more than its ${entry.size} bytes`);
+            if (!sink.write(chunk)) {
+              await new Promise<void>((r) => {
+                sink.once('drain', r);
+              });
+            }
+          }
+          if (written !== entry.size) throw invalid(`payload entry ${entry.name} yields ${written} bytes, not ${entry.size}`);
+          sink.end(undefined);
+        })().catch((error: unknown) => {
+          sink.destroy(error instanceof Error ? error : new Error(String(error)));
+        });
+      });
+    }
+    pack.finalize();
+  };
+
+  const consume = async (): Promise<void> => {
+    for await (const chunk of pack as AsyncIterable<Uint8Array>) await write(chunk);
+  };
+
+  await Promise.all([
+    produce().catch((error: unknown) => {
+      pack.destroy(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }),
+    consume(),
+  ]);
+}
+
+/** The image as one buffer (fine for tests and small images; see `writeImageFile` for large ones). */
+export async function encodeImage(contents: ImageContents): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  await packImage(contents, (chunk) => {
+    chunks.push(chunk);
+    return Promise.resolve();
+  });
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/**
+ * Stream the image to `path` atomically with core's stageFile: written to a temporary file beside
+ * it, flushed, then renamed over `path`, so a reader sees no image or a whole one. Payloads may be
+ * streamed. A `path` that is not a regular file is refused (OUTPUT_NOT_REGULAR), like every output.
+ */
+export async function writeImageFile(
+  path: string,
+  contents: ImageContents<PayloadBytes | PayloadStream>,
+): Promise<{ bytes: number; sha256: string }> {
+  planEntries(contents);
+  await ensureDirectory(dirname(path));
+  const hash = createSha256();
+  let bytes = 0;
+  const staged = await stageFile(path, (put) =>
+    packImage(contents, async (chunk) => {
+      hash.update(chunk);
+      bytes += chunk.byteLength;
+      await put(chunk);
+    }),
+  );
+  await staged.commit();
+  return { bytes, sha256: hash.digest('hex') };
+}

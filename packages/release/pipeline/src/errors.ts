@@ -1,0 +1,50 @@
+import { FwkitError } from '@fwkit/device-core';
+import { type LedgerRelease } from '@fwkit/release-core';
+import type { Matrix, MatrixReason } from '@fwkit/release-matrix';
+
+export type ReleaseErrorCode =
+  /** The candidate's firmware version is already in the ledger. */
+  | 'RELEASE_EXISTS'
+  /** The candidate's firmware version is not greater than the last release in the ledger. */
+  | 'RELEASE_VERSION_NOT_NEWER'
+  /** The release date is not a YYYY-MM-DD day, or lies before the last release's date. */
+  | 'RELEASE_DATE_INVALID'
+  /** No model is supported on the release date: there is nothing to release. */
+  | 'RELEASE_NO_SUPPORTED_MODEL'
+  /** The compatibility matrix refuses the candidate; `details.reasons` holds every coded reason. */
+  | 'RELEASE_GATE_FAILED'
+  /** releases/ledger.json changed on disk while the release ran (another release?); nothing was written. */
+  | 'RELEASE_LEDGER_CHANGED'
+  /**
+   * releases/ledger.json does not exist. A missing ledger is not an empty one: it may be history
+   * lost to a bad checkout. A repository starts its ledger by committing the empty ledger.
+   */
+  | 'LEDGER_NOT_FOUND';
+
+export class ReleaseError extends FwkitError<ReleaseErrorCode> {
+  override readonly name: string = 'ReleaseError';
+}
+
+/**
+ * The release gate refused the candidate. Carries the matrix and every reason, so a CLI can show
+ * the red cells; nothing was written when this is thrown.
+ */
+export class ReleaseGateError extends ReleaseError {
+  override readonly name = 'ReleaseGateError';
+  readonly reasons: readonly MatrixReason[];
+  readonly matrix: Matrix;
+  /** The candidate that was refused; undefined when the gate judged the ledger alone (`fwkit matrix --check`). */
+  readonly candidate: LedgerRelease | undefined;
+
+  constructor(
+    message: string,
+    gate: { reasons: readonly MatrixReason[]; matrix: Matrix; candidate?: LedgerRelease | undefined; release: string | null; date: string },
+  ) {
+    super('RELEASE_GATE_FAILED', message, {
+      details: { release: gate.release, date: gate.date, reasons: gate.reasons },
+    });
+    this.reasons = gate.reasons;
+    this.matrix = gate.matrix;
+    this.candidate = gate.candidate;
+  }
+}

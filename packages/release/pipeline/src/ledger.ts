@@ -1,0 +1,169 @@
+import { dirname, join } from 'node:path';
+import semver from 'semver';
+import { INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
+import {
+  ledgerFromJSON,
+  ensureDirectory,
+  stageFile,
+  type Ledger,
+  type StagedFile,
+  type LedgerRelease,
+  type SupportRecord,
+} from '@fwkit/release-core';
+import { ReleaseError } from './errors.js';
+import { formatJson } from './json.js';
+
+/** Where the ledger lives in a checkout: reviewed and committed like code. */
+export const LEDGER_PATH = 'releases/ledger.json';
+/** `$schema` of a ledger fwkit creates, relative to LEDGER_PATH. */
+export const LEDGER_SCHEMA_REF = '../schemas/ledger.schema.json';
+
+const EMPTY_LEDGER_HINT = `: {"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 1, "releases": [], "support": []}`;
+
+/** The ledger and the exact text it was read from. */
+export interface LedgerFile {
+  readonly path: string;
+  readonly ledger: Ledger;
+  readonly text: string;
+}
+
+/**
+ * Read and validate releases/ledger.json with core's input reader (a regular file of at most
+ * INPUT_LIMITS.ledger bytes, strict JSON: a duplicate "releases" key is refused, not collapsed to
+ * its last value). A missing file is LEDGER_NOT_FOUND, never the empty ledger: the only way to
+ * start one is to commit the empty ledger (README, docs/decisions.md).
+ */
+export async function readLedgerFile(repoRoot: string): Promise<LedgerFile> {
+  const path = join(repoRoot, LEDGER_PATH);
+  let bytes: Buffer;
+  try {
+    bytes = await readInputFile(path, LEDGER_PATH, INPUT_LIMITS.ledger);
+  } catch (cause) {
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
+      throw new ReleaseError(
+        'LEDGER_NOT_FOUND',
+        `${LEDGER_PATH} not found in ${repoRoot}; a missing ledger is not an empty one. A new repository commits the empty ledger ${EMPTY_LEDGER_HINT}`,
+        { cause, details: { path: LEDGER_PATH } },
+      );
+    }
+    throw cause;
+  }
+  const value = parseJsonBytes(bytes, LEDGER_PATH);
+  // parseJsonBytes checked the bytes are UTF-8, so this text is exact (RELEASE_LEDGER_CHANGED compares it).
+  return { path, ledger: ledgerFromJSON(value, LEDGER_PATH), text: bytes.toString('utf8') };
+}
+
+/** The validated ledger of a checkout (LEDGER_NOT_FOUND when releases/ledger.json does not exist). */
+export async function loadLedger(repoRoot: string): Promise<Ledger> {
+  return (await readLedgerFile(repoRoot)).ledger;
+}
+
+/**
+ * Refuse a candidate whose firmware version is in the ledger already (RELEASE_EXISTS) or is not
+ * above the last release (RELEASE_VERSION_NOT_NEWER): the ledger is append-only and ordered.
+ */
+export function checkCandidateVersion(ledger: Ledger, firmware: string): void {
+  if (ledger.releases.some((r) => r.firmware === firmware)) {
+    throw new ReleaseError('RELEASE_EXISTS', `firmware ${firmware} is already released (${LEDGER_PATH}); bump release.json`, {
+      details: { firmware },
+    });
+  }
+  const last = ledger.releases.at(-1);
+  if (last !== undefined && !semver.gt(firmware, last.firmware)) {
+    throw new ReleaseError(
+      'RELEASE_VERSION_NOT_NEWER',
+      `firmware ${firmware} is not newer than the last release ${last.firmware}; releases are appended in version order`,
+      { details: { firmware, last: last.firmware } },
+    );
+  }
+}
+
+/** The ledger with one more release and its support records, validated like a ledger read from disk. Pure. */
+export function appendRelease(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
+  checkCandidateVersion(ledger, release.firmware);
+  return appendChecked(ledger, release, support);
+}
+
+/** `appendRelease` for a candidate whose version the caller has already checked (the release plan does, once). */
+export function appendChecked(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
+  return ledgerFromJSON(
+    {
+      $schema: ledger.$schema ?? LEDGER_SCHEMA_REF,
+      schemaVersion: ledger.schemaVersion,
+      releases: [...ledger.releases, release],
+      support: [...ledger.support, ...support],
+    },
+    `${LEDGER_PATH} after appending ${release.firmware}`,
+  );
+}
+
+/** The ledger as written to disk (Prettier's layout, so a formatted checkout stays formatted). */
+export function formatLedger(ledger: Ledger): string {
+  return formatJson(ledger);
+}
+
+export interface AppendOptions {
+  readonly repoRoot: string;
+  readonly release: LedgerRelease;
+  readonly support: readonly SupportRecord[];
+  /**
+   * The ledger text the release was planned against (`LedgerFile.text`). When the file no longer
+   * holds it, nothing is written (RELEASE_LEDGER_CHANGED).
+   */
+  readonly basis?: string;
+}
+
+/**
+ * Append a release to releases/ledger.json: earlier entries are kept as they are, in order; the
+ * new file replaces the old one whole (temporary file + rename) or not at all.
+ */
+export async function appendToLedger(options: AppendOptions): Promise<Ledger> {
+  const { ledger, file } = await stageLedgerAppend(options);
+  await file.commit();
+  return ledger;
+}
+
+/**
+ * The appended ledger written to a temporary file beside releases/ledger.json, not yet in place:
+ * a ledger that cannot be written (a read-only mount, a full disk) fails here, before a release
+ * moves any image. `file.commit()` is the release's commit point; `file.abort()` drops it.
+ */
+export async function stageLedgerAppend(options: AppendOptions): Promise<{ ledger: Ledger; file: StagedFile }> {
+  const current = await readLedgerFile(options.repoRoot);
+  if (options.basis !== undefined) refuseIfChanged(current.text, options.basis);
+  const next = appendRelease(current.ledger, options.release, options.support);
+  return { ledger: next, file: await stageLedger(current.path, next) };
+}
+
+function refuseIfChanged(text: string, basis: string): void {
+  if (text !== basis) {
+    throw new ReleaseError('RELEASE_LEDGER_CHANGED', `${LEDGER_PATH} changed while the release ran; nothing was written, run it again`, {
+      details: { path: LEDGER_PATH },
+    });
+  }
+}
+
+async function stageLedger(path: string, next: Ledger): Promise<StagedFile> {
+  const bytes = new TextEncoder().encode(formatLedger(next));
+  await ensureDirectory(dirname(path));
+  return stageFile(path, (put) => put(bytes));
+}
+
+/**
+ * The ledger a release planned (`next`, already appended and validated) written to a temporary
+ * file beside the one it was planned against, not yet in place. The file's bytes are read once
+ * more, only to compare them with `basis.text`: a ledger that changed since the release loaded
+ * it is RELEASE_LEDGER_CHANGED, and nothing is written. It is not parsed again.
+ */
+export async function stagePlannedLedger(basis: LedgerFile, next: Ledger): Promise<StagedFile> {
+  let text: string;
+  try {
+    text = (await readInputFile(basis.path, LEDGER_PATH, INPUT_LIMITS.ledger)).toString('utf8');
+  } catch (cause) {
+    // Removed meanwhile: changed too.
+    if (!(cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND')) throw cause;
+    text = '';
+  }
+  refuseIfChanged(text, basis.text);
+  return stageLedger(basis.path, next);
+}

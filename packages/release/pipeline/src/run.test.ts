@@ -1,0 +1,180 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
+import { loadPemSigner, type Signer } from '@fwkit/release-signing';
+import { copyCheckout, itWithTools, rejectedCode } from '@fwkit/test-utils';
+import { runRelease, type RunReleaseOptions } from './index.js';
+
+// runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
+// the gate passed (signing, a concurrent ledger change) must leave nothing behind either.
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
+const EPOCH = 1_767_225_600; // 2026-01-01
+
+const temps: string[] = [];
+afterAll(async () => {
+  await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function copyRepo(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), 'fwkit-run-'));
+  temps.push(root);
+  return copyCheckout(root);
+}
+
+async function listAll(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String).sort();
+}
+
+let signers: Signer[];
+let trust: TrustRoot;
+beforeAll(async () => {
+  signers = await Promise.all(['targets-1', 'targets-2'].map((k) => loadPemSigner(join(REPO, 'keys.example', `${k}.key.pem`))));
+  trust = trustRootFromJSON(JSON.parse(await readFile(join(REPO, 'keys.example', 'root.json'), 'utf8')), new Date(EPOCH * 1000));
+});
+
+const options = (root: string, extra: Partial<RunReleaseOptions> = {}): RunReleaseOptions => ({
+  repoRoot: root,
+  outDir: join(root, 'out'),
+  sourceDateEpoch: EPOCH,
+  signers,
+  trust,
+  ...extra,
+});
+
+describe('runRelease writes nothing when it fails', () => {
+  it('after the gate passed, when an image fails its own verification (signers below the threshold)', async () => {
+    const root = await copyRepo();
+    const ledger = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
+    // An out dir with earlier output: it stays exactly as it was.
+    await mkdir(join(root, 'out', 'ptz-4k'), { recursive: true });
+    await writeFile(join(root, 'out', 'ptz-4k', 'ptz-4k-1.3.0.fwimg'), 'earlier image');
+    const steps: string[] = [];
+    const code = await rejectedCode(
+      runRelease(
+        options(root, {
+          signers: signers.slice(0, 1),
+          onProgress: (model, step) => {
+            steps.push(`${model}: ${step}`);
+          },
+        }),
+      ),
+    );
+    expect(code).toBe('BUILD_VERIFY_FAILED');
+    expect(steps).toContain('release: matrix (prepared images)');
+    expect(await listAll(join(root, 'out'))).toEqual(['ptz-4k', 'ptz-4k/ptz-4k-1.3.0.fwimg']);
+    expect(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')).toBe(ledger);
+  });
+
+  it('when the ledger changes while the release runs (another release got there first)', async () => {
+    const root = await copyRepo();
+    const path = join(root, 'releases', 'ledger.json');
+    const theirs = '{\n  "schemaVersion": 1,\n  "releases": [],\n  "support": []\n}\n';
+    const code = await rejectedCode(
+      runRelease(
+        options(root, {
+          onProgress: (model, step) => {
+            if (model === 'release' && step === 'publish') writeFileSync(path, theirs);
+          },
+        }),
+      ),
+    );
+    expect(code).toBe('RELEASE_LEDGER_CHANGED');
+    expect(await readFile(path, 'utf8')).toBe(theirs);
+    expect((await readdir(root)).includes('out')).toBe(false);
+  });
+
+  it('when no model is supported on the date, or the date is not a day', async () => {
+    const root = await copyRepo();
+    expect(await rejectedCode(runRelease(options(root, { date: '2045-01-01' })))).toBe('RELEASE_NO_SUPPORTED_MODEL');
+    expect(await rejectedCode(runRelease(options(root, { date: '2026-02-30' })))).toBe('RELEASE_DATE_INVALID');
+    expect((await readdir(root)).includes('out')).toBe(false);
+  });
+});
+
+describe('runRelease', () => {
+  it('dates the release by --date when given, judges support on it, and gives the images their final paths', async () => {
+    const root = await copyRepo();
+    const result = await runRelease(options(root, { date: '2026-03-15' }));
+    expect(result.date).toBe('2026-03-15');
+    expect(result.release).toMatchObject({ firmware: '1.4.0', date: '2026-03-15', sourceDateEpoch: EPOCH });
+    expect(result.ledger.releases).toEqual([result.release]);
+    for (const image of result.images) {
+      expect(image.imagePath).toBe(join(root, 'out', image.model, `${image.model}-1.4.0.fwimg`));
+      expect((await readFile(image.imagePath)).byteLength).toBe(image.imageBytes);
+    }
+    expect((await readdir(join(root, 'out'))).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('runRelease refuses a ledger it cannot trust, before any work, and writes nothing', () => {
+  const ledgerPath = (root: string) => join(root, 'releases', 'ledger.json');
+
+  it('a missing ledger is LEDGER_NOT_FOUND: no new ledger holding only this release', async () => {
+    const root = await copyRepo();
+    await rm(ledgerPath(root));
+    expect(await rejectedCode(runRelease(options(root)))).toBe('LEDGER_NOT_FOUND');
+    expect(await readdir(join(root, 'releases'))).toEqual([]);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  it('a duplicate "releases" key is JSON_DUPLICATE_KEY, and the ledger stays byte for byte', async () => {
+    const root = await copyRepo();
+    const release = { firmware: '1.0.0', platform: '1.0.0', security: 1, date: '2025-01-01', sourceDateEpoch: 1_735_689_600 };
+    const text = `{\n  "schemaVersion": 1,\n  "releases": [${JSON.stringify(release)}],\n  "support": [],\n  "releases": []\n}\n`;
+    await writeFile(ledgerPath(root), text);
+    expect(await rejectedCode(runRelease(options(root)))).toBe('JSON_DUPLICATE_KEY');
+    expect(await readFile(ledgerPath(root), 'utf8')).toBe(text);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  itWithTools(
+    'mkfifo',
+    'a ledger that is a directory or a FIFO is INPUT_NOT_REGULAR (no hang, no stack trace)',
+    async () => {
+      const root = await copyRepo();
+      await rm(ledgerPath(root));
+      await mkdir(ledgerPath(root));
+      expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+      await rm(ledgerPath(root), { recursive: true });
+      execFileSync('mkfifo', [ledgerPath(root)]);
+      expect(await rejectedCode(runRelease(options(root)))).toBe('INPUT_NOT_REGULAR');
+      expect(await readdir(root)).not.toContain('out');
+    },
+    10_000,
+  );
+});
+
+describe('runRelease reads each input once', () => {
+  it('opens package-lock.json and each product.json once, and the ledger once to load it and once to compare before the commit', async () => {
+    const root = await copyRepo();
+    // A real file system underneath: node:fs/promises' own open, wrapped to count the paths it opens.
+    const fsPromises = createRequire(import.meta.url)('node:fs/promises') as { open: typeof open };
+    const realOpen = fsPromises.open;
+    const opened = new Map<string, number>();
+    fsPromises.open = (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+      const key = relative(root, String(path));
+      opened.set(key, (opened.get(key) ?? 0) + 1);
+      return (realOpen as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+    };
+    syncBuiltinESMExports();
+    let result;
+    try {
+      result = await runRelease(options(root));
+    } finally {
+      fsPromises.open = realOpen;
+      syncBuiltinESMExports();
+    }
+    expect(result.images.length).toBeGreaterThan(1);
+    expect(opened.get('package-lock.json')).toBe(1);
+    expect(opened.get(join('releases', 'ledger.json'))).toBe(2);
+    const products = [...opened].filter(([path]) => path.startsWith('products/') && path.endsWith('/product.json'));
+    expect(products.length).toBeGreaterThan(1);
+    expect(products.filter(([, count]) => count !== 1)).toEqual([]);
+  });
+});

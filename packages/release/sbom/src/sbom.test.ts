@@ -1,0 +1,303 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
+import { build, type Metafile } from 'esbuild';
+import { describe, expect, it, beforeAll } from 'vitest';
+import { sha256Hex } from '@fwkit/device-core';
+import {
+  buildSbom,
+  bundledSha256,
+  loadSbomSources,
+  packageDirOf,
+  sbomBesideImage,
+  serialNumberFor,
+  validateSbom,
+  schemaValidatorCode,
+  VALIDATOR_CODE_PATH,
+  BUNDLED_SHA256_METHOD,
+  SbomError,
+  type SbomInput,
+} from './index.js';
+
+const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+const FIXTURE = 'packages/release/sbom/test-fixtures';
+
+/** Bundle the fixture platform + product with real esbuild, from the repository root. */
+async function bundleFixture(): Promise<Metafile> {
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: [`${FIXTURE}/platform/src/core/main.js`],
+    outfile: 'out/core/main.js',
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'drivers',
+        setup(b) {
+          b.onResolve({ filter: /^fwkit:drivers$/ }, () => ({ path: `${ROOT}${FIXTURE}/product/src/drivers.js` }));
+        },
+      },
+    ],
+  });
+  return result.metafile;
+}
+
+async function fixtureInput(overrides: Partial<SbomInput> = {}): Promise<SbomInput> {
+  const metafile = await bundleFixture();
+  const sources = await loadSbomSources(ROOT, [metafile]);
+  return {
+    firmware: { model: 'cam-fixture', modelName: 'Fixture Cam', version: '1.4.0', security: 3, hardwareRevisions: ['A', 'B'] },
+    platform: { dir: `${FIXTURE}/platform`, name: '@camera/fixture-platform', version: '0.9.0', license: 'Apache-2.0' },
+    product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
+    metafiles: [metafile],
+    ...sources,
+    sourceDateEpoch: 1_700_000_000,
+    tools: [{ name: 'fwkit', version: '0.1.0' }],
+    ...overrides,
+  };
+}
+
+interface CdxComponent {
+  type: string;
+  name: string;
+  group?: string;
+  version?: string;
+  purl?: string;
+  'bom-ref': string;
+  hashes?: { alg: string; content: string }[];
+  licenses?: ({ license: { id?: string; name?: string } } | { expression: string })[];
+  properties?: { name: string; value: string }[];
+}
+interface CdxBom {
+  bomFormat: string;
+  specVersion: string;
+  serialNumber: string;
+  metadata: { timestamp: string; tools: { components: { name: string; version: string }[] }; component: CdxComponent };
+  components: CdxComponent[];
+  dependencies: { ref: string; dependsOn?: string[] }[];
+}
+
+const parse = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as CdxBom;
+const lock = JSON.parse(await readFile(`${ROOT}package-lock.json`, 'utf8')) as {
+  packages: Record<string, { version: string; integrity: string } | undefined>;
+};
+
+describe('buildSbom from a real esbuild metafile', () => {
+  let input: SbomInput;
+  let bom: CdxBom;
+  let bytes: Uint8Array;
+  beforeAll(async () => {
+    input = await fixtureInput();
+    bytes = buildSbom(input).bytes;
+    bom = parse(bytes);
+  });
+
+  it('passes the official CycloneDX 1.6 JSON schema (strict)', async () => {
+    await expect(validateSbom(bytes)).resolves.toBeUndefined();
+    expect(bom.bomFormat).toBe('CycloneDX');
+    expect(bom.specVersion).toBe('1.6');
+  });
+
+  it('describes the firmware, its time and the tool that made it', () => {
+    expect(bom.metadata.component).toMatchObject({ type: 'firmware', name: 'cam-fixture', version: '1.4.0' });
+    expect(bom.metadata.component['bom-ref']).toBeTruthy();
+    expect(bom.metadata.timestamp).toBe(new Date(1_700_000_000_000).toISOString());
+    expect(bom.metadata.tools.components).toEqual([expect.objectContaining({ name: 'fwkit', version: '0.1.0' })]);
+  });
+
+  it('lists fast-xml-parser and every npm package bundled with it, with purl, version, license and hashes', () => {
+    const npm = bom.components.filter((c) => c.purl?.startsWith('pkg:npm/') === true && c.type === 'library');
+    const dirs = npm.map((c) => c.properties?.find((p) => p.name === 'cdx:npm:package:path')?.value);
+    // Every node_modules package esbuild read, and nothing else.
+    const expected = [
+      ...new Set(Object.keys(input.fileDigests).flatMap((p) => (packageDirOf(p) === undefined ? [] : [packageDirOf(p)]))),
+    ].sort();
+    expect([...dirs].sort()).toEqual(expected);
+    expect(expected).toContain('node_modules/fast-xml-parser');
+    expect(expected).toContain('node_modules/strnum');
+    for (const component of npm) {
+      const dir = component.properties?.find((p) => p.name === 'cdx:npm:package:path')?.value ?? '';
+      const entry = lock.packages[dir];
+      expect(entry, dir).toBeDefined();
+      const fullName = component.group === undefined ? component.name : `${component.group}/${component.name}`;
+      expect(component.version).toBe(entry?.version);
+      expect(component.purl).toBe(`pkg:npm/${fullName.replace('@', '%40')}@${entry?.version ?? ''}`);
+      expect(component.licenses?.length, dir).toBe(1);
+      const sha512 = Buffer.from((entry?.integrity ?? '').replace(/^sha512-/, ''), 'base64').toString('hex');
+      expect(component.hashes).toContainEqual({ alg: 'SHA-512', content: sha512 });
+      expect(component.hashes?.find((h) => h.alg === 'SHA-256')?.content).toMatch(/^[0-9a-f]{64}$/);
+      expect(component.properties).toContainEqual({ name: 'fwkit:bundled:sha256-method', value: BUNDLED_SHA256_METHOD });
+    }
+    const fxp = npm.find((c) => c.name === 'fast-xml-parser');
+    expect(fxp?.licenses).toEqual([{ license: { id: 'MIT' } }]);
+  });
+
+  it('hashes what was bundled: sha256sum lines of the package files, relative to the package folder', async () => {
+    const files = Object.keys(input.fileDigests).filter((p) => p.startsWith('node_modules/strnum/'));
+    expect(files.length).toBeGreaterThan(0);
+    const lines = await Promise.all(
+      files.map(async (p) => ({ path: p.slice('node_modules/strnum/'.length), sha256: sha256Hex(await readFile(`${ROOT}${p}`)) })),
+    );
+    const strnum = bom.components.find((c) => c.name === 'strnum');
+    expect(strnum?.hashes?.find((h) => h.alg === 'SHA-256')?.content).toBe(bundledSha256(lines));
+    const manual = sha256Hex(
+      [...lines]
+        .sort((a, b) => (a.path < b.path ? -1 : 1))
+        .map((l) => `${l.sha256}  ${l.path}\n`)
+        .join(''),
+    );
+    expect(bundledSha256(lines)).toBe(manual);
+  });
+
+  it('has the platform and the product code as components, and the dependency graph', () => {
+    const platform = bom.components.find((c) => c.name === 'fixture-platform');
+    const product = bom.components.find((c) => c.name === 'cam-fixture-drivers');
+    expect(platform).toMatchObject({ group: '@camera', version: '0.9.0', purl: 'pkg:npm/%40camera/fixture-platform@0.9.0' });
+    expect(platform?.properties).toContainEqual({ name: 'fwkit:bundled:files', value: '2' });
+    expect(product).toMatchObject({ type: 'device-driver', version: '1.4.0' });
+    expect(product?.properties).toContainEqual({ name: 'fwkit:bundled:files', value: '1' });
+    const deps = new Map(bom.dependencies.map((d) => [d.ref, d.dependsOn ?? []]));
+    const ref = (name: string) => bom.components.find((c) => c.name === name)?.['bom-ref'] ?? `missing ${name}`;
+    expect(deps.get(bom.metadata.component['bom-ref'])).toEqual([ref('fixture-platform'), ref('cam-fixture-drivers')].sort());
+    expect(deps.get(ref('fixture-platform'))).toContain(ref('fast-xml-parser'));
+    expect(deps.get(ref('fixture-platform'))).not.toContain(ref('strnum'));
+    expect(deps.get(ref('fast-xml-parser'))).toContain(ref('strnum'));
+  });
+
+  it('is byte-identical when built twice from separate esbuild runs', async () => {
+    const again = buildSbom(await fixtureInput()).bytes;
+    expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it('derives the serial number from the content: a v5-style UUID that changes with the content', () => {
+    const first = buildSbom(input).serialNumber;
+    expect(bom.serialNumber).toBe(first);
+    expect(first).toMatch(/^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const other = buildSbom({ ...input, firmware: { ...input.firmware, version: '1.4.1' } }).serialNumber;
+    const later = buildSbom({ ...input, sourceDateEpoch: input.sourceDateEpoch + 1 }).serialNumber;
+    expect(new Set([first, other, later]).size).toBe(3);
+    expect(serialNumberFor(new Uint8Array([1]))).not.toBe(serialNumberFor(new Uint8Array([2])));
+  });
+});
+
+describe('validateSbom', () => {
+  it('rejects a broken BOM with SBOM_INVALID and the validator errors', async () => {
+    const bom = parse(buildSbom(await fixtureInput()).bytes) as unknown as Record<string, unknown>;
+    const broken = JSON.stringify({ ...bom, metadata: { ...(bom['metadata'] as object), component: { type: 'bogus', name: 'x' } } });
+    const error = await validateSbom(broken).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SbomError);
+    expect((error as SbomError).code).toBe('SBOM_INVALID');
+    expect(Array.isArray((error as SbomError).details?.['errors'])).toBe(true);
+    // The strict schema refuses fields the spec does not have.
+    const extra = JSON.stringify({ ...bom, fwkitExtra: true });
+    await expect(validateSbom(extra)).rejects.toMatchObject({ code: 'SBOM_INVALID' });
+  });
+
+  it('rejects text that is not JSON, or bytes that are not UTF-8, with SBOM_INVALID', async () => {
+    await expect(validateSbom('{"bomFormat":')).rejects.toMatchObject({ code: 'SBOM_INVALID' });
+    await expect(validateSbom(new Uint8Array([0x7b, 0xff, 0x7d]))).rejects.toMatchObject({ code: 'SBOM_INVALID' });
+  });
+});
+
+describe('the compiled schema validator', () => {
+  it('is the same code each time it is made, and accepts and refuses what the CycloneDX library validator does', async () => {
+    const code = schemaValidatorCode();
+    expect(schemaValidatorCode()).toBe(code);
+    // Beside the real one, so that it resolves ajv and the format packages the same way.
+    const path = `${VALIDATOR_CODE_PATH}.${process.pid}.test.cjs`;
+    await writeFile(path, code);
+    try {
+      const compiled = createRequire(import.meta.url)(path) as (data: unknown) => boolean;
+      const library = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+      const bom = parse(buildSbom(await fixtureInput()).bytes) as unknown as Record<string, unknown>;
+      const metadata = bom['metadata'] as Record<string, unknown>;
+      const cases: Record<string, unknown> = {
+        good: bom,
+        'wrong component type': { ...bom, metadata: { ...metadata, component: { type: 'bogus', name: 'x' } } },
+        'field outside the spec': { ...bom, fwkitExtra: true },
+        'bad date-time': { ...bom, metadata: { ...metadata, timestamp: '2023-13-45 noon' } },
+        'bad idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'not an address' }] } },
+        'good idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'ä@example.org' }] } },
+        'bad uri': { ...bom, externalReferences: [{ type: 'website', url: 'not a uri at all' }] },
+      };
+      for (const [name, data] of Object.entries(cases)) {
+        const libraryAccepts = (await library.validate(JSON.stringify(data))) === null;
+        expect({ name, accepts: compiled(data) }).toEqual({ name, accepts: libraryAccepts });
+        expect({
+          name,
+          accepts: await validateSbom(JSON.stringify(data)).then(
+            () => true,
+            () => false,
+          ),
+        }).toEqual({ name, accepts: libraryAccepts });
+      }
+    } finally {
+      await rm(path, { force: true });
+    }
+  });
+});
+
+describe('buildSbom input checks', () => {
+  it('refuses a bundled file that belongs to no component', async () => {
+    const input = await fixtureInput();
+    for (const path of ['packages/release/core/src/index.ts', '../outside/x.js']) {
+      const metafile = { inputs: { ...input.metafiles[0]?.inputs, [path]: { bytes: 1, imports: [] } } };
+      expect(() => buildSbom({ ...input, metafiles: [metafile], fileDigests: { ...input.fileDigests, [path]: '0'.repeat(64) } })).toThrow(
+        expect.objectContaining({ code: 'SBOM_FILE_UNATTRIBUTED' }),
+      );
+    }
+  });
+
+  it('refuses a bundled package whose version differs from package-lock.json', async () => {
+    const input = await fixtureInput();
+    const packageJsons = { ...input.packageJsons, 'node_modules/strnum': { name: 'strnum', version: '0.0.1', license: 'MIT' } };
+    expect(() => buildSbom({ ...input, packageJsons })).toThrow(expect.objectContaining({ code: 'SBOM_LOCKFILE_MISMATCH' }));
+  });
+
+  it('refuses a missing file digest, a malformed lockfile and a bad epoch', async () => {
+    const input = await fixtureInput();
+    expect(() => buildSbom({ ...input, fileDigests: {} })).toThrow(expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }));
+    expect(() => buildSbom({ ...input, lockfile: { lockfileVersion: 1 } })).toThrow(
+      expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }),
+    );
+    expect(() => buildSbom({ ...input, sourceDateEpoch: -1 })).toThrow(expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }));
+  });
+});
+
+describe('sbomBesideImage', () => {
+  it('names the image identity in a version 2 of the same BOM, valid CycloneDX 1.6', async () => {
+    const inside = buildSbom(await fixtureInput()).bytes;
+    const beside = sbomBesideImage(inside, 'ab'.repeat(32));
+    await validateSbom(beside);
+    const bom = parse(beside) as CdxBom & { version: number; metadata: { properties: unknown } };
+    expect(bom.version).toBe(2);
+    expect(bom.serialNumber).toBe(parse(inside).serialNumber);
+    expect(bom.metadata.properties).toEqual([{ name: 'fwkit:image:manifest-sha256', value: 'ab'.repeat(32) }]);
+  });
+
+  it('refuses a digest that is not a SHA-256, and a BOM that already carries one', async () => {
+    const inside = buildSbom(await fixtureInput()).bytes;
+    expect(() => sbomBesideImage(inside, 'AB'.repeat(32))).toThrow(expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }));
+    expect(() => sbomBesideImage(sbomBesideImage(inside, 'ab'.repeat(32)), 'ab'.repeat(32))).toThrow(
+      expect.objectContaining({ code: 'SBOM_INPUT_INVALID' }),
+    );
+  });
+});
+
+describe('packageDirOf', () => {
+  it.each([
+    ['node_modules/strnum/strnum.js', 'node_modules/strnum'],
+    ['node_modules/@nodable/entities/src/index.js', 'node_modules/@nodable/entities'],
+    ['node_modules/a/node_modules/@s/b/lib/x.js', 'node_modules/a/node_modules/@s/b'],
+    ['platform/node_modules/x/i.js', 'platform/node_modules/x'],
+    ['platform/src/main.ts', undefined],
+    ['node_modules/strnum', undefined],
+  ])('%s → %s', (path, dir) => {
+    expect(packageDirOf(path)).toBe(dir);
+  });
+});

@@ -1,0 +1,101 @@
+import { lstat, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { INPUT_LIMITS, InputError, readInputFile } from '@fwkit/device-core';
+import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/release-core';
+import { generateKeyPair } from '@fwkit/device-trust';
+import { SigningError } from '@fwkit/device-trust';
+import { privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
+import { signerFromPrivateKey, type Signer } from './signer.js';
+import { keyIdOf, tufKeyOf } from '@fwkit/device-trust';
+
+// I/O adapters over the pure key functions: reading a PEM key file into a Signer and writing a
+// new key pair to disk. An HSM or KMS adapter would implement `Signer` the same way.
+
+function isErrno(error: unknown, code: string): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
+}
+
+/** A Signer from a PKCS#8 Ed25519 PEM file. Errors name the file, never its contents. */
+export async function loadPemSigner(path: string): Promise<Signer> {
+  let pem: string;
+  try {
+    // A regular file of at most 16 KiB (an Ed25519 PEM is 119 bytes): never a FIFO or a device.
+    const bytes = await readInputFile(path, 'private key file', INPUT_LIMITS.privateKey);
+    pem = bytes.toString('utf8');
+    bytes.fill(0);
+  } catch (cause) {
+    if (cause instanceof InputError && cause.code === 'INPUT_NOT_FOUND') {
+      throw new SigningError('KEY_NOT_FOUND', `private key file not found: ${path}`, { cause });
+    }
+    if (cause instanceof InputError && cause.code === 'INPUT_UNREADABLE') {
+      throw new SigningError('KEY_UNREADABLE', `cannot read private key file: ${path}`, { cause, details: { ...cause.details } });
+    }
+    throw cause;
+  }
+  let seed: Uint8Array;
+  try {
+    seed = privateKeyFromPem(pem);
+  } catch (cause) {
+    throw new SigningError('KEY_INVALID', `${path} is not an Ed25519 PKCS#8 private key PEM`, { cause });
+  }
+  const signer = signerFromPrivateKey(seed);
+  seed.fill(0);
+  return signer;
+}
+
+/**
+ * Write `data` to `path` atomically and only if `path` does not exist yet: core's writer with
+ * `replace: false` creates the temporary file with `mode` (a private key is never briefly
+ * world-readable) and links it into place — link(2) fails with EEXIST instead of replacing.
+ */
+async function writeNewFileAtomic(path: string, data: string, mode: number): Promise<void> {
+  try {
+    await writeFileAtomic(path, data, { mode, replace: false });
+  } catch (cause) {
+    if (cause instanceof OutputError && (cause.code === 'OUTPUT_EXISTS' || cause.code === 'OUTPUT_NOT_REGULAR')) {
+      throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`, { cause });
+    }
+    throw cause;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (cause) {
+    if (isErrno(cause, 'ENOENT')) return false;
+    throw outputErrorOf(cause, path, 'write');
+  }
+}
+
+const KEY_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+
+/**
+ * A new Ed25519 key pair in `dir`: `<name>.key.pem` (PKCS#8, mode 0600) and `<name>.pub.pem`
+ * (SPKI). Refuses to overwrite either file (KEY_EXISTS): losing a signing key is not undoable.
+ */
+export async function generateKeyFiles(
+  dir: string,
+  name: string,
+): Promise<{ keyid: string; privateKeyPath: string; publicKeyPath: string }> {
+  if (!KEY_NAME.test(name)) throw new SigningError('KEY_NAME_INVALID', `key name must match ${KEY_NAME.source}`);
+  const privateKeyPath = join(dir, `${name}.key.pem`);
+  const publicKeyPath = join(dir, `${name}.pub.pem`);
+  for (const path of [privateKeyPath, publicKeyPath]) {
+    if (await exists(path)) throw new SigningError('KEY_EXISTS', `refusing to overwrite ${path}`);
+  }
+  await ensureDirectory(dir, 0o700);
+  const { privateKey, publicKey } = generateKeyPair();
+  const privatePem = privateKeyToPem(privateKey);
+  privateKey.fill(0);
+  await writeNewFileAtomic(privateKeyPath, privatePem, 0o600);
+  try {
+    await writeNewFileAtomic(publicKeyPath, publicKeyToPem(publicKey), 0o644);
+  } catch (error) {
+    // Do not leave half a key pair behind: the private key without its public key is useless.
+    await rm(privateKeyPath, { force: true });
+    throw error;
+  }
+  return { keyid: keyIdOf(tufKeyOf(publicKey)), privateKeyPath, publicKeyPath };
+}
