@@ -12,13 +12,13 @@ export {
   type InputErrorCode,
 } from './errors.js';
 export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from './read-file.js';
-export { InterruptedError, STOP_SIGNALS, type StopSignal } from './interrupt.js';
+export { InterruptedError, STOP_SIGNALS, type StopSignal, throwIfInterrupted } from './interrupt.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
 export { parseDocument, parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
 export { parseJson, isJsonParseError, JsonParseError, type JsonErrorCode } from '@fwkit/device-json';
 export type { Bootloader, Provides } from './schema/fields.js';
-export { deviceIdentityFromJSON, type DeviceIdentity } from './schema/device.js';
+export { deviceIdentityFromJSON, type DeviceIdentity, deviceIdentity } from './schema/device.js';
 export {
   imageManifestFromJSON,
   blockCount,
@@ -28,8 +28,10 @@ export {
   type ImageManifest,
   type ImageRequires,
   type Payload,
+  imageManifest,
+  imageRequires,
 } from './schema/image-manifest.js';
-export { reason, NO_REASONS, type Reason, type ReasonCode } from './compat/reasons.js';
+export { reason, NO_REASONS, type Reason, type ReasonCode, featureUnknown, platformVersionRejected } from './compat/reasons.js';
 export {
   compileImage,
   compileUpgrade,
@@ -57,10 +59,6 @@ export {
   type Version,
 } from './semver.js';
 // Also used by the release side (@fwkit/release-core) and by tests.
-export { deviceIdentity } from './schema/device.js';
-export { imageManifest, imageRequires } from './schema/image-manifest.js';
-export { throwIfInterrupted } from './interrupt.js';
-export { featureUnknown, platformVersionRejected } from './compat/reasons.js';
 export {
   array,
   checkDocument,

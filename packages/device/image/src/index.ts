@@ -22,13 +22,11 @@ export {
   isLayoutName,
   entryPlaceError,
 } from './layout.js';
-export { decodeManifest, parseCanonicalJson } from './manifest.js';
-export { decodeSignatures, type ImageSignature, type SignaturesDocument } from './signatures.js';
+export { decodeManifest, parseCanonicalJson, encodeManifest } from './manifest.js';
+export { decodeSignatures, type ImageSignature, type SignaturesDocument, encodeSignatures } from './signatures.js';
 export { TarReader, type TarEntry, type TarReaderOptions } from './reader.js';
 export { openImageFile, IMAGE_READ_CHUNK } from './source.js';
 // Also used by the release side (@fwkit/release-image) and by tests.
-export { encodeManifest } from './manifest.js';
-export { encodeSignatures } from './signatures.js';
 export {
   TAR_BLOCK,
   END_MARKER_BYTES,

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { chunked, concatBytes, END_OF_ARCHIVE, flipByte, rawEntry, tarEntries, rejectedCode } from '@fwkit/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { describePayloads } from '@fwkit/release-image';
+import { describePayloads, encodeImage } from '@fwkit/release-image';
 import { TarReader, type TarEntry } from './reader.js';
-import { encodeImage } from '@fwkit/release-image';
 
 const text = (s: string) => new TextEncoder().encode(s);
 

@@ -1,9 +1,18 @@
 // @fwkit/device-trust: Ed25519 verification, PAE, thresholds and the trust root.
 // Nothing that signs, writes keys or creates roots (release side; docs/decisions.md, device faces).
 export { SigningError, type SigningErrorCode } from './errors.js';
-export { verifyEd25519, isValidPublicKey } from './ed25519.js';
+export {
+  verifyEd25519,
+  isValidPublicKey,
+  generateKeyPair,
+  publicKeyOf,
+  signEd25519,
+  assertPrivateKey,
+  assertValidPublicKey,
+  SIGNATURE_LENGTH,
+} from './ed25519.js';
 export { pae } from './pae.js';
-export { keyIdOf, type TufKey } from './tuf-key.js';
+export { keyIdOf, type TufKey, tufKeyOf } from './tuf-key.js';
 export {
   checkThreshold,
   judgeSignatures,
@@ -14,9 +23,6 @@ export {
   type ThresholdResult,
   type ThresholdFailure,
 } from './threshold.js';
-export { trustRootFromJSON, ROLE_NAMES, type RoleName, type TrustRoot } from './trust-root.js';
+export { trustRootFromJSON, ROLE_NAMES, type RoleName, type TrustRoot, parseTufDate } from './trust-root.js';
 export { EXAMPLE_KEYIDS, isExampleKeyId } from './example-keys.js';
 // Also used by the release side (@fwkit/release-signing) and by tests.
-export { generateKeyPair, publicKeyOf, signEd25519, assertPrivateKey, assertValidPublicKey, SIGNATURE_LENGTH } from './ed25519.js';
-export { tufKeyOf } from './tuf-key.js';
-export { parseTufDate } from './trust-root.js';

@@ -1,7 +1,13 @@
 import { blockCount, createSha256, sha256, sha256Hex, type Payload } from '@fwkit/device-core';
-import { ImageError } from '@fwkit/device-image';
-import { BLOCK_DIGEST_BYTES, blocksEntryName, DEFAULT_BLOCK_SIZE, MAX_ENTRY_SIZE, payloadEntryName } from '@fwkit/device-image';
-import { isCanonicalEntryName } from '@fwkit/device-image';
+import {
+  ImageError,
+  BLOCK_DIGEST_BYTES,
+  blocksEntryName,
+  DEFAULT_BLOCK_SIZE,
+  MAX_ENTRY_SIZE,
+  payloadEntryName,
+  isCanonicalEntryName,
+} from '@fwkit/device-image';
 
 /** A payload to put into an image: its path, its security domain and its bytes. */
 export interface PayloadInput {

@@ -4,11 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chunked, describeWithTools, itWithTools, makeImage, syntheticBytes, tarEntries } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ImageError } from '@fwkit/device-image';
+import { ImageError, expectedEntryNames, TarReader, decodeHeader } from '@fwkit/device-image';
 import { inspectImage } from './inspect.js';
-import { expectedEntryNames } from '@fwkit/device-image';
-import { TarReader } from '@fwkit/device-image';
-import { decodeHeader } from '@fwkit/device-image';
 
 let dir: string;
 beforeAll(async () => {

@@ -1,10 +1,18 @@
 import { sha256Hex, type ImageManifest } from '@fwkit/device-core';
-import { ImageError } from '@fwkit/device-image';
-import { ENTRY_MANIFEST, ENTRY_SIGNATURES, MAX_MANIFEST_BYTES, MAX_SIGNATURES_BYTES, entryPlaceError } from '@fwkit/device-image';
-import { decodeManifest } from '@fwkit/device-image';
-import { TarReader, type TarEntry } from '@fwkit/device-image';
-import { decodeSignatures, type ImageSignature } from '@fwkit/device-image';
-import { openImageFile } from '@fwkit/device-image';
+import {
+  ImageError,
+  ENTRY_MANIFEST,
+  ENTRY_SIGNATURES,
+  MAX_MANIFEST_BYTES,
+  MAX_SIGNATURES_BYTES,
+  entryPlaceError,
+  decodeManifest,
+  TarReader,
+  type TarEntry,
+  decodeSignatures,
+  type ImageSignature,
+  openImageFile,
+} from '@fwkit/device-image';
 
 export interface ImageEntryInfo {
   readonly name: string;

@@ -3,8 +3,8 @@ import { createSha256 } from '@fwkit/device-core';
 import { ensureDirectory, stageFile } from '@fwkit/release-core';
 import { pack as tarPack } from 'tar-stream';
 import type { BlockList } from './blocks.js';
-import { ImageError } from '@fwkit/device-image';
 import {
+  ImageError,
   blocksEntryName,
   ENTRY_MANIFEST,
   ENTRY_SIGNATURES,
@@ -13,8 +13,8 @@ import {
   MAX_MTIME,
   MAX_SIGNATURES_BYTES,
   payloadEntryName,
+  isCanonicalEntryName,
 } from '@fwkit/device-image';
-import { isCanonicalEntryName } from '@fwkit/device-image';
 
 /** A payload held in memory. */
 export interface PayloadBytes {

@@ -2,11 +2,9 @@ import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INPUT_LIMITS, InputError, readInputFile } from '@fwkit/device-core';
 import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/release-core';
-import { generateKeyPair } from '@fwkit/device-trust';
-import { SigningError } from '@fwkit/device-trust';
+import { generateKeyPair, SigningError, keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 import { privateKeyFromPem, privateKeyToPem, publicKeyToPem } from './pem.js';
 import { signerFromPrivateKey, type Signer } from './signer.js';
-import { keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 
 // I/O adapters over the pure key functions: reading a PEM key file into a Signer and writing a
 // new key pair to disk. An HSM or KMS adapter would implement `Signer` the same way.

@@ -1,5 +1,4 @@
-import { assertPrivateKey, assertValidPublicKey } from '@fwkit/device-trust';
-import { SigningError } from '@fwkit/device-trust';
+import { assertPrivateKey, assertValidPublicKey, SigningError } from '@fwkit/device-trust';
 
 // RFC 8410 DER prefixes. PKCS#8 v1 PrivateKeyInfo { version 0, AlgorithmIdentifier id-Ed25519
 // (1.3.101.112), OCTET STRING { OCTET STRING seed } }, and SubjectPublicKeyInfo { id-Ed25519,

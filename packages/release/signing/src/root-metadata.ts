@@ -1,10 +1,16 @@
 import { canonicalJson, toHex } from '@fwkit/device-core';
-import { isValidPublicKey } from '@fwkit/device-trust';
-import { SigningError } from '@fwkit/device-trust';
+import {
+  isValidPublicKey,
+  SigningError,
+  checkThreshold,
+  type SignatureRecord,
+  parseTufDate,
+  ROLE_NAMES,
+  type RoleName,
+  keyIdOf,
+  tufKeyOf,
+} from '@fwkit/device-trust';
 import { signMessage, type Signer } from './signer.js';
-import { checkThreshold, type SignatureRecord } from '@fwkit/device-trust';
-import { parseTufDate, ROLE_NAMES, type RoleName } from '@fwkit/device-trust';
-import { keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 
 export const TUF_SPEC_VERSION = '1.0.31';
 

@@ -1,8 +1,6 @@
 import { toHex } from '@fwkit/device-core';
-import { publicKeyOf, SIGNATURE_LENGTH, signEd25519, verifyEd25519 } from '@fwkit/device-trust';
-import { SigningError } from '@fwkit/device-trust';
+import { publicKeyOf, SIGNATURE_LENGTH, signEd25519, verifyEd25519, SigningError, keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 import type { SignatureRecord } from '@fwkit/device-trust';
-import { keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 
 /**
  * Something that signs bytes with one Ed25519 key. A PEM file is one adapter

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceIdentity } from '../schema/device.js';
-import type { PlatformManifest } from '@fwkit/release-core';
-import type { ProductManifest } from '@fwkit/release-core';
-import { composeRequirements } from '@fwkit/release-core';
-import { fieldDevicesOf } from '@fwkit/release-core';
+import type { PlatformManifest, ProductManifest } from '@fwkit/release-core';
+import { composeRequirements, fieldDevicesOf } from '@fwkit/release-core';
 import type { ReasonCode } from './reasons.js';
 import { compileImage } from './engine.js';
 import { checkDeviceCompatibility, upgradeReasons, type ImageFacts } from './rules.js';

@@ -1,8 +1,7 @@
 import type { ImageRequires } from '@fwkit/device-core';
 import type { PlatformManifest, RequirementSet } from '../schema/platform.js';
 import type { ProductManifest } from '../schema/product.js';
-import { satisfies } from '@fwkit/device-core';
-import { featureUnknown, platformVersionRejected, type Reason } from '@fwkit/device-core';
+import { satisfies, featureUnknown, platformVersionRejected, type Reason } from '@fwkit/device-core';
 
 /** AND of semver ranges: "a b" in semver's grammar, with `*` dropped. */
 function intersectRanges(ranges: readonly string[]): string {

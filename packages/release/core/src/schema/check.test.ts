@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaError } from '@fwkit/device-core';
 import {
+  SchemaError,
   array,
   checkDocument,
   integer,
@@ -12,8 +12,8 @@ import {
   strictObject,
   string,
   type Check,
+  deviceIdentity,
 } from '@fwkit/device-core';
-import { deviceIdentity } from '@fwkit/device-core';
 import { zodOf } from './zod-bridge.js';
 
 const point = strictObject(

@@ -1,11 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deviceIdentityFromJSON } from '@fwkit/device-core';
+import { deviceIdentityFromJSON, parseJsonText } from '@fwkit/device-core';
 import { ledgerFromJSON } from './ledger.js';
 import { productManifestFromJSON } from './product.js';
 import { releaseSpecFromJSON } from './release.js';
-import { parseJsonText } from '@fwkit/device-core';
 
 /**
  * parse ∘ serialize is the identity for every document fwkit reads: a value that parsed once

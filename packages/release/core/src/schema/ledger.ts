@@ -1,4 +1,3 @@
-import semver from 'semver';
 import { z } from 'zod';
 import {
   byteCount,
@@ -11,9 +10,8 @@ import {
   sha256Hex,
   uniqueBy,
 } from './common.js';
-import { imageRequires } from '@fwkit/device-core';
+import { compareVersions, imageRequires, isValidVersion, parseDocument } from '@fwkit/device-core';
 import { zodOf } from './zod-bridge.js';
-import { parseDocument } from '@fwkit/device-core';
 
 /**
  * The release ledger (`releases/ledger.json`): what is in the field. `fwkit release` appends to
@@ -77,7 +75,9 @@ export const ledgerSchema = z
     }
     ledger.releases.forEach((release, i) => {
       const previous = i > 0 ? ledger.releases[i - 1] : undefined;
-      if (previous !== undefined && !semver.gt(release.firmware, previous.firmware)) {
+      // The field checks do not stop this refinement, so an invalid version is skipped here (it has its own issue).
+      if (previous === undefined || !isValidVersion(release.firmware) || !isValidVersion(previous.firmware)) return;
+      if (compareVersions(release.firmware, previous.firmware) <= 0) {
         ctx.addIssue({ code: 'custom', path: ['releases', i, 'firmware'], message: 'releases must be in ascending firmware order' });
       }
     });

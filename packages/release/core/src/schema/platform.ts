@@ -11,7 +11,7 @@ import {
   semverVersion,
 } from './common.js';
 export type { Grants } from './common.js';
-import { parseDocument } from '@fwkit/device-core';
+import { isValidRange, parseDocument } from '@fwkit/device-core';
 
 /** What the platform needs from hardware for one feature (or for every product: `base`). */
 export const requirementSetSchema = z.strictObject({
@@ -70,9 +70,11 @@ export const platformManifestSchema = z
     ];
     for (const [path, set] of sets) {
       for (const [name, range] of Object.entries(set.interfaces)) {
+        // The field checks do not stop this refinement; an invalid range already has its own issue.
+        if (!isValidRange(range)) continue;
         const lifecycle = Object.hasOwn(platform.interfaces, name) ? platform.interfaces[name] : undefined;
         for (const entry of lifecycle ?? []) {
-          if (entry.status === 'removed' && semver.intersects(range, entry.versions)) {
+          if (entry.status === 'removed' && isValidRange(entry.versions) && semver.intersects(range, entry.versions)) {
             ctx.addIssue({
               code: 'custom',
               path: [...path, 'interfaces', name],

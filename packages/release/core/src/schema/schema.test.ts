@@ -1,9 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { SchemaError } from '@fwkit/device-core';
+import { SchemaError, deviceIdentityFromJSON, imageManifestFromJSON } from '@fwkit/device-core';
 import { documentJsonSchemas } from '../json-schema.js';
-import { deviceIdentityFromJSON } from '@fwkit/device-core';
-import { imageManifestFromJSON } from '@fwkit/device-core';
 import { productManifestFromJSON } from './product.js';
 
 const product = {

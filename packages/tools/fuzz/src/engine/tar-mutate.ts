@@ -1,6 +1,5 @@
-import { fixChecksum } from '@fwkit/test-utils';
+import { fixChecksum, concatBytes } from '@fwkit/test-utils';
 import type { MutationContext } from './mutate.js';
-import { concatBytes } from '@fwkit/test-utils';
 import { utf8 } from './mutate.js';
 import { mutateJson } from './json-mutate.js';
 
