@@ -1,6 +1,6 @@
 import {
   bytesEqual,
-  checkDeviceCompatibility,
+  compileImage,
   createSha256,
   imageFactsOf,
   unknownRequirements,
@@ -308,10 +308,10 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
 /** Every device's report on the manifest, in the given order (pure: the device rules of core). */
 function deviceReports(manifest: ImageManifest, devices: readonly DeviceIdentity[] | 'any-device'): readonly DeviceReport[] {
   if (devices === 'any-device') return Object.freeze([]);
-  const facts = imageFactsOf(manifest);
+  const rules = compileImage(imageFactsOf(manifest)); // once for every device
   return Object.freeze(
     devices.map((device) => {
-      const reasons = checkDeviceCompatibility(facts, device);
+      const reasons = [...rules.check(device)];
       return Object.freeze({ device, ok: reasons.length === 0, reasons: Object.freeze(reasons) });
     }),
   );
