@@ -31,7 +31,7 @@ const PATHS = {
   products: join(repo, 'products'),
   matrixBench: './bench-matrix.mjs',
 };
-const PACKAGES = { testUtils: '@fwkit/test-utils', signing: '@fwkit/device-trust' };
+const PACKAGES = { testUtils: '@fwkit/test-utils', signing: '@fwkit/release-signing' };
 const GROUPS = ['verify', 'startup', 'build', 'matrix'];
 
 const runs = Number(process.env.BENCH_RUNS ?? 5);
