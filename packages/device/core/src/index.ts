@@ -15,7 +15,7 @@ export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from '.
 export { InterruptedError, STOP_SIGNALS, type StopSignal, throwIfInterrupted } from './interrupt.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
-export { parseDocument, parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
+export { parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';
 export { parseJson, isJsonParseError, JsonParseError, type JsonErrorCode } from '@fwkit/device-json';
 export type { Bootloader, Provides } from './schema/fields.js';
 export { deviceIdentityFromJSON, type DeviceIdentity, deviceIdentity } from './schema/device.js';

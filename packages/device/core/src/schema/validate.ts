@@ -1,8 +1,7 @@
 import { isJsonParseError, parseJson } from '@fwkit/device-json';
-import type { z } from 'zod';
-import { SchemaError, type SchemaIssue } from '../errors.js';
+import { SchemaError } from '../errors.js';
 
-/** `hardware[1].ramBytes` from zod's `['hardware', 1, 'ramBytes']`. */
+/** `hardware[1].ramBytes` from the path `['hardware', 1, 'ramBytes']`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
@@ -10,17 +9,6 @@ export function formatPath(path: readonly PropertyKey[]): string {
     else out += out === '' ? String(key) : `.${String(key)}`;
   }
   return out;
-}
-
-export function issuesOf(error: z.ZodError): SchemaIssue[] {
-  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
-}
-
-/** Validate once at the boundary: every problem reported with its path, the result frozen. */
-export function parseDocument<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new SchemaError('SCHEMA_INVALID', what, issuesOf(result.error));
-  return deepFreeze(result.data);
 }
 
 /**

@@ -10,8 +10,8 @@ import {
   sha256Hex,
   uniqueBy,
 } from './common.js';
-import { compareVersions, imageRequires, isValidVersion, parseDocument } from '@fwkit/device-core';
-import { zodOf } from './zod-bridge.js';
+import { compareVersions, imageRequires, isValidVersion } from '@fwkit/device-core';
+import { zodOf, parseDocument } from './zod-bridge.js';
 
 /**
  * The release ledger (`releases/ledger.json`): what is in the field. `fwkit release` appends to

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDocument } from './zod-bridge.js';
 import semver from 'semver';
 import {
   byteCount,
@@ -11,7 +12,7 @@ import {
   semverVersion,
 } from './common.js';
 export type { Grants } from './common.js';
-import { isValidRange, parseDocument } from '@fwkit/device-core';
+import { isValidRange } from '@fwkit/device-core';
 
 /** What the platform needs from hardware for one feature (or for every product: `base`). */
 export const requirementSetSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDocument } from './zod-bridge.js';
 import {
   bootloaderSchema,
   byteCount,
@@ -11,7 +12,6 @@ import {
   semverVersion,
   uniqueBy,
 } from './common.js';
-import { parseDocument } from '@fwkit/device-core';
 
 /** One hardware revision of a model: what it provides and which bootloaders are in the field. */
 export const hardwareRevisionSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { parseDocument } from './zod-bridge.js';
 import { semverRange, semverVersion } from './common.js';
-import { parseDocument } from '@fwkit/device-core';
 
 /**
  * The release being cut (`release.json` at the repository root): one firmware version for every

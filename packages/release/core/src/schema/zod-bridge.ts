@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { FAIL, type Check, type Issue, type JsonSchema } from '@fwkit/device-core';
+import { deepFreeze, FAIL, formatPath, SchemaError, type Check, type Issue, type JsonSchema, type SchemaIssue } from '@fwkit/device-core';
 
 /**
  * The release-side (zod) schemas embed the device-side checks through this bridge, so each field
@@ -32,4 +32,15 @@ export function jsonSchemaOverride(ctx: { zodSchema: { _zod: { def: object } }; 
   const own = jsonSchemas.get(ctx.zodSchema._zod.def);
   // What zod wrote for the bridge (nothing but its description or default) stays.
   if (own !== undefined) Object.assign(ctx.jsonSchema, structuredClone(own));
+}
+
+function issuesOf(error: z.ZodError): SchemaIssue[] {
+  return error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message }));
+}
+
+/** Validate a release-side document once at the boundary: every problem reported with its path, the result frozen. */
+export function parseDocument<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new SchemaError('SCHEMA_INVALID', what, issuesOf(result.error));
+  return deepFreeze(result.data);
 }
