@@ -25,14 +25,15 @@ export async function buildDeviceBundle() {
     target: 'node20',
     legalComments: 'none',
     charset: 'utf8',
-    // CommonJS dependencies (semver, @tufjs/models, until they leave the device path) require node
-    // built-ins; an ES module has no `require`, so the bundle makes one.
-    banner: { js: 'import{createRequire as __fwkitCreateRequire}from"node:module";const require=__fwkitCreateRequire(import.meta.url);' },
     metafile: true,
     write: false,
     logLevel: 'warning',
   });
   const [output] = result.outputFiles;
+  // No module on the device path calls `require` (an ES module has none; esbuild would leave a shim
+  // that throws at run time), so the bundle needs no createRequire banner: refuse one that would.
+  if (output.text.includes('Dynamic require of'))
+    throw new Error('the device bundle calls require(): a CommonJS module needs a node built-in');
   await mkdir(join(repo, 'dist', 'device'), { recursive: true });
   await writeFile(DEVICE_BUNDLE, output.contents);
   await writeFile(DEVICE_METAFILE, `${JSON.stringify(result.metafile, null, 2)}\n`);
