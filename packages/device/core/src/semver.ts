@@ -85,8 +85,9 @@ export function parseVersion(text: string): Version {
   return version;
 }
 
-export function isValidVersion(text: string): boolean {
-  return tryParseVersion(text) !== undefined;
+/** Whether `value` is a version string in the grammar above; any other value (not a string too) is not. */
+export function isValidVersion(value: unknown): value is string {
+  return typeof value === 'string' && tryParseVersion(value) !== undefined;
 }
 
 function compareIds(a: PrereleaseId, b: PrereleaseId): number {
@@ -309,8 +310,9 @@ export function parseRange(text: string): Range {
   return range;
 }
 
-export function isValidRange(text: string): boolean {
-  return typeof tryCompileRange(text) !== 'string';
+/** Whether `value` is a range string in the grammar above; any other value (not a string too) is not. */
+export function isValidRange(value: unknown): value is string {
+  return typeof value === 'string' && typeof tryCompileRange(value) !== 'string';
 }
 
 /** Matches nothing: what a range outside the grammar compiles to (a device refuses, never guesses). */
