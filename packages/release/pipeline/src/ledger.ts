@@ -1,6 +1,5 @@
 import { dirname, join } from 'node:path';
-import semver from 'semver';
-import { INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
+import { compareVersions, INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
 import {
   ledgerFromJSON,
   ensureDirectory,
@@ -69,7 +68,8 @@ export function checkCandidateVersion(ledger: Ledger, firmware: string): void {
     });
   }
   const last = ledger.releases.at(-1);
-  if (last !== undefined && !semver.gt(firmware, last.firmware)) {
+  // The same order as the ledger schema's check: core's semver subset.
+  if (last !== undefined && compareVersions(firmware, last.firmware) <= 0) {
     throw new ReleaseError(
       'RELEASE_VERSION_NOT_NEWER',
       `firmware ${firmware} is not newer than the last release ${last.firmware}; releases are appended in version order`,
