@@ -4,9 +4,9 @@ export const USAGE = `fwkit — build, sign, release and verify camera firmware 
 
 Usage:
   fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--no-cache] [--json]
-  fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--json]
+  fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--ledger <ledger.json>] [--json]
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
-               [--check] [--repo <dir>]
+               [--check] [--repo <dir>] [--ledger <ledger.json>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
                | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--file-digest] [--json]
   fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
@@ -17,4 +17,5 @@ Exit codes: 0 ok, 1 verification or validation failed (or the release gate refus
 SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
 date and the day support is judged on, unless --date names another.
 build reuses an unchanged product's image from its cache ($FWKIT_CACHE_DIR, default node_modules/.cache/fwkit/build);
---no-cache builds afresh and writes nothing there. release never uses the cache.`;
+--no-cache builds afresh and writes nothing there. release never uses the cache.
+--ledger: the one ledger of every release line (a maintenance branch releases into main's releases/ledger.json).`;

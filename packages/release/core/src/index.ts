@@ -49,3 +49,14 @@ export {
   type LedgerImage,
   type SupportRecord,
 } from './schema/ledger.js';
+export {
+  lineOf,
+  LineOrder,
+  lineOrderProblem,
+  lineOrderMessage,
+  newestLine,
+  isMaintenanceRelease,
+  compareLines,
+  lineModels,
+  type LineOrderProblem,
+} from './lines.js';

@@ -1,6 +1,11 @@
 import { compareVersions, isIsoDay } from '@fwkit/device-core';
 import {
+  LineOrder,
   lastDayOfSupport,
+  lineModels,
+  lineOf,
+  lineOrderMessage,
+  lineOrderProblem,
   supportStatusOn,
   type EarlyEnd,
   type LedgerImage,
@@ -113,8 +118,22 @@ function supportEnded(model: MatrixModel): MatrixReason {
   });
 }
 
-function missingCell(model: MatrixModel, release: LedgerRelease, candidate: boolean): MatrixCell {
+function missingCell(model: MatrixModel, release: LedgerRelease, candidate: boolean, served: ReadonlySet<string> | undefined): MatrixCell {
   const id = model.id;
+  if (served !== undefined && !served.has(id)) {
+    const line = lineOf(release.firmware);
+    const reason = matrixReason(
+      'NOT_ON_LINE',
+      'info',
+      `${id}: not served by maintenance line ${line} (no image in its release before ${release.firmware})`,
+      {
+        model: id,
+        firmware: release.firmware,
+        line,
+      },
+    );
+    return { model: id, firmware: release.firmware, verdict: 'not-released', reasons: [reason] };
+  }
   if (!candidate && release.date < model.released)
     return { model: id, firmware: release.firmware, verdict: 'not-released', reasons: NO_REASONS };
   const reason = matrixReason(
@@ -214,13 +233,11 @@ class RouteTexts {
 export function computeMatrix(input: MatrixInput): Matrix {
   const { ledger, candidate, date } = input;
   if (!isIsoDay(date)) throw new MatrixError('MATRIX_DATE_INVALID', `matrix date "${date}" is not a day YYYY-MM-DD`, { details: { date } });
-  const last = ledger.releases[ledger.releases.length - 1];
-  if (candidate !== undefined && last !== undefined && compareVersions(candidate.firmware, last.firmware) <= 0) {
-    throw new MatrixError(
-      'MATRIX_CANDIDATE_NOT_NEWER',
-      `candidate firmware ${candidate.firmware} is not newer than ${last.firmware}, the last release in the ledger`,
-      { details: { candidate: candidate.firmware, last: last.firmware } },
-    );
+  const problem = candidate === undefined ? undefined : lineOrderProblem(ledger.releases, candidate.firmware);
+  if (candidate !== undefined && problem !== undefined) {
+    throw new MatrixError('MATRIX_CANDIDATE_NOT_NEWER', `candidate: ${lineOrderMessage(problem)}`, {
+      details: { candidate: candidate.firmware, problem: problem.kind },
+    });
   }
   const seen = new Set<string>();
   for (const product of input.products) {
@@ -230,26 +247,50 @@ export function computeMatrix(input: MatrixInput): Matrix {
     seen.add(product.id);
   }
 
-  const all: readonly LedgerRelease[] = candidate === undefined ? ledger.releases : [...ledger.releases, candidate];
-  const releases: MatrixRelease[] = all.map((r, j) => ({
+  // Columns in version order, so that each line's releases sit together; `sequence` is the ledger
+  // order (time order; the candidate last), which decides what a release could know of the others.
+  const inLedgerOrder: readonly LedgerRelease[] = candidate === undefined ? ledger.releases : [...ledger.releases, candidate];
+  const sequenceOf = new Map(inLedgerOrder.map((r, seq) => [r, seq]));
+  const all = [...inLedgerOrder].sort((a, b) => compareVersions(a.firmware, b.firmware));
+  const sequence = all.map((r) => sequenceOf.get(r) ?? 0);
+  const order = new LineOrder();
+  const maintenanceAt = new Map<LedgerRelease, boolean>();
+  for (const r of inLedgerOrder) {
+    maintenanceAt.set(r, order.isMaintenance(r.firmware));
+    order.add(r.firmware);
+  }
+  const releases: MatrixRelease[] = all.map((r) => ({
     firmware: r.firmware,
+    line: lineOf(r.firmware),
+    maintenance: maintenanceAt.get(r) === true,
     platform: r.platform,
     security: r.security,
     date: r.date,
     upgradeFrom: r.upgradeFrom,
-    candidate: candidate !== undefined && j === all.length - 1,
+    candidate: candidate !== undefined && r === candidate,
     steppingStone: r.steppingStone,
   }));
 
-  // Highest security version of any earlier release, and which release set it.
-  const securityFloor: ({ security: number; firmware: string } | undefined)[] = [];
-  let floor: { security: number; firmware: string } | undefined;
-  for (const r of all) {
-    securityFloor.push(floor);
-    if (floor === undefined || r.security > floor.security) floor = { security: r.security, firmware: r.firmware };
-  }
+  // The devices that may install release j run a lower version released before it; the highest
+  // security version among those releases, and which release set it. A later release of an older
+  // line (a maintenance fix) raises the floor of every newer line's next release.
+  const securityFloor = all.map((_, j) => {
+    let floor: { security: number; firmware: string } | undefined;
+    for (let i = 0; i < j; i += 1) {
+      const r = all[i];
+      if (r !== undefined && (sequence[i] ?? 0) < (sequence[j] ?? 0) && (floor === undefined || r.security > floor.security)) {
+        floor = { security: r.security, firmware: r.firmware };
+      }
+    }
+    return floor;
+  });
 
-  const graph = new UpgradeGraph(all);
+  const graph = new UpgradeGraph(all.map((r, j) => ({ ...r, sequence: sequence[j] ?? 0 })));
+  // The models each maintenance release's line served before it (ledger order).
+  const servedBy = new Map<LedgerRelease, ReadonlySet<string>>();
+  inLedgerOrder.forEach((r, seq) => {
+    if (maintenanceAt.get(r) === true) servedBy.set(r, lineModels(inLedgerOrder.slice(0, seq), lineOf(r.firmware)));
+  });
   const histories = supportHistories(ledger.support);
   const rows: Row[] = [...input.products]
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
@@ -310,7 +351,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
       if (release === undefined || column === undefined) continue;
       const image = images[j];
       if (image === undefined) {
-        row.push(missingCell(model, release, column.candidate));
+        row.push(missingCell(model, release, column.candidate, servedBy.get(release)));
         continue;
       }
       let reasons: readonly MatrixReason[] = devices[j] ?? NO_REASONS;

@@ -17,7 +17,8 @@ interface ReasonJson {
  * - `gate`: `{ pass, candidate (firmware or null), failures: reason[] }`, what `fwkit release` enforces;
  * - `summary`: number of cells per verdict;
  * - `models[]`: `{ id, name, status, lastDay, released, endOfSupport, endedEarly (or null), reasons[] }`;
- * - `releases[]`: `{ firmware, platform, security, date, upgradeFrom, candidate, steppingStone }`, ascending, candidate last;
+ * - `releases[]`: `{ firmware, platform, security, date, upgradeFrom, candidate, steppingStone, line, maintenance }`,
+ *   ascending by firmware (each release line together); a maintenance candidate sits before the newer line's releases;
  * - `cells[model][release]`: `{ model, firmware, verdict, reasons[], manifestSha256 }`, in the order of `models` and
  *   `releases`; `manifestSha256` is the identity of the release's image for the model (SHA-256 of its signed
  *   manifest), or null when the release has none.
@@ -46,6 +47,8 @@ export interface MatrixJsonDocument {
     readonly upgradeFrom: string;
     readonly candidate: boolean;
     readonly steppingStone: boolean;
+    readonly line: string;
+    readonly maintenance: boolean;
   }[];
   readonly cells: readonly (readonly {
     readonly model: string;
@@ -87,6 +90,8 @@ export function matrixToJSON(matrix: Matrix): MatrixJsonDocument {
       upgradeFrom: r.upgradeFrom,
       candidate: r.candidate,
       steppingStone: r.steppingStone,
+      line: r.line,
+      maintenance: r.maintenance,
     })),
     cells: matrix.cells.map((row) =>
       row.map((c) => ({

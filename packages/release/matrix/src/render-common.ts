@@ -78,7 +78,7 @@ export function verdictCounts(matrix: Matrix): Record<Verdict, number> {
 }
 
 export function releaseTitle(release: MatrixRelease): string {
-  return `${release.firmware}${release.candidate ? ' (candidate)' : ''}`;
+  return `${release.firmware}${release.candidate ? ' (candidate)' : ''}${release.maintenance ? ` (maintenance, line ${release.line})` : ''}`;
 }
 
 export function supportLine(model: MatrixModel): string {

@@ -55,7 +55,8 @@ function reasonItem(reason: MatrixReason): string {
 function releaseHeader(release: MatrixRelease): string {
   const badges =
     (release.candidate ? '<span class="badge">candidate</span>' : '') +
-    (release.steppingStone ? '<span class="badge stone">stepping stone</span>' : '');
+    (release.steppingStone ? '<span class="badge stone">stepping stone</span>' : '') +
+    (release.maintenance ? `<span class="badge">maintenance ${escapeHtml(release.line)}</span>` : '');
   return (
     `<th scope="col" class="release${release.candidate ? ' candidate' : ''}">${escapeHtml(release.firmware)}${badges}` +
     `<small>platform ${escapeHtml(release.platform)} · security ${release.security}</small>` +

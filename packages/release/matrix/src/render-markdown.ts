@@ -41,8 +41,10 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     );
   }
   out.push('');
-  const headers = matrix.releases.map((r) =>
-    r.candidate ? `**${r.firmware}** (candidate)` : r.steppingStone ? `${r.firmware} (stepping stone)` : r.firmware,
+  const headers = matrix.releases.map(
+    (r) =>
+      (r.candidate ? `**${r.firmware}** (candidate)` : r.steppingStone ? `${r.firmware} (stepping stone)` : r.firmware) +
+      (r.maintenance ? ` (maintenance ${r.line})` : ''),
   );
   out.push(`| Model | Support | ${headers.join(' | ')} |`);
   out.push(`| --- | --- | ${matrix.releases.map(() => ':-:').join(' | ')} |`);

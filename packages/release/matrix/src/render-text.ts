@@ -23,8 +23,9 @@ function reasonLine(reason: MatrixReason): string {
 }
 
 /**
- * A terminal table: one row per model, one column per release (`*` marks the candidate, `+` a
- * stepping stone), short verdict marks; then every reason of every failing or warning cell.
+ * A terminal table: one row per model, one column per release in version order (`*` marks the
+ * candidate, `+` a stepping stone, `~` a maintenance release of an older line), short verdict
+ * marks; then every reason of every failing or warning cell.
  */
 export function renderMatrixText(matrix: Matrix): string {
   const gate = gateSummary(matrix);
@@ -40,7 +41,9 @@ export function renderMatrixText(matrix: Matrix): string {
   );
   lines.push('');
 
-  const headers = matrix.releases.map((r) => `${r.firmware}${r.candidate ? '*' : ''}${r.steppingStone ? '+' : ''}`);
+  const headers = matrix.releases.map(
+    (r) => `${r.firmware}${r.candidate ? '*' : ''}${r.steppingStone ? '+' : ''}${r.maintenance ? '~' : ''}`,
+  );
   const modelWidth = Math.max(5, ...matrix.models.map((m) => plain(m.id).length));
   const supportWidth = Math.max(7, ...matrix.models.map((m) => supportLine(m).length));
   const widths = headers.map((h) => Math.max(h.length, 4));
@@ -55,7 +58,7 @@ export function renderMatrixText(matrix: Matrix): string {
     lines.push(row(plain(model.id), supportLine(model), marks));
   });
   lines.push('');
-  lines.push('ok pass · warn warning · FAIL fail · ret retired · - not released · * candidate · + stepping stone');
+  lines.push('ok pass · warn warning · FAIL fail · ret retired · - not released · * candidate · + stepping stone · ~ maintenance release');
 
   const modelNotes = matrix.models.filter((m) => m.reasons.length > 0 || m.endedEarly !== undefined);
   if (modelNotes.length > 0) {

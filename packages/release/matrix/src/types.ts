@@ -21,6 +21,7 @@ export type Verdict = 'pass' | 'warn' | 'fail' | 'retired' | 'not-released';
 export type MatrixReasonCode =
   | ReasonCode
   | 'MODEL_MISSING'
+  | 'NOT_ON_LINE'
   | 'SECURITY_VERSION_DECREASED'
   | 'UPGRADE_PATH_MISSING'
   | 'UPGRADE_VIA'
@@ -68,11 +69,15 @@ export interface MatrixModel {
 
 export interface MatrixRelease {
   readonly firmware: string;
+  /** Its release line, MAJOR.MINOR. */
+  readonly line: string;
+  /** Released after a newer line had a release: a maintenance release of an older line. */
+  readonly maintenance: boolean;
   readonly platform: string;
   readonly security: number;
   readonly date: string;
   readonly upgradeFrom: string;
-  /** True for the release being cut (the last column). */
+  /** True for the release being cut (the newest in time; in version order it may sit before a newer line's releases). */
   readonly candidate: boolean;
   readonly steppingStone: boolean;
 }
@@ -80,7 +85,7 @@ export interface MatrixRelease {
 export interface Matrix {
   readonly date: string;
   readonly models: readonly MatrixModel[];
-  /** Ascending by firmware; the candidate, if any, is last. */
+  /** Ascending by firmware, so each line's releases sit together; the candidate is marked. */
   readonly releases: readonly MatrixRelease[];
   /** `cells[modelIndex][releaseIndex]`. */
   readonly cells: readonly (readonly MatrixCell[])[];

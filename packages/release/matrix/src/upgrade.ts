@@ -6,6 +6,12 @@ export interface UpgradeNode {
   readonly security: number;
   readonly upgradeFrom: string;
   readonly installerFormats: readonly number[];
+  /**
+   * Ledger order (time order). A release only counts the releases before it in time: a later
+   * maintenance release of an older line is not a version the earlier release had to bring
+   * forward. Absent: the version order is the time order.
+   */
+  readonly sequence?: number;
 }
 
 /** Versions that take the same route: spans `[first, last]` of release indexes, inclusive, over the model's releases. */
@@ -18,7 +24,7 @@ export interface Route {
 
 /** How devices of one model reach one release: versions that cannot, and routes through other releases. */
 export interface PathResult {
-  /** Release indexes with an image for the model, below the target, from which no path leads to it. */
+  /** Release indexes with an image for the model, below the target and released before it, from which no path leads to it. */
   readonly stranded: readonly number[];
   readonly routes: readonly Route[];
 }
@@ -51,8 +57,10 @@ export function hopList(hops: Hops): number[] {
 export class UpgradeGraph {
   readonly size: number;
   private readonly words: number;
-  /** accepts[j]: releases i < j that j accepts (upgrade range and security); `words` words each. */
+  /** accepts[j]: releases i < j, earlier in time, that j accepts (upgrade range and security); `words` words each. */
   private readonly accepts: Uint32Array;
+  /** earlier[j]: releases i < j released before j (every i < j when the version order is the time order). */
+  private readonly earlier: Uint32Array;
   private readonly installers = new Map<number, Uint32Array>();
   /** Each release's upgrade rules, compiled once (its upgradeFrom range parsed once). */
   private readonly rules: readonly CompiledUpgrade[];
@@ -67,10 +75,13 @@ export class UpgradeGraph {
     this.accepts = new Uint32Array(this.size * this.words);
     this.into = new Uint32Array(this.size * this.words);
     this.reach = new Uint32Array(this.size * this.words);
-    releases.forEach((_, j) => {
+    this.earlier = new Uint32Array(this.size * this.words);
+    releases.forEach((to, j) => {
       for (let i = 0; i < j; i += 1) {
         const from = releases[i];
-        if (from !== undefined && this.rules[j]?.accepts(from) === true) setBit(this.accepts, j * this.words, i);
+        if (from === undefined || (from.sequence ?? i) > (to.sequence ?? j)) continue;
+        setBit(this.earlier, j * this.words, i);
+        if (this.rules[j]?.accepts(from) === true) setBit(this.accepts, j * this.words, i);
       }
     });
   }
@@ -107,6 +118,7 @@ export class UpgradeGraph {
       out.push(`the installer of ${from.firmware} verifies image format ${from.installerFormats.join(', ')}, not ${format}`);
     }
     if (codes.includes('SECURITY_VERSION_ROLLBACK')) out.push(`the security version would go down from ${from.security} to ${to.security}`);
+    if (codes.includes('FIRMWARE_DOWNGRADE')) out.push(`${to.firmware} is older than ${from.firmware}`);
     return out;
   }
 
@@ -167,8 +179,7 @@ export class UpgradeGraph {
         const direct = (this.accepts[base + w] ?? 0) & (inst[w] ?? 0) & (present[w] ?? 0);
         into[base + w] = direct;
         reach[base + w] = direct;
-        const low = w * 32 + 32 <= j ? 0xffffffff : w * 32 >= j ? 0 : (1 << (j - w * 32)) - 1;
-        below[w] = (present[w] ?? 0) & low;
+        below[w] = (present[w] ?? 0) & (this.earlier[base + w] ?? 0);
         missing |= (below[w] ?? 0) & ~direct;
       }
       if (missing === 0) {

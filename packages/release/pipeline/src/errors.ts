@@ -5,8 +5,15 @@ import type { Matrix, MatrixReason } from '@fwkit/release-matrix';
 export type ReleaseErrorCode =
   /** The candidate's firmware version is already in the ledger. */
   | 'RELEASE_EXISTS'
-  /** The candidate's firmware version is not greater than the last release in the ledger. */
+  /**
+   * The candidate's firmware version is not above the last release of its line, opens a line below
+   * the newest, or continues an older line without release.json saying it is a maintenance release.
+   */
   | 'RELEASE_VERSION_NOT_NEWER'
+  /** release.json's `maintenanceLine` is not the line of its firmware version. */
+  | 'RELEASE_LINE_MISMATCH'
+  /** release.json names a maintenance line, but the ledger has no newer line (a stale copy of the ledger?). */
+  | 'RELEASE_LINE_NOT_MAINTENANCE'
   /** The release date is not a YYYY-MM-DD day, or lies before the last release's date. */
   | 'RELEASE_DATE_INVALID'
   /** No model is supported on the release date: there is nothing to release. */

@@ -1,6 +1,11 @@
 import { dirname, join } from 'node:path';
-import { compareVersions, INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
+import { INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
 import {
+  isMaintenanceRelease,
+  lineOf,
+  lineOrderMessage,
+  lineOrderProblem,
+  newestLine,
   ledgerFromJSON,
   ensureDirectory,
   stageFile,
@@ -30,10 +35,12 @@ export interface LedgerFile {
  * Read and validate releases/ledger.json with core's input reader (a regular file of at most
  * INPUT_LIMITS.ledger bytes, strict JSON: a duplicate "releases" key is refused, not collapsed to
  * its last value). A missing file is LEDGER_NOT_FOUND, never the empty ledger: the only way to
- * start one is to commit the empty ledger (README, docs/decisions.md).
+ * start one is to commit the empty ledger (README, docs/decisions.md). `ledgerPath`: another
+ * checkout's ledger (`--ledger`: a maintenance branch releases into main's, docs/decisions.md
+ * "The version model").
  */
-export async function readLedgerFile(repoRoot: string): Promise<LedgerFile> {
-  const path = join(repoRoot, LEDGER_PATH);
+export async function readLedgerFile(repoRoot: string, ledgerPath?: string): Promise<LedgerFile> {
+  const path = ledgerPath ?? join(repoRoot, LEDGER_PATH);
   let bytes: Buffer;
   try {
     bytes = await readInputFile(path, LEDGER_PATH, INPUT_LIMITS.ledger);
@@ -52,35 +59,68 @@ export async function readLedgerFile(repoRoot: string): Promise<LedgerFile> {
   return { path, ledger: ledgerFromJSON(value, LEDGER_PATH), text: bytes.toString('utf8') };
 }
 
-/** The validated ledger of a checkout (LEDGER_NOT_FOUND when releases/ledger.json does not exist). */
-export async function loadLedger(repoRoot: string): Promise<Ledger> {
-  return (await readLedgerFile(repoRoot)).ledger;
+/** The validated ledger of a checkout, or the one at `ledgerPath` (LEDGER_NOT_FOUND when it does not exist). */
+export async function loadLedger(repoRoot: string, ledgerPath?: string): Promise<Ledger> {
+  return (await readLedgerFile(repoRoot, ledgerPath)).ledger;
 }
 
 /**
- * Refuse a candidate whose firmware version is in the ledger already (RELEASE_EXISTS) or is not
- * above the last release (RELEASE_VERSION_NOT_NEWER): the ledger is append-only and ordered.
+ * The ledger's order for one more release: refuse a firmware version that is in the ledger already
+ * (RELEASE_EXISTS) or does not follow the line order (RELEASE_VERSION_NOT_NEWER: above the last
+ * release of its line; a new line above every line).
  */
-export function checkCandidateVersion(ledger: Ledger, firmware: string): void {
-  if (ledger.releases.some((r) => r.firmware === firmware)) {
+export function checkLedgerOrder(ledger: Ledger, firmware: string): void {
+  const problem = lineOrderProblem(ledger.releases, firmware);
+  if (problem === undefined) return;
+  if (problem.kind === 'exists') {
     throw new ReleaseError('RELEASE_EXISTS', `firmware ${firmware} is already released (${LEDGER_PATH}); bump release.json`, {
       details: { firmware },
     });
   }
-  const last = ledger.releases.at(-1);
-  // The same order as the ledger schema's check: core's semver subset.
-  if (last !== undefined && compareVersions(firmware, last.firmware) <= 0) {
+  const against = problem.kind === 'not-newer-in-line' ? { last: problem.last } : { newest: problem.newest };
+  throw new ReleaseError('RELEASE_VERSION_NOT_NEWER', lineOrderMessage(problem), { details: { firmware, line: problem.line, ...against } });
+}
+
+/**
+ * The candidate's version: the ledger's order (`checkLedgerOrder`), and its line. A release below
+ * the newest line is a maintenance release, and release.json must say so (`maintenanceLine`): a
+ * mistyped version is not taken for one, and a stale copy of the ledger (no newer line in it) is
+ * not taken for main's (docs/decisions.md, "The version model").
+ */
+export function checkCandidateVersion(ledger: Ledger, firmware: string, maintenanceLine?: string): void {
+  checkLedgerOrder(ledger, firmware);
+  const line = lineOf(firmware);
+  const newest = newestLine(ledger.releases);
+  const maintenance = isMaintenanceRelease(ledger.releases, firmware);
+  if (maintenanceLine !== undefined && maintenanceLine !== line) {
+    throw new ReleaseError(
+      'RELEASE_LINE_MISMATCH',
+      `release.json names maintenance line ${maintenanceLine}, but firmware ${firmware} is on line ${line}`,
+      { details: { firmware, line, maintenanceLine } },
+    );
+  }
+  if (maintenance && maintenanceLine === undefined) {
     throw new ReleaseError(
       'RELEASE_VERSION_NOT_NEWER',
-      `firmware ${firmware} is not newer than the last release ${last.firmware}; releases are appended in version order`,
-      { details: { firmware, last: last.firmware } },
+      `firmware ${firmware} is on line ${line}, below line ${newest ?? '?'}, the newest in ${LEDGER_PATH}: a release of an older ` +
+        `line is a maintenance release; if that is what you mean, say so in release.json ("maintenanceLine": "${line}")`,
+      { details: { firmware, line, newest: newest ?? null } },
+    );
+  }
+  if (!maintenance && maintenanceLine !== undefined) {
+    throw new ReleaseError(
+      'RELEASE_LINE_NOT_MAINTENANCE',
+      `release.json names maintenance line ${line}, but this ledger has no newer line. Either it is a stale copy: release from the ` +
+        `maintenance branch with --ledger <path to main's ${LEDGER_PATH}>, so that one ledger holds every line; or ${line} is the ` +
+        'newest line: remove "maintenanceLine" from release.json',
+      { details: { firmware, line } },
     );
   }
 }
 
 /** The ledger with one more release and its support records, validated like a ledger read from disk. Pure. */
 export function appendRelease(ledger: Ledger, release: LedgerRelease, support: readonly SupportRecord[]): Ledger {
-  checkCandidateVersion(ledger, release.firmware);
+  checkLedgerOrder(ledger, release.firmware);
   return appendChecked(ledger, release, support);
 }
 

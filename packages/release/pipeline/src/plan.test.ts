@@ -242,3 +242,35 @@ describe('the release plan is pure', () => {
     expect(() => recordRelease(plan, [{ ...image('new-cam'), manifestSha256: '00'.repeat(32) }, image('old-cam')])).toThrow(/not the one/);
   });
 });
+
+describe('a maintenance release (docs/decisions.md, "The version model")', () => {
+  // 1.4.1 → 1.5.0 in the ledger; 1.4.2 continues the 1.4 line for the models it served.
+  const ledger = {
+    ...EMPTY_LEDGER,
+    releases: [candidate('1.4.1', ['old-cam'], '2026-01-01'), candidate('1.5.0', ['new-cam', 'old-cam'], '2026-01-15')],
+  };
+  const input = { ledger, products, firmware: '1.4.2', date: '2026-02-01' };
+
+  it('must say so in release.json, and then builds only the models its line served', () => {
+    expect(thrownCode(() => scopeRelease(input))).toBe('RELEASE_VERSION_NOT_NEWER');
+    const scope = scopeRelease({ ...input, maintenanceLine: '1.4' });
+    expect(scope.supported.map((p) => p.id)).toEqual(['old-cam']);
+    expect(scope.skipped).toEqual([
+      { model: 'new-cam', status: 'other-line' },
+      { model: 'next-cam', status: 'upcoming' },
+    ]);
+  });
+
+  it('names its own line, and needs a ledger that has a newer line (not a stale copy of it)', () => {
+    expect(thrownCode(() => scopeRelease({ ...input, maintenanceLine: '1.3' }))).toBe('RELEASE_LINE_MISMATCH');
+    expect(
+      thrownCode(() => scopeRelease({ ...input, ledger: { ...ledger, releases: ledger.releases.slice(0, 1) }, maintenanceLine: '1.4' })),
+    ).toBe('RELEASE_LINE_NOT_MAINTENANCE');
+    expect(thrownCode(() => scopeRelease({ ...input, firmware: '1.5.1', maintenanceLine: '1.5' }))).toBe('RELEASE_LINE_NOT_MAINTENANCE');
+    expect(thrownCode(() => scopeRelease({ ...input, firmware: '1.3.0', maintenanceLine: '1.3' }))).toBe('RELEASE_VERSION_NOT_NEWER');
+  });
+
+  it('is dated after the last release of any line: the ledger is one timeline', () => {
+    expect(thrownCode(() => scopeRelease({ ...input, maintenanceLine: '1.4', date: '2026-01-10' }))).toBe('RELEASE_DATE_INVALID');
+  });
+});

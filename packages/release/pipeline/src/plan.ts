@@ -1,5 +1,6 @@
 import { isIsoDay } from '@fwkit/device-core';
 import {
+  lineModels,
   supportStatusOn,
   type Ledger,
   type LedgerImage,
@@ -43,6 +44,8 @@ export interface ReleasePlanInput {
   readonly platform: PlatformManifest;
   /** Day the support status is judged on (YYYY-MM-DD). */
   readonly date: string;
+  /** release.json's `maintenanceLine`: set for a release of an older line. */
+  readonly maintenanceLine?: string;
 }
 
 export interface ReleasePlan {
@@ -66,13 +69,13 @@ export interface ReleasePlan {
  * already released or not newer, or a date before the last release.
  */
 export function planRelease(input: ReleasePlanInput): ReleasePlan {
-  checkCandidate(input.ledger, input.candidate.firmware, input.date);
+  checkCandidate(input.ledger, input.candidate.firmware, input.date, input.maintenanceLine);
   return gateRelease(input);
 }
 
-/** The cheap refusals of a candidate, in one place: its version (exists, not newer) and its date. */
-export function checkCandidate(ledger: Ledger, firmware: string, date: string): void {
-  checkCandidateVersion(ledger, firmware);
+/** The cheap refusals of a candidate, in one place: its version (exists, line order, maintenance line) and its date. */
+export function checkCandidate(ledger: Ledger, firmware: string, date: string, maintenanceLine?: string): void {
+  checkCandidateVersion(ledger, firmware, maintenanceLine);
   checkReleaseDate(ledger, date);
 }
 
@@ -112,28 +115,44 @@ export interface ReleaseScope {
   readonly date: string;
   /** Supported on `date`, in the order of `products`: each gets an image. */
   readonly supported: readonly ProductManifest[];
-  /** Retired or not released yet on `date`: no image, and why. */
-  readonly skipped: readonly { readonly model: string; readonly status: SupportStatus }[];
+  /** Retired or not released yet on `date`, or not on the maintenance line: no image, and why. */
+  readonly skipped: readonly SkippedModel[];
+}
+
+/** A model a release builds no image for: its support status on the day, or `other-line` (a maintenance release that does not serve it). */
+export interface SkippedModel {
+  readonly model: string;
+  readonly status: SupportStatus | 'other-line';
 }
 
 /**
  * Pure, the first half of a release's plan: the candidate's version and date checked (once), and
- * which models get an image. Refuses a release in which no model is supported on `date`.
+ * which models get an image: every model supported on `date`; for a maintenance release, those of
+ * them that the line served in its last release (`lineModels`). Refuses a release that would have
+ * no image.
  */
 export function scopeRelease(input: {
   ledger: Ledger;
   products: readonly ProductManifest[];
   firmware: string;
   date: string;
+  maintenanceLine?: string;
 }): ReleaseScope {
-  const { ledger, products, firmware, date } = input;
-  checkCandidate(ledger, firmware, date);
-  const status = supportOn(products, date);
+  const { ledger, products, firmware, date, maintenanceLine } = input;
+  checkCandidate(ledger, firmware, date, maintenanceLine);
+  const served = maintenanceLine === undefined ? undefined : lineModels(ledger.releases, maintenanceLine);
+  const status = supportOn(products, date).map(({ product, status }) => ({
+    product,
+    status: status === 'supported' && served !== undefined && !served.has(product.id) ? ('other-line' as const) : status,
+  }));
   const supported = status.filter((s) => s.status === 'supported').map((s) => s.product);
   if (supported.length === 0) {
-    throw new ReleaseError('RELEASE_NO_SUPPORTED_MODEL', `no model is supported on ${date}: nothing to release`, { details: { date } });
+    const what = maintenanceLine === undefined ? '' : ` on line ${maintenanceLine}`;
+    throw new ReleaseError('RELEASE_NO_SUPPORTED_MODEL', `no model${what} is supported on ${date}: nothing to release`, {
+      details: { date },
+    });
   }
-  const skipped = status.filter((s) => s.status !== 'supported').map((s) => ({ model: s.product.id, status: s.status }));
+  const skipped: SkippedModel[] = status.filter((s) => s.status !== 'supported').map((s) => ({ model: s.product.id, status: s.status }));
   return Object.freeze({ date, supported, skipped });
 }
 

@@ -178,3 +178,36 @@ describe('runRelease reads each input once', () => {
     expect(products.filter(([, count]) => count !== 1)).toEqual([]);
   });
 });
+
+describe('a maintenance release from its branch appends to main’s ledger (--ledger)', () => {
+  it('1.4.0 → 1.5.0 on main, then 1.4.1 from a copy of the 1.4 branch: one ledger, in time order; the branch’s copy untouched', async () => {
+    const main = await copyRepo();
+    const releaseJson = (fields: Record<string, unknown>) => `${JSON.stringify({ schemaVersion: 1, security: 3, ...fields }, null, 2)}\n`;
+    await runRelease(options(main, { date: '2026-01-05' }));
+    await writeFile(join(main, 'release.json'), releaseJson({ firmware: '1.5.0', upgradeFrom: '>=1.4.0' }));
+    await runRelease(options(main, { date: '2026-02-01', outDir: join(main, 'out-1.5') }));
+
+    const branch = await copyRepo();
+    const branchLedger = await readFile(join(branch, 'releases', 'ledger.json'), 'utf8');
+    await writeFile(
+      join(branch, 'release.json'),
+      releaseJson({ firmware: '1.4.1', upgradeFrom: '>=1.4.0 <1.5.0', maintenanceLine: '1.4' }),
+    );
+    // Its own ledger has no 1.5 line: a stale copy, refused before any work.
+    expect(await rejectedCode(runRelease(options(branch, { date: '2026-03-01' })))).toBe('RELEASE_LINE_NOT_MAINTENANCE');
+    const mainLedger = join(main, 'releases', 'ledger.json');
+    const result = await runRelease(options(branch, { date: '2026-03-01', ledgerPath: mainLedger }));
+    expect(result.ledgerPath).toBe(mainLedger);
+    expect(result.ledger.releases.map((r) => r.firmware)).toEqual(['1.4.0', '1.5.0', '1.4.1']);
+    const written = JSON.parse(await readFile(mainLedger, 'utf8')) as { releases: { firmware: string }[] };
+    expect(written.releases.map((r) => r.firmware)).toEqual(['1.4.0', '1.5.0', '1.4.1']);
+    expect(await readFile(join(branch, 'releases', 'ledger.json'), 'utf8')).toBe(branchLedger);
+    // Every model of the 1.4 line's last release got its fix.
+    expect(result.release.images.map((i) => i.model).sort()).toEqual(result.ledger.releases[0]?.images.map((i) => i.model).sort());
+    // Without release.json saying so, an older line's version is refused.
+    await writeFile(join(branch, 'release.json'), releaseJson({ firmware: '1.4.2', upgradeFrom: '>=1.4.0 <1.5.0' }));
+    expect(await rejectedCode(runRelease(options(branch, { date: '2026-03-02', ledgerPath: mainLedger })))).toBe(
+      'RELEASE_VERSION_NOT_NEWER',
+    );
+  });
+});

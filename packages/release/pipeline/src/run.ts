@@ -26,17 +26,18 @@ import {
   type Published,
   type StagedFile,
   type SupportRecord,
-  type SupportStatus,
 } from '@fwkit/release-core';
 import type { Matrix } from '@fwkit/release-matrix';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
 import { readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
-import { assertGate, gateRelease, recordRelease, releaseDateOf, scopeRelease } from './plan.js';
+import { assertGate, gateRelease, recordRelease, releaseDateOf, scopeRelease, type SkippedModel } from './plan.js';
 
 export interface RunReleaseOptions {
   /** Root of the checkout: platform/, products/, release.json, releases/ledger.json, node_modules/. */
   readonly repoRoot: string;
+  /** The ledger to read and append: default `<repoRoot>/releases/ledger.json`; main's for a maintenance release. */
+  readonly ledgerPath?: string | undefined;
   /** Images go to `<outDir>/<model>/<model>-<firmware>.fwimg` (as `fwkit build`), only once the gate passed. */
   readonly outDir: string;
   readonly sourceDateEpoch: number;
@@ -64,7 +65,7 @@ export interface ReleaseResult {
   /** Signed, verified images at their final paths. */
   readonly images: readonly BuildResult[];
   /** Models with no image in this release, and why (retired or not released yet on the date). */
-  readonly skipped: readonly { readonly model: string; readonly status: SupportStatus }[];
+  readonly skipped: readonly SkippedModel[];
   readonly ledger: Ledger;
   readonly ledgerPath: string;
 }
@@ -86,9 +87,9 @@ export interface ReleaseInputs {
 }
 
 /** Load step of a release: the workspace, the ledger, then the products (nothing is read again later). */
-export async function loadReleaseInputs(repoRoot: string): Promise<ReleaseInputs> {
+export async function loadReleaseInputs(repoRoot: string, ledgerPath?: string): Promise<ReleaseInputs> {
   const workspace = await loadWorkspace(repoRoot);
-  const ledgerFile = await readLedgerFile(workspace.rootDir);
+  const ledgerFile = await readLedgerFile(workspace.rootDir, ledgerPath);
   const products = await loadProducts(workspace.rootDir);
   return Object.freeze({ workspace, products, ledgerFile });
 }
@@ -114,9 +115,15 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
   };
   const { sourceDateEpoch } = options;
   const date = options.date ?? releaseDateOf(sourceDateEpoch);
-  const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot);
+  const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot, options.ledgerPath);
   // Cheap refusals first: nothing is bundled for a version that cannot be released.
-  const scope = scopeRelease({ ledger: ledgerFile.ledger, products, firmware: workspace.release.firmware, date });
+  const scope = scopeRelease({
+    ledger: ledgerFile.ledger,
+    products,
+    firmware: workspace.release.firmware,
+    date,
+    ...(workspace.release.maintenanceLine === undefined ? {} : { maintenanceLine: workspace.release.maintenanceLine }),
+  });
 
   const outDir = options.outDir;
   // Staging inside the out dir: the final move is a rename on one filesystem. Made before the

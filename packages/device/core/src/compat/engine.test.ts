@@ -91,6 +91,7 @@ function reference(image: ImageFacts, device: DeviceIdentity): ReasonCode[] {
   if (device.installed !== undefined) {
     if (image.security < device.installed.security) out.push('SECURITY_VERSION_ROLLBACK');
     if (!semver.satisfies(device.installed.firmware, image.upgradeFrom)) out.push('UPGRADE_FROM_UNSUPPORTED');
+    if (semver.lt(image.firmware, device.installed.firmware)) out.push('FIRMWARE_DOWNGRADE');
   }
   return out;
 }
@@ -155,6 +156,7 @@ describe('the compiled engine', () => {
         'FLASH_INSUFFICIENT',
         'SECURITY_VERSION_ROLLBACK',
         'UPGRADE_FROM_UNSUPPORTED',
+        'FIRMWARE_DOWNGRADE',
       ].sort(),
     );
   });
@@ -187,12 +189,18 @@ describe('the compiled engine', () => {
     expect(upgrade.check({ firmware: '1.5.0', security: 1 }).map((r) => r.code)).toEqual(['UPGRADE_FROM_UNSUPPORTED']);
   });
 
-  it('answers the upgrade rules in their own order: upgradeFrom, then the security version', () => {
+  it('answers the upgrade rules in the order of the device check: the security version, upgradeFrom, then the downgrade', () => {
     const upgrade = compileUpgrade({ firmware: '2.0.0', security: 1, upgradeFrom: '>=1.0.0' });
     expect(upgrade.accepts({ firmware: '1.0.0', security: 1 })).toBe(true);
     expect(upgrade.check({ firmware: '0.9.0', security: 2 }).map((r) => r.code)).toEqual([
-      'UPGRADE_FROM_UNSUPPORTED',
       'SECURITY_VERSION_ROLLBACK',
+      'UPGRADE_FROM_UNSUPPORTED',
+    ]);
+    const narrow = compileUpgrade({ firmware: '2.0.0', security: 1, upgradeFrom: '<2.0.0' });
+    expect(narrow.check({ firmware: '2.1.0', security: 2 }).map((r) => r.code)).toEqual([
+      'SECURITY_VERSION_ROLLBACK',
+      'UPGRADE_FROM_UNSUPPORTED',
+      'FIRMWARE_DOWNGRADE',
     ]);
   });
 });

@@ -1,9 +1,10 @@
 import type { DeviceIdentity } from '../schema/device.js';
 import { KNOWN_REQUIREMENTS, type ImageManifest, type ImageRequires } from '../schema/image-manifest.js';
-import { cachedRange, type Range } from '../semver.js';
+import { cachedRange, compareVersions, parseVersion, type Range, type Version } from '../semver.js';
 import {
   NO_REASONS,
   bootloaderTooOld,
+  firmwareDowngrade,
   flashInsufficient,
   imageFormatUnsupported,
   interfaceIncompatible,
@@ -63,7 +64,7 @@ export function unknownRequirements(image: Pick<ImageFacts, 'requires'>): Reason
 export interface CompiledUpgrade {
   /** May a device running `installed` upgrade to the image directly? Allocates nothing. */
   accepts(installed: InstalledFirmware): boolean;
-  /** Every reason it may not: UPGRADE_FROM_UNSUPPORTED, then SECURITY_VERSION_ROLLBACK. */
+  /** Every reason it may not: SECURITY_VERSION_ROLLBACK, UPGRADE_FROM_UNSUPPORTED, then FIRMWARE_DOWNGRADE. */
   check(installed: InstalledFirmware): readonly Reason[];
 }
 
@@ -87,19 +88,48 @@ function upgradeFromRule(image: UpgradeFacts, upgradeFrom: Range, installed: Ins
   return false;
 }
 
-export function compileUpgrade(image: UpgradeFacts): CompiledUpgrade {
-  const upgradeFrom = cachedRange(image.upgradeFrom);
-  const run = (installed: InstalledFirmware, out: Reason[] | undefined): boolean => {
-    const ok = upgradeFromRule(image, upgradeFrom, installed, out);
+/**
+ * Stops a move to an older firmware version, even at the same security version: an older line's
+ * maintenance release is not written to take over a newer line's data, and going back is done by
+ * releasing a higher version. Reinstalling the installed version is allowed (a repair).
+ */
+function downgradeRule(image: UpgradeFacts, firmware: Version, installed: InstalledFirmware, out: Reason[] | undefined): boolean {
+  if (compareVersions(firmware, installed.firmware) >= 0) return true;
+  out?.push(firmwareDowngrade(image.firmware, installed.firmware));
+  return false;
+}
+
+/**
+ * The three rules between installed firmware and image, in one order for every caller (the
+ * device check, `upgradeReasons`, the matrix's upgrade graph): rollback, the upgrade range,
+ * downgrade. With `out` undefined it stops at the first failure and allocates nothing.
+ */
+class UpgradeRules {
+  private readonly upgradeFrom: Range;
+  private readonly firmware: Version;
+
+  constructor(private readonly image: UpgradeFacts) {
+    this.upgradeFrom = cachedRange(image.upgradeFrom);
+    this.firmware = parseVersion(image.firmware);
+  }
+
+  run(installed: InstalledFirmware, out: Reason[] | undefined): boolean {
+    let ok = securityRule(this.image, installed, out);
     if (!ok && out === undefined) return false;
-    return securityRule(image, installed, out) && ok;
-  };
+    ok = upgradeFromRule(this.image, this.upgradeFrom, installed, out) && ok;
+    if (!ok && out === undefined) return false;
+    return downgradeRule(this.image, this.firmware, installed, out) && ok;
+  }
+}
+
+export function compileUpgrade(image: UpgradeFacts): CompiledUpgrade {
+  const rules = new UpgradeRules(image);
   return Object.freeze({
-    accepts: (installed: InstalledFirmware) => run(installed, undefined),
+    accepts: (installed: InstalledFirmware) => rules.run(installed, undefined),
     check(installed: InstalledFirmware): readonly Reason[] {
-      if (run(installed, undefined)) return NO_REASONS;
+      if (rules.run(installed, undefined)) return NO_REASONS;
       const out: Reason[] = [];
-      run(installed, out);
+      rules.run(installed, out);
       return Object.freeze(out);
     },
   });
@@ -252,14 +282,14 @@ class HardwareRules {
 
 class CompiledImageRules implements CompiledImage {
   readonly hardware: HardwareRules;
-  private readonly upgradeFrom: Range;
+  private readonly upgrade: UpgradeRules;
 
   constructor(
     readonly facts: ImageFacts,
     previous: CompiledImageRules | undefined,
   ) {
     this.hardware = previous?.hardware.sameAs(facts) === true ? previous.hardware : new HardwareRules(facts);
-    this.upgradeFrom = cachedRange(facts.upgradeFrom);
+    this.upgrade = new UpgradeRules(facts);
   }
 
   accepts(device: DeviceIdentity): boolean {
@@ -273,7 +303,7 @@ class CompiledImageRules implements CompiledImage {
     return Object.freeze(out);
   }
 
-  /** The hardware rules, then flash, rollback and the upgrade range, in that order (as `HardwareRules.run`). */
+  /** The hardware rules, then flash, then the upgrade rules (rollback, upgrade range, downgrade), in that order. */
   private run(device: DeviceIdentity, out: Reason[] | undefined): boolean {
     const image = this.facts;
     let ok = out === undefined ? this.hardware.fit(device) : this.hardware.run(device, out);
@@ -290,11 +320,7 @@ class CompiledImageRules implements CompiledImage {
     // not upgraded: neither applies (docs/decisions.md, "The factory case").
     const installed = device.installed;
     if (installed !== undefined) {
-      if (!securityRule(image, installed, out)) {
-        if (out === undefined) return false;
-        ok = false;
-      }
-      if (!upgradeFromRule(image, this.upgradeFrom, installed, out)) {
+      if (!this.upgrade.run(installed, out)) {
         if (out === undefined) return false;
         ok = false;
       }

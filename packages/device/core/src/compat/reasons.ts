@@ -14,6 +14,7 @@ export type ReasonCode =
   | 'FLASH_INSUFFICIENT'
   | 'SECURITY_VERSION_ROLLBACK'
   | 'UPGRADE_FROM_UNSUPPORTED'
+  | 'FIRMWARE_DOWNGRADE'
   | 'FEATURE_UNKNOWN'
   | 'PLATFORM_VERSION_REJECTED';
 
@@ -87,6 +88,12 @@ export const upgradeFromUnsupported = (firmware: string, upgradeFrom: string, in
     upgradeFrom,
     installed,
     firmware,
+  });
+
+export const firmwareDowngrade = (firmware: string, installed: string): Reason =>
+  reason('FIRMWARE_DOWNGRADE', `image ${firmware} is older than the installed ${installed}; a device never installs a lower version`, {
+    firmware,
+    installed,
   });
 
 export const platformVersionRejected = (model: string, accepted: string, platform: string): Reason =>

@@ -62,7 +62,8 @@ describe('device rules', () => {
     ],
     ['too little RAM', image, { ...device, provides: { ...device.provides, ramBytes: 999 } }, 'RAM_INSUFFICIENT'],
     ['too little flash', image, { ...device, provides: { ...device.provides, flashPartitionBytes: 4999 } }, 'FLASH_INSUFFICIENT'],
-    ['a security version rollback', image, { ...device, installed: { firmware: '2.1.0', security: 6 } }, 'SECURITY_VERSION_ROLLBACK'],
+    ['a security version rollback', image, { ...device, installed: { firmware: '1.9.0', security: 6 } }, 'SECURITY_VERSION_ROLLBACK'],
+    ['an older firmware version (a downgrade)', image, { ...device, installed: { firmware: '2.0.1', security: 5 } }, 'FIRMWARE_DOWNGRADE'],
     [
       'installed firmware outside upgradeFrom',
       image,
@@ -93,6 +94,16 @@ describe('device rules', () => {
       expect(reason?.details).toEqual({ upgradeFrom: '>=1.0.0', installed: '0.9.0', firmware: '2.0.0' });
     });
 
+    it('allows the installed version itself (a repair), and refuses any lower one, also across lines', () => {
+      expect(codes(image, { ...device, installed: { firmware: '2.0.0', security: 5 } })).toEqual([]);
+      expect(
+        codes({ ...image, firmware: '1.4.2', upgradeFrom: '*' }, { ...device, installed: { firmware: '1.5.0', security: 4 } }),
+      ).toEqual(['FIRMWARE_DOWNGRADE']);
+      expect(codes({ ...image, firmware: '2.0.0-rc.1' }, { ...device, installed: { firmware: '2.0.0', security: 5 } })).toEqual([
+        'FIRMWARE_DOWNGRADE',
+      ]);
+    });
+
     it('reports it with the security rollback when both fail', () => {
       expect(at('0.9.0', '>=1.0.0', 6)).toEqual(['SECURITY_VERSION_ROLLBACK', 'UPGRADE_FROM_UNSUPPORTED']);
     });
@@ -106,7 +117,7 @@ describe('device rules', () => {
       // Renamed in spirit: no caller-supplied semver any more (the engine compiles its ranges once); the
       // upgrade rules and the device check are one implementation and give the same reasons.
       const installed = { firmware: '0.9.0', security: 6 };
-      expect(upgradeReasons(image, installed).map((r) => r.code)).toEqual(['UPGRADE_FROM_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
+      expect(upgradeReasons(image, installed).map((r) => r.code)).toEqual(['SECURITY_VERSION_ROLLBACK', 'UPGRADE_FROM_UNSUPPORTED']);
       const onDevice = compileImage(image).check({ ...device, installed });
       expect(onDevice.map((r) => r.code)).toEqual(['SECURITY_VERSION_ROLLBACK', 'UPGRADE_FROM_UNSUPPORTED']);
       expect(new Set(onDevice.map((r) => r.message))).toEqual(new Set(upgradeReasons(image, installed).map((r) => r.message)));

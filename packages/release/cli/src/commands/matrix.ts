@@ -13,7 +13,7 @@ import {
   type Matrix,
   type MatrixReason,
 } from '@fwkit/release-matrix';
-import { loadLedger, loadProducts, planRelease, releaseDateOf, supportOn, ReleaseGateError } from '@fwkit/release-pipeline';
+import { gateRelease, loadLedger, loadProducts, releaseDateOf, scopeRelease, ReleaseGateError } from '@fwkit/release-pipeline';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
 import { resolveEpoch } from '../options.js';
@@ -51,6 +51,7 @@ export async function matrixCommand(args: string[], io: Io): Promise<number> {
       output: { type: 'string' },
       check: { type: 'boolean', default: false },
       repo: { type: 'string', default: '.' },
+      ledger: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -60,11 +61,12 @@ export async function matrixCommand(args: string[], io: Io): Promise<number> {
   if (values.date !== undefined && !isIsoDay(values.date))
     throw new UsageError(`--date "${values.date}" is not a calendar day written YYYY-MM-DD`);
   const repoRoot = resolve(io.cwd, values.repo);
+  const ledgerPath = values.ledger === undefined ? undefined : resolve(io.cwd, values.ledger);
 
   const computed =
     values.release === undefined
-      ? await fromSources(io, repoRoot, values.date)
-      : await fromLedger(io, repoRoot, values.release, values.date);
+      ? await fromSources(io, repoRoot, values.date, ledgerPath)
+      : await fromLedger(io, repoRoot, values.release, values.date, ledgerPath);
   const failed = values.check && computed.failures.length > 0;
   const gateMessage = `${computed.failures.length} gate failure(s) for ${computed.release ?? 'no release'} on ${computed.date}`;
 
@@ -120,9 +122,9 @@ export async function matrixCommand(args: string[], io: Io): Promise<number> {
 }
 
 /** The ledger's releases plus the candidate from the sources (release.json, platform, products). */
-async function fromSources(io: Io, repoRoot: string, dateOption: string | undefined): Promise<Computed> {
+async function fromSources(io: Io, repoRoot: string, dateOption: string | undefined, ledgerPath: string | undefined): Promise<Computed> {
   const workspace = await loadWorkspace(repoRoot);
-  const [ledger, products] = await Promise.all([loadLedger(workspace.rootDir), loadProducts(workspace.rootDir)]);
+  const [ledger, products] = await Promise.all([loadLedger(workspace.rootDir, ledgerPath), loadProducts(workspace.rootDir)]);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const date = dateOption ?? releaseDateOf(sourceDateEpoch);
   const firmware = workspace.release.firmware;
@@ -138,28 +140,33 @@ async function fromSources(io: Io, repoRoot: string, dateOption: string | undefi
       note: `release.json names ${firmware}, which is already in the ledger: no candidate (bump release.json for the next release)`,
     };
   }
-  const supported = supportOn(products, date)
-    .filter((s) => s.status === 'supported')
-    .map((s) => s.product.id);
+  // The models `fwkit release` would build, its version and date checks included (one rule: scopeRelease).
+  const { maintenanceLine } = workspace.release;
+  const scope = scopeRelease({ ledger, products, firmware, date, ...(maintenanceLine === undefined ? {} : { maintenanceLine }) });
   const planned = await planProductImages({
     repoRoot: workspace.rootDir,
     workspace,
     sourceDateEpoch,
-    products: supported,
+    products: scope.supported.map((p) => p.id),
     onProgress: (model: string, step: string) => {
       io.progress(`${model}: ${step}`);
     },
   });
   const candidate = candidateRelease({ workspace, sourceDateEpoch, date, images: planned.map(ledgerImageOfPlan) });
-  // planRelease refuses a version that is not newer and a date before the last release, like `fwkit release`.
-  const plan = planRelease({ candidate, ledger, products, platform: workspace.platform, date });
+  const plan = gateRelease({ candidate, ledger, products, platform: workspace.platform, date });
   return { date, matrix: plan.matrix, failures: plan.failures, release: candidate.firmware, candidate, note: undefined };
 }
 
 /** The matrix up to a released version, from the ledger alone (no sources are bundled). */
-async function fromLedger(io: Io, repoRoot: string, firmware: string, dateOption: string | undefined): Promise<Computed> {
+async function fromLedger(
+  io: Io,
+  repoRoot: string,
+  firmware: string,
+  dateOption: string | undefined,
+  ledgerPath: string | undefined,
+): Promise<Computed> {
   const [full, products, platformJson] = await Promise.all([
-    loadLedger(repoRoot),
+    loadLedger(repoRoot, ledgerPath),
     loadProducts(repoRoot),
     readJsonFile(io, resolve(repoRoot, LAYOUT.platformManifest), 'platform manifest'),
   ]);

@@ -24,6 +24,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
       out: { type: 'string', default: 'out' },
       date: { type: 'string' },
       repo: { type: 'string', default: '.' },
+      ledger: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -43,6 +44,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
     result = await interruptibly(signal, () =>
       runRelease({
         repoRoot,
+        ledgerPath: values.ledger === undefined ? undefined : resolve(io.cwd, values.ledger),
         outDir: resolve(io.cwd, values.out),
         sourceDateEpoch,
         date: values.date,

@@ -10,7 +10,8 @@ import {
   sha256Hex,
   uniqueBy,
 } from './common.js';
-import { compareVersions, imageRequires, isValidVersion } from '@fwkit/device-core';
+import { imageRequires, isValidVersion } from '@fwkit/device-core';
+import { LineOrder, lineOrderMessage } from '../lines.js';
 import { zodOf, parseDocument } from './zod-bridge.js';
 
 /**
@@ -73,13 +74,16 @@ export const ledgerSchema = z
     for (const dup of uniqueBy(ledger.releases, (r) => r.firmware)) {
       ctx.addIssue({ code: 'custom', path: ['releases'], message: `firmware ${dup} is released twice` });
     }
+    const order = new LineOrder();
     ledger.releases.forEach((release, i) => {
-      const previous = i > 0 ? ledger.releases[i - 1] : undefined;
       // The field checks do not stop this refinement, so an invalid version is skipped here (it has its own issue).
-      if (previous === undefined || !isValidVersion(release.firmware) || !isValidVersion(previous.firmware)) return;
-      if (compareVersions(release.firmware, previous.firmware) <= 0) {
-        ctx.addIssue({ code: 'custom', path: ['releases', i, 'firmware'], message: 'releases must be in ascending firmware order' });
+      if (!isValidVersion(release.firmware)) return;
+      const problem = order.problem(release.firmware);
+      // A duplicate is reported above.
+      if (problem !== undefined && problem.kind !== 'exists') {
+        ctx.addIssue({ code: 'custom', path: ['releases', i, 'firmware'], message: lineOrderMessage(problem) });
       }
+      order.add(release.firmware);
     });
   });
 export type Ledger = z.infer<typeof ledgerSchema>;

@@ -16,6 +16,13 @@ export const releaseSpecSchema = z.strictObject({
     .boolean()
     .optional()
     .describe('Released to open an upgrade path for versions in the field that cannot reach later releases directly'),
+  maintenanceLine: z
+    .string()
+    .regex(/^(0|[1-9]\d*)\.(0|[1-9]\d*)$/, 'must be a release line MAJOR.MINOR, e.g. "1.4"')
+    .optional()
+    .describe(
+      'Set on a maintenance branch: this release continues the older line MAJOR.MINOR (the line of firmware) below the newest line in the ledger',
+    ),
 });
 export type ReleaseSpec = z.infer<typeof releaseSpecSchema>;
 
