@@ -86,7 +86,12 @@ describe('verifyImage', () => {
       expect(error).toBeInstanceOf(VerifyError);
       const e = error as VerifyError;
       expect(e.code).toBe('MODEL_MISMATCH');
-      expect(e.reasons.map((r) => r.code)).toEqual(['MODEL_MISMATCH', 'HARDWARE_REVISION_UNSUPPORTED', 'SECURITY_VERSION_ROLLBACK']);
+      expect(e.reasons.map((r) => r.code)).toEqual([
+        'MODEL_MISMATCH',
+        'HARDWARE_REVISION_UNSUPPORTED',
+        'SECURITY_VERSION_ROLLBACK',
+        'FIRMWARE_DOWNGRADE',
+      ]);
     }
   });
 });
