@@ -7,8 +7,10 @@ export {
   type EarlyEnd,
   type SupportStatus,
   lastDayOfSupport,
+  retiredFrom,
   supportStatusOn,
 } from './schema/product.js';
+export { addDays, dayOfEpoch } from './days.js';
 export {
   platformManifestFromJSON,
   platformManifestSchema,

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SchemaError } from '@fwkit/device-core';
 import { ledgerFromJSON } from './ledger.js';
 import { platformManifestFromJSON } from './platform.js';
-import { lastDayOfSupport, supportStatusOn, type Lifecycle, lifecycleSchema } from './product.js';
+import { addDays, dayOfEpoch } from '../days.js';
+import { lastDayOfSupport, retiredFrom, supportStatusOn, type Lifecycle, lifecycleSchema } from './product.js';
 
 const issuePaths = (run: () => unknown): string[] => {
   try {
@@ -39,6 +40,34 @@ describe('product lifecycle', () => {
     expect(lifecycleSchema.safeParse(late).success).toBe(false);
     expect(lifecycleSchema.safeParse(backdated).success).toBe(false);
     expect(lifecycleSchema.safeParse(early).success).toBe(true);
+  });
+
+  it('has lastDay inclusive: supported on it, retired from the next day, which may be the day the decision is recorded', () => {
+    const endsOn = (lastDay: string, recorded: string): Lifecycle => ({
+      ...published,
+      endedEarly: { lastDay, recorded, reason: 'A reason long enough to count.' },
+    });
+    expect(supportStatusOn(endsOn('2026-03-01', '2026-03-02'), '2026-03-01')).toBe('supported');
+    expect(supportStatusOn(endsOn('2026-03-01', '2026-03-02'), '2026-03-02')).toBe('retired');
+    expect(retiredFrom(endsOn('2026-02-28', '2026-02-01'))).toBe('2026-03-01');
+    expect(retiredFrom(published)).toBe('2029-04-01');
+    // Retired from the day it is recorded: how a release on that day drops the model.
+    expect(lifecycleSchema.safeParse(endsOn('2026-03-01', '2026-03-02')).success).toBe(true);
+    // Retired before anyone decided so: refused, naming the earliest lastDay.
+    const before = lifecycleSchema.safeParse(endsOn('2026-02-28', '2026-03-02'));
+    expect(before.success).toBe(false);
+    expect(before.error?.issues.map((i) => i.message).join()).toContain('2026-03-01');
+  });
+});
+
+describe('days', () => {
+  it('adds calendar days across months, leap days and years, and takes the UTC day of an epoch', () => {
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+    expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
+    expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
+    expect(dayOfEpoch(1_767_225_599)).toBe('2025-12-31');
+    expect(dayOfEpoch(1_767_225_600)).toBe('2026-01-01');
+    expect(() => addDays('2026-02-30', 1)).toThrow(/internal/);
   });
 });
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { isIsoDay } from '@fwkit/device-core';
+import { addDays } from '../days.js';
 import { parseDocument } from './zod-bridge.js';
 import {
   bootloaderSchema,
@@ -31,7 +33,9 @@ export type HardwareRevision = z.infer<typeof hardwareRevisionSchema>;
  * silent edit of `endOfSupport` (customers were promised that date).
  */
 export const earlyEndSchema = z.strictObject({
-  lastDay: isoDate.describe('Last day of support after the early end (YYYY-MM-DD)'),
+  lastDay: isoDate.describe(
+    'Last day the model is still supported, inclusive (YYYY-MM-DD): a release dated on it still serves the model, which is retired from the next day',
+  ),
   recorded: isoDate.describe('Date the decision was taken and published (YYYY-MM-DD)'),
   reason: z.string().min(20).describe('Why support ends early, as told to customers'),
 });
@@ -40,7 +44,7 @@ export type EarlyEnd = z.infer<typeof earlyEndSchema>;
 export const lifecycleSchema = z
   .strictObject({
     released: isoDate.describe('Date the model was first shipped (YYYY-MM-DD)'),
-    endOfSupport: isoDate.describe('Last day of the published support period (YYYY-MM-DD); never shortened'),
+    endOfSupport: isoDate.describe('Last day of the published support period, inclusive (YYYY-MM-DD); never shortened'),
     endedEarly: earlyEndSchema.optional().describe('A recorded decision to end support before endOfSupport'),
   })
   .superRefine((lifecycle, ctx) => {
@@ -53,20 +57,38 @@ export const lifecycleSchema = z
         message: 'must be before endOfSupport (otherwise it is not an early end)',
       });
     }
-    if (early.lastDay < early.recorded) {
-      ctx.addIssue({ code: 'custom', path: ['endedEarly', 'lastDay'], message: 'support cannot end before the decision was recorded' });
+    // Retiring a model from the day the decision is recorded is allowed (lastDay = recorded - 1): that
+    // is how a release on that day drops it. Any earlier would retire it before anyone decided so.
+    if (isIsoDay(early.lastDay) && isIsoDay(early.recorded) && addDays(early.lastDay, 1) < early.recorded) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['endedEarly', 'lastDay'],
+        message: `support cannot end before the decision was recorded: the model is retired from the day after lastDay, so lastDay is at the earliest the day before recorded (${addDays(early.recorded, -1)})`,
+      });
     }
   });
 export type Lifecycle = z.infer<typeof lifecycleSchema>;
 
-/** The last day a model is supported: the early end when one is recorded, else the published date. */
+/**
+ * The last day a model is supported, inclusive: the early end when one is recorded, else the
+ * published date. A release dated on that day still serves the model.
+ */
 export function lastDayOfSupport(lifecycle: Lifecycle): string {
   return lifecycle.endedEarly?.lastDay ?? lifecycle.endOfSupport;
 }
 
+/** The first day a model is retired: the day after its last day of support ("retired since"). */
+export function retiredFrom(lifecycle: Lifecycle): string {
+  return addDays(lastDayOfSupport(lifecycle), 1);
+}
+
 export type SupportStatus = 'upcoming' | 'supported' | 'retired';
 
-/** Support status on `date` (YYYY-MM-DD), never the wall clock. */
+/**
+ * Support status on `date` (YYYY-MM-DD), never the wall clock: upcoming before `released`,
+ * supported from `released` through the last day of support (both inclusive), retired from the day
+ * after. The one rule for the build, the release, the gate and the matrix.
+ */
 export function supportStatusOn(lifecycle: Lifecycle, date: string): SupportStatus {
   if (date < lifecycle.released) return 'upcoming';
   return date <= lastDayOfSupport(lifecycle) ? 'supported' : 'retired';
