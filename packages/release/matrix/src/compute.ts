@@ -1,11 +1,13 @@
 import { compareVersions, isIsoDay } from '@fwkit/device-core';
 import {
+  addDays,
   LineOrder,
   lastDayOfSupport,
   lineModels,
   lineOf,
   lineOrderMessage,
   lineOrderProblem,
+  retiredFrom,
   supportStatusOn,
   type EarlyEnd,
   type LedgerImage,
@@ -32,6 +34,8 @@ function verdictOf(reasons: readonly MatrixReason[]): Verdict {
 /** A matrix row before its cells: from a product manifest, or from the ledger alone when the manifest is gone. */
 interface Row {
   readonly model: MatrixModel;
+  /** Support status on any day: each cell is judged on its release's day, not on the matrix date. */
+  readonly statusOn: (day: string) => SupportStatus;
   readonly checks?: ModelDeviceChecks;
 }
 
@@ -50,19 +54,19 @@ function productRow(product: ProductManifest, history: SupportHistory | undefine
       ),
     );
   }
-  const status = supportStatusOn(lifecycle, date);
   const model: MatrixModel = {
     id: product.id,
     name: product.name,
-    status,
+    status: supportStatusOn(lifecycle, date),
     lastDay: lastDayOfSupport(lifecycle),
+    retiredFrom: retiredFrom(lifecycle),
     released: lifecycle.released,
     endOfSupport: lifecycle.endOfSupport,
     ...(lifecycle.endedEarly === undefined ? {} : { endedEarly: lifecycle.endedEarly }),
     reasons: reasons.length === 0 ? NO_REASONS : reasons,
   };
-  // Only supported models' cells are checked.
-  return status === 'supported' ? { model, checks: new ModelDeviceChecks(product, input.platform) } : { model };
+  // Past images of a model retired since are checked too: their cells keep their history.
+  return { model, statusOn: (day) => supportStatusOn(lifecycle, day), checks: new ModelDeviceChecks(product, input.platform) };
 }
 
 /**
@@ -74,8 +78,11 @@ function ledgerOnlyRow(id: string, releases: readonly LedgerRelease[], history: 
   const latest = history?.latest;
   const released = firstImage?.date ?? latest?.published ?? date;
   const lastDay = latest?.lastDay ?? '';
-  // Without any record there is no end to hold on to: treat it as supported rather than drop it.
-  const status: SupportStatus = date < released ? 'upcoming' : lastDay === '' || date <= lastDay ? 'supported' : 'retired';
+  // The same rule as a product's (supportStatusOn); without any record there is no end to hold on
+  // to: treat it as supported rather than drop it.
+  const statusOn = (day: string): SupportStatus =>
+    lastDay === '' ? (day < released ? 'upcoming' : 'supported') : supportStatusOn({ released, endOfSupport: lastDay }, day);
+  const status = statusOn(date);
   const endedEarly: EarlyEnd | undefined =
     latest?.kind === 'ended-early' ? { lastDay: latest.lastDay, recorded: latest.published, reason: latest.reason ?? '' } : undefined;
   const reasons =
@@ -91,11 +98,13 @@ function ledgerOnlyRow(id: string, releases: readonly LedgerRelease[], history: 
         ]
       : NO_REASONS;
   return {
+    statusOn,
     model: {
       id,
       name: id,
       status,
       lastDay,
+      retiredFrom: lastDay === '' ? '' : addDays(lastDay, 1),
       released,
       endOfSupport: history?.promised?.lastDay ?? lastDay,
       ...(endedEarly === undefined ? {} : { endedEarly }),
@@ -110,14 +119,19 @@ function supportEnded(model: MatrixModel): MatrixReason {
     early === undefined
       ? ''
       : ` (ended early, recorded ${early.recorded}: ${early.reason}; the published end of support was ${model.endOfSupport})`;
-  return matrixReason('SUPPORT_ENDED', 'info', `${model.id}: support ended on ${model.lastDay}${how}`, {
+  return matrixReason('SUPPORT_ENDED', 'info', `${model.id}: supported until ${model.lastDay}, retired since ${model.retiredFrom}${how}`, {
     model: model.id,
     lastDay: model.lastDay,
+    retiredFrom: model.retiredFrom,
     endOfSupport: model.endOfSupport,
     ...(early === undefined ? {} : { endedEarly: { lastDay: early.lastDay, recorded: early.recorded, reason: early.reason } }),
   });
 }
 
+/**
+ * A release without an image of a model that was supported on the day the cell is judged: missing,
+ * unless the release is of a maintenance line that does not serve the model.
+ */
 function missingCell(model: MatrixModel, release: LedgerRelease, candidate: boolean, served: ReadonlySet<string> | undefined): MatrixCell {
   const id = model.id;
   if (served !== undefined && !served.has(id)) {
@@ -134,8 +148,6 @@ function missingCell(model: MatrixModel, release: LedgerRelease, candidate: bool
     );
     return { model: id, firmware: release.firmware, verdict: 'not-released', reasons: [reason] };
   }
-  if (!candidate && release.date < model.released)
-    return { model: id, firmware: release.firmware, verdict: 'not-released', reasons: NO_REASONS };
   const reason = matrixReason(
     'MODEL_MISSING',
     'error',
@@ -314,7 +326,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
       const reasons = deviceReasons[i];
       if (row === undefined || images === undefined || reasons === undefined) continue;
       images[j] = image;
-      if (row.checks !== undefined && row.model.status === 'supported') reasons[j] = row.checks.check(image, release);
+      if (row.checks !== undefined) reasons[j] = row.checks.check(image, release);
     }
   });
 
@@ -323,19 +335,11 @@ export function computeMatrix(input: MatrixInput): Matrix {
   const firmware = (i: number): string => all[i]?.firmware ?? '?';
   const routeTexts = new RouteTexts(all);
 
-  const cells = rows.map(({ model, checks }, i): MatrixCell[] => {
+  const cells = rows.map(({ model, statusOn, checks }, i): MatrixCell[] => {
     const id = model.id;
     const images = imagesOf[i] ?? [];
     const devices = deviceReasons[i] ?? [];
-    if (model.status !== 'supported') {
-      const verdict: Verdict = model.status === 'retired' ? 'retired' : 'not-released';
-      const reasons = model.status === 'retired' ? Object.freeze([supportEnded(model)]) : NO_REASONS;
-      return all.map((r, j) => {
-        const image = images[j];
-        const cell = { model: id, firmware: r.firmware, verdict, reasons };
-        return image === undefined ? cell : { ...cell, manifestSha256: image.manifestSha256 };
-      });
-    }
+    let ended: readonly MatrixReason[] | undefined;
     const formats = images.map((image) => image?.formatVersion);
     const pathKey = formats.map((f) => (f === undefined ? '-' : String(f))).join(',');
     let paths = pathMemo.get(pathKey);
@@ -351,7 +355,18 @@ export function computeMatrix(input: MatrixInput): Matrix {
       if (release === undefined || column === undefined) continue;
       const image = images[j];
       if (image === undefined) {
-        row.push(missingCell(model, release, column.candidate, servedBy.get(release)));
+        // Judged on the release's own day (the candidate's is the matrix date): a past release
+        // keeps what it was, and retirement greys only the cells from its first day on.
+        const status = statusOn(column.candidate ? date : release.date);
+        if (status === 'supported') row.push(missingCell(model, release, column.candidate, servedBy.get(release)));
+        else if (status === 'upcoming') row.push({ model: id, firmware: release.firmware, verdict: 'not-released', reasons: NO_REASONS });
+        else
+          row.push({
+            model: id,
+            firmware: release.firmware,
+            verdict: 'retired',
+            reasons: (ended ??= Object.freeze([supportEnded(model)])),
+          });
         continue;
       }
       let reasons: readonly MatrixReason[] = devices[j] ?? NO_REASONS;

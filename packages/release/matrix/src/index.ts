@@ -12,7 +12,7 @@ export type {
 } from './types.js';
 export { MatrixError, type MatrixErrorCode } from './errors.js';
 export { computeMatrix } from './compute.js';
-export { gateFailures, supportRecordsFor } from './gate.js';
+export { gateFailures, gateHints, supportRecordsFor } from './gate.js';
 export { renderMatrixText } from './render-text.js';
 export { renderMatrixMarkdown } from './render-markdown.js';
 export { renderMatrixHtml } from './render-html.js';

@@ -14,9 +14,12 @@ interface ReasonJson {
 /**
  * The `--json` document. Keys always appear in this order:
  * - `schemaVersion` (1), `date` (the day support was judged on);
- * - `gate`: `{ pass, candidate (firmware or null), failures: reason[] }`, what `fwkit release` enforces;
+ * - `gate`: `{ pass, candidate (firmware or null), failures: reason[], hints: string[], pastFailingCells }`, what
+ *   `fwkit release` enforces: the candidate column and model-level errors; `hints` say how to retire a model whose
+ *   candidate cell fails, `pastFailingCells` counts failing cells of past releases (history: shown, not gated);
  * - `summary`: number of cells per verdict;
- * - `models[]`: `{ id, name, status, lastDay, released, endOfSupport, endedEarly (or null), reasons[] }`;
+ * - `models[]`: `{ id, name, status, lastDay, retiredFrom, released, endOfSupport, endedEarly (or null), reasons[] }`:
+ *   `lastDay` is the last day of support (inclusive), `retiredFrom` the day after;
  * - `releases[]`: `{ firmware, platform, security, date, upgradeFrom, candidate, steppingStone, line, maintenance }`,
  *   ascending by firmware (each release line together); a maintenance candidate sits before the newer line's releases;
  * - `cells[model][release]`: `{ model, firmware, verdict, reasons[], manifestSha256 }`, in the order of `models` and
@@ -27,13 +30,20 @@ interface ReasonJson {
 export interface MatrixJsonDocument {
   readonly schemaVersion: typeof MATRIX_JSON_SCHEMA_VERSION;
   readonly date: string;
-  readonly gate: { readonly pass: boolean; readonly candidate: string | null; readonly failures: readonly ReasonJson[] };
+  readonly gate: {
+    readonly pass: boolean;
+    readonly candidate: string | null;
+    readonly failures: readonly ReasonJson[];
+    readonly hints: readonly string[];
+    readonly pastFailingCells: number;
+  };
   readonly summary: Readonly<Record<Verdict, number>>;
   readonly models: readonly {
     readonly id: string;
     readonly name: string;
     readonly status: string;
     readonly lastDay: string;
+    readonly retiredFrom: string;
     readonly released: string;
     readonly endOfSupport: string;
     readonly endedEarly: { readonly lastDay: string; readonly recorded: string; readonly reason: string } | null;
@@ -69,13 +79,20 @@ export function matrixToJSON(matrix: Matrix): MatrixJsonDocument {
   return {
     schemaVersion: MATRIX_JSON_SCHEMA_VERSION,
     date: matrix.date,
-    gate: { pass: gate.pass, candidate: gate.candidate ?? null, failures: gate.failures.map(reasonJson) },
+    gate: {
+      pass: gate.pass,
+      candidate: gate.candidate ?? null,
+      failures: gate.failures.map(reasonJson),
+      hints: gate.hints,
+      pastFailingCells: gate.pastFailingCells,
+    },
     summary: verdictCounts(matrix),
     models: matrix.models.map((m) => ({
       id: m.id,
       name: m.name,
       status: m.status,
       lastDay: m.lastDay,
+      retiredFrom: m.retiredFrom,
       released: m.released,
       endOfSupport: m.endOfSupport,
       endedEarly:

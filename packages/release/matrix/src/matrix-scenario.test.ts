@@ -1,7 +1,7 @@
 import { type ProductManifest } from '@fwkit/release-core';
 import { describe, expect, it } from 'vitest';
-import { computeMatrix, gateFailures, supportRecordsFor, type MatrixInput } from './index.js';
-import { cell, DATE, ledger, legacy, P15, product, ptz, release } from './matrix.test-support.js';
+import { computeMatrix, gateFailures, gateHints, renderMatrixText, supportRecordsFor, type MatrixInput } from './index.js';
+import { cell, codes, DATE, ledger, legacy, P14, P15, product, ptz, release } from './matrix.test-support.js';
 
 // The scenario end to end: a platform upgrade that strands a years-old model, and the two ways out.
 
@@ -73,6 +73,59 @@ describe('the scenario: platform 1.5.0 removes an old sensor interface version a
     expect(supportRecordsFor([ended, ptz], ledger(field, support), '2026-05-20').map((r) => [r.model, r.kind, r.lastDay])).toEqual([
       ['legacy-fixed-1080', 'ended-early', '2026-05-31'],
     ]);
+  });
+
+  it('an early end on the release day itself still serves the model there; the hint names the latest lastDay that retires it', () => {
+    const endsOn = (lastDay: string) =>
+      product({
+        ...legacy,
+        lifecycle: {
+          released: '2019-03-18',
+          endOfSupport: '2029-03-31',
+          endedEarly: {
+            lastDay,
+            recorded: '2026-05-20',
+            reason: 'Revision A sensors cannot run platform 1.5; customers were offered a replacement.',
+          },
+        },
+      });
+    // The candidate is judged on its release day, 2026-05-20.
+    const onTheDay = computeMatrix({ ...input([endsOn('2026-05-20'), ptz], [ptz]), date: '2026-05-20' });
+    expect(onTheDay.models[0]).toMatchObject({ status: 'supported', lastDay: '2026-05-20', retiredFrom: '2026-05-21' });
+    expect(gateFailures(onTheDay).map((r) => r.code)).toEqual(['MODEL_MISSING']);
+    const [hint] = gateHints(onTheDay);
+    expect(hint).toContain('2026-05-20 is its last day of support');
+    expect(hint).toContain('set lifecycle.endedEarly.lastDay in products/legacy-fixed-1080/product.json to 2026-05-19 or earlier');
+    expect(renderMatrixText(onTheDay)).toContain(`  hint: ${hint ?? ''}`);
+
+    const dayBefore = computeMatrix({ ...input([endsOn('2026-05-19'), ptz], [ptz]), date: '2026-05-20' });
+    expect(gateFailures(dayBefore)).toEqual([]);
+    expect(gateHints(dayBefore)).toEqual([]);
+    expect(dayBefore.models[0]).toMatchObject({ status: 'retired', retiredFrom: '2026-05-20' });
+    expect(renderMatrixText(dayBefore)).toMatch(/legacy-fixed-1080\s+retired since 2026-05-20\s+ok\s+ok\s+ret\n/);
+  });
+
+  it('without an early end, the hint says how to record one that retires the model in this release', () => {
+    const matrix = computeMatrix({ ...input(products, products), date: '2026-05-20' });
+    expect(gateHints(matrix)).toEqual([
+      'legacy-fixed-1080: fix its cell, or retire it in this release (dated 2026-05-20): record lifecycle.endedEarly in products/legacy-fixed-1080/product.json ' +
+        'with lastDay 2026-05-19 or earlier (the last day it is supported; a release dated on that day still serves it), recorded on or before 2026-05-20, and the reason told to customers',
+    ]);
+  });
+
+  it('says beside a passing gate that a failing past cell is history, not gated', () => {
+    // ptz-4k was supported when 1.4.0 went out without it: a past failing cell no candidate can change.
+    const gap = ledger([
+      release({ firmware: '1.3.0', date: '2024-10-01', products }),
+      release({ firmware: '1.4.0', date: '2025-06-02', products: [legacy] }),
+    ]);
+    const candidate = release({ firmware: '1.5.0', date: DATE, products });
+    const matrix = computeMatrix({ products, platform: P14.manifest, ledger: gap, candidate, date: DATE });
+    expect(codes(cell(matrix, 'ptz-4k', '1.4.0'))).toEqual(['MODEL_MISSING']);
+    expect(gateFailures(matrix)).toEqual([]);
+    expect(renderMatrixText(matrix)).toContain(
+      'Release gate: pass\n  1 failing cell of past releases: history, shown but not gated (no release can change it)\n',
+    );
   });
 
   it('moving endOfSupport earlier instead is refused', () => {

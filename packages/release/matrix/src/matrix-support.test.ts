@@ -81,7 +81,7 @@ describe('support periods', () => {
     ]);
   });
 
-  it('retired and upcoming models: grey and "not released", never in the gate', () => {
+  it('retired and upcoming models: grey and "not released" from their day on, never in the gate; past cells keep their history', () => {
     const retired = product({ ...legacy, lifecycle: { released: '2019-03-18', endOfSupport: '2026-03-31' } });
     const upcoming = product({ ...ptz, id: 'ptz-8k', name: 'PTZ 8K', lifecycle: { released: '2026-09-01', endOfSupport: '2036-09-30' } });
     const products = [retired, upcoming, ptz];
@@ -94,13 +94,14 @@ describe('support periods', () => {
       ['ptz-4k', 'supported'],
       ['ptz-8k', 'upcoming'],
     ]);
-    for (const fw of ['1.0.0', '2.0.0']) {
-      const grey = cell(matrix, 'legacy-fixed-1080', fw);
-      expect(grey.verdict).toBe('retired');
-      expect(codes(grey)).toEqual(['SUPPORT_ENDED']);
-      expect(grey.reasons[0]?.severity).toBe('info');
-      expect(cell(matrix, 'ptz-8k', fw).verdict).toBe('not-released');
-    }
+    // 1.0.0 went out while the model was supported: its cell shows that image, not the retirement.
+    expect(cell(matrix, 'legacy-fixed-1080', '1.0.0')).toMatchObject({ verdict: 'pass', manifestSha256: expect.any(String) as unknown });
+    const grey = cell(matrix, 'legacy-fixed-1080', '2.0.0');
+    expect(grey.verdict).toBe('retired');
+    expect(codes(grey)).toEqual(['SUPPORT_ENDED']);
+    expect(grey.reasons[0]?.severity).toBe('info');
+    expect(grey.reasons[0]?.message).toContain('supported until 2026-03-31, retired since 2026-04-01');
+    for (const fw of ['1.0.0', '2.0.0']) expect(cell(matrix, 'ptz-8k', fw).verdict).toBe('not-released');
     expect(gateFailures(matrix)).toEqual([]);
   });
 

@@ -1,4 +1,4 @@
-import { gateFailures } from './gate.js';
+import { gateFailures, gateHints } from './gate.js';
 import type { Matrix, MatrixCell, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
 
 export const VERDICTS: readonly Verdict[] = ['pass', 'warn', 'fail', 'retired', 'not-released'];
@@ -62,13 +62,36 @@ export function candidateImages(matrix: Matrix): { model: MatrixModel; manifestS
 export interface GateSummary {
   readonly pass: boolean;
   readonly failures: readonly MatrixReason[];
+  /** What to do besides fixing the failing cells (retiring a model in this release: gateHints). */
+  readonly hints: readonly string[];
+  /** Failing cells of past releases: shown, never gated (no release can change them). */
+  readonly pastFailingCells: number;
   readonly candidate?: string;
 }
 
 export function gateSummary(matrix: Matrix): GateSummary {
   const failures = gateFailures(matrix);
   const candidate = candidateOf(matrix)?.release.firmware;
-  return { pass: failures.length === 0, failures, ...(candidate === undefined ? {} : { candidate }) };
+  let pastFailingCells = 0;
+  for (const row of matrix.cells)
+    row.forEach((cell, j) => (pastFailingCells += cell.verdict === 'fail' && matrix.releases[j]?.candidate !== true ? 1 : 0));
+  return {
+    pass: failures.length === 0,
+    failures,
+    hints: gateHints(matrix),
+    pastFailingCells,
+    ...(candidate === undefined ? {} : { candidate }),
+  };
+}
+
+/**
+ * Said beside the gate's verdict whenever a past release has a failing cell, so that the verdict
+ * never seems to contradict a cell shown with it: the gate judges the candidate, not history.
+ */
+export function pastFailuresNote(gate: GateSummary): string | undefined {
+  const n = gate.pastFailingCells;
+  if (n === 0) return undefined;
+  return `${n} failing ${n === 1 ? 'cell' : 'cells'} of past releases: history, shown but not gated (no release can change ${n === 1 ? 'it' : 'them'})`;
 }
 
 export function verdictCounts(matrix: Matrix): Record<Verdict, number> {
@@ -86,7 +109,7 @@ export function supportLine(model: MatrixModel): string {
     case 'upcoming':
       return `upcoming (released ${model.released})`;
     case 'retired':
-      return `retired since ${model.lastDay}`;
+      return `retired since ${model.retiredFrom}`;
     case 'supported':
       return model.lastDay === '' ? 'supported' : `supported until ${model.lastDay}`;
   }

@@ -1,4 +1,12 @@
-import { VERDICT_LABEL, candidateImages, candidateNotes, gateSummary, supportLine, verdictCounts } from './render-common.js';
+import {
+  VERDICT_LABEL,
+  candidateImages,
+  candidateNotes,
+  gateSummary,
+  pastFailuresNote,
+  supportLine,
+  verdictCounts,
+} from './render-common.js';
 import type { Matrix, MatrixCell, MatrixModel, MatrixReason, MatrixRelease, Verdict } from './types.js';
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -68,7 +76,7 @@ function modelHeader(model: MatrixModel): string {
   const early =
     model.endedEarly === undefined
       ? ''
-      : `<small>ended early (recorded ${escapeHtml(model.endedEarly.recorded)}; published end ${escapeHtml(model.endOfSupport)}): ${escapeHtml(model.endedEarly.reason)}</small>`;
+      : `<small>ended early: last day ${escapeHtml(model.endedEarly.lastDay)} (recorded ${escapeHtml(model.endedEarly.recorded)}; published end ${escapeHtml(model.endOfSupport)}): ${escapeHtml(model.endedEarly.reason)}</small>`;
   const reasons = model.reasons.length === 0 ? '' : `<ul class="reasons model-reasons">${model.reasons.map(reasonItem).join('')}</ul>`;
   return (
     `<th scope="row" class="model">${escapeHtml(model.name)} <small><code>${escapeHtml(model.id)}</code></small>` +
@@ -102,7 +110,10 @@ export function renderMatrixHtml(matrix: Matrix): string {
   const gateLine = gate.pass
     ? `<p class="gate pass">Release gate: pass${gate.candidate === undefined ? ' (no candidate: model-level checks only)' : ` — ${escapeHtml(gate.candidate)} may be released`}</p>`
     : `<p class="gate fail">Release gate: refused${gate.candidate === undefined ? '' : ` — ${escapeHtml(gate.candidate)}`} (${gate.failures.length} error${gate.failures.length === 1 ? '' : 's'})</p>` +
-      `<ul class="reasons">${gate.failures.map(reasonItem).join('')}</ul>`;
+      `<ul class="reasons">${gate.failures.map(reasonItem).join('')}</ul>` +
+      (gate.hints.length === 0 ? '' : `<ul class="hints">${gate.hints.map((h) => `<li>${escapeHtml(h)}</li>`).join('')}</ul>`);
+  const past = pastFailuresNote(gate);
+  const pastLine = past === undefined ? '' : `<p class="gate past">${escapeHtml(past)}</p>`;
   const legend =
     '<p class="legend">' +
     (['pass', 'warn', 'fail', 'retired', 'not-released'] as const)
@@ -140,6 +151,7 @@ export function renderMatrixHtml(matrix: Matrix): string {
     `<h1>${escapeHtml(title)}</h1>`,
     `<p>${matrix.models.length} models × ${matrix.releases.length} releases; support judged on <time datetime="${escapeHtml(matrix.date)}">${escapeHtml(matrix.date)}</time>.</p>`,
     gateLine,
+    ...(pastLine === '' ? [] : [pastLine]),
     legend,
     '</header>',
     '<div class="wrap">',

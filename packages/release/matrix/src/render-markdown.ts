@@ -1,4 +1,12 @@
-import { candidateImages, candidateNotes, gateSummary, problemCells, releaseTitle, supportLine } from './render-common.js';
+import {
+  candidateImages,
+  candidateNotes,
+  gateSummary,
+  pastFailuresNote,
+  problemCells,
+  releaseTitle,
+  supportLine,
+} from './render-common.js';
 import type { Matrix, MatrixReason, Verdict } from './types.js';
 
 export const MARKDOWN_MARK: Readonly<Record<Verdict, string>> = {
@@ -40,6 +48,9 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
         : `**Release gate: ❌ ${gate.candidate} refused** (${gate.failures.length} ${gate.failures.length === 1 ? 'error' : 'errors'})`,
     );
   }
+  const past = pastFailuresNote(gate);
+  if (past !== undefined) out.push('', `_${markdownText(past)}_`);
+  if (gate.hints.length > 0) out.push('', ...gate.hints.map((h) => `- 💡 ${markdownText(h)}`));
   out.push('');
   const headers = matrix.releases.map(
     (r) =>
@@ -63,7 +74,9 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
     for (const model of modelNotes) {
       if (model.endedEarly !== undefined) {
         const e = model.endedEarly;
-        out.push(`- ⏹ \`${model.id}\` support ends early on ${e.lastDay} (recorded ${e.recorded}): ${markdownText(e.reason)}`);
+        out.push(
+          `- ⏹ \`${model.id}\` support ends early: last day ${e.lastDay}, retired since ${model.retiredFrom} (recorded ${e.recorded}): ${markdownText(e.reason)}`,
+        );
       }
       for (const reason of model.reasons) out.push(reasonItem(reason));
     }

@@ -1,4 +1,4 @@
-import { candidateNotes, gateSummary, problemCells, releaseTitle, supportLine } from './render-common.js';
+import { candidateNotes, gateSummary, pastFailuresNote, problemCells, releaseTitle, supportLine } from './render-common.js';
 import type { Matrix, MatrixReason, Verdict } from './types.js';
 
 const MARK: Readonly<Record<Verdict, string>> = { pass: 'ok', warn: 'warn', fail: 'FAIL', retired: 'ret', 'not-released': '-' };
@@ -39,6 +39,9 @@ export function renderMatrixText(matrix: Matrix): string {
       ? `Release gate: pass${gate.candidate === undefined ? ' (model-level checks only: no candidate)' : ''}`
       : `Release gate: REFUSED (${gate.failures.length} ${gate.failures.length === 1 ? 'error' : 'errors'})`,
   );
+  const past = pastFailuresNote(gate);
+  if (past !== undefined) lines.push(`  ${past}`);
+  for (const hint of gate.hints) lines.push(`  hint: ${plain(hint)}`);
   lines.push('');
 
   const headers = matrix.releases.map(
@@ -66,7 +69,9 @@ export function renderMatrixText(matrix: Matrix): string {
     for (const model of modelNotes) {
       if (model.endedEarly !== undefined) {
         const e = model.endedEarly;
-        lines.push(`${plain(model.id)}: support ends early on ${e.lastDay} (recorded ${e.recorded}): ${plain(e.reason)}`);
+        lines.push(
+          `${plain(model.id)}: support ends early: last day ${e.lastDay}, retired since ${model.retiredFrom} (recorded ${e.recorded}): ${plain(e.reason)}`,
+        );
       }
       for (const reason of model.reasons) lines.push(reasonLine(reason));
     }

@@ -129,7 +129,8 @@ describe('renderMatrixText', () => {
     expect(header?.split(/\s{2,}/)).toEqual(['model', 'support', '1.3.0', '1.4.0+', '1.5.0*']);
     const row = (id: string) => lines.find((l) => l.startsWith(`${id} `))?.split(/\s{2,}/);
     expect(row('legacy-fixed-1080')).toEqual(['legacy-fixed-1080', 'supported until 2029-03-31', 'ok', 'ok', 'FAIL']);
-    expect(row('box-720')).toEqual(['box-720', 'retired since 2025-12-31', 'ret', 'ret', 'ret']);
+    // Retired from the day after its last day; the releases before it keep their images.
+    expect(row('box-720')).toEqual(['box-720', 'retired since 2026-01-01', 'ok', 'ok', 'ret']);
     expect(row('ptz-8k')).toEqual(['ptz-8k', 'upcoming (released 2026-09-01)', '-', '-', '-']);
     const at = lines.indexOf('FAIL legacy-fixed-1080 × 1.5.0 (candidate)');
     expect(at).toBeGreaterThan(0);
@@ -178,7 +179,7 @@ describe('renderMatrixMarkdown', () => {
       '❌',
     ]);
     const retiredRow = lines.find((l) => l.includes('`box-720`') && l.startsWith('|'));
-    expect(retiredRow === undefined ? [] : cells(retiredRow).slice(2)).toEqual(['⏹', '⏹', '⏹']);
+    expect(retiredRow === undefined ? [] : cells(retiredRow).slice(2)).toEqual(['✅', '✅', '⏹']);
     const upcomingRow = lines.find((l) => l.includes('`ptz-8k`') && l.startsWith('|'));
     expect(upcomingRow === undefined ? [] : cells(upcomingRow).slice(2)).toEqual(['—', '—', '—']);
     const section = lines.indexOf('### ❌ Fixed 1080p Bullet (legacy) (`legacy-fixed-1080`) × 1.5.0 (candidate)');
@@ -238,13 +239,14 @@ describe('matrixToJSON', () => {
     expect(doc.schemaVersion).toBe(1);
     expect(doc.gate).toMatchObject({ pass: false, candidate: '1.5.0' });
     expect(doc.gate.failures.map((f) => f.code)).toEqual(['INTERFACE_VERSION_INCOMPATIBLE']);
-    expect(doc.summary).toEqual({ pass: 5, warn: 0, fail: 1, retired: 3, 'not-released': 3 });
+    expect(doc.summary).toEqual({ pass: 7, warn: 0, fail: 1, retired: 1, 'not-released': 3 });
     expect(doc.cells[2]?.[2]).toMatchObject({ model: 'legacy-fixed-1080', firmware: '1.5.0', verdict: 'fail' });
     expect(doc.models[0]).toEqual({
       id: 'box-720',
       name: 'Box 720p',
       status: 'retired',
       lastDay: '2025-12-31',
+      retiredFrom: '2026-01-01',
       released: '2015-01-01',
       endOfSupport: '2025-12-31',
       endedEarly: null,

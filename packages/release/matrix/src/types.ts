@@ -55,10 +55,15 @@ export interface MatrixCell {
 export interface MatrixModel {
   readonly id: string;
   readonly name: string;
-  /** Support status on the matrix date. */
+  /** Support status on the matrix date (each cell is judged on its own release's day). */
   readonly status: SupportStatus;
-  /** Last day of support: the early end when one is recorded, else the published end of support. */
+  /**
+   * Last day of support, inclusive: the early end when one is recorded, else the published end of
+   * support; '' for a model the ledger knows without any support record.
+   */
   readonly lastDay: string;
+  /** The first day the model is retired, the day after `lastDay` ('' when `lastDay` is). */
+  readonly retiredFrom: string;
   readonly released: string;
   /** The published end of support (the promise). */
   readonly endOfSupport: string;
