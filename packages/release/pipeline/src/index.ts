@@ -26,6 +26,7 @@ export {
   scopeRelease,
   type SkippedModel,
   supportOn,
+  viewDateOf,
   type ReleasePlan,
   type ReleasePlanInput,
   type ReleaseScope,

@@ -19,6 +19,7 @@ import {
   ReleaseGateError,
   scopeRelease,
   supportOn,
+  viewDateOf,
 } from './index.js';
 
 const platform = platformManifestFromJSON({
@@ -95,6 +96,17 @@ describe('release dates', () => {
     expect(codeOn('2026-03-01')).toBe('ok');
     expect(codeOn('2026-02-28')).toBe('RELEASE_DATE_INVALID');
     expect(codeOn('2026-02-30', EMPTY_LEDGER)).toBe('RELEASE_DATE_INVALID');
+    expect(() => {
+      checkReleaseDate(ledger, '2026-02-28');
+    }).toThrow('--date 2026-03-01 or later');
+  });
+
+  it('for a view, default to the last release’s day when SOURCE_DATE_EPOCH’s day lies before it', () => {
+    const ledger = { ...EMPTY_LEDGER, releases: [candidate('1.0.0', ['new-cam'], '2026-03-01')] };
+    expect(viewDateOf(ledger, '2026-02-28')).toEqual({ date: '2026-03-01', moved: true });
+    expect(viewDateOf(ledger, '2026-03-01')).toEqual({ date: '2026-03-01', moved: false });
+    expect(viewDateOf(ledger, '2026-04-01')).toEqual({ date: '2026-04-01', moved: false });
+    expect(viewDateOf(EMPTY_LEDGER, '2026-02-28')).toEqual({ date: '2026-02-28', moved: false });
   });
 
   it('decide who gets an image: only models supported on the date', () => {

@@ -1,5 +1,6 @@
 import { isIsoDay } from '@fwkit/device-core';
 import {
+  dayOfEpoch,
   lineModels,
   supportStatusOn,
   type Ledger,
@@ -10,13 +11,24 @@ import {
   type SupportRecord,
   type SupportStatus,
 } from '@fwkit/release-core';
-import { computeMatrix, gateFailures, supportRecordsFor, type Matrix, type MatrixReason } from '@fwkit/release-matrix';
+import { computeMatrix, gateFailures, gateHints, supportRecordsFor, type Matrix, type MatrixReason } from '@fwkit/release-matrix';
 import { ReleaseError, ReleaseGateError } from './errors.js';
 import { appendChecked, checkCandidateVersion } from './ledger.js';
 
 /** The release date by default: the UTC day of SOURCE_DATE_EPOCH (never the wall clock). */
 export function releaseDateOf(sourceDateEpoch: number): string {
-  return new Date(sourceDateEpoch * 1000).toISOString().slice(0, 10);
+  return dayOfEpoch(sourceDateEpoch);
+}
+
+/**
+ * The day a view (`fwkit matrix` without --date) judges support on: the release date by default,
+ * but not before the last release in the ledger, the earliest day a next release could be dated.
+ * A release dated after the last commit must not break every later view; `fwkit release` on an
+ * earlier day is still refused (checkReleaseDate). `moved` says that the default was overridden.
+ */
+export function viewDateOf(ledger: Ledger, releaseDate: string): { date: string; moved: boolean } {
+  const last = ledger.releases.at(-1)?.date;
+  return last !== undefined && releaseDate < last ? { date: last, moved: true } : { date: releaseDate, moved: false };
 }
 
 /** A release date must be a real day, and not before the last release (releases are appended in time order too). */
@@ -24,9 +36,14 @@ export function checkReleaseDate(ledger: Ledger, date: string): void {
   if (!isIsoDay(date)) throw new ReleaseError('RELEASE_DATE_INVALID', `"${date}" is not a date (YYYY-MM-DD)`, { details: { date } });
   const last = ledger.releases.at(-1);
   if (last !== undefined && date < last.date) {
-    throw new ReleaseError('RELEASE_DATE_INVALID', `release date ${date} is before the last release ${last.firmware} (${last.date})`, {
-      details: { date, last: last.firmware, lastDate: last.date },
-    });
+    throw new ReleaseError(
+      'RELEASE_DATE_INVALID',
+      `release date ${date} is before the last release ${last.firmware} (${last.date}): releases are dated in order; ` +
+        `release on or after ${last.date} (--date ${last.date} or later)`,
+      {
+        details: { date, last: last.firmware, lastDate: last.date },
+      },
+    );
   }
 }
 
@@ -103,9 +120,10 @@ export function gateRelease(input: ReleasePlanInput): ReleasePlan {
 export function assertGate(plan: ReleasePlan): void {
   if (plan.ok) return;
   const lines = plan.failures.map((r) => `  - ${r.code}: ${r.message}`);
+  const hints = gateHints(plan.matrix).map((h) => `  hint: ${h}`);
   throw new ReleaseGateError(
     `release ${plan.candidate.firmware} refused by the compatibility matrix on ${plan.date} (${plan.failures.length} reason(s)); ` +
-      `fix the code or manifests, or record an end of support:\n${lines.join('\n')}`,
+      `fix the code or manifests, or record an end of support:\n${[...lines, ...hints].join('\n')}`,
     { reasons: plan.failures, matrix: plan.matrix, candidate: plan.candidate, release: plan.candidate.firmware, date: plan.date },
   );
 }

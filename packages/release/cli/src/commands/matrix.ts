@@ -6,6 +6,7 @@ import { platformManifestFromJSON, writeFileAtomic, type Ledger, type LedgerRele
 import {
   computeMatrix,
   gateFailures,
+  gateHints,
   matrixToJSON,
   renderMatrixHtml,
   renderMatrixMarkdown,
@@ -13,7 +14,7 @@ import {
   type Matrix,
   type MatrixReason,
 } from '@fwkit/release-matrix';
-import { gateRelease, loadLedger, loadProducts, releaseDateOf, scopeRelease, ReleaseGateError } from '@fwkit/release-pipeline';
+import { gateRelease, loadLedger, loadProducts, releaseDateOf, scopeRelease, viewDateOf, ReleaseGateError } from '@fwkit/release-pipeline';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
 import { resolveEpoch } from '../options.js';
@@ -106,7 +107,8 @@ export async function matrixCommand(args: string[], io: Io): Promise<number> {
   }
   if (computed.note !== undefined) io.err(`fwkit: note: ${computed.note}`);
   if (!failed) return EXIT.ok;
-  const error = new ReleaseGateError(`${gateMessage}:\n${computed.failures.map((r) => `  - ${r.code}: ${r.message}`).join('\n')}`, {
+  const lines = [...computed.failures.map((r) => `  - ${r.code}: ${r.message}`), ...gateHints(computed.matrix).map((h) => `  hint: ${h}`)];
+  const error = new ReleaseGateError(`${gateMessage}:\n${lines.join('\n')}`, {
     reasons: computed.failures,
     matrix: computed.matrix,
     candidate: computed.candidate ?? undefined,
@@ -126,7 +128,13 @@ async function fromSources(io: Io, repoRoot: string, dateOption: string | undefi
   const workspace = await loadWorkspace(repoRoot);
   const [ledger, products] = await Promise.all([loadLedger(workspace.rootDir, ledgerPath), loadProducts(workspace.rootDir)]);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const date = dateOption ?? releaseDateOf(sourceDateEpoch);
+  // An explicit --date is taken as it is (a candidate before the last release is refused, as by
+  // `fwkit release`); the default never lies before the last release.
+  const view = dateOption === undefined ? viewDateOf(ledger, releaseDateOf(sourceDateEpoch)) : { date: dateOption, moved: false };
+  const date = view.date;
+  const moved = view.moved
+    ? `support judged on ${date}, the date of the last release, not on ${releaseDateOf(sourceDateEpoch)} (SOURCE_DATE_EPOCH or the last commit), which lies before it; a release needs --date ${date} or later`
+    : undefined;
   const firmware = workspace.release.firmware;
   if (ledger.releases.some((r) => r.firmware === firmware)) {
     // release.json still names a released version: show and gate what is in the field.
@@ -137,7 +145,9 @@ async function fromSources(io: Io, repoRoot: string, dateOption: string | undefi
       failures: gateFailures(matrix),
       release: ledger.releases.at(-1)?.firmware ?? null,
       candidate: null,
-      note: `release.json names ${firmware}, which is already in the ledger: no candidate (bump release.json for the next release)`,
+      note: [`release.json names ${firmware}, which is already in the ledger: no candidate (bump release.json for the next release)`, moved]
+        .filter((n) => n !== undefined)
+        .join('; '),
     };
   }
   // The models `fwkit release` would build, its version and date checks included (one rule: scopeRelease).
@@ -154,7 +164,7 @@ async function fromSources(io: Io, repoRoot: string, dateOption: string | undefi
   });
   const candidate = candidateRelease({ workspace, sourceDateEpoch, date, images: planned.map(ledgerImageOfPlan) });
   const plan = gateRelease({ candidate, ledger, products, platform: workspace.platform, date });
-  return { date, matrix: plan.matrix, failures: plan.failures, release: candidate.firmware, candidate, note: undefined };
+  return { date, matrix: plan.matrix, failures: plan.failures, release: candidate.firmware, candidate, note: moved };
 }
 
 /** The matrix up to a released version, from the ledger alone (no sources are bundled). */
