@@ -17,6 +17,8 @@ export type BuildErrorCode =
   | 'BUILD_DEVICE_INCOMPATIBLE'
   /** A source of the image (bundled module, product.json, platform.json, ...) resolves outside the checkout; `details.files`. */
   | 'BUILD_SOURCE_OUTSIDE_REPO'
+  /** A model named with --product is retired on the build's day (build --all skips it); `details.retired`. */
+  | 'BUILD_MODEL_RETIRED'
   /** esbuild failed, or a bundle imports something at run time that the image does not contain. */
   | 'BUILD_BUNDLE_FAILED'
   /** SOURCE_DATE_EPOCH is not an integer the image format can carry. */

@@ -26,4 +26,5 @@ export { candidateRelease, ledgerImageOfBuild, ledgerImageOfPlan, type Candidate
 export { bundleDomain, DRIVERS_MODULE, type BuildInfo, type DomainBundle } from './bundle.js';
 export { loadWorkspace, loadProduct, listProducts, LAYOUT, type Workspace, type PlatformPackage } from './load.js';
 export { BuildError, type BuildErrorCode } from './errors.js';
+export { scopeBuild, loadBuildScope, type BuildScope, type SkippedModel } from './scope.js';
 export { defaultCacheDir, CACHE_MAX_ENTRIES } from './cache.js';

@@ -1,6 +1,7 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProducts, defaultCacheDir } from '@fwkit/release-build';
+import { buildProducts, defaultCacheDir, loadBuildScope } from '@fwkit/release-build';
+import { dayOfEpoch } from '@fwkit/release-core';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
@@ -35,25 +36,33 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   const { signers, trustPath } = await loadSigners(io, values);
   const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
 
-  const results = await interruptibly(signal, () =>
-    buildProducts({
-      repoRoot,
-      products: values.product,
-      cacheDir: values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env),
-      env: io.env,
-      outDir: resolve(io.cwd, values.out),
-      sourceDateEpoch,
-      signers,
-      trust,
-      onProgress: (model: string, step: string) => {
-        io.progress(`${model}: ${step}`);
-      },
-      ...(signal === undefined ? {} : { signal }),
-    }),
+  // Retired models are skipped by --all and refused by name (BUILD_MODEL_RETIRED), judged on the build's day.
+  const scope = await loadBuildScope(repoRoot, values.product, dayOfEpoch(sourceDateEpoch));
+  for (const s of scope.skipped)
+    io.err(`fwkit: note: ${s.model} skipped: retired since ${s.retiredFrom} (last day of support ${s.lastDay})`);
+
+  // Every model retired: nothing to build (an empty list would mean "all" to buildProducts).
+  const results = await interruptibly(signal, async () =>
+    scope.models.length === 0
+      ? []
+      : buildProducts({
+          repoRoot,
+          products: scope.models,
+          cacheDir: values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env),
+          env: io.env,
+          outDir: resolve(io.cwd, values.out),
+          sourceDateEpoch,
+          signers,
+          trust,
+          onProgress: (model: string, step: string) => {
+            io.progress(`${model}: ${step}`);
+          },
+          ...(signal === undefined ? {} : { signal }),
+        }),
   );
 
   if (values.json) {
-    io.out(JSON.stringify({ ok: true, sourceDateEpoch, images: results }, null, 2));
+    io.out(JSON.stringify({ ok: true, sourceDateEpoch, images: results, skipped: scope.skipped }, null, 2));
     return EXIT.ok;
   }
   io.out(
