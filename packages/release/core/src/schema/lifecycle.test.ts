@@ -57,6 +57,11 @@ describe('product lifecycle', () => {
     const before = lifecycleSchema.safeParse(endsOn('2026-02-28', '2026-03-02'));
     expect(before.success).toBe(false);
     expect(before.error?.issues.map((i) => i.message).join()).toContain('2026-03-01');
+    // Malformed days are the fields' own issues; the rule between them does not trip over them.
+    expect(lifecycleSchema.safeParse(endsOn('2026-3-1', 'x')).error?.issues.map((i) => i.path.join('.'))).toEqual([
+      'endedEarly.lastDay',
+      'endedEarly.recorded',
+    ]);
   });
 });
 
@@ -67,7 +72,10 @@ describe('days', () => {
     expect(addDays('2026-01-01', -1)).toBe('2025-12-31');
     expect(dayOfEpoch(1_767_225_599)).toBe('2025-12-31');
     expect(dayOfEpoch(1_767_225_600)).toBe('2026-01-01');
-    expect(() => addDays('2026-02-30', 1)).toThrow(/internal/);
+    expect(addDays('0001-01-01', -1)).toBe('0000-12-31');
+    expect(addDays('0000-01-01', -1)).toBe('0000-01-01');
+    expect(addDays('9999-12-31', 1)).toBe('9999-12-31');
+    expect(() => addDays('2026-3-01', 1)).toThrow(/internal/);
   });
 });
 

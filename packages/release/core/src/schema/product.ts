@@ -1,6 +1,5 @@
 import { z } from 'zod';
-import { isIsoDay } from '@fwkit/device-core';
-import { addDays } from '../days.js';
+import { addDays, isDayText } from '../days.js';
 import { parseDocument } from './zod-bridge.js';
 import {
   bootloaderSchema,
@@ -59,7 +58,7 @@ export const lifecycleSchema = z
     }
     // Retiring a model from the day the decision is recorded is allowed (lastDay = recorded - 1): that
     // is how a release on that day drops it. Any earlier would retire it before anyone decided so.
-    if (isIsoDay(early.lastDay) && isIsoDay(early.recorded) && addDays(early.lastDay, 1) < early.recorded) {
+    if (isDayText(early.lastDay) && isDayText(early.recorded) && addDays(early.lastDay, 1) < early.recorded) {
       ctx.addIssue({
         code: 'custom',
         path: ['endedEarly', 'lastDay'],
