@@ -28,7 +28,6 @@ const ALLOWED = new Set([
   '@fwkit/device-trust',
   '@fwkit/device-image',
   '@fwkit/device-json',
-  '@noble/ed25519',
   '@tufjs/canonical-json',
 ]);
 

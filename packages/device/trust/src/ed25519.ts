@@ -1,12 +1,13 @@
-import { createHash, createPrivateKey, createPublicKey, sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
-import * as ed from '@noble/ed25519';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign as cryptoSign,
+  verify as cryptoVerify,
+  type KeyObject,
+} from 'node:crypto';
 import { SigningError } from './errors.js';
-
-// noble's synchronous API needs a SHA-512; node's is native and much faster than a JS one.
-ed.hashes.sha512 = (message) => {
-  const d = createHash('sha512').update(message).digest();
-  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-};
+import { isValidPublicKey } from './public-key.js';
 
 export const PRIVATE_KEY_LENGTH = 32;
 export const PUBLIC_KEY_LENGTH = 32;
@@ -19,14 +20,19 @@ function assertPrivateKey(privateKey: Uint8Array): void {
   }
 }
 
-/** A fresh key pair from the platform CSPRNG. `privateKey` is the RFC 8032 32-byte seed. */
+/** A fresh key pair from the platform CSPRNG (OpenSSL's). `privateKey` is the RFC 8032 32-byte seed. */
 export function generateKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  const { secretKey, publicKey } = ed.keygen();
-  return { privateKey: secretKey, publicKey };
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  return {
+    privateKey: Uint8Array.from(Buffer.from(jwk.d ?? '', 'base64url')),
+    publicKey: Uint8Array.from(Buffer.from(jwk.x ?? '', 'base64url')),
+  };
 }
 
 /** PKCS #8 wrapping of an Ed25519 seed (RFC 8410): the DER prefix before the 32 seed bytes. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+/** SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): the DER prefix before the 32 key bytes. */
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /**
  * The seed as an OpenSSL key. Signing and deriving the public key are node:crypto's: noble's
@@ -70,7 +76,7 @@ function isCanonicalScalar(s: Uint8Array): boolean {
  * The curve arithmetic is node:crypto's (OpenSSL): noble's first verification in a process
  * builds its base-point tables, tens of milliseconds of a device verifier's start-up. The checks
  * OpenSSL does not make are made here: S < L, and the key canonical and not of small order
- * (noble, no tables). OpenSSL compares R byte for byte with the encoding of [S]B - [k]A, so a
+ * (public-key.ts, no curve arithmetic). OpenSSL compares R byte for byte with the encoding of [S]B - [k]A, so a
  * non-canonical R never verifies; its cofactorless equation accepts no signature that noble's
  * strict (cofactored) check would refuse.
  */
@@ -79,21 +85,10 @@ export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signat
   if (publicKey.byteLength !== PUBLIC_KEY_LENGTH || signature.byteLength !== SIGNATURE_LENGTH) return false;
   if (!isCanonicalScalar(signature.subarray(32)) || !isValidPublicKey(publicKey)) return false;
   try {
-    const key = createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: Buffer.from(publicKey).toString('base64url') }, format: 'jwk' });
+    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
     return cryptoVerify(null, message, key, signature);
   } catch {
     // A key OpenSSL cannot load is not one that verifies anything.
-    return false;
-  }
-}
-
-/** A public key that strict verification could ever accept: canonical encoding, on the curve, not of small order. */
-export function isValidPublicKey(publicKey: Uint8Array): boolean {
-  if (!(publicKey instanceof Uint8Array) || publicKey.byteLength !== PUBLIC_KEY_LENGTH) return false;
-  try {
-    return !ed.Point.fromBytes(publicKey, false).isSmallOrder();
-  } catch {
-    // Not a point on the curve (or not canonically encoded).
     return false;
   }
 }
@@ -104,4 +99,4 @@ export function assertValidPublicKey(publicKey: Uint8Array): void {
   }
 }
 
-export { assertPrivateKey };
+export { assertPrivateKey, isValidPublicKey };
