@@ -64,9 +64,15 @@ describe('start-up loads each command lazily', () => {
   it('fwkit --help loads the CLI entry and nothing of any command or package', async () => {
     const { run, urls, packages } = await loadedBy(['--help'], 'help');
     expect(run.code).toBe(0);
-    // The one exit table both CLIs share lives on the device side (@fwkit/device-verify/exit) and imports nothing.
+    // The exit table and the line writer both CLIs share live on the device side (@fwkit/device-verify/exit,
+    // /stdio) and import nothing.
     expect([...packages].sort()).toEqual(['@fwkit/cli', '@fwkit/device-verify']);
-    expect(urls.filter((url) => url.includes('/verify/')).map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual(['exit.js']);
+    expect(
+      urls
+        .filter((url) => url.includes('/verify/'))
+        .map((url) => url.slice(url.lastIndexOf('/') + 1))
+        .sort(),
+    ).toEqual(['exit.js', 'stdio.js']);
     expect(urls.filter((url) => url.includes('/commands/'))).toEqual([]);
   });
 

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+import { writeLine } from '@fwkit/device-verify/stdio';
 import { main } from './main.js';
 
 process.exitCode = await main(process.argv.slice(2), {
   cwd: process.cwd(),
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => {
+    writeLine(1, text);
+  },
+  err: (text) => {
+    writeLine(2, text);
+  },
 });

@@ -1,5 +1,6 @@
-import { constants, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+// Not node:fs: its ES module facade reads every export, and the stream getters load the fs streams.
+import { constants, open, type FileHandle } from 'node:fs/promises';
 import { InputError } from './errors.js';
 import { parseJsonBytes } from './schema/validate.js';
 
