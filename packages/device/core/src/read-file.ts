@@ -21,6 +21,7 @@ export const INPUT_LIMITS = {
   ledger: 64 * MiB,
   lockfile: 64 * MiB,
   privateKey: 16 * KiB,
+  publicKey: 16 * KiB,
   /** A source file bundled into an image, read to hash it for the SBOM. */
   bundledSource: 64 * MiB,
 } as const;
@@ -90,10 +91,13 @@ export async function openInputFile(path: string, what: string): Promise<FileHan
  * Read a whole input file of at most `limit` bytes: open without blocking, refuse anything but a
  * regular file, and read at most limit + 1 bytes — the size stat reports is not trusted (files in
  * /proc say 0, a sparse file claims gigabytes it costs nothing to make). Always closes the file.
+ * `inspect` sees the open file's stats before a byte is read (a key file's mode: the file read is
+ * the file checked) and may throw to refuse it.
  */
-export async function readInputFile(path: string, what: string, limit: number): Promise<Buffer> {
+export async function readInputFile(path: string, what: string, limit: number, inspect?: (stats: Stats) => void): Promise<Buffer> {
   const handle = await openInputFile(path, what);
   try {
+    if (inspect !== undefined) inspect(await handle.stat());
     let buffer = Buffer.allocUnsafe(Math.min(limit + 1, 64 * KiB));
     let length = 0;
     for (;;) {

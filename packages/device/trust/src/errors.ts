@@ -15,10 +15,20 @@ export type SigningErrorCode =
   | 'KEY_NOT_FOUND'
   /** A key file exists but could not be read. */
   | 'KEY_UNREADABLE'
+  /** A private key file that group or others may access (mode & 0o077): `chmod 600` it. */
+  | 'KEY_PERMISSIONS'
+  /** An encrypted private key and no passphrase (FWKIT_KEY_PASSPHRASE or --passphrase-fd). */
+  | 'KEY_PASSPHRASE_REQUIRED'
+  /** An encrypted private key that the passphrase does not decrypt (wrong passphrase, or a damaged file). */
+  | 'KEY_PASSPHRASE_WRONG'
+  /** The passphrase could not be read (a bad file descriptor, too long, empty). */
+  | 'KEY_PASSPHRASE_UNREADABLE'
   /** A signer returned something that is not a valid signature for its own public key (HSM slot mix-up, bug). */
   | 'SIGNER_INVALID'
   /** `createRootMetadata` was given roles, thresholds, a version or an expiry that make no valid root. */
   | 'ROOT_OPTIONS_INVALID'
+  /** `fwkit root sign` was given a key that is not one of the root role's keys. */
+  | 'ROOT_SIGNER_UNKNOWN'
   /** `createRootMetadata` was given too few of the new root role's keys to meet its threshold. */
   | 'ROOT_THRESHOLD_NOT_MET'
   /** root.json is not well-formed TUF 1.0 root metadata (structure, key type, roles, dates). */

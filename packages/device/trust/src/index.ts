@@ -23,6 +23,14 @@ export {
   type ThresholdResult,
   type ThresholdFailure,
 } from './threshold.js';
-export { trustRootFromJSON, ROLE_NAMES, type RoleName, type TrustRoot, parseTufDate } from './trust-root.js';
+export {
+  trustRootFromJSON,
+  readRootMetadata,
+  type RootMetadata,
+  ROLE_NAMES,
+  type RoleName,
+  type TrustRoot,
+  parseTufDate,
+} from './trust-root.js';
 export { EXAMPLE_KEYIDS, isExampleKeyId } from './example-keys.js';
 // Also used by the release side (@fwkit/release-signing) and by tests.

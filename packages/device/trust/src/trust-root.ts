@@ -1,7 +1,7 @@
 import { canonicalJson, deepFreeze, fromHex } from '@fwkit/device-core';
 import { isValidPublicKey } from './ed25519.js';
 import { SigningError } from './errors.js';
-import { checkThreshold, type RoleKeys } from './threshold.js';
+import { checkThreshold, type RoleKeys, type SignatureRecord } from './threshold.js';
 import { keyIdOf } from './tuf-key.js';
 import { readTufRoot, TufRootStructureError, type TufRoot } from './tuf-root.js';
 
@@ -42,17 +42,31 @@ export function parseTufDate(value: unknown): Date | undefined {
 }
 
 /**
- * Validate and verify TUF 1.0 root metadata (`root.json`), the device's trust anchor.
- * Structure comes from readTufRoot (tuf-root.ts, held to @tufjs/models by a property test); on top
- * of it: keys must be Ed25519 and strictly valid,
- * every keyid must be the SHA-256 of its canonical key object (threat: key substitution), role
- * keyids must exist and be unique, the root role's threshold of DISTINCT public keys must have
- * signed the canonical JSON of `signed` (threat: arbitrary trust root), and `expires` must be
- * after `now` (threat: freeze). `now` is the caller's: this function reads no clock.
+ * Root metadata read and checked in everything but its signatures and expiry: the form `fwkit root
+ * show` and `fwkit root sign` work on (a root being signed does not count yet), and the first half
+ * of `trustRootFromJSON`, so both sides read a root one way.
  */
-export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('trustRootFromJSON: now must be a valid Date');
+export interface RootMetadata {
+  readonly version: number;
+  readonly expires: Date;
+  readonly consistentSnapshot: boolean;
+  readonly specVersion: string;
+  /** The four roles in ROLE_NAMES order; each role's keys in its keyids order. */
+  readonly roles: ReadonlyMap<RoleName, RoleKeys>;
+  readonly signatures: readonly SignatureRecord[];
+  /** What root signatures cover: the canonical JSON of `signed` (TUF signs it directly, no PAE). */
+  readonly message: Uint8Array;
+  /** The whole document (signed and signatures) as parsed: a frozen copy. */
+  readonly metadata: unknown;
+}
 
+/**
+ * Read TUF 1.0 root metadata (`root.json`) without judging its signatures or expiry.
+ * Structure comes from readTufRoot (tuf-root.ts, held to @tufjs/models by a property test); on top
+ * of it: keys must be Ed25519 and strictly valid, every keyid must be the SHA-256 of its canonical
+ * key object (threat: key substitution), role keyids must exist and be unique.
+ */
+export function readRootMetadata(value: unknown): RootMetadata {
   let doc: unknown;
   try {
     doc = structuredClone(value);
@@ -120,33 +134,54 @@ export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
     roles.set(name, Object.freeze({ threshold: role.threshold, keys }));
   }
 
-  // TUF signs the canonical JSON of "signed" itself (no PAE).
   let message: Uint8Array;
   try {
     message = canonicalJson(signed);
   } catch (cause) {
     throw invalid('has no canonical JSON form (floats or non-JSON values)', 'signed', cause);
   }
-  const rootRole = roles.get('root');
+  return Object.freeze({
+    version: root.version,
+    expires,
+    consistentSnapshot: root.consistentSnapshot,
+    specVersion: root.specVersion,
+    roles,
+    signatures: root.signatures,
+    message,
+    metadata: deepFreeze(doc),
+  });
+}
+
+/**
+ * Validate and verify TUF 1.0 root metadata, the device's trust anchor: readRootMetadata, then
+ * the root role's threshold of DISTINCT public keys must have signed the canonical JSON of
+ * `signed` (threat: arbitrary trust root), and `expires` must be after `now` (threat: freeze).
+ * `now` is the caller's: this function reads no clock.
+ */
+export function trustRootFromJSON(value: unknown, now: Date): TrustRoot {
+  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError('trustRootFromJSON: now must be a valid Date');
+  const root = readRootMetadata(value);
+  const rootRole = root.roles.get('root');
   if (rootRole === undefined) throw invalid('missing', 'signed.roles.root');
-  const result = checkThreshold(message, root.signatures, rootRole);
+  const result = checkThreshold(root.message, root.signatures, rootRole);
   if (!result.ok) {
     throw new SigningError('TRUST_ROOT_SIGNATURE', `root metadata is not signed by its root keys: ${result.message}`, {
       details: { reason: result.code, validKeys: result.validKeys, threshold: result.threshold },
     });
   }
 
-  if (now.getTime() >= expires.getTime()) {
-    throw new SigningError('TRUST_ROOT_EXPIRED', `root metadata expired at ${root.expires}`, {
-      details: { expires: root.expires, now: now.toISOString() },
+  if (now.getTime() >= root.expires.getTime()) {
+    const expires = root.expires.toISOString().replace('.000Z', 'Z');
+    throw new SigningError('TRUST_ROOT_EXPIRED', `root metadata expired at ${expires}`, {
+      details: { expires, now: now.toISOString() },
     });
   }
 
-  const frozen = deepFreeze(doc);
+  const roles = root.roles;
   return Object.freeze({
     version: root.version,
-    expires,
-    metadata: frozen,
+    expires: root.expires,
+    metadata: root.metadata,
     role(name: RoleName): RoleKeys {
       const keys = roles.get(name);
       if (keys === undefined) throw new TypeError(`unknown role ${name as string}`);

@@ -1,10 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { generateKeyPairSync } from 'node:crypto';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toHex } from '@fwkit/device-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyFiles, loadPemSigner, publicKeyFromPem } from './index.js';
-import { keyIdOf, tufKeyOf, verifyEd25519 } from '@fwkit/device-trust';
+import { generateKeyFiles, loadPemSigner, loadPublicKeyFile, publicKeyFromPem } from './index.js';
+import { isExampleKeyId, keyIdOf, tufKeyOf, verifyEd25519 } from '@fwkit/device-trust';
 
 let dir: string;
 beforeAll(async () => {
@@ -72,5 +73,87 @@ describe('loadPemSigner', () => {
     const made = await generateKeyFiles(dir, 'load');
     const signer = await loadPemSigner(made.privateKeyPath);
     expect(toHex(signer.publicKey)).toBe(toHex(publicKeyFromPem(await readFile(made.publicKeyPath, 'utf8'))));
+  });
+});
+
+describe('loadPemSigner: encrypted keys and file modes', () => {
+  const passphrase = 'correct horse battery staple';
+  const encryptedPem = (): { pem: string; keyid: string } => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+    const raw = new Uint8Array(publicKey.export({ type: 'spki', format: 'der' }).subarray(12));
+    return { pem, keyid: keyIdOf(tufKeyOf(raw)) };
+  };
+
+  it('reads an encrypted key, asking its passphrase source only then', async () => {
+    const { pem, keyid } = encryptedPem();
+    const path = join(dir, 'enc.key.pem');
+    await writeFile(path, pem, { mode: 0o600 });
+    let asked = 0;
+    const source = () => {
+      asked += 1;
+      return Promise.resolve(new TextEncoder().encode(passphrase));
+    };
+    expect((await loadPemSigner(path, { passphrase: source })).keyid).toBe(keyid);
+    expect(asked).toBe(1);
+    const plain = await generateKeyFiles(dir, 'plain-asks-nothing');
+    await loadPemSigner(plain.privateKeyPath, { passphrase: source });
+    expect(asked).toBe(1);
+  });
+
+  it('refuses an encrypted key without a passphrase, or with a wrong one, naming the file and not the passphrase', async () => {
+    const path = join(dir, 'enc2.key.pem');
+    await writeFile(path, encryptedPem().pem, { mode: 0o600 });
+    await expect(loadPemSigner(path)).rejects.toMatchObject({ code: 'KEY_PASSPHRASE_REQUIRED' });
+    const error: unknown = await loadPemSigner(path, { passphrase: () => Promise.resolve(new TextEncoder().encode('hunter2')) }).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ code: 'KEY_PASSPHRASE_WRONG' });
+    expect((error as Error).message).toContain(path);
+    expect(JSON.stringify({ m: (error as Error).message, d: (error as { details?: unknown }).details })).not.toContain('hunter2');
+  });
+
+  it('refuses a private key file that group or others may read (KEY_PERMISSIONS), telling how to fix it', async () => {
+    const made = await generateKeyFiles(dir, 'loose');
+    for (const mode of [0o640, 0o604, 0o644, 0o660, 0o601]) {
+      await chmod(made.privateKeyPath, mode);
+      const error: unknown = await loadPemSigner(made.privateKeyPath).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'KEY_PERMISSIONS' });
+      expect((error as Error).message).toContain(made.privateKeyPath);
+      expect((error as Error).message).toContain('chmod 600');
+    }
+    await chmod(made.privateKeyPath, 0o400);
+    expect((await loadPemSigner(made.privateKeyPath)).keyid).toBe(made.keyid);
+  });
+
+  it('refuses a loose encrypted key before asking for its passphrase', async () => {
+    const path = join(dir, 'enc-loose.key.pem');
+    await writeFile(path, encryptedPem().pem, { mode: 0o644 });
+    await chmod(path, 0o644);
+    let asked = false;
+    const source = () => {
+      asked = true;
+      return Promise.resolve(new TextEncoder().encode(passphrase));
+    };
+    await expect(loadPemSigner(path, { passphrase: source })).rejects.toMatchObject({ code: 'KEY_PERMISSIONS' });
+    expect(asked).toBe(false);
+  });
+
+  it('accepts the published example keys at the mode a git checkout gives them (0644): they are public, known by keyid', async () => {
+    const example = join(dir, 'example-copy.key.pem');
+    await writeFile(example, await readFile(new URL('../../../../keys.example/targets-1.key.pem', import.meta.url)));
+    await chmod(example, 0o644);
+    expect(isExampleKeyId((await loadPemSigner(example)).keyid)).toBe(true);
+  });
+});
+
+describe('loadPublicKeyFile', () => {
+  it('reads a public key and says so when given the private key instead', async () => {
+    const made = await generateKeyFiles(dir, 'pub');
+    expect(keyIdOf(tufKeyOf(await loadPublicKeyFile(made.publicKeyPath)))).toBe(made.keyid);
+    const error: unknown = await loadPublicKeyFile(made.privateKeyPath).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KEY_INVALID' });
+    expect((error as Error).message).toMatch(/private key: give the \.pub\.pem/);
+    await expect(loadPublicKeyFile(join(dir, 'nope.pub.pem'))).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
   });
 });

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { toHex } from '@fwkit/device-core';
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@fwkit/device-trust';
-import { privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem } from './index.js';
+import { isEncryptedPrivateKeyPem, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem } from './index.js';
 
 // RFC 8410 section 10.1 (public key) and 10.3 (private key) examples.
 const RFC8410_PUBLIC =
@@ -53,7 +53,6 @@ describe('PEM', () => {
     ['empty', ''],
     ['garbage', 'not a key'],
     ['a public key', RFC8410_PUBLIC],
-    ['an encrypted key', RFC8410_PRIVATE.replace(/PRIVATE KEY/g, 'ENCRYPTED PRIVATE KEY')],
     ['mismatched labels', RFC8410_PRIVATE.replace('END PRIVATE', 'END PUBLIC')],
     ['bad base64', RFC8410_PRIVATE.replace(body, body.slice(0, -4) + '!!!!')],
     ['truncated DER', RFC8410_PRIVATE.replace(body, body.slice(0, -8))],
@@ -81,6 +80,54 @@ describe('PEM', () => {
       expect(() => publicKeyFromPem(pem)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
     });
   }
+
+  // An encrypted PKCS#8 key as `openssl genpkey -aes256` writes it (PBES2, AES-256-CBC), made by node:crypto here.
+  const passphrase = new TextEncoder().encode('correct horse battery staple');
+  const ed = generateKeyPairSync('ed25519');
+  const encrypted = ed.privateKey
+    .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: Buffer.from(passphrase) })
+    .toString();
+  const seedHex = toHex(Buffer.from(ed.privateKey.export({ format: 'jwk' }).d ?? '', 'base64url'));
+
+  it('reads an encrypted PKCS#8 key with its passphrase', () => {
+    expect(encrypted).toMatch(/^-----BEGIN ENCRYPTED PRIVATE KEY-----\n/);
+    expect(isEncryptedPrivateKeyPem(encrypted)).toBe(true);
+    expect(isEncryptedPrivateKeyPem(RFC8410_PRIVATE)).toBe(false);
+    expect(toHex(privateKeyFromPem(encrypted, passphrase))).toBe(seedHex);
+    // A passphrase given for a plain key is not needed and does no harm.
+    expect(toHex(privateKeyFromPem(RFC8410_PRIVATE, passphrase))).toBe('d4ee72dbf913584ad5b6d8f1f769f8ad3afe7c28cbf1d4fbe097a88f44755842');
+  });
+
+  it('asks for the passphrase of an encrypted key (KEY_PASSPHRASE_REQUIRED) and refuses a wrong one (KEY_PASSPHRASE_WRONG)', () => {
+    expect(() => privateKeyFromPem(encrypted)).toThrow(expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }));
+    expect(() => privateKeyFromPem(encrypted, new Uint8Array())).toThrow(expect.objectContaining({ code: 'KEY_PASSPHRASE_REQUIRED' }));
+    const wrong = new TextEncoder().encode('Tr0ub4dor&3');
+    try {
+      privateKeyFromPem(encrypted, wrong);
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ name: 'SigningError', code: 'KEY_PASSPHRASE_WRONG' });
+      expect(JSON.stringify({ message: (error as Error).message, details: (error as { details?: unknown }).details })).not.toContain(
+        'Tr0ub4dor',
+      );
+    }
+    // A label that lies about the DER (OpenSSL would read either): refused.
+    const relabelled = RFC8410_PRIVATE.replace(/PRIVATE KEY/g, 'ENCRYPTED PRIVATE KEY');
+    expect(() => privateKeyFromPem(relabelled, passphrase)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    const unlabelled = encrypted.replace(/ENCRYPTED PRIVATE KEY/g, 'PRIVATE KEY');
+    expect(() => privateKeyFromPem(unlabelled, passphrase)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    // A damaged encrypted key: the same code as a wrong passphrase (PBES2 cannot tell them apart).
+    const body = encrypted.split('\n')[3] ?? '';
+    const flipped = encrypted.replace(body, (body[0] === 'A' ? 'B' : 'A') + body.slice(1));
+    expect(() => privateKeyFromPem(flipped, passphrase)).toThrow(expect.objectContaining({ code: 'KEY_PASSPHRASE_WRONG' }));
+  });
+
+  it('refuses an encrypted key of another type', () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      .privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: Buffer.from(passphrase) })
+      .toString();
+    expect(() => privateKeyFromPem(ec, passphrase)).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+  });
 
   it('never puts key material into the error message', () => {
     const pem = RFC8410_PRIVATE.replace('END PRIVATE', 'END PUBLIC');
