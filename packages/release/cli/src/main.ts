@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./commands/keys.js')).keysCommand,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
   release: async () => (await import('./commands/release.js')).releaseCommand,
+  root: async () => (await import('./commands/root.js')).rootCommand,
 };
 
 /**
@@ -34,6 +35,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { UsageError } = await import('./errors.js');
       throw new UsageError(`unknown command "${name}"`);
     }
+    // Before any parsing, so no message repeats a passphrase typed as an argument.
+    const { refusePassphraseArguments } = await import('./passphrase.js');
+    refusePassphraseArguments(rest);
     const command = await load();
     return await command(rest, io);
   } catch (error) {

@@ -6,6 +6,7 @@ import { MAX_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '@fwkit/device-core'
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
 import { CliError, UsageError } from './errors.js';
 import type { Io } from './io.js';
+import { passphraseSource } from './passphrase.js';
 
 /**
  * SOURCE_DATE_EPOCH when set (core's parser: decimal seconds, 0 to MAX_SOURCE_DATE_EPOCH; set but
@@ -36,11 +37,16 @@ export async function resolveEpoch(io: Io, repoRoot: string): Promise<number> {
   throw new CliError('EPOCH_UNKNOWN', 'set SOURCE_DATE_EPOCH (no git commit to take the build time from)');
 }
 
-/** Signers from `--keys <dir>` (every targets-*.key.pem, trust root <dir>/root.json) or `--key <pem>... --trust <root.json>`. */
+/**
+ * Signers from `--keys <dir>` (every targets-*.key.pem, trust root <dir>/root.json) or `--key <pem>... --trust <root.json>`.
+ * Encrypted keys take their passphrase from `--passphrase-fd` or FWKIT_KEY_PASSPHRASE (passphrase.ts).
+ */
 export async function loadSigners(
   io: Io,
-  values: { keys?: string | undefined; key?: string[] | undefined; trust?: string | undefined },
+  values: { keys?: string | undefined; key?: string[] | undefined; trust?: string | undefined; 'passphrase-fd'?: string | undefined },
 ): Promise<{ signers: Signer[]; trustPath: string }> {
+  let paths: string[];
+  let trustPath: string;
   if (values.keys !== undefined) {
     const dir = resolve(io.cwd, values.keys);
     let names: string[];
@@ -51,10 +57,22 @@ export async function loadSigners(
     }
     const keyFiles = names.filter((n) => /^targets-.*\.key\.pem$/.test(n)).sort();
     if (keyFiles.length === 0) throw new CliError('KEYS_NOT_FOUND', `no targets-*.key.pem in ${values.keys}`);
-    return { signers: await Promise.all(keyFiles.map((n) => loadPemSigner(join(dir, n)))), trustPath: join(values.keys, 'root.json') };
+    paths = keyFiles.map((n) => join(dir, n));
+    trustPath = join(values.keys, 'root.json');
+  } else {
+    if (values.trust === undefined) throw new UsageError('--key needs --trust <root.json>');
+    paths = (values.key ?? []).map((k) => resolve(io.cwd, k));
+    trustPath = values.trust;
   }
-  if (values.trust === undefined) throw new UsageError('--key needs --trust <root.json>');
-  return { signers: await Promise.all((values.key ?? []).map((k) => loadPemSigner(resolve(io.cwd, k)))), trustPath: values.trust };
+  const source = passphraseSource(io, values['passphrase-fd']);
+  try {
+    // One at a time: the first encrypted key reads the passphrase, the others reuse it.
+    const signers: Signer[] = [];
+    for (const path of paths) signers.push(await loadPemSigner(path, { passphrase: source.passphrase }));
+    return { signers, trustPath };
+  } finally {
+    await source.forget();
+  }
 }
 
 // `--now` is parsed the same way by fwkit-device: one implementation, on the device side.

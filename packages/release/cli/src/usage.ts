@@ -5,12 +5,19 @@ export const USAGE = `fwkit — build, sign, release and verify camera firmware 
 Usage:
   fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--no-cache] [--json]
   fwkit release --keys <dir> [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--ledger <ledger.json>] [--json]
+               (build and release: --key <targets.key.pem>... --trust <root.json> instead of --keys <dir>;
+               [--passphrase-fd <n>] for encrypted keys)
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>] [--ledger <ledger.json>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
                | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--file-digest] [--json]
   fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
-  fwkit keys generate --name <name> [--out <dir>]
+  fwkit keys generate --name <name> [--out <dir>, default keys/]
+  fwkit root init --out <root.json> --expires <date-time> --root <pub.pem>... --targets <pub.pem>...
+               --snapshot <pub.pem>... --timestamp <pub.pem>... [--<role>-threshold <n>] [--version <n>]
+               [--consistent-snapshot] [--json]
+  fwkit root sign <root.json> --key <key.pem> [--passphrase-fd <n>] [--json]
+  fwkit root show <root.json> [--now <date-time>] [--json]
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
 3 internal error (a bug); build and release stopped by SIGINT/SIGTERM exit 130/143 and write nothing.
@@ -18,4 +25,6 @@ SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit
 date and the day support is judged on, unless --date names another.
 build reuses an unchanged product's image from its cache ($FWKIT_CACHE_DIR, default node_modules/.cache/fwkit/build);
 --no-cache builds afresh and writes nothing there. release never uses the cache.
---ledger: the one ledger of every release line (a maintenance branch releases into main's releases/ledger.json).`;
+--ledger: the one ledger of every release line (a maintenance branch releases into main's releases/ledger.json).
+Encrypted private keys: the passphrase comes from --passphrase-fd <n> or FWKIT_KEY_PASSPHRASE, never an argument;
+a private key file that group or others can read is refused (chmod 600).`;

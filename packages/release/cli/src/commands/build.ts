@@ -21,6 +21,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
       keys: { type: 'string' },
       key: { type: 'string', multiple: true },
       trust: { type: 'string' },
+      'passphrase-fd': { type: 'string' },
       out: { type: 'string', default: 'out' },
       repo: { type: 'string', default: '.' },
       json: { type: 'boolean', default: false },

@@ -21,6 +21,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
       keys: { type: 'string' },
       key: { type: 'string', multiple: true },
       trust: { type: 'string' },
+      'passphrase-fd': { type: 'string' },
       out: { type: 'string', default: 'out' },
       date: { type: 'string' },
       repo: { type: 'string', default: '.' },
