@@ -35,9 +35,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       const { UsageError } = await import('./errors.js');
       throw new UsageError(`unknown command "${name}"`);
     }
-    // Before any parsing, so no message repeats a passphrase typed as an argument.
-    const { refusePassphraseArguments } = await import('./passphrase.js');
-    refusePassphraseArguments(rest);
+    // Before any parsing, so no message repeats a passphrase typed as an argument; the module
+    // (and its rule) loads only when an argument could be one.
+    if (rest.some((arg) => arg.startsWith('--pass'))) (await import('./passphrase.js')).refusePassphraseArguments(rest);
     const command = await load();
     return await command(rest, io);
   } catch (error) {
