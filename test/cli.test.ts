@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { itWithTools } from '@fwkit/test-utils';
+import { privateKeyToPem } from '@fwkit/release-signing';
+import { itWithTools, testKeys } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fieldDevice, fwkit, REPO } from './helpers.js';
 
@@ -69,6 +70,46 @@ describe('fwkit build', () => {
     expect((await fwkit(['build', '--all', '--product', 'x', '--keys', 'keys.example'])).code).toBe(2);
     expect((await fwkit(['build', '--all', '--bogus'])).code).toBe(2);
     expect((await fwkit(['frobnicate'])).code).toBe(2);
+  });
+
+  it('refuses a key the trust root does not list, or too few keys, before building, naming the key file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fwkit-cli-keys-'));
+    try {
+      // A key of nobody's root, with the mode a private key file must have.
+      const foreign = join(dir, 'targets-foreign.key.pem');
+      await writeFile(foreign, privateKeyToPem(testKeys.outsider.privateKey), { mode: 0o600 });
+      const keys = ['keys.example/targets-1.key.pem', 'keys.example/targets-2.key.pem'];
+      const build = (keyFiles: string[]) =>
+        fwkit(
+          [
+            'build',
+            '--all',
+            ...keyFiles.flatMap((k) => ['--key', k]),
+            '--trust',
+            'keys.example/root.json',
+            '--out',
+            join(dir, 'out'),
+            '--json',
+          ],
+          {
+            env: { SOURCE_DATE_EPOCH: EPOCH, FWKIT_CACHE_DIR: join(dir, 'cache') },
+          },
+        );
+      const untrusted = await build([...keys, foreign]);
+      expect(untrusted.code).toBe(1);
+      expect(JSON.parse(untrusted.stdout)).toMatchObject({
+        code: 'BUILD_SIGNER_UNTRUSTED',
+        details: { keys: [{ keyid: testKeys.outsider.signer.keyid, source: foreign }] },
+      });
+      expect(untrusted.stderr).toContain(foreign);
+      const below = await build(keys.slice(0, 1));
+      expect(JSON.parse(below.stdout)).toMatchObject({ code: 'BUILD_SIGNERS_BELOW_THRESHOLD', details: { threshold: 2, distinct: 1 } });
+      expect(below.stderr).toContain('keys.example/targets-1.key.pem');
+      // Nothing was built: no output folder, no cache entry.
+      expect(await readdir(dir)).toEqual(['targets-foreign.key.pem']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -89,7 +89,7 @@ const editLifecycle = (root: string, model: string, fields: Record<string, unkno
   });
 
 function release(root: string, epoch: number, extra: string[] = []): Promise<RunResult> {
-  return fwkit(['release', '--keys', 'keys.example', '--out', 'out', '--json', ...extra], {
+  return fwkit(['release', '--demo', '--keys', 'keys.example', '--out', 'out', '--json', ...extra], {
     cwd: root,
     env: { SOURCE_DATE_EPOCH: String(epoch) },
   });
@@ -429,6 +429,22 @@ describe('security version', () => {
     await releaseJson(root, { security: 3 });
     const check = await matrix(root, EPOCH, ['--check', '--date', '2026-02-01']);
     expect(check.code, check.stderr).toBe(0);
+  });
+});
+
+describe('the published example keys', () => {
+  it('sign only a release declared a demo: without --demo, RELEASE_EXAMPLE_KEYS (exit 1) before anything is built', async () => {
+    const root = await copyRepo();
+    const before = await ledgerText(root);
+    const refused = await fwkit(['release', '--keys', 'keys.example', '--out', 'out', '--json'], {
+      cwd: root,
+      env: { SOURCE_DATE_EPOCH: String(EPOCH) },
+    });
+    expect(refused.code).toBe(1);
+    expect(releaseReport(refused)).toMatchObject({ ok: false, code: 'RELEASE_EXAMPLE_KEYS' });
+    expect(refused.stderr).toContain('--demo');
+    expect(await ledgerText(root)).toBe(before);
+    expect(await readdir(root)).not.toContain('out');
   });
 });
 

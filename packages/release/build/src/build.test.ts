@@ -320,11 +320,35 @@ describe('build failures write nothing', () => {
     expect(error.details?.['domain']).toBe('core');
   });
 
-  it('fails with BUILD_VERIFY_FAILED when the signers do not meet the trust threshold', async () => {
+  it('refuses signers below the targets threshold, or a key the root does not list, before anything is built', async () => {
+    const steps: string[] = [];
+    const onProgress = (model: string, step: string) => void steps.push(`${model}: ${step}`);
+    const below = await expectFailure(
+      (root, out) => buildAll(options(root, out, { signers: [testKeys.targets1.signer], onProgress })),
+      'BUILD_SIGNERS_BELOW_THRESHOLD',
+    );
+    expect(below.details).toMatchObject({ keyids: [testKeys.targets1.signer.keyid], threshold: 2, distinct: 1 });
+    // One key given twice is still one key.
     await expectFailure(
-      (root, out) => buildProductImage({ ...options(root, out, { signers: [testKeys.targets1.signer] }), model: 'cam-one' }),
+      (root, out) => buildAll(options(root, out, { signers: [testKeys.targets1.signer, testKeys.targets1.signer] })),
+      'BUILD_SIGNERS_BELOW_THRESHOLD',
+    );
+    const untrusted = await expectFailure(
+      (root, out) => buildAll(options(root, out, { signers: [...signers, testKeys.outsider.signer], onProgress })),
+      'BUILD_SIGNER_UNTRUSTED',
+    );
+    expect(untrusted.details).toEqual({ keys: [{ keyid: testKeys.outsider.signer.keyid }] });
+    expect(untrusted.message).toContain(testKeys.outsider.signer.keyid);
+    // Refused before the first step: nothing was loaded, bundled or signed.
+    expect(steps).toEqual([]);
+  });
+
+  it('fails with BUILD_VERIFY_FAILED when the image does not verify (the trust root has expired by `now`)', async () => {
+    const error = await expectFailure(
+      (root, out) => buildProductImage({ ...options(root, out, { now: new Date('2100-01-01T00:00:00Z') }), model: 'cam-one' }),
       'BUILD_VERIFY_FAILED',
     );
+    expect(error.details?.['code']).toBe('TRUST_ROOT_EXPIRED');
   });
 
   it('refuses an unknown product, a bad SOURCE_DATE_EPOCH and an empty signer list', async () => {

@@ -25,6 +25,7 @@ import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadWorkspace, type Workspace } from './load.js';
 import { prepareOne, type PreparedImage } from './prepare.js';
+import { checkSigners } from './signers.js';
 
 export interface BuildOptions {
   /** Root of the checkout: platform/, products/, release.json, package-lock.json, node_modules/. */
@@ -303,6 +304,7 @@ async function buildOneCached(
 function checkOptions(options: BuildOptions): void {
   checkEpoch(options.sourceDateEpoch);
   if (options.signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
+  checkSigners(options.signers, options.trust);
 }
 
 /** Build, sign, write and verify the image of one product. */

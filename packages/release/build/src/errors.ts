@@ -25,7 +25,11 @@ export type BuildErrorCode =
   | 'BUILD_EPOCH_INVALID'
   /** No signer was given. */
   | 'BUILD_SIGNERS_MISSING'
-  /** The image just built does not pass the device verifier (e.g. the signers miss the trust threshold). */
+  /** A signing key is not a `targets` key of the trust root; `details.keys` (keyid, key file). Checked before anything is built. */
+  | 'BUILD_SIGNER_UNTRUSTED'
+  /** The signing keys are fewer distinct keys than the `targets` threshold; checked before anything is built. */
+  | 'BUILD_SIGNERS_BELOW_THRESHOLD'
+  /** The image just built does not pass the device verifier (a signer whose signatures do not verify, a damaged write). */
   | 'BUILD_VERIFY_FAILED'
   /** Several products of one build failed; `details.failures` lists each model with its code. Nothing was written. */
   | 'BUILD_PRODUCTS_FAILED';

@@ -27,4 +27,5 @@ export { bundleDomain, DRIVERS_MODULE, type BuildInfo, type DomainBundle } from 
 export { loadWorkspace, loadProduct, listProducts, LAYOUT, type Workspace, type PlatformPackage } from './load.js';
 export { BuildError, type BuildErrorCode } from './errors.js';
 export { scopeBuild, loadBuildScope, type BuildScope, type SkippedModel } from './scope.js';
+export { checkSigners, type SignerKey } from './signers.js';
 export { defaultCacheDir, CACHE_MAX_ENTRIES } from './cache.js';

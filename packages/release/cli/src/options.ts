@@ -38,14 +38,16 @@ export async function resolveEpoch(io: Io, repoRoot: string): Promise<number> {
 }
 
 /**
- * Signers from `--keys <dir>` (every targets-*.key.pem, trust root <dir>/root.json) or `--key <pem>... --trust <root.json>`.
+ * Signers from `--keys <dir>` (every targets-*.key.pem, trust root <dir>/root.json) or `--key <pem>... --trust <root.json>`,
+ * with the key file of each (`files`, in the same order, as given: for messages).
  * Encrypted keys take their passphrase from `--passphrase-fd` or FWKIT_KEY_PASSPHRASE (passphrase.ts).
  */
 export async function loadSigners(
   io: Io,
   values: { keys?: string | undefined; key?: string[] | undefined; trust?: string | undefined; 'passphrase-fd'?: string | undefined },
-): Promise<{ signers: Signer[]; trustPath: string }> {
+): Promise<{ signers: Signer[]; files: string[]; trustPath: string }> {
   let paths: string[];
+  let files: string[];
   let trustPath: string;
   if (values.keys !== undefined) {
     const dir = resolve(io.cwd, values.keys);
@@ -58,10 +60,12 @@ export async function loadSigners(
     const keyFiles = names.filter((n) => /^targets-.*\.key\.pem$/.test(n)).sort();
     if (keyFiles.length === 0) throw new CliError('KEYS_NOT_FOUND', `no targets-*.key.pem in ${values.keys}`);
     paths = keyFiles.map((n) => join(dir, n));
+    files = keyFiles.map((n) => join(values.keys ?? '', n));
     trustPath = join(values.keys, 'root.json');
   } else {
     if (values.trust === undefined) throw new UsageError('--key needs --trust <root.json>');
-    paths = (values.key ?? []).map((k) => resolve(io.cwd, k));
+    files = values.key ?? [];
+    paths = files.map((k) => resolve(io.cwd, k));
     trustPath = values.trust;
   }
   const source = passphraseSource(io, values['passphrase-fd']);
@@ -69,7 +73,7 @@ export async function loadSigners(
     // One at a time: the first encrypted key reads the passphrase, the others reuse it.
     const signers: Signer[] = [];
     for (const path of paths) signers.push(await loadPemSigner(path, { passphrase: source.passphrase }));
-    return { signers, trustPath };
+    return { signers, files, trustPath };
   } finally {
     await source.forget();
   }

@@ -26,7 +26,12 @@ export type ReleaseErrorCode =
    * releases/ledger.json does not exist. A missing ledger is not an empty one: it may be history
    * lost to a bad checkout. A repository starts its ledger by committing the empty ledger.
    */
-  | 'LEDGER_NOT_FOUND';
+  | 'LEDGER_NOT_FOUND'
+  /**
+   * A signer is one of the published example keys (keys.example/) and the release is not declared a
+   * demo (`--demo`): anyone can sign with those keys. Refused before anything is built.
+   */
+  | 'RELEASE_EXAMPLE_KEYS';
 
 export class ReleaseError extends FwkitError<ReleaseErrorCode> {
   override readonly name: string = 'ReleaseError';

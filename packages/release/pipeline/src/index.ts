@@ -19,6 +19,7 @@ export {
   assertGate,
   checkCandidate,
   checkReleaseDate,
+  checkReleaseKeys,
   gateRelease,
   planRelease,
   recordRelease,

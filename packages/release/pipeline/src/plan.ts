@@ -1,4 +1,5 @@
 import { isIsoDay } from '@fwkit/device-core';
+import { isExampleKeyId } from '@fwkit/device-trust';
 import {
   dayOfEpoch,
   lineModels,
@@ -14,6 +15,21 @@ import {
 import { computeMatrix, gateFailures, gateHints, supportRecordsFor, type Matrix, type MatrixReason } from '@fwkit/release-matrix';
 import { ReleaseError, ReleaseGateError } from './errors.js';
 import { appendChecked, checkCandidateVersion } from './ledger.js';
+
+/**
+ * Pure: a release signed with a published example key is refused unless it is declared a demo
+ * (the ledger records that it is). The keys in keys.example/ sign anything for anyone.
+ */
+export function checkReleaseKeys(keyids: readonly string[], demo: boolean): void {
+  const example = keyids.filter(isExampleKeyId);
+  if (example.length === 0 || demo) return;
+  throw new ReleaseError(
+    'RELEASE_EXAMPLE_KEYS',
+    `signing key(s) ${example.join(', ')} are the published EXAMPLE keys (keys.example), which anyone can sign with; ` +
+      'release with your own keys, or pass --demo to cut a demo release (the ledger records it)',
+    { details: { keyids: example } },
+  );
+}
 
 /** The release date by default: the UTC day of SOURCE_DATE_EPOCH (never the wall clock). */
 export function releaseDateOf(sourceDateEpoch: number): string {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
-import { copyCheckout, itWithTools, rejectedCode } from '@fwkit/test-utils';
+import { copyCheckout, itWithTools, rejectedCode, testKeys } from '@fwkit/test-utils';
 import { runRelease, type RunReleaseOptions } from './index.js';
 
 // runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
@@ -44,11 +44,13 @@ const options = (root: string, extra: Partial<RunReleaseOptions> = {}): RunRelea
   sourceDateEpoch: EPOCH,
   signers,
   trust,
+  // The example keys sign these releases: demo releases.
+  demo: true,
   ...extra,
 });
 
 describe('runRelease writes nothing when it fails', () => {
-  it('after the gate passed, when an image fails its own verification (signers below the threshold)', async () => {
+  it('after the gate passed, when an image fails its own verification (the trust root has expired by `now`)', async () => {
     const root = await copyRepo();
     const ledger = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
     // An out dir with earlier output: it stays exactly as it was.
@@ -58,7 +60,7 @@ describe('runRelease writes nothing when it fails', () => {
     const code = await rejectedCode(
       runRelease(
         options(root, {
-          signers: signers.slice(0, 1),
+          now: new Date('2100-01-01T00:00:00Z'),
           onProgress: (model, step) => {
             steps.push(`${model}: ${step}`);
           },
@@ -94,6 +96,30 @@ describe('runRelease writes nothing when it fails', () => {
     expect(await rejectedCode(runRelease(options(root, { date: '2045-01-01' })))).toBe('RELEASE_NO_SUPPORTED_MODEL');
     expect(await rejectedCode(runRelease(options(root, { date: '2026-02-30' })))).toBe('RELEASE_DATE_INVALID');
     expect((await readdir(root)).includes('out')).toBe(false);
+  });
+});
+
+describe('runRelease refuses its keys before reading or building anything', () => {
+  it('the published example keys without `demo` (RELEASE_EXAMPLE_KEYS), naming each example keyid', async () => {
+    const root = await copyRepo();
+    const steps: string[] = [];
+    const error = await runRelease(options(root, { demo: false, onProgress: (model, step) => void steps.push(`${model}: ${step}`) })).then(
+      () => undefined,
+      (e: unknown) => e as { code: string; details: { keyids: string[] } },
+    );
+    expect(error?.code).toBe('RELEASE_EXAMPLE_KEYS');
+    expect(error?.details.keyids).toEqual(signers.map((s) => s.keyid));
+    expect(steps).toEqual([]);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  it('a key the trust root does not list (BUILD_SIGNER_UNTRUSTED), or too few (BUILD_SIGNERS_BELOW_THRESHOLD)', async () => {
+    const root = await copyRepo();
+    const foreign = testKeys.outsider.signer;
+    const untrusted = await rejectedCode(runRelease(options(root, { signers: [...signers, foreign], demo: true })));
+    expect(untrusted).toBe('BUILD_SIGNER_UNTRUSTED');
+    expect(await rejectedCode(runRelease(options(root, { signers: signers.slice(0, 1) })))).toBe('BUILD_SIGNERS_BELOW_THRESHOLD');
+    expect(await readdir(root)).not.toContain('out');
   });
 });
 

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import {
   candidateRelease,
+  checkSigners,
   ledgerImageOfBuild,
   ledgerImageOfPlan,
   listProducts,
@@ -31,7 +32,7 @@ import type { Matrix } from '@fwkit/release-matrix';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
 import { readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
-import { assertGate, gateRelease, recordRelease, releaseDateOf, scopeRelease, type SkippedModel } from './plan.js';
+import { assertGate, checkReleaseKeys, gateRelease, recordRelease, releaseDateOf, scopeRelease, type SkippedModel } from './plan.js';
 
 export interface RunReleaseOptions {
   /** Root of the checkout: platform/, products/, release.json, releases/ledger.json, node_modules/. */
@@ -45,6 +46,8 @@ export interface RunReleaseOptions {
   readonly date?: string | undefined;
   readonly signers: readonly Signer[];
   readonly trust: TrustRoot;
+  /** A demo release: the published example keys may sign it (otherwise RELEASE_EXAMPLE_KEYS). */
+  readonly demo?: boolean;
   /** Clock for the trust root's expiry while self-verifying; default: the SOURCE_DATE_EPOCH instant. */
   readonly now?: Date;
   /** Progress per model and step; release-wide steps come as model "release". */
@@ -114,6 +117,12 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
     onProgress('release', step);
   };
   const { sourceDateEpoch } = options;
+  // The keys first: a release they cannot sign is refused before anything is read or built.
+  checkReleaseKeys(
+    options.signers.map((s) => s.keyid),
+    options.demo === true,
+  );
+  checkSigners(options.signers, options.trust);
   const date = options.date ?? releaseDateOf(sourceDateEpoch);
   const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot, options.ledgerPath);
   // Cheap refusals first: nothing is bundled for a version that cannot be released.

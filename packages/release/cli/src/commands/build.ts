@@ -1,6 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProducts, defaultCacheDir, loadBuildScope } from '@fwkit/release-build';
+import { buildProducts, checkSigners, defaultCacheDir, loadBuildScope } from '@fwkit/release-build';
 import { dayOfEpoch } from '@fwkit/release-core';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
@@ -34,8 +34,10 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const { signers, trustPath } = await loadSigners(io, values);
+  const { signers, files, trustPath } = await loadSigners(io, values);
   const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
+  // Every key in the trust root, and enough of them, before anything is built (named by file).
+  checkSigners(signers, trust, files);
 
   // Retired models are skipped by --all and refused by name (BUILD_MODEL_RETIRED), judged on the build's day.
   const scope = await loadBuildScope(repoRoot, values.product, dayOfEpoch(sourceDateEpoch));

@@ -1,5 +1,6 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { checkSigners } from '@fwkit/release-build';
 import { matrixToJSON, renderMatrixText } from '@fwkit/release-matrix';
 import { isIsoDay } from '@fwkit/device-core';
 import { LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release-pipeline';
@@ -27,6 +28,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
       repo: { type: 'string', default: '.' },
       ledger: { type: 'string' },
       json: { type: 'boolean', default: false },
+      demo: { type: 'boolean', default: false },
     },
   });
   if ((values.keys === undefined) === (values.key === undefined)) {
@@ -37,8 +39,10 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
   const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const { signers, trustPath } = await loadSigners(io, values);
+  const { signers, files, trustPath } = await loadSigners(io, values);
   const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
+  // Every key in the trust root, and enough of them, before anything is built (named by file).
+  checkSigners(signers, trust, files);
 
   let result;
   try {
@@ -51,6 +55,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
         date: values.date,
         signers,
         trust,
+        demo: values.demo,
         onProgress: (model: string, step: string) => {
           io.progress(`${model}: ${step}`);
         },
@@ -116,6 +121,6 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   io.out(`\n${renderMatrixText(result.matrix)}`);
   const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
   io.out(`\n${message}; images and SBOMs are in ${outDir}/<model>/.`);
-  if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
+  if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('A DEMO release, signed with EXAMPLE keys (keys.example) — not for production.');
   return EXIT.ok;
 }
