@@ -206,9 +206,9 @@ describe('duplicate keys are refused in every document kind', { timeout: 60_000 
     const ledger = await readFile(join(root, 'releases', 'ledger.json'));
     const env = { SOURCE_DATE_EPOCH: EPOCH };
     expect(codeOf(await fwkit(['matrix', '--json'], { cwd: root, env }))).toBe('JSON_DUPLICATE_KEY');
-    expect(codeOf(await fwkit(['release', '--demo', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env }))).toBe(
-      'JSON_DUPLICATE_KEY',
-    );
+    expect(
+      codeOf(await fwkit(['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env })),
+    ).toBe('JSON_DUPLICATE_KEY');
     expect((await readFile(join(root, 'releases', 'ledger.json'))).equals(ledger)).toBe(true);
   });
 });
@@ -218,7 +218,8 @@ describe('checkout files that are not regular files, or missing', { timeout: 60_
     return copyCheckout(await tempDir('fwkit-inputs-checkout-'));
   }
   const env = { SOURCE_DATE_EPOCH: EPOCH };
-  const release = (root: string) => fwkit(['release', '--demo', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env });
+  const release = (root: string) =>
+    fwkit(['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', 'out', '--json'], { cwd: root, env });
   const matrix = (root: string) => fwkit(['matrix', '--json'], { cwd: root, env });
 
   itWithTools('mkfifo', 'releases/ledger.json as a directory or a FIFO: INPUT_NOT_REGULAR from release and matrix', async () => {

@@ -190,7 +190,8 @@ describe('fwkit build --all when some products fail', () => {
 });
 
 describe('fwkit release --out and a ledger that cannot be written', () => {
-  const release = (out: string, options?: FwkitOptions) => run(['release', '--demo', '--keys', 'keys.example', '--out', out], options);
+  const release = (out: string, options?: FwkitOptions) =>
+    run(['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', out], options);
 
   it(
     'refuses an --out that is a file (OUTPUT_NOT_DIRECTORY), the ledger untouched',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImageFile } from '@fwkit/release-image';
 import { loadPemSigner } from '@fwkit/release-signing';
-import { copyCheckout, makeImage } from '@fwkit/test-utils';
+import { commitCheckout, copyCheckout, itWithTools, makeImage } from '@fwkit/test-utils';
 import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 
 // End to end: the real `fwkit release` and `fwkit matrix` in child processes, each scenario on its
@@ -89,7 +89,7 @@ const editLifecycle = (root: string, model: string, fields: Record<string, unkno
   });
 
 function release(root: string, epoch: number, extra: string[] = []): Promise<RunResult> {
-  return fwkit(['release', '--demo', '--keys', 'keys.example', '--out', 'out', '--json', ...extra], {
+  return fwkit(['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', 'out', '--json', ...extra], {
     cwd: root,
     env: { SOURCE_DATE_EPOCH: String(epoch) },
   });
@@ -445,6 +445,33 @@ describe('the published example keys', () => {
     expect(refused.stderr).toContain('--demo');
     expect(await ledgerText(root)).toBe(before);
     expect(await readdir(root)).not.toContain('out');
+  });
+});
+
+describe('a release from a working tree that no commit holds', () => {
+  const strict = (root: string) =>
+    fwkit(['release', '--demo', '--keys', 'keys.example', '--out', 'out', '--json'], {
+      cwd: root,
+      env: { SOURCE_DATE_EPOCH: String(EPOCH) },
+    });
+
+  itWithTools('git', 'is refused (exit 1) naming each file not as committed; outside a git checkout too', async () => {
+    const root = await copyRepo();
+    await commitCheckout(root);
+    const before = await ledgerText(root);
+    await editLifecycle(root, 'ptz-4k', { endOfSupport: '2034-09-30' });
+    const dirty = await strict(root);
+    expect(dirty.code).toBe(1);
+    expect(releaseReport(dirty)).toMatchObject({ ok: false, code: 'RELEASE_TREE_DIRTY' });
+    expect(dirty.stderr).toContain('products/ptz-4k/product.json (modified)');
+    expect(dirty.stderr).toContain('--allow-dirty');
+    expect(await ledgerText(root)).toBe(before);
+    expect(await readdir(root)).not.toContain('out');
+
+    const plain = await copyRepo();
+    const nowhere = await strict(plain);
+    expect(nowhere.code).toBe(1);
+    expect(releaseReport(nowhere)).toMatchObject({ ok: false, code: 'RELEASE_NOT_GIT_CHECKOUT' });
   });
 });
 

@@ -139,7 +139,7 @@ describe('an interrupted fwkit release', () => {
     'exits 130/143 and leaves the out dir and the ledger byte for byte as they were',
     async () => {
       await expectInterruptions(
-        ['release', '--demo', '--keys', 'keys.example', '--out', 'out'],
+        ['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', 'out'],
         '.fwkit-release-',
         [0, 100, 400, 1200],
         async (dir) => {

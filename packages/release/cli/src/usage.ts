@@ -4,7 +4,8 @@ export const USAGE = `fwkit — build, sign, release and verify camera firmware 
 
 Usage:
   fwkit build (--all | --product <model>...) --keys <dir> [--out <dir>] [--repo <dir>] [--no-cache] [--json]
-  fwkit release --keys <dir> [--demo] [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>] [--ledger <ledger.json>] [--json]
+  fwkit release --keys <dir> [--demo] [--allow-dirty] [--out <dir>] [--date YYYY-MM-DD] [--repo <dir>]
+               [--ledger <ledger.json>] [--json]
                (build and release: --key <targets.key.pem>... --trust <root.json> instead of --keys <dir>;
                [--passphrase-fd <n>] for encrypted keys)
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]

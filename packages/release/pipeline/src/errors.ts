@@ -31,7 +31,14 @@ export type ReleaseErrorCode =
    * A signer is one of the published example keys (keys.example/) and the release is not declared a
    * demo (`--demo`): anyone can sign with those keys. Refused before anything is built.
    */
-  | 'RELEASE_EXAMPLE_KEYS';
+  | 'RELEASE_EXAMPLE_KEYS'
+  /**
+   * A document the release reads or a module it bundles is not as HEAD has it (modified, staged,
+   * deleted, untracked or ignored): no commit would reproduce the release. `details.files`.
+   */
+  | 'RELEASE_TREE_DIRTY'
+  /** The checkout is not a git checkout with a commit (or git is missing): the release could name no source commit. */
+  | 'RELEASE_NOT_GIT_CHECKOUT';
 
 export class ReleaseError extends FwkitError<ReleaseErrorCode> {
   override readonly name: string = 'ReleaseError';

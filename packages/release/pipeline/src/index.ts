@@ -34,3 +34,5 @@ export {
 } from './plan.js';
 export { loadProducts, loadReleaseInputs, runRelease, type ReleaseInputs, type ReleaseResult, type RunReleaseOptions } from './run.js';
 export { formatJson } from './json.js';
+export { readGitHead, readDirtyFiles, type GitHead, type SourceState } from './source.js';
+export { bundleInputsWatch, documentsWatch, dirtyFiles, parsePorcelain, type DirtyFile, type DirtyState, type TreeWatch } from './tree.js';

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
-import { copyCheckout, itWithTools, rejectedCode, testKeys } from '@fwkit/test-utils';
+import { commitCheckout, copyCheckout, describeWithTools, git, itWithTools, rejectedCode, testKeys } from '@fwkit/test-utils';
 import { runRelease, type RunReleaseOptions } from './index.js';
 
 // runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
@@ -44,8 +44,9 @@ const options = (root: string, extra: Partial<RunReleaseOptions> = {}): RunRelea
   sourceDateEpoch: EPOCH,
   signers,
   trust,
-  // The example keys sign these releases: demo releases.
+  // The example keys sign these releases (demo releases), from copies that are no git checkout.
   demo: true,
+  allowDirty: true,
   ...extra,
 });
 
@@ -235,5 +236,87 @@ describe('a maintenance release from its branch appends to main’s ledger (--le
     expect(await rejectedCode(runRelease(options(branch, { date: '2026-03-02', ledgerPath: mainLedger })))).toBe(
       'RELEASE_VERSION_NOT_NEWER',
     );
+  });
+});
+
+describeWithTools('git', 'runRelease releases only what a commit holds', () => {
+  /** A copy of the repository committed to a new git repository (node_modules and dist/ ignored, as in a clone). */
+  async function gitRepo(): Promise<{ root: string; commit: string }> {
+    const root = await copyRepo();
+    return { root, commit: await commitCheckout(root) };
+  }
+  const strict = (root: string, extra: Partial<RunReleaseOptions> = {}) => options(root, { allowDirty: false, ...extra });
+  async function refusal(run: Promise<unknown>): Promise<{ code: string; details: { files: { path: string; state: string }[] } }> {
+    return run.then(
+      () => {
+        throw new Error('the release was not refused');
+      },
+      (e: unknown) => e as { code: string; details: { files: { path: string; state: string }[] } },
+    );
+  }
+  const drivers = join('products', 'ptz-4k', 'src', 'drivers.ts');
+
+  it('releases a clean checkout and names its commit; then its own ledger change is dirty until committed', async () => {
+    const { root, commit } = await gitRepo();
+    const result = await runRelease(strict(root));
+    expect(result.source).toEqual({ commit, allowDirty: false, dirty: [] });
+    // The ledger the release wrote is not committed yet: the next release must not build on it.
+    const again = await refusal(runRelease(strict(root)));
+    expect(again.code).toBe('RELEASE_TREE_DIRTY');
+    expect(again.details.files).toEqual([{ path: 'releases/ledger.json', state: 'modified' }]);
+  });
+
+  it('refuses an edited bundled module after bundling, and a staged product.json before, naming each; nothing written', async () => {
+    const { root } = await gitRepo();
+    const ledger = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
+    await writeFile(join(root, drivers), `${await readFile(join(root, drivers), 'utf8')}\n// an uncommitted tweak\n`);
+    const steps: string[] = [];
+    const edited = await refusal(runRelease(strict(root, { onProgress: (model, step) => void steps.push(`${model}: ${step}`) })));
+    expect(edited.code).toBe('RELEASE_TREE_DIRTY');
+    expect(edited.details.files).toEqual([{ path: 'products/ptz-4k/src/drivers.ts', state: 'modified' }]);
+    expect(steps.some((s) => s.includes('bundle'))).toBe(true);
+    expect(steps).not.toContain('release: matrix (prepared images)');
+
+    git(root, ['checkout', '--', drivers]);
+    const product = join(root, 'products', 'ptz-4k', 'product.json');
+    await writeFile(product, (await readFile(product, 'utf8')).replace('"name": "', '"name": "New '));
+    git(root, ['add', product]);
+    steps.length = 0;
+    const staged = await refusal(runRelease(strict(root, { onProgress: (model, step) => void steps.push(`${model}: ${step}`) })));
+    expect(staged.details.files).toEqual([{ path: 'products/ptz-4k/product.json', state: 'modified' }]);
+    expect(steps).toEqual([]);
+    expect(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')).toBe(ledger);
+    expect(await readdir(root)).not.toContain('out');
+  });
+
+  it('refuses a bundled module that is ignored or untracked, and a new file in a bundled workspace package', async () => {
+    const { root } = await gitRepo();
+    // A committed driver importing a module that is not committed.
+    await writeFile(join(root, drivers), `import './extra.js';\n${await readFile(join(root, drivers), 'utf8')}`);
+    git(root, ['commit', '--quiet', '--all', '--message', 'drivers import extra']);
+    await writeFile(join(root, 'products', 'ptz-4k', 'src', 'extra.ts'), 'export const extra = 1;\n');
+    await writeFile(join(root, '.git', 'info', 'exclude'), 'extra.ts\n');
+    const ignored = await refusal(runRelease(strict(root)));
+    expect(ignored.details.files).toEqual([{ path: 'products/ptz-4k/src/extra.ts', state: 'ignored' }]);
+    await writeFile(join(root, '.git', 'info', 'exclude'), '');
+    await writeFile(join(root, 'packages', 'device', 'json', 'src', 'later.ts'), 'export {};\n');
+    const untracked = await refusal(runRelease(strict(root)));
+    expect(untracked.details.files).toEqual([
+      { path: 'packages/device/json/src/later.ts', state: 'untracked' },
+      { path: 'products/ptz-4k/src/extra.ts', state: 'untracked' },
+    ]);
+  });
+
+  it('with allowDirty releases and records the dirty files; outside a git checkout it needs allowDirty and names no commit', async () => {
+    const { root, commit } = await gitRepo();
+    await writeFile(join(root, drivers), `${await readFile(join(root, drivers), 'utf8')}\n// an uncommitted tweak\n`);
+    const dirty = await runRelease(options(root, { allowDirty: true }));
+    expect(dirty.source).toEqual({ commit, allowDirty: true, dirty: [{ path: 'products/ptz-4k/src/drivers.ts', state: 'modified' }] });
+
+    const plain = await copyRepo();
+    expect(await rejectedCode(runRelease(strict(plain)))).toBe('RELEASE_NOT_GIT_CHECKOUT');
+    expect(await readdir(plain)).not.toContain('out');
+    const anyway = await runRelease(options(plain, { allowDirty: true }));
+    expect(anyway.source).toEqual({ commit: null, allowDirty: true, dirty: [] });
   });
 });

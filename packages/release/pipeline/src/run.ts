@@ -1,8 +1,9 @@
-import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { realpath, rm } from 'node:fs/promises';
+import { basename, isAbsolute, join, relative, sep } from 'node:path';
 import {
   candidateRelease,
   checkSigners,
+  LAYOUT,
   ledgerImageOfBuild,
   ledgerImageOfPlan,
   listProducts,
@@ -32,6 +33,8 @@ import type { Matrix } from '@fwkit/release-matrix';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
 import { readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
+import { checkLedgerTree, checkTree, startSourceState, type SourceState } from './source.js';
+import { bundleInputsWatch, documentsWatch } from './tree.js';
 import { assertGate, checkReleaseKeys, gateRelease, recordRelease, releaseDateOf, scopeRelease, type SkippedModel } from './plan.js';
 
 export interface RunReleaseOptions {
@@ -48,6 +51,14 @@ export interface RunReleaseOptions {
   readonly trust: TrustRoot;
   /** A demo release: the published example keys may sign it (otherwise RELEASE_EXAMPLE_KEYS). */
   readonly demo?: boolean;
+  /**
+   * Release from a checkout whose documents or bundled modules are not as committed, or from no
+   * git checkout at all (otherwise RELEASE_TREE_DIRTY, RELEASE_NOT_GIT_CHECKOUT). The result (and
+   * the ledger) records that it was used and which files were dirty.
+   */
+  readonly allowDirty?: boolean;
+  /** Where the trust root was read from: inside the checkout, it must be as committed like any document. */
+  readonly trustPath?: string;
   /** Clock for the trust root's expiry while self-verifying; default: the SOURCE_DATE_EPOCH instant. */
   readonly now?: Date;
   /** Progress per model and step; release-wide steps come as model "release". */
@@ -71,6 +82,8 @@ export interface ReleaseResult {
   readonly skipped: readonly SkippedModel[];
   readonly ledger: Ledger;
   readonly ledgerPath: string;
+  /** The commit released from, and whether (and which) files were not as committed. */
+  readonly source: SourceState;
 }
 
 /** Every product of the checkout, validated. */
@@ -95,6 +108,18 @@ export async function loadReleaseInputs(repoRoot: string, ledgerPath?: string): 
   const ledgerFile = await readLedgerFile(workspace.rootDir, ledgerPath);
   const products = await loadProducts(workspace.rootDir);
   return Object.freeze({ workspace, products, ledgerFile });
+}
+
+/** Every document a release reads, checkout-relative: the trust root too when it lies in the checkout. */
+async function documentsOf(root: string, products: readonly ProductManifest[], trustPath: string | undefined): Promise<string[]> {
+  const documents: string[] = [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile];
+  documents.push(...products.map((p) => `${LAYOUT.productsDir}/${p.id}/product.json`));
+  if (trustPath !== undefined) {
+    // A trust root that cannot be resolved was not read from the checkout either.
+    const rel = relative(root, await realpath(trustPath).catch(() => trustPath));
+    if (rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel)) documents.push(rel.split(sep).join('/'));
+  }
+  return documents;
 }
 
 /**
@@ -125,6 +150,18 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
   checkSigners(options.signers, options.trust);
   const date = options.date ?? releaseDateOf(sourceDateEpoch);
   const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot, options.ledgerPath);
+  // The documents as committed, before anything is judged or built on them.
+  const root = workspace.rootDir;
+  const start = await startSourceState(root, options.allowDirty === true);
+  let source = await checkTree(
+    root,
+    start.head,
+    start.state,
+    documentsWatch(await documentsOf(root, products, options.trustPath), LAYOUT.productsDir),
+    'that the release reads',
+  );
+  // The ledger appended to: this checkout's, or (--ledger) one committed in another checkout.
+  source = await checkLedgerTree(root, start.head, source, ledgerFile.path);
   // Cheap refusals first: nothing is bundled for a version that cannot be released.
   const scope = scopeRelease({
     ledger: ledgerFile.ledger,
@@ -149,6 +186,8 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       products: scope.supported.map((p) => p.id),
       onProgress,
     });
+    // What was bundled, as committed: the metafiles name every module (documents were checked above).
+    source = await checkTree(root, start.head, source, bundleInputsWatch(prepared.flatMap((p) => p.bundled)), 'that the images bundle');
     progress('matrix (prepared images)');
     const plan = gateRelease({
       candidate: candidateRelease({ workspace, sourceDateEpoch, date, images: prepared.map((p) => ledgerImageOfPlan(plannedImageOf(p))) }),
@@ -204,6 +243,7 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       skipped: scope.skipped,
       ledger: recorded.ledger,
       ledgerPath: ledgerFile.path,
+      source,
     });
   } catch (error) {
     // Nothing of a refused or interrupted release stays behind, unless the ledger says it happened.

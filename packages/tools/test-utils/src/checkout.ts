@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFile, cp, link, mkdir, readdir, readlink, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +83,32 @@ export async function copyCheckout(to: string, options: CopyCheckoutOptions = {}
   }
   await linkTree(options.nodeModules ?? join(REPO_ROOT, 'node_modules'), join(to, 'node_modules'), CACHES);
   return to;
+}
+
+/** git with a fixed identity and time, and no user or system configuration: the same commit on any machine. */
+export function git(cwd: string, args: readonly string[]): string {
+  return execFileSync('git', ['-c', 'user.name=fwkit test', '-c', 'user.email=test@fwkit.invalid', '-c', 'commit.gpgsign=false', ...args], {
+    cwd,
+    encoding: 'utf8',
+    env: {
+      ...process.env,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
+      GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+    },
+  });
+}
+
+/**
+ * Make a copied checkout a git repository with everything committed, as a clone after `npm ci &&
+ * npm run build` is: the repository's .gitignore keeps node_modules/ and build output out. Returns
+ * the commit. Needs git (`itWithTools('git', …)`).
+ */
+export async function commitCheckout(root: string): Promise<string> {
+  await copyFile(join(REPO_ROOT, '.gitignore'), join(root, '.gitignore'));
+  git(root, ['init', '--quiet', '--initial-branch=main']);
+  git(root, ['add', '--all']);
+  git(root, ['commit', '--quiet', '--message', 'the checkout']);
+  return git(root, ['rev-parse', 'HEAD']).trim();
 }

@@ -29,6 +29,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
       ledger: { type: 'string' },
       json: { type: 'boolean', default: false },
       demo: { type: 'boolean', default: false },
+      'allow-dirty': { type: 'boolean', default: false },
     },
   });
   if ((values.keys === undefined) === (values.key === undefined)) {
@@ -56,6 +57,8 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
         signers,
         trust,
         demo: values.demo,
+        allowDirty: values['allow-dirty'],
+        trustPath: resolve(io.cwd, trustPath),
         onProgress: (model: string, step: string) => {
           io.progress(`${model}: ${step}`);
         },
@@ -102,6 +105,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
           supportRecords: result.supportRecords,
           skipped: result.skipped,
           images: result.images,
+          source: result.source,
           ledger: relative(io.cwd, result.ledgerPath) || result.ledgerPath,
           matrix: matrixToJSON(result.matrix),
         },
@@ -121,6 +125,12 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   io.out(`\n${renderMatrixText(result.matrix)}`);
   const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
   io.out(`\n${message}; images and SBOMs are in ${outDir}/<model>/.`);
+  const { source } = result;
+  if (source.commit === null) io.out('Released from no git checkout (--allow-dirty): no commit reproduces it; the ledger says so.');
+  else if (source.dirty.length > 0) {
+    io.out(`Released from ${source.commit} with files not as committed (--allow-dirty, recorded in the ledger):`);
+    for (const f of source.dirty) io.out(`  ${f.path} (${f.state})`);
+  }
   if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('A DEMO release, signed with EXAMPLE keys (keys.example) — not for production.');
   return EXIT.ok;
 }
