@@ -1,7 +1,7 @@
 import { lstat, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INPUT_LIMITS, InputError, readInputFile } from '@fwkit/device-core';
-import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/release-core';
+import { ensureDirectory, OutputError, outputErrorOf, writeFileAtomic } from '@fwkit/release-core/fs';
 import { generateKeyPair, isExampleKeyId, SigningError, keyIdOf, tufKeyOf } from '@fwkit/device-trust';
 import { isEncryptedPrivateKeyPem, privateKeyFromPem, privateKeyToPem, publicKeyFromPem, publicKeyToPem } from './pem.js';
 import { signerFromPrivateKey, type Signer } from './signer.js';
