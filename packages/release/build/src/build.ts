@@ -1,31 +1,36 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { isFwkitError, InterruptedError, throwIfInterrupted, type FwkitError } from '@fwkit/device-core';
+import { makeStagingDir, publishStaged, removeIfEmpty, writeFileAtomic } from '@fwkit/release-core/fs';
+import { sbomBesideImage } from '@fwkit/release-sbom/beside';
+import type { TrustRoot } from '@fwkit/device-trust';
+import type { Signer } from '@fwkit/release-signing';
+import { verifyImage, VerifyError } from '@fwkit/device-verify';
+import { cacheKey, inputDigests, readCache, writeCache, type CachedBuild, type InputDigests } from './cache.js';
 import {
-  compileImage,
-  imageFactsOf,
-  isFwkitError,
-  InterruptedError,
-  type FwkitError,
-  sha256Hex,
-  throwIfInterrupted,
-  type DeviceIdentity,
-  type ImageManifest,
-  type ImageRequires,
-  type Reason,
-} from '@fwkit/device-core';
-import { fieldDevicesOf, makeStagingDir, publishStaged, removeIfEmpty, writeFileAtomic, type ProductManifest } from '@fwkit/release-core';
-import { encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/device-image';
-import { writeImageFile } from '@fwkit/release-image';
-import { sbomBesideImage, validateSbom, type BundledPackage } from '@fwkit/release-sbom';
-import { type TrustRoot } from '@fwkit/device-trust';
-import { signEnvelope, type Signer } from '@fwkit/release-signing';
-import { verifyImageFile, VerifyError } from '@fwkit/device-verify';
-import { cacheKey, readCache, writeCache } from './cache.js';
-import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
+  checkEpoch,
+  fwkitVersion,
+  resultOf,
+  stoppableProgress,
+  type BuildFacts,
+  type BuildResult,
+  type ProgressListener,
+} from './common.js';
 import { BuildError } from './errors.js';
-import { LAYOUT, listProducts, loadWorkspace, type Workspace } from './load.js';
-import { prepareOne, type PreparedImage } from './prepare.js';
+import { checkoutOf } from './inside.js';
+import { LAYOUT, listProducts } from './layout.js';
+import type { Workspace } from './load.js';
+import type { PreparedImage } from './prepare.js';
+import type { SignOptions } from './sign.js';
 import { checkSigners } from './signers.js';
+
+// Builds products, through the cache when one is given. This module loads only what a cache hit
+// needs (the cache, the device verifier, the output files): esbuild, the SBOM code, the image
+// writer and the release-side schemas are imported when a product is built afresh (`stagesOf`), so
+// a build served from the cache never loads them.
+
+export type { BuildResult } from './common.js';
 
 export interface BuildOptions {
   /** Root of the checkout: platform/, products/, release.json, package-lock.json, node_modules/. */
@@ -61,207 +66,126 @@ export interface BuildProductsOptions extends BuildOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** What one build produced, for a CLI to print (`--json` prints it as is: it holds no secrets). */
-export interface BuildResult {
-  readonly model: string;
-  readonly modelName: string;
-  readonly firmware: string;
-  readonly platform: string;
-  readonly security: number;
-  /** Installed firmware versions that may upgrade to this image directly (release.json). */
-  readonly upgradeFrom: string;
-  readonly sourceDateEpoch: number;
-  /** Hardware revisions the image is for, and its format version: what a ledger records. */
-  readonly hardwareRevisions: readonly string[];
-  readonly formatVersion: number;
-  readonly imagePath: string;
-  readonly sbomPath: string;
-  readonly imageBytes: number;
-  /** SHA-256 of the image file written: one copy of the image, not its identity (signatures.json may vary). */
-  readonly fileSha256: string;
-  /** The image's identity: SHA-256 of manifest.json, what the signatures cover. */
-  readonly manifestSha256: string;
-  /** SHA-256 of the SBOM inside the image (the one the manifest signs; the copy beside it adds the image identity). */
-  readonly sbomSha256: string;
-  readonly sbomSerialNumber: string;
-  readonly payloads: readonly { readonly path: string; readonly domain: string; readonly size: number; readonly sha256: string }[];
-  readonly requires: ImageRequires;
-  /** keyids that signed the manifest. */
-  readonly signedBy: readonly string[];
-  /** npm packages bundled into the image (also in the SBOM). */
-  readonly packages: readonly Pick<BundledPackage, 'name' | 'version' | 'purl' | 'license'>[];
-  /** The written image passed @fwkit/device-verify for `any-device` and every field device. */
-  readonly verified: boolean;
-  /** What it was verified for: `any-device`, then `rev <R> / bootloader <V>` per field device. */
-  readonly verifiedFor: readonly string[];
+/** The build stages and the workspace they read: loaded once per build, on the first product built afresh. */
+interface Stages {
+  readonly workspace: Workspace;
+  readonly prepareOne: typeof import('./prepare.js').prepareOne;
+  readonly signPrepared: typeof import('./sign.js').signPrepared;
 }
 
-function deviceLabel(device: DeviceIdentity): string {
-  return `rev ${device.hardwareRevision} / bootloader ${device.bootloader.version}`;
+async function stagesOf(repoRoot: string): Promise<Stages> {
+  const [{ loadWorkspace }, { prepareOne }, { signPrepared }] = await Promise.all([
+    import('./load.js'),
+    import('./prepare.js'),
+    import('./sign.js'),
+  ]);
+  return { workspace: await loadWorkspace(repoRoot), prepareOne, signPrepared };
 }
 
-/**
- * Build-time device check: every hardware revision and bootloader of the model in the field must
- * be able to take the image, or the build fails. The security rule is left out: field devices
- * are described without an installed version, and rollback is the release gate's concern.
- */
-export function fieldDeviceProblems(
-  manifest: ImageManifest,
-  product: ProductManifest,
-): { device: string; hardwareRevision: string; bootloader: string; reasons: Reason[] }[] {
-  // Compiled once, checked against every device in the field.
-  const image = compileImage(imageFactsOf(manifest));
-  return fieldDevicesOf(product).flatMap((device) => {
-    const reasons = image.check(device).filter((r) => r.code !== 'SECURITY_VERSION_ROLLBACK');
-    return reasons.length === 0
-      ? []
-      : [{ device: deviceLabel(device), hardwareRevision: device.hardwareRevision, bootloader: device.bootloader.version, reasons }];
-  });
-}
-
-/**
- * Run the device verifier over the image (signatures, format, every block) and turn a failure into
- * BUILD_VERIFY_FAILED. The streamed checks do not depend on the device, and the device rules are the
- * same pure engine that `fieldDeviceProblems` has already run for every device in the field, so
- * one pass stands for all of them.
- */
-async function selfVerify(label: string, run: () => Promise<unknown>): Promise<void> {
-  try {
-    await run();
-  } catch (cause) {
-    if (cause instanceof VerifyError) {
-      throw new BuildError('BUILD_VERIFY_FAILED', `${label} fails verification: ${cause.code}: ${cause.message}`, {
-        cause,
-        details: { code: cause.code },
-      });
-    }
-    throw cause;
-  }
-}
-
-/** Where and how a prepared image is signed, verified and written. */
-export interface SignOptions {
-  readonly outDir: string;
-  readonly signers: readonly Signer[];
-  readonly trust: TrustRoot;
-  readonly now?: Date;
-  readonly onProgress?: ProgressListener;
-  readonly signal?: AbortSignal;
-}
-
-/** Progress that first checks for an interruption: every step boundary is a place to stop. */
-export function stoppableProgress(onProgress: ProgressListener | undefined, signal: AbortSignal | undefined): ProgressListener {
-  return (model, step) => {
-    throwIfInterrupted(signal);
-    onProgress?.(model, step);
-  };
-}
-
-/** Check the field devices, sign, stream the image to disk while hashing it, verify the file once: steps 7-10. */
-async function signPrepared(prepared: PreparedImage, options: SignOptions): Promise<BuildResult> {
-  const { product, manifest, manifestBytes } = prepared;
-  const model = manifest.model;
-  const firmware = manifest.versions.firmware;
+/** Steps 1-10 for one product: prepare (bundle, SBOM, manifest), then sign, write and verify. */
+async function buildFresh(
+  stages: Stages,
+  model: string,
+  options: BuildOptions,
+  tools: { fwkit: string },
+): Promise<BuildResult & { bundled: readonly string[] }> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const progress = (step: string) => {
-    onProgress(model, step);
+  const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, onProgress);
+  return { ...(await stages.signPrepared(prepared, options)), bundled: prepared.bundled };
+}
+
+/** What an entry records besides its files: the facts of a result the manifest does not hold. */
+function factsOf(result: BuildResult): Record<string, unknown> {
+  return {
+    sbomSerialNumber: result.sbomSerialNumber,
+    signedBy: result.signedBy,
+    packages: result.packages,
+    verifiedFor: result.verifiedFor,
   };
+}
 
-  progress('check devices');
-  const problems = fieldDeviceProblems(manifest, product);
-  if (problems.length > 0) {
-    const lines = problems.flatMap((p) => p.reasons.map((r) => `  - ${p.device}: ${r.code}: ${r.message}`));
-    throw new BuildError(
-      'BUILD_DEVICE_INCOMPATIBLE',
-      `${model} ${firmware} cannot be installed on devices in the field:\n${lines.join('\n')}`,
-      {
-        details: { model, devices: problems },
-      },
-    );
-  }
+const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
-  progress('sign');
-  const signatures = await signEnvelope(SIGNATURES_PAYLOAD_TYPE, manifestBytes, options.signers);
-
-  // The SBOM beside the image also names the image's identity, which the copy inside cannot.
-  const sbomBeside = sbomBesideImage(prepared.sbom.bytes, sha256Hex(manifestBytes));
-  await validateSbom(sbomBeside);
-
-  const devices = fieldDevicesOf(product);
-  const now = options.now ?? new Date(manifest.sourceDateEpoch * 1000);
-  const label = `${model}-${firmware}.fwimg`;
-  const dir = join(options.outDir, model);
-  const imagePath = join(dir, label);
-  const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
-  let written: { bytes: number; sha256: string };
+/**
+ * Write a cached build into `options.outDir` once it has proved itself: the image verifies against
+ * the trust root (signatures, layout, every block) for this model and SOURCE_DATE_EPOCH, and the
+ * SBOM is the one inside the image plus the image's identity. An entry whose digest still matches
+ * but whose bytes were swapped (someone who can write the cache folder) thus gives at most an image
+ * the trusted keys signed for this model — never one that fails its verifier. Undefined: not usable.
+ */
+async function restore(model: string, hit: CachedBuild, options: BuildOptions): Promise<BuildResult | undefined> {
+  const { sbomSerialNumber, signedBy, packages, verifiedFor } = hit.result;
+  if (typeof sbomSerialNumber !== 'string' || !isStringList(signedBy) || !Array.isArray(packages) || !isStringList(verifiedFor))
+    return undefined;
+  const blocks = new Map<string, Uint8Array[]>();
+  let verified;
   try {
-    progress('write');
-    // Each file appears whole or not at all (temporary file + rename). The image is streamed and
-    // hashed as it is written: the ledger's file digest is of the bytes written, not a re-read.
-    await writeFileAtomic(sbomPath, sbomBeside);
-    written = await writeImageFile(imagePath, {
-      manifestBytes,
-      signaturesBytes: encodeSignatures(signatures),
-      blockLists: prepared.blockLists,
-      payloads: prepared.payloads,
-      sourceDateEpoch: manifest.sourceDateEpoch,
+    // The image is small: verified from memory, then written (a fresh build verifies the file it wrote).
+    verified = await verifyImage(Readable.from([hit.image]), {
+      trust: options.trust,
+      devices: 'any-device',
+      now: options.now ?? new Date(options.sourceDateEpoch * 1000),
+      fileDigest: true,
+      sink: {
+        block: (path, _offset, bytes) => {
+          blocks.set(path, [...(blocks.get(path) ?? []), bytes]);
+          return Promise.resolve();
+        },
+      },
     });
-    // Verified once, from disk: what a device will read is the file. The callers write into a
-    // staging directory, so an image that fails here never reaches the out dir.
-    progress('verify');
-    await selfVerify(label, () => verifyImageFile(imagePath, { trust: options.trust, devices: 'any-device', now }));
-    throwIfInterrupted(options.signal);
   } catch (error) {
-    // No image without its SBOM, and no image that fails its own verifier.
-    await rm(imagePath, { force: true });
-    await rm(sbomPath, { force: true });
+    if (error instanceof VerifyError) return undefined;
     throw error;
   }
+  const { manifest, manifestSha256, fileSha256 } = verified;
+  if (manifest.model !== model || manifest.sourceDateEpoch !== options.sourceDateEpoch || fileSha256 === undefined) return undefined;
+  const inside = Buffer.concat(blocks.get(manifest.sbom.path) ?? []);
+  let beside: Uint8Array;
+  try {
+    beside = sbomBesideImage(inside, manifestSha256);
+  } catch (error) {
+    if (isFwkitError(error)) return undefined;
+    throw error;
+  }
+  if (!Buffer.from(beside).equals(Buffer.from(hit.sbom))) return undefined;
 
-  return Object.freeze({
-    model,
-    modelName: manifest.modelName,
-    firmware,
-    platform: manifest.versions.platform,
-    security: manifest.versions.security,
-    upgradeFrom: manifest.upgradeFrom,
-    sourceDateEpoch: manifest.sourceDateEpoch,
-    hardwareRevisions: manifest.hardwareRevisions,
-    formatVersion: manifest.formatVersion,
-    imagePath,
-    sbomPath,
-    imageBytes: written.bytes,
-    fileSha256: written.sha256,
-    manifestSha256: sha256Hex(manifestBytes),
-    sbomSha256: manifest.sbom.sha256,
-    sbomSerialNumber: prepared.sbom.serialNumber,
-    payloads: manifest.payloads.map((p) => ({ path: p.path, domain: p.domain, size: p.size, sha256: p.sha256 })),
-    requires: manifest.requires,
-    signedBy: signatures.map((s) => s.keyid),
-    packages: prepared.sbom.packages.map((p) => ({ name: p.name, version: p.version, purl: p.purl, license: p.license })),
-    verified: true,
-    verifiedFor: ['any-device', ...devices.map(deviceLabel)],
-  });
+  // The names come from the verified manifest (a checked model id and version), not from the entry.
+  const firmware = manifest.versions.firmware;
+  const dir = join(options.outDir, model);
+  const imagePath = join(dir, `${model}-${firmware}.fwimg`);
+  const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
+  await writeFileAtomic(sbomPath, hit.sbom);
+  await writeFileAtomic(imagePath, hit.image);
+  const facts: BuildFacts = {
+    sbomSerialNumber,
+    signedBy,
+    packages: packages as BuildFacts['packages'],
+    verifiedFor,
+  };
+  return resultOf(manifest, { imagePath, sbomPath, imageBytes: hit.image.byteLength, fileSha256, manifestSha256 }, facts);
 }
 
-async function buildOne(workspace: Workspace, model: string, options: BuildOptions, tools: { fwkit: string }): Promise<BuildResult> {
-  const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, onProgress);
-  return signPrepared(prepared, options);
+/** A product's cache key and, when the cache holds a build of it, that build. */
+interface Lookup {
+  readonly model: string;
+  readonly key: string;
+  readonly hit: CachedBuild | undefined;
 }
 
-/** A result without where its files are (an entry of the cache outlives any output folder). */
-function placeless(result: BuildResult): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(result).filter(([name]) => name !== 'imagePath' && name !== 'sbomPath'));
+interface Cache {
+  readonly dir: string;
+  readonly digests: InputDigests;
+  readonly lookups: ReadonlyMap<string, Lookup>;
 }
 
-/** buildOne through the cache: a hit writes the recorded image and SBOM into `outDir`; a miss builds and records. */
-async function buildOneCached(
-  workspace: Workspace,
+async function lookUp(
+  cacheDir: string,
+  digests: InputDigests,
   model: string,
-  options: BuildOptions & { readonly cacheDir: string; readonly env: Readonly<Record<string, string | undefined>> },
+  options: BuildOptions,
+  env: Readonly<Record<string, string | undefined>>,
   tools: { fwkit: string },
-): Promise<BuildResult> {
+): Promise<Lookup> {
   const key = await cacheKey({
     model,
     sourceDateEpoch: options.sourceDateEpoch,
@@ -269,36 +193,38 @@ async function buildOneCached(
     signers: options.signers,
     trust: options.trust,
     fwkitVersion: tools.fwkit,
-    env: options.env,
+    env,
   });
-  const hit = await readCache(options.cacheDir, workspace.rootDir, key);
-  const onProgress = stoppableProgress(options.onProgress, options.signal);
-  if (hit !== undefined) {
-    const result = hit.result as unknown as Omit<BuildResult, 'imagePath' | 'sbomPath'>;
-    onProgress(model, 'cached');
-    const dir = join(options.outDir, model);
-    const imagePath = join(dir, `${model}-${result.firmware}.fwimg`);
-    const sbomPath = join(dir, `${model}-${result.firmware}.cdx.json`);
-    await writeFileAtomic(sbomPath, hit.sbom);
-    await writeFileAtomic(imagePath, hit.image);
-    return Object.freeze({ ...result, imagePath, sbomPath });
+  return { model, key, hit: await readCache(cacheDir, digests, key) };
+}
+
+/** One product through the cache: a hit that proves itself is restored; anything else is built afresh and recorded. */
+async function buildOne(
+  model: string,
+  options: BuildOptions,
+  tools: { fwkit: string },
+  stages: () => Promise<Stages>,
+  cache: Cache | undefined,
+): Promise<BuildResult> {
+  const lookup = cache?.lookups.get(model);
+  if (lookup?.hit !== undefined) {
+    const restored = await restore(model, lookup.hit, options);
+    if (restored !== undefined) {
+      stoppableProgress(options.onProgress, options.signal)(model, 'cached');
+      return restored;
+    }
   }
-  const prepared = await prepareOne(workspace, model, options.sourceDateEpoch, tools, onProgress);
-  const result = await signPrepared(prepared, options);
-  try {
-    const [image, sbom] = await Promise.all([readFile(result.imagePath), readFile(result.sbomPath)]);
-    await writeCache(options.cacheDir, workspace.rootDir, key, {
-      model,
-      bundled: prepared.bundled,
-      image,
-      sbom,
-      result: placeless(result),
-    });
-  } catch (error) {
-    // The cache only saves time: a folder that cannot be written leaves the build as it is.
-    onProgress(model, `cache not written: ${error instanceof Error ? error.message : String(error)}`);
+  const { bundled, ...result } = await buildFresh(await stages(), model, options, tools);
+  if (cache !== undefined && lookup !== undefined) {
+    try {
+      const [image, sbom] = await Promise.all([readFile(result.imagePath), readFile(result.sbomPath)]);
+      await writeCache(cache.dir, cache.digests, lookup.key, { model, bundled, image, sbom, result: factsOf(result) });
+    } catch (error) {
+      // The cache only saves time: a folder that cannot be written leaves the build as it is.
+      options.onProgress?.(model, `cache not written: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
-  return result;
+  return Object.freeze(result);
 }
 
 function checkOptions(options: BuildOptions): void {
@@ -333,34 +259,45 @@ function failureOf(failures: readonly ProductFailure[]): unknown {
 
 /**
  * Build the given products, or all of products/ when none are named. Every product is built (a
- * failure does not stop the others, so that every failure is reported at once) into a staging
- * directory inside `outDir`; only when all succeeded do the images and SBOMs move into place, each
- * image with its SBOM. Any failure or an interruption leaves `outDir` as it was.
+ * failure does not stop the others, so that every failure is reported at once), all at the same
+ * time (esbuild bundles them together; signing and writing one overlaps bundling another), into a
+ * staging directory inside `outDir`; only when all succeeded do the images and SBOMs move into
+ * place, each image with its SBOM. Any failure or an interruption leaves `outDir` as it was.
  */
 export async function buildProducts(options: BuildProductsOptions): Promise<BuildResult[]> {
   checkOptions(options);
-  const workspace = await loadWorkspace(options.repoRoot);
+  let loading: Promise<Stages> | undefined;
+  const stages = () => (loading ??= stagesOf(options.repoRoot));
+  // Without a cache the workspace is read first, as it always was; with one, only when a product misses.
+  const rootDir = options.cacheDir === undefined ? (await stages()).workspace.rootDir : (await checkoutOf(options.repoRoot)).root;
   const models =
-    options.products !== undefined && options.products.length > 0 ? [...new Set(options.products)] : await listProducts(workspace.rootDir);
-  if (models.length === 0) throw new BuildError('BUILD_PRODUCT_UNKNOWN', `no products in ${join(options.repoRoot, LAYOUT.productsDir)}`);
+    options.products !== undefined && options.products.length > 0 ? [...new Set(options.products)] : await listProducts(rootDir);
+  if (models.length === 0) {
+    await stages();
+    throw new BuildError('BUILD_PRODUCT_UNKNOWN', `no products in ${join(options.repoRoot, LAYOUT.productsDir)}`);
+  }
   const tools = { fwkit: await fwkitVersion() };
+  let cache: Cache | undefined;
+  if (options.cacheDir !== undefined) {
+    const { cacheDir } = options;
+    const digests = inputDigests(rootDir);
+    const found = await Promise.all(models.map((model) => lookUp(cacheDir, digests, model, options, options.env ?? process.env, tools)));
+    cache = { dir: cacheDir, digests, lookups: new Map(found.map((l) => [l.model, l])) };
+    // A workspace that does not load fails the whole build, before anything is staged.
+    if (found.some((l) => l.hit === undefined)) await stages();
+  }
   const staging = await makeStagingDir(options.outDir, '.fwkit-build-');
   try {
+    const settled = await Promise.allSettled(
+      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache)),
+    );
     const staged: BuildResult[] = [];
     const failures: ProductFailure[] = [];
-    for (const model of models) {
-      try {
-        const cacheDir = options.cacheDir;
-        staged.push(
-          cacheDir === undefined
-            ? await buildOne(workspace, model, { ...options, outDir: staging.dir }, tools)
-            : await buildOneCached(workspace, model, { ...options, outDir: staging.dir, cacheDir, env: options.env ?? process.env }, tools),
-        );
-      } catch (error) {
-        // An interruption or a bug stops everything; a coded refusal is one product's result.
-        if (error instanceof InterruptedError || !isFwkitError(error)) throw error;
-        failures.push({ model, error });
-      }
+    for (const [i, outcome] of settled.entries()) {
+      if (outcome.status === 'fulfilled') staged.push(outcome.value);
+      // An interruption or a bug stops everything; a coded refusal is one product's result.
+      else if (outcome.reason instanceof InterruptedError || !isFwkitError(outcome.reason)) throw outcome.reason;
+      else failures.push({ model: models[i] ?? '', error: outcome.reason });
     }
     if (failures.length > 0) throw failureOf(failures);
     throwIfInterrupted(options.signal);
@@ -391,5 +328,6 @@ export async function buildAll(options: BuildOptions): Promise<BuildResult[]> {
 /** Sign, verify and write an image prepared by `prepareProductImages` (steps 7-10 of a build). */
 export async function signPreparedImage(prepared: PreparedImage, options: SignOptions): Promise<BuildResult> {
   if (options.signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
+  const { signPrepared } = await import('./sign.js');
   return signPrepared(prepared, options);
 }

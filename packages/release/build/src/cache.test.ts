@@ -3,6 +3,7 @@ import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyCheckout, EPOCH, signers, trust, useTempDirs } from './fixture.test-support.js';
+import { decodeCacheEntry, encodeCacheEntry, type CacheEntry } from './cache.js';
 import { buildProducts, defaultCacheDir, type BuildProductsOptions } from './index.js';
 
 // The build cache on copies of the fixture checkout: every input change misses, a damaged entry
@@ -10,7 +11,7 @@ import { buildProducts, defaultCacheDir, type BuildProductsOptions } from './ind
 const tempDir = useTempDirs();
 
 interface Run {
-  /** Models whose build came from the cache. */
+  /** Models whose build came from the cache, sorted (products build concurrently). */
   readonly cached: string[];
   /** Every file written, by path relative to the out dir → SHA-256. */
   readonly files: Record<string, string>;
@@ -43,11 +44,18 @@ async function build(root: string, extra: Partial<BuildProductsOptions> = {}): P
     },
     ...extra,
   });
-  return { cached, files: await digestsOf(out) };
+  return { cached: cached.sort(), files: await digestsOf(out) };
 }
 
 async function entries(cacheDir: string): Promise<string[]> {
   return (await readdir(cacheDir)).filter((n) => n.endsWith('.entry')).sort();
+}
+
+/** An entry as it is stored. */
+async function entryAt(path: string): Promise<CacheEntry> {
+  const entry = decodeCacheEntry(await readFile(path));
+  if (entry === undefined) throw new Error(`${path} is not an entry`);
+  return entry;
 }
 
 describe('the build cache', () => {
@@ -107,6 +115,36 @@ describe('the build cache', () => {
     expect(after.files).toEqual(fresh.files);
     expect(await readFile(join(cacheDir, first))).toEqual(bytes);
     expect((await build(root, { cacheDir })).cached).toEqual(['cam-one', 'cam-two']);
+  });
+
+  it('does not restore an entry whose image or SBOM was swapped, even with a matching digest: it builds afresh', async () => {
+    const root = await copyCheckout(await tempDir('fwkit-cache-'));
+    const cacheDir = join(root, 'cache');
+    const fresh = await build(root, { cacheDir });
+    const names = await entries(cacheDir);
+    const bodies = await Promise.all(names.map(async (name) => ({ name, body: await entryAt(join(cacheDir, name)) })));
+    const [one, two] = bodies;
+    if (one === undefined || two === undefined) throw new Error('expected two entries');
+    // Each entry rewritten with a digest that matches: a poisoned entry, not a damaged one.
+    const cases: [string, (body: CacheEntry) => CacheEntry][] = [
+      // Bytes that are no image at all.
+      ['not an image', (body) => ({ ...body, image: Buffer.from('not the image the sources make') })],
+      // A signed image that verifies, but of the other model.
+      [
+        'another model',
+        (body) => ({ ...body, image: (body === one.body ? two : one).body.image, sbom: (body === one.body ? two : one).body.sbom }),
+      ],
+      // The right image beside another SBOM.
+      ['another SBOM', (body) => ({ ...body, sbom: (body === one.body ? two : one).body.sbom })],
+    ];
+    for (const [, change] of cases) {
+      for (const { name, body } of bodies) await writeFile(join(cacheDir, name), encodeCacheEntry(change(body)));
+      const after = await build(root, { cacheDir });
+      expect(after.cached).toEqual([]);
+      expect(after.files).toEqual(fresh.files);
+      // The fresh build replaced each entry: the next build is served from the cache again.
+      expect((await build(root, { cacheDir })).cached).toEqual(['cam-one', 'cam-two']);
+    }
   });
 
   it('writes nothing when it is off, and lives in $FWKIT_CACHE_DIR or node_modules/.cache/fwkit/build', async () => {

@@ -3,11 +3,12 @@ import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canonicalJson, sha256Hex } from '@fwkit/device-core';
-import { writeFileAtomic } from '@fwkit/release-core';
+import { createRequire } from 'node:module';
+import { writeFileAtomic } from '@fwkit/release-core/fs';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
-import { version as esbuildVersion } from 'esbuild';
-import { LAYOUT, productDir } from './load.js';
+import { checkoutOf, outsideOf } from './inside.js';
+import { LAYOUT, productDir } from './layout.js';
 
 /**
  * The build cache: a product's signed image and SBOM from an earlier build, reused when every
@@ -17,10 +18,13 @@ import { LAYOUT, productDir } from './load.js';
  * release and lockfile) with its SHA-256 and the names in each source folder, and is used only when
  * all still match. Never timestamps. An entry that fails its own digest is a miss. `fwkit release`
  * does not use the cache.
+ *
+ * This module loads neither esbuild nor the SBOM code nor the release-side schemas: a build whose
+ * every product is in the cache never loads them (build.ts imports the build stages on a miss).
  */
 
 /** Bumped when the entry layout or the key's parts change: older entries then miss. */
-const CACHE_FORMAT = 'fwkit-build-cache-1';
+const CACHE_FORMAT = 'fwkit-build-cache-2';
 /** Entries kept; the least recently used go first. */
 export const CACHE_MAX_ENTRIES = 64;
 const ENTRY_SUFFIX = '.entry';
@@ -31,14 +35,24 @@ export function defaultCacheDir(repoRoot: string, env: Readonly<Record<string, s
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(repoRoot, 'node_modules', '.cache', 'fwkit', 'build');
 }
 
-/** Workspace packages whose compiled code makes the image: their code is part of the key. */
+/** Workspace packages whose compiled code makes the image (this one's dependencies, transitively): their code is part of the key. */
 const TOOLKIT_PACKAGES = [
+  '@fwkit/device-json',
   '@fwkit/device-core',
   '@fwkit/device-image',
-  '@fwkit/release-sbom',
   '@fwkit/device-trust',
   '@fwkit/device-verify',
+  '@fwkit/release-core',
+  '@fwkit/release-image',
+  '@fwkit/release-sbom',
+  '@fwkit/release-signing',
 ] as const;
+
+/** esbuild's version from its package.json: importing esbuild only to ask would cost a cache hit more than the rest of it. */
+function esbuildVersion(): string {
+  const pkg = createRequire(import.meta.url)('esbuild/package.json') as { version?: unknown };
+  return typeof pkg.version === 'string' ? pkg.version : 'unknown';
+}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -91,7 +105,7 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
     signers: parts.signers.map((s) => ({ keyid: s.keyid, publicKey: Buffer.from(s.publicKey).toString('hex') })),
     trust: sha256Hex(canonicalJson(parts.trust.metadata)),
     node: process.version,
-    esbuild: esbuildVersion,
+    esbuild: esbuildVersion(),
     fwkit: parts.fwkitVersion,
     toolkit: await toolkitCode(),
     env: Object.fromEntries(RELEVANT_ENV.map((name) => [name, parts.env[name] ?? null])),
@@ -106,16 +120,14 @@ export interface CachedBuild {
   readonly result: Readonly<Record<string, unknown>>;
 }
 
-interface EntryBody {
+/** An entry of the cache: what it is for, what the build read, and what it made. */
+export interface CacheEntry extends CachedBuild {
   readonly format: string;
   readonly key: string;
   /** Checkout-relative path → SHA-256 of its bytes. */
   readonly files: Readonly<Record<string, string>>;
   /** Checkout-relative folder → SHA-256 of its sorted entry names (a new file can change what an import resolves to). */
   readonly folders: Readonly<Record<string, string>>;
-  readonly result: Readonly<Record<string, unknown>>;
-  readonly image: string;
-  readonly sbom: string;
 }
 
 /** The files a product's build read, from the modules esbuild bundled (checkout-relative). */
@@ -149,51 +161,107 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function fileDigest(rootDir: string, path: string): Promise<string | undefined> {
-  try {
-    return sha256Hex(await readFile(join(rootDir, path)));
-  } catch {
-    return undefined;
-  }
+/**
+ * The digests of a checkout's files and folders, each read once per build (products share most of
+ * their modules). A file that cannot be read, or resolves outside the checkout (which a build
+ * refuses), has no digest: an entry that names it misses.
+ */
+export interface InputDigests {
+  readonly rootDir: string;
+  readonly file: (path: string) => Promise<string | undefined>;
+  readonly folder: (path: string) => Promise<string | undefined>;
 }
 
-async function folderDigest(rootDir: string, path: string): Promise<string | undefined> {
-  try {
-    const names = (await readdir(join(rootDir, path))).sort();
-    return sha256Hex(new TextEncoder().encode(names.join('\0')));
-  } catch {
-    return undefined;
-  }
+export function inputDigests(rootDir: string): InputDigests {
+  const files = new Map<string, Promise<string | undefined>>();
+  const folders = new Map<string, Promise<string | undefined>>();
+  const checkout = checkoutOf(rootDir);
+  const memo = (map: Map<string, Promise<string | undefined>>, path: string, read: () => Promise<string>) => {
+    let digest = map.get(path);
+    if (digest === undefined) {
+      digest = read().catch(() => undefined);
+      map.set(path, digest);
+    }
+    return digest;
+  };
+  return {
+    rootDir,
+    file: (path) =>
+      memo(files, path, async () => {
+        if ((await outsideOf(await checkout, path)) !== undefined) throw new Error(`${path} resolves outside the checkout`);
+        return sha256Hex(await readFile(join(rootDir, path)));
+      }),
+    folder: (path) =>
+      memo(folders, path, async () => {
+        const names = (await readdir(join(rootDir, path))).sort();
+        return sha256Hex(new TextEncoder().encode(names.join('\0')));
+      }),
+  };
+}
+
+/** Whether every recorded digest still matches (all read at once). */
+async function unchanged(
+  recorded: Readonly<Record<string, string>>,
+  digest: (path: string) => Promise<string | undefined>,
+): Promise<boolean> {
+  const now = await Promise.all(Object.entries(recorded).map(async ([path, expected]) => (await digest(path)) === expected));
+  return now.every(Boolean);
 }
 
 function entryPath(cacheDir: string, key: string): string {
   return join(cacheDir, `${key}${ENTRY_SUFFIX}`);
 }
 
-/** An entry's file: the SHA-256 of its body, a newline, the body (JSON). */
-function parseEntry(bytes: Buffer, key: string): EntryBody | undefined {
-  const newline = bytes.indexOf(0x0a);
-  if (newline !== 64) return undefined;
-  const body = bytes.subarray(newline + 1);
+/**
+ * An entry's file: the SHA-256 of the rest, a newline; a line of JSON (everything but the files,
+ * with their sizes); the image's bytes, then the SBOM's, as they are (a JSON string of them would
+ * cost a cache hit more to parse than the rest of it). The digest guards against damage, not
+ * against someone who can write the folder: a restored image is verified (build.ts).
+ */
+export function encodeCacheEntry(entry: CacheEntry): Buffer {
+  const { image, sbom, ...meta } = entry;
+  const head = Buffer.from(`${JSON.stringify({ ...meta, imageBytes: image.byteLength, sbomBytes: sbom.byteLength })}\n`, 'utf8');
+  const body = Buffer.concat([head, image, sbom]);
+  return Buffer.concat([Buffer.from(`${sha256Hex(body)}\n`, 'latin1'), body]);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The entry in an entry file, or undefined when it is damaged, truncated or of another format. */
+export function decodeCacheEntry(bytes: Buffer): CacheEntry | undefined {
+  if (bytes.indexOf(0x0a) !== 64) return undefined;
+  const body = bytes.subarray(65);
   if (bytes.subarray(0, 64).toString('latin1') !== sha256Hex(body)) return undefined;
-  let parsed: unknown;
+  const newline = body.indexOf(0x0a);
+  let meta: unknown;
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    meta = JSON.parse(body.subarray(0, newline).toString('utf8'));
   } catch {
     return undefined;
   }
-  const entry = parsed as Partial<EntryBody> | null;
-  if (entry?.format !== CACHE_FORMAT || entry.key !== key) return undefined;
-  if (typeof entry.files !== 'object' || typeof entry.folders !== 'object' || typeof entry.result !== 'object') return undefined;
-  if (typeof entry.image !== 'string' || typeof entry.sbom !== 'string') return undefined;
-  return entry as EntryBody;
+  if (!isRecord(meta) || meta['format'] !== CACHE_FORMAT || typeof meta['key'] !== 'string') return undefined;
+  const { files, folders, result, imageBytes, sbomBytes } = meta;
+  if (!isRecord(files) || !isRecord(folders) || !isRecord(result)) return undefined;
+  if (typeof imageBytes !== 'number' || typeof sbomBytes !== 'number' || newline + 1 + imageBytes + sbomBytes !== body.byteLength)
+    return undefined;
+  const image = body.subarray(newline + 1, newline + 1 + imageBytes);
+  const sbom = body.subarray(newline + 1 + imageBytes);
+  return {
+    format: CACHE_FORMAT,
+    key: meta['key'],
+    files: files as Record<string, string>,
+    folders: folders as Record<string, string>,
+    result,
+    image,
+    sbom,
+  };
 }
 
 /**
  * The cached build for `key` when every file and folder it recorded is unchanged; otherwise
  * undefined (a missing, stale, corrupt or tampered entry is a miss, never an error).
  */
-export async function readCache(cacheDir: string, rootDir: string, key: string): Promise<CachedBuild | undefined> {
+export async function readCache(cacheDir: string, digests: InputDigests, key: string): Promise<CachedBuild | undefined> {
   const path = entryPath(cacheDir, key);
   let bytes: Buffer;
   try {
@@ -201,18 +269,28 @@ export async function readCache(cacheDir: string, rootDir: string, key: string):
   } catch {
     return undefined;
   }
-  const entry = parseEntry(bytes, key);
-  if (entry === undefined) return undefined;
-  for (const [file, digest] of Object.entries(entry.files)) {
-    if ((await fileDigest(rootDir, file)) !== digest) return undefined;
-  }
-  for (const [folder, digest] of Object.entries(entry.folders)) {
-    if ((await folderDigest(rootDir, folder)) !== digest) return undefined;
-  }
+  const entry = decodeCacheEntry(bytes);
+  if (entry?.key !== key) return undefined;
+  const [files, folders] = await Promise.all([unchanged(entry.files, digests.file), unchanged(entry.folders, digests.folder)]);
+  if (!files || !folders) return undefined;
   // Recently used: eviction takes the oldest first.
   const now = new Date();
   await utimes(path, now, now).catch(() => undefined);
-  return { image: Buffer.from(entry.image, 'base64'), sbom: Buffer.from(entry.sbom, 'base64'), result: entry.result };
+  return { image: entry.image, sbom: entry.sbom, result: entry.result };
+}
+
+/** Path → digest for every path, or undefined when one has none. */
+async function recordOf(
+  paths: readonly string[],
+  digest: (path: string) => Promise<string | undefined>,
+): Promise<Record<string, string> | undefined> {
+  const all = await Promise.all(paths.map(async (path) => [path, await digest(path)] as const));
+  const record: Record<string, string> = {};
+  for (const [path, value] of all) {
+    if (value === undefined) return undefined;
+    record[path] = value;
+  }
+  return record;
 }
 
 /**
@@ -221,35 +299,24 @@ export async function readCache(cacheDir: string, rootDir: string, key: string):
  */
 export async function writeCache(
   cacheDir: string,
-  rootDir: string,
+  digests: InputDigests,
   key: string,
   build: CachedBuild & { readonly model: string; readonly bundled: readonly string[] },
 ): Promise<void> {
-  const { files, folders } = await inputFiles(rootDir, build.model, build.bundled);
-  const fileDigests: Record<string, string> = {};
-  for (const file of files) {
-    const digest = await fileDigest(rootDir, file);
-    // A file the build read is gone already: nothing sound to record.
-    if (digest === undefined) return;
-    fileDigests[file] = digest;
-  }
-  const folderDigests: Record<string, string> = {};
-  for (const folder of folders) {
-    const digest = await folderDigest(rootDir, folder);
-    if (digest === undefined) return;
-    folderDigests[folder] = digest;
-  }
-  const body: EntryBody = {
+  const { files, folders } = await inputFiles(digests.rootDir, build.model, build.bundled);
+  const [fileDigests, folderDigests] = await Promise.all([recordOf(files, digests.file), recordOf(folders, digests.folder)]);
+  // A file the build read is gone already: nothing sound to record.
+  if (fileDigests === undefined || folderDigests === undefined) return;
+  const entry: CacheEntry = {
     format: CACHE_FORMAT,
     key,
     files: fileDigests,
     folders: folderDigests,
     result: build.result,
-    image: Buffer.from(build.image).toString('base64'),
-    sbom: Buffer.from(build.sbom).toString('base64'),
+    image: build.image,
+    sbom: build.sbom,
   };
-  const bodyBytes = Buffer.from(JSON.stringify(body), 'utf8');
-  await writeFileAtomic(entryPath(cacheDir, key), Buffer.concat([Buffer.from(`${sha256Hex(bodyBytes)}\n`, 'latin1'), bodyBytes]));
+  await writeFileAtomic(entryPath(cacheDir, key), encodeCacheEntry(entry));
   await evict(cacheDir);
 }
 

@@ -2,15 +2,13 @@ export {
   buildProductImage,
   buildProducts,
   buildAll,
-  fieldDeviceProblems,
   signPreparedImage,
-  stoppableProgress,
   type BuildOptions,
   type BuildProductOptions,
   type BuildProductsOptions,
-  type BuildResult,
-  type SignOptions,
 } from './build.js';
+export { fieldDeviceProblems, type SignOptions } from './sign.js';
+export { stoppableProgress, type BuildResult } from './common.js';
 export {
   prepareProductImages,
   planProductImages,

@@ -1,4 +1,4 @@
-import { lstat, readdir, realpath } from 'node:fs/promises';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INPUT_LIMITS, InputError, readJsonInputFile } from '@fwkit/device-core';
 import {
@@ -11,16 +11,9 @@ import {
 } from '@fwkit/release-core';
 import { BuildError, type BuildErrorCode } from './errors.js';
 import { checkInsideCheckout, checkoutOf } from './inside.js';
+import { LAYOUT, MODEL_ID, productDir } from './layout.js';
 
-/** Where things live in a checkout, relative to its root. */
-export const LAYOUT = {
-  platformDir: 'platform',
-  platformManifest: 'platform/platform.json',
-  platformPackage: 'platform/package.json',
-  productsDir: 'products',
-  release: 'release.json',
-  lockfile: 'package-lock.json',
-} as const;
+export { LAYOUT, listProducts, productDir } from './layout.js';
 
 /** The facts of platform/package.json a build uses. */
 export interface PlatformPackage {
@@ -40,15 +33,10 @@ export interface Workspace {
   readonly lockfile: unknown;
 }
 
-const MODEL_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 // semver.org's regular expression for a valid version.
 const SEMVER =
   /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 const NPM_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
-
-function isErrno(error: unknown, code: string): boolean {
-  return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
-}
 
 /** Size limit of each document a build reads (docs/inputs.md). */
 const LIMITS: Readonly<Record<string, number>> = {
@@ -115,35 +103,6 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
     release: releaseSpecFromJSON(releaseJson, LAYOUT.release),
     lockfile,
   });
-}
-
-/** Model ids of every product in the checkout (folders of products/ holding a product.json), sorted. */
-export async function listProducts(rootDir: string): Promise<string[]> {
-  let entries;
-  try {
-    entries = await readdir(join(rootDir, LAYOUT.productsDir), { withFileTypes: true });
-  } catch (cause) {
-    if (isErrno(cause, 'ENOENT')) return [];
-    throw cause;
-  }
-  const models: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory() || !MODEL_ID.test(entry.name)) continue;
-    try {
-      // Whatever is there counts: a product.json that is a directory or a FIFO is then refused,
-      // with its code, by loadProduct's reader rather than skipped here.
-      await lstat(join(rootDir, LAYOUT.productsDir, entry.name, 'product.json'));
-      models.push(entry.name);
-    } catch (cause) {
-      if (!isErrno(cause, 'ENOENT')) throw cause;
-    }
-  }
-  return models.sort();
-}
-
-/** Folder of a product relative to the checkout root. */
-export function productDir(model: string): string {
-  return `${LAYOUT.productsDir}/${model}`;
 }
 
 /** Read and validate products/<model>/product.json; its id must be the folder name. */

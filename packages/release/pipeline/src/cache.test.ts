@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProducts, defaultCacheDir } from '@fwkit/release-build';
+import { decodeCacheEntry, encodeCacheEntry, type CacheEntry } from '@fwkit/release-build/cache';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
 import { copyCheckout } from '@fwkit/test-utils';
 import { runRelease } from './index.js';
 
 // A release always builds afresh: a poisoned build cache (entries that pass their own digest but
-// hold other images) changes what `fwkit build` writes, and nothing of what a release writes.
+// hold other images — signed by the same keys for the same model, so that they pass the checks a
+// cached build makes) changes what `fwkit build` writes, and nothing of what a release writes.
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const EPOCH = 1_767_225_600; // 2026-01-01
 
@@ -28,14 +30,20 @@ beforeAll(async () => {
 });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-const POISON = new TextEncoder().encode('not the image the sources make');
 
-/** Rewrite an entry (digest line + JSON body) with another image and a matching digest. */
-async function poison(path: string): Promise<void> {
-  const bytes = await readFile(path);
-  const body = JSON.parse(bytes.subarray(bytes.indexOf(0x0a) + 1).toString('utf8')) as { image: string };
-  const poisoned = Buffer.from(JSON.stringify({ ...body, image: Buffer.from(POISON).toString('base64') }));
-  await writeFile(path, Buffer.concat([Buffer.from(`${sha256(poisoned)}\n`), poisoned]));
+/** Entries by model (the product.json each records). */
+async function entriesOf(cacheDir: string): Promise<Map<string, { path: string; entry: CacheEntry }>> {
+  const out = new Map<string, { path: string; entry: CacheEntry }>();
+  for (const name of (await readdir(cacheDir)).filter((n) => n.endsWith('.entry'))) {
+    const path = join(cacheDir, name);
+    const entry = decodeCacheEntry(await readFile(path));
+    const model = Object.keys(entry?.files ?? {})
+      .map((file) => /^products\/([^/]+)\/product\.json$/.exec(file)?.[1])
+      .find((m) => m !== undefined);
+    if (entry === undefined || model === undefined) throw new Error(`${path}: not an entry of one product`);
+    out.set(model, { path, entry });
+  }
+  return out;
 }
 
 describe('fwkit release and the build cache', () => {
@@ -49,11 +57,29 @@ describe('fwkit release and the build cache', () => {
 
     const fresh = await build(join(root, 'fresh'), undefined);
     await build(join(root, 'cold'), cacheDir);
-    const names = (await readdir(cacheDir)).filter((n) => n.endsWith('.entry'));
-    expect(names).toHaveLength(fresh.length);
-    for (const name of names) await poison(join(cacheDir, name));
+    const entries = await entriesOf(cacheDir);
+    expect([...entries.keys()].sort()).toEqual(fresh.map((r) => r.model).sort());
+
+    // Other images of the same models, signed by the same keys: built from a changed platform source.
+    const source = join(root, 'platform', 'src', 'core', 'main.ts');
+    const original = await readFile(source);
+    await appendFile(source, '\n// another build\n');
+    const otherCache = join(root, 'other-cache');
+    const other = await build(join(root, 'other'), otherCache);
+    await writeFile(source, original);
+    const others = await entriesOf(otherCache);
+    // Each entry keeps its key and recorded inputs, takes the other build's files, and gets a matching digest.
+    for (const [model, { path, entry }] of entries) {
+      const replacement = others.get(model)?.entry;
+      if (replacement === undefined) throw new Error(`no other build of ${model}`);
+      await writeFile(path, encodeCacheEntry({ ...entry, image: replacement.image, sbom: replacement.sbom, result: replacement.result }));
+    }
     // The poison works on a cached build...
-    for (const image of await build(join(root, 'poisoned'), cacheDir)) expect(await readFile(image.imagePath)).toEqual(Buffer.from(POISON));
+    for (const image of await build(join(root, 'poisoned'), cacheDir)) {
+      const otherImage = other.find((r) => r.model === image.model);
+      expect(sha256(await readFile(image.imagePath))).toBe(otherImage?.fileSha256);
+      expect(image.fileSha256).not.toBe(fresh.find((r) => r.model === image.model)?.fileSha256);
+    }
 
     // ...and not on a release.
     // A demo release (example keys) from a copy that is no git checkout.

@@ -1,6 +1,9 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildProducts, checkSigners, defaultCacheDir, loadBuildScope } from '@fwkit/release-build';
+import { buildProducts } from '@fwkit/release-build/build';
+import { defaultCacheDir } from '@fwkit/release-build/cache';
+import { checkSigners } from '@fwkit/release-build/signers';
+import { loadBuildScope } from '@fwkit/release-build/scope';
 import { dayOfEpoch } from '@fwkit/release-core';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';

@@ -1,0 +1,56 @@
+import { readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyCheckout, fwkit, snapshot } from './helpers.js';
+
+// `fwkit build` served from the build cache, as a whole process: it writes what a build without the
+// cache writes, reports the same, and loads none of what only a fresh build needs (esbuild, the
+// SBOM library and its schema validator, the release-side schemas, the image writer) — the cache
+// hit is cheap because of it (docs/decisions.md, build cache).
+
+const HOOK = pathToFileURL(fileURLToPath(new URL('module-log.mjs', import.meta.url))).href;
+const EPOCH = '1767225600';
+/** Packages that only a fresh build needs. */
+const FRESH_BUILD_ONLY = /\/node_modules\/(esbuild|@esbuild|@cyclonedx|ajv[^/]*|zod|tar-stream|packageurl-js)\//;
+const FRESH_BUILD_MODULES = /\/packages\/release\/(build\/dist\/(prepare|bundle|sign|load)\.js|sbom\/dist\/(index|bom|validate)\.js)$/;
+
+let root: string;
+beforeAll(async () => {
+  root = await copyCheckout('fwkit-build-cache-');
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** `fwkit build --all --json` in the copy; with `log`, every module the process loads is listed there. */
+async function build(out: string, extra: readonly string[], log?: string) {
+  const env: Record<string, string> = { SOURCE_DATE_EPOCH: EPOCH, FWKIT_CACHE_DIR: join(root, 'cache') };
+  if (log !== undefined) Object.assign(env, { NODE_OPTIONS: `--import=${HOOK}`, FWKIT_MODULE_LOG: log });
+  const run = await fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(root, out), '--json', ...extra], { cwd: root, env });
+  expect(run.stderr).toBe('');
+  expect(run.code).toBe(0);
+  const report = JSON.parse(run.stdout.replaceAll(join(root, out), '<out>')) as unknown;
+  return { report, files: await snapshot(join(root, out)) };
+}
+
+describe('fwkit build from the build cache', () => {
+  it('writes and reports what a build without the cache does, and loads nothing only a fresh build needs', async () => {
+    const fresh = await build('fresh', ['--no-cache']);
+    const cold = await build('cold', []);
+    const log = join(root, 'warm.modules');
+    const warm = await build('warm', [], log);
+    expect(cold.files).toEqual(fresh.files);
+    expect(warm.files).toEqual(fresh.files);
+    expect(warm.report).toEqual(fresh.report);
+
+    const urls = (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:'));
+    const files = urls.map((url) => fileURLToPath(url));
+    // The log is real: the build package's cache module and the device verifier were loaded.
+    expect(files.some((file) => file.endsWith(join('build', 'dist', 'cache.js')))).toBe(true);
+    expect(files.some((file) => dirname(file).endsWith(join('device', 'verify', 'dist')))).toBe(true);
+    // esbuild's package.json is read for its version (part of the key); none of its code is loaded.
+    const code = files.filter((file) => !file.endsWith('.json'));
+    expect(code.filter((file) => FRESH_BUILD_ONLY.test(file) || FRESH_BUILD_MODULES.test(file))).toEqual([]);
+  });
+});
