@@ -149,10 +149,12 @@ export async function bundleDomain(options: {
   /** Driver entry relative to the checkout root. */
   readonly drivers: string;
   readonly buildInfo: BuildInfo;
+  /** The checkout of `rootDir`, shared by the bundles of one build (it remembers real paths). */
+  readonly checkout?: Checkout;
 }): Promise<DomainBundle> {
   const { rootDir, domain } = options;
   const path = `${domain}/main.js`;
-  const checkout = await checkoutOf(rootDir);
+  const checkout = options.checkout ?? (await checkoutOf(rootDir));
   let result;
   try {
     result = await build({

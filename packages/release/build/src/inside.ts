@@ -19,6 +19,8 @@ export interface OutsideSource {
 export interface Checkout {
   /** Real path of the checkout root. */
   readonly root: string;
+  /** Real paths found so far (one build resolves each module once, though every product bundles it). */
+  readonly realpaths: Map<string, Promise<string>>;
 }
 
 /** `path` is `root` or below it. */
@@ -42,7 +44,7 @@ export async function checkoutOf(rootDir: string): Promise<Checkout> {
       details: { path: rootDir },
     });
   }
-  return { root };
+  return { root, realpaths: new Map() };
 }
 
 /**
@@ -54,7 +56,12 @@ export async function outsideOf(checkout: Checkout, path: string): Promise<Outsi
   const named = isAbsolute(path) ? path : join(checkout.root, path);
   let resolved: string;
   try {
-    resolved = await realpath(named);
+    let found = checkout.realpaths.get(named);
+    if (found === undefined) {
+      found = realpath(named);
+      checkout.realpaths.set(named, found);
+    }
+    resolved = await found;
   } catch (cause) {
     if (errnoOf(cause) !== undefined) return undefined;
     throw cause;

@@ -10,7 +10,7 @@ import {
   type ReleaseSpec,
 } from '@fwkit/release-core';
 import { BuildError, type BuildErrorCode } from './errors.js';
-import { checkInsideCheckout, checkoutOf } from './inside.js';
+import { checkInsideCheckout, checkoutOf, type Checkout } from './inside.js';
 import { LAYOUT, MODEL_ID, productDir } from './layout.js';
 
 export { LAYOUT, listProducts, productDir } from './layout.js';
@@ -31,6 +31,8 @@ export interface Workspace {
   readonly release: ReleaseSpec;
   /** package-lock.json as parsed JSON (the SBOM validates what it reads). */
   readonly lockfile: unknown;
+  /** The checkout, shared by every bundle of the build. */
+  readonly checkout: Checkout;
 }
 
 // semver.org's regular expression for a valid version.
@@ -85,8 +87,9 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
   } catch (cause) {
     throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} not found`, { cause, details: { path: rootDir } });
   }
+  const checkout = await checkoutOf(root);
   await checkInsideCheckout(
-    await checkoutOf(root),
+    checkout,
     [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile],
     'a document of the checkout',
   );
@@ -102,6 +105,7 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
     platformPackage: platformPackageFrom(packageJson),
     release: releaseSpecFromJSON(releaseJson, LAYOUT.release),
     lockfile,
+    checkout,
   });
 }
 

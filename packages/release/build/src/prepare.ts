@@ -88,7 +88,14 @@ export async function prepareOne(
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
   const bundles: (DomainBundle & { grants: Grants })[] = await Promise.all(
     domains.map(async ([name, domain]) => ({
-      ...(await bundleDomain({ rootDir, domain: name, entry: `${LAYOUT.platformDir}/${domain.entry}`, drivers, buildInfo })),
+      ...(await bundleDomain({
+        rootDir,
+        domain: name,
+        entry: `${LAYOUT.platformDir}/${domain.entry}`,
+        drivers,
+        buildInfo,
+        checkout: workspace.checkout,
+      })),
       grants: domain.grants,
     })),
   );

@@ -39,12 +39,16 @@ export async function loadSbomSources(
   const lockfile = parseLockfile(lockfileJson);
   const fileDigests: Record<string, string> = {};
   const packageJsons: Record<string, unknown> = {};
+  // Paths leaving the root are refused later by buildSbom; do not read outside it.
+  const paths = bundledFiles(metafiles).filter((path) => !path.startsWith('../') && !path.startsWith('/'));
+  // Read together, recorded in path order.
+  const digests = await Promise.all(
+    paths.map(async (path) => [path, sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource))] as const),
+  );
   // Package folder (the key buildSbom uses) → the folder to read its package.json from.
   const dirs = new Map<string, string>();
-  for (const path of bundledFiles(metafiles)) {
-    // Paths leaving the root are refused later by buildSbom; do not read outside it.
-    if (path.startsWith('../') || path.startsWith('/')) continue;
-    fileDigests[path] = sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource));
+  for (const [path, digest] of digests) {
+    fileDigests[path] = digest;
     const dir = packageDirOf(path);
     const link = dir === undefined ? undefined : lockfile.packages.get(dir);
     // A workspace package, reached by its folder (packages/device/json/…) or through its link

@@ -42,9 +42,23 @@ function dependencyNames(entry: Record<string, unknown>, where: string): string[
   return [...names].sort();
 }
 
-/** Validate the parts of package-lock.json the BOM reads (lockfileVersion 2 or 3 `packages`). */
+const parsed = new WeakMap<object, Lockfile>();
+
+/**
+ * Validate the parts of package-lock.json the BOM reads (lockfileVersion 2 or 3 `packages`). Once
+ * per parsed document: a build of several products hands the same one to each product's SBOM.
+ */
 export function parseLockfile(value: unknown): Lockfile {
   if (!isRecord(value)) throw invalid('must be a JSON object');
+  let lockfile = parsed.get(value);
+  if (lockfile === undefined) {
+    lockfile = indexLockfile(value);
+    parsed.set(value, lockfile);
+  }
+  return lockfile;
+}
+
+function indexLockfile(value: Record<string, unknown>): Lockfile {
   const version = value['lockfileVersion'];
   if (version !== 2 && version !== 3) throw invalid(`lockfileVersion ${String(version)} is not supported (need 2 or 3)`);
   const packages = value['packages'];

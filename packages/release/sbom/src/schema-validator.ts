@@ -29,8 +29,9 @@ const SCHEMA_FILES = {
 const CODE_PACKAGES = ['ajv', 'ajv-formats', 'ajv-formats-draft2019', '@cyclonedx/cyclonedx-library'] as const;
 
 interface SchemaInputs {
-  readonly bom: unknown;
-  readonly refs: Readonly<Record<string, unknown>>;
+  /** The schemas, parsed only when they are compiled (a build that loads the compiled code needs only the fingerprint). */
+  readonly bom: () => unknown;
+  readonly refs: () => Readonly<Record<string, unknown>>;
   /** SHA-256 over the schema bytes and the versions of the code packages: names one compiled validator. */
   readonly fingerprint: string;
 }
@@ -46,14 +47,18 @@ function loadSchemaInputs(): SchemaInputs {
     const { version } = JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string };
     hash.update(`${name}@${version}\n`);
   }
-  const read = (file: string): unknown => {
+  const read = (file: string): Buffer => {
     const bytes = readFileSync(join(schemaDir, file));
     hash.update(`${file} ${bytes.byteLength}\n`).update(bytes);
-    return JSON.parse(bytes.toString('utf8'));
+    return bytes;
   };
   const bom = read(SCHEMA_FILES.bom);
-  const refs = Object.fromEntries(SCHEMA_FILES.refs.map((file) => [`${SCHEMA_URL_BASE}${file}`, read(file)]));
-  return { bom, refs, fingerprint: hash.digest('hex') };
+  const refs = SCHEMA_FILES.refs.map((file) => [`${SCHEMA_URL_BASE}${file}`, read(file)] as const);
+  return {
+    bom: () => JSON.parse(bom.toString('utf8')) as unknown,
+    refs: () => Object.fromEntries(refs.map(([id, bytes]) => [id, JSON.parse(bytes.toString('utf8')) as unknown])),
+    fingerprint: hash.digest('hex'),
+  };
 }
 
 interface AjvValidate {
@@ -71,7 +76,7 @@ function compile(inputs: SchemaInputs, source: boolean): { validate: AjvValidate
     strict: false,
     strictSchema: false,
     addUsedSchema: false,
-    schemas: inputs.refs as Record<string, object>,
+    schemas: inputs.refs() as Record<string, object>,
     loadSchema: (uri: string) => {
       throw new Error(`remote schemas are disabled: ${uri}`);
     },
@@ -86,7 +91,7 @@ function compile(inputs: SchemaInputs, source: boolean): { validate: AjvValidate
   addFormats(ajv);
   addDraft2019Formats(ajv, { formats: ['idn-email'] });
   ajv.addFormat('iri-reference', true);
-  const validate = ajv.compile(inputs.bom as object) as AjvValidate;
+  const validate = ajv.compile(inputs.bom() as object) as AjvValidate;
   if (!source) return { validate };
   const { default: standaloneCode } = require('ajv/dist/standalone') as { default: (ajv: unknown, validate: unknown) => string };
   return { validate, code: standaloneCode(ajv, validate) };
