@@ -34,23 +34,33 @@ async function build(out: string, extra: readonly string[], log?: string) {
   return { report, files: await snapshot(join(root, out)) };
 }
 
+/** Every file the hook logged. */
+async function loadedFiles(log: string): Promise<string[]> {
+  const urls = (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:'));
+  return urls.map((url) => fileURLToPath(url));
+}
+
 describe('fwkit build from the build cache', () => {
   it('writes and reports what a build without the cache does, and loads nothing only a fresh build needs', async () => {
     const fresh = await build('fresh', ['--no-cache']);
-    const cold = await build('cold', []);
+    const coldLog = join(root, 'cold.modules');
+    const cold = await build('cold', [], coldLog);
     const log = join(root, 'warm.modules');
     const warm = await build('warm', [], log);
     expect(cold.files).toEqual(fresh.files);
     expect(warm.files).toEqual(fresh.files);
     expect(warm.report).toEqual(fresh.report);
 
-    const urls = (await readFile(log, 'utf8')).split('\n').filter((url) => url.startsWith('file:'));
-    const files = urls.map((url) => fileURLToPath(url));
+    const files = await loadedFiles(log);
     // The log is real: the build package's cache module and the device verifier were loaded.
     expect(files.some((file) => file.endsWith(join('build', 'dist', 'cache.js')))).toBe(true);
     expect(files.some((file) => dirname(file).endsWith(join('device', 'verify', 'dist')))).toBe(true);
     // esbuild's package.json is read for its version (part of the key); none of its code is loaded.
     const code = files.filter((file) => !file.endsWith('.json'));
     expect(code.filter((file) => FRESH_BUILD_ONLY.test(file) || FRESH_BUILD_MODULES.test(file))).toEqual([]);
+    // ...and the hook sees them when the cache misses.
+    const coldFiles = await loadedFiles(coldLog);
+    expect(coldFiles.some((file) => /\/node_modules\/esbuild\/lib\//.test(file))).toBe(true);
+    expect(coldFiles.some((file) => /\/node_modules\/@cyclonedx\//.test(file))).toBe(true);
   });
 });
