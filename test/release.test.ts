@@ -24,6 +24,8 @@ interface LedgerImage {
   model: string;
   manifestSha256: string;
   fileSha256: string;
+  sbomSha256?: string;
+  signedBy?: string[];
   bytes: number;
   requires: Record<string, unknown>;
 }
@@ -33,6 +35,7 @@ interface LedgerRelease {
   security: number;
   steppingStone: boolean;
   images: LedgerImage[];
+  audit?: Record<string, unknown> | string;
 }
 interface Ledger {
   releases: LedgerRelease[];
@@ -142,6 +145,12 @@ async function dropParallel12(root: string): Promise<void> {
   });
 }
 
+/** Keyids of keys.example/targets-1 and targets-2, sorted. */
+const EXAMPLE_TARGETS = [
+  '97fb401d227740298f3c00232bed0d6bb47e82d97b2a558b18579d38a968c88b',
+  'eb6875c153d2d02a536b9dee7ab08c282dd465204f996f616803ec732455d086',
+];
+
 const codesOf = (reasons: readonly Reason[] | undefined) => (reasons ?? []).map((r) => r.code);
 
 /** The repository with 1.4.0 released on 2026-01-01: scenario (a), and the base the later scenarios copy. */
@@ -168,10 +177,25 @@ describe('fwkit release on the repository as it is', () => {
     for (const image of released?.images ?? []) {
       const path = join(base, 'out', image.model, `${image.model}-1.4.0.fwimg`);
       const bytes = await readFile(path);
-      expect((await inspectImageFile(path)).manifestSha256).toBe(image.manifestSha256);
+      const inspected = await inspectImageFile(path);
+      expect(inspected.manifestSha256).toBe(image.manifestSha256);
+      // The audit fields: the digest of the SBOM as embedded (what the manifest signs) and who signed.
+      expect(image.sbomSha256).toBe(inspected.manifest.sbom.sha256);
+      expect([...(image.signedBy ?? [])].sort()).toEqual(EXAMPLE_TARGETS);
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(image.fileSha256);
       expect(bytes.byteLength).toBe(image.bytes);
     }
+    // Who made the release from what: a demo release from a copy that is no git checkout.
+    const cli = JSON.parse(await readFile(join(REPO, 'packages', 'release', 'cli', 'package.json'), 'utf8')) as { version: string };
+    expect(released?.audit).toEqual({
+      sourceCommit: null,
+      fwkit: cli.version,
+      node: process.version,
+      signingKeyids: EXAMPLE_TARGETS,
+      demo: true,
+      allowDirty: true,
+      dirtyFiles: [],
+    });
     // Each model's published end of support, as promised on the release date.
     for (const model of models) {
       const product = JSON.parse(await readFile(join(base, 'products', model, 'product.json'), 'utf8')) as {
@@ -472,6 +496,46 @@ describe('a release from a working tree that no commit holds', () => {
     const nowhere = await strict(plain);
     expect(nowhere.code).toBe(1);
     expect(releaseReport(nowhere)).toMatchObject({ ok: false, code: 'RELEASE_NOT_GIT_CHECKOUT' });
+  });
+});
+
+describe('fwkit ledger migrate', () => {
+  it('rewrites a schema-1 ledger as schema 2 (earlier releases marked predates-audit); release refuses schema 1', async () => {
+    const root = await copyRepo(base);
+    const path = join(root, 'releases', 'ledger.json');
+    // The ledger as fwkit 1.x wrote it: schema 1, no audit fields.
+    const current = JSON.parse(await ledgerText(root)) as { releases: (LedgerRelease & Record<string, unknown>)[] };
+    const v1 = {
+      ...current,
+      schemaVersion: 1,
+      // Without the fields of schema 2.
+      releases: current.releases.map((r) => ({
+        ...Object.fromEntries(Object.entries(r).filter(([key]) => key !== 'audit')),
+        images: r.images.map((i) => Object.fromEntries(Object.entries(i).filter(([key]) => key !== 'sbomSha256' && key !== 'signedBy'))),
+      })),
+    };
+    await writeFile(path, `${JSON.stringify(v1, null, 2)}\n`);
+    await releaseJson(root, { firmware: '1.5.0' });
+    const refused = await release(root, EPOCH + DAY);
+    expect(releaseReport(refused)).toMatchObject({ ok: false, code: 'LEDGER_SCHEMA_OUTDATED' });
+
+    const migrated = await fwkit(['ledger', 'migrate', '--json'], { cwd: root });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    expect(JSON.parse(migrated.stdout)).toMatchObject({ ok: true, from: 1, to: 2, releases: 1, written: true });
+    const ledger = (await ledgerOf(root)) as Ledger & { schemaVersion: number };
+    expect(ledger.schemaVersion).toBe(2);
+    expect(ledger.releases.map((r) => r.audit)).toEqual(['predates-audit']);
+    expect(ledger.releases[0]?.images.every((i) => i.sbomSha256 === undefined && i.signedBy === undefined)).toBe(true);
+    const again = await fwkit(['ledger', 'migrate'], { cwd: root });
+    expect(again.stdout).toContain('already schema 2');
+
+    const next = await release(root, EPOCH + DAY);
+    expect(next.code, next.stderr).toBe(0);
+    const after = await ledgerOf(root);
+    expect(after.releases.map((r) => [r.firmware, typeof r.audit])).toEqual([
+      ['1.4.0', 'string'],
+      ['1.5.0', 'object'],
+    ]);
   });
 });
 

@@ -13,6 +13,9 @@ export function ledgerImageOfBuild(result: BuildResult): LedgerImage {
     bytes: result.imageBytes,
     formatVersion: result.formatVersion,
     requires: result.requires,
+    // The audit fields: the SBOM as embedded (the manifest signs its digest) and who signed.
+    sbomSha256: result.sbomSha256,
+    signedBy: [...result.signedBy],
   };
 }
 

@@ -107,8 +107,19 @@ describe('planProductImages', () => {
       bytes: built[1]?.imageBytes,
       formatVersion: 1,
       requires: built[1]?.requires,
+      sbomSha256: built[1]?.sbomSha256,
+      signedBy: built[1]?.signedBy,
     });
-    const ledger = ledgerFromJSON({ schemaVersion: 1, releases: [fromBuild], support: [] });
+    const audit = {
+      sourceCommit: null,
+      fwkit: '0.1.0',
+      node: 'v20.0.0',
+      signingKeyids: signers.map((s) => s.keyid).sort(),
+      demo: false,
+      allowDirty: true,
+      dirtyFiles: [],
+    };
+    const ledger = ledgerFromJSON({ schemaVersion: 2, releases: [{ ...fromBuild, audit }], support: [] });
     expect(ledger.releases).toHaveLength(1);
     const fromPlan = candidateRelease({ workspace, sourceDateEpoch: EPOCH, date: '2025-06-15', images: planned.map(ledgerImageOfPlan) });
     expect(fromPlan.images.map((i) => i.requires)).toEqual(fromBuild.images.map((i) => i.requires));

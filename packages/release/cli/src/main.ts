@@ -16,6 +16,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   keys: async () => (await import('./commands/keys.js')).keysCommand,
   matrix: async () => (await import('./commands/matrix.js')).matrixCommand,
   release: async () => (await import('./commands/release.js')).releaseCommand,
+  ledger: async () => (await import('./commands/ledger.js')).ledgerCommand,
   root: async () => (await import('./commands/root.js')).rootCommand,
 };
 

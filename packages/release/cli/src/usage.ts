@@ -8,6 +8,7 @@ Usage:
                [--ledger <ledger.json>] [--json]
                (build and release: --key <targets.key.pem>... --trust <root.json> instead of --keys <dir>;
                [--passphrase-fd <n>] for encrypted keys)
+  fwkit ledger migrate [--repo <dir>] [--ledger <ledger.json>] [--json]
   fwkit matrix [--release <firmware>] [--date YYYY-MM-DD] [--format text|json|markdown|html] [--output <file>]
                [--check] [--repo <dir>] [--ledger <ledger.json>]
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]

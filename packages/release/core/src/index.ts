@@ -45,7 +45,12 @@ export {
 export {
   ledgerFromJSON,
   ledgerSchema,
+  migrateLedger,
+  releaseAuditSchema,
   EMPTY_LEDGER,
+  LEDGER_SCHEMA_VERSION,
+  PREDATES_AUDIT,
+  type ReleaseAudit,
   type Ledger,
   type LedgerRelease,
   type LedgerImage,

@@ -91,6 +91,7 @@ describe('fwkit release and the build cache', () => {
       trust,
       demo: true,
       allowDirty: true,
+      fwkitVersion: '0.1.0',
     });
     expect(released.images.map((i) => i.model).sort()).toEqual(fresh.map((r) => r.model).sort());
     for (const image of released.images) {

@@ -38,7 +38,9 @@ export type ReleaseErrorCode =
    */
   | 'RELEASE_TREE_DIRTY'
   /** The checkout is not a git checkout with a commit (or git is missing): the release could name no source commit. */
-  | 'RELEASE_NOT_GIT_CHECKOUT';
+  | 'RELEASE_NOT_GIT_CHECKOUT'
+  /** The ledger is schema 1: a release appends only to a schema-2 ledger (`fwkit ledger migrate`, then commit it). */
+  | 'LEDGER_SCHEMA_OUTDATED';
 
 export class ReleaseError extends FwkitError<ReleaseErrorCode> {
   override readonly name: string = 'ReleaseError';

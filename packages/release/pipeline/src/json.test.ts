@@ -47,6 +47,34 @@ describe('formatJson', () => {
     expect(JSON.parse(text)).toEqual(ledger);
   });
 
+  it('prints a schema-2 ledger’s audit fields (a release marked predates-audit, one audited) as Prettier does', async () => {
+    const image = { model: 'ptz-4k', hardwareRevisions: ['A'], manifestSha256: 'a'.repeat(64), fileSha256: 'b'.repeat(64), requires };
+    const ledger = {
+      $schema: '../schemas/ledger.schema.json',
+      schemaVersion: 2,
+      releases: [
+        { firmware: '1.4.0', images: [image], audit: 'predates-audit' },
+        {
+          firmware: '1.5.0',
+          images: [{ ...image, sbomSha256: 'c'.repeat(64), signedBy: ['d'.repeat(64), 'e'.repeat(64)] }],
+          audit: {
+            sourceCommit: 'f'.repeat(40),
+            fwkit: '0.1.0',
+            node: 'v20.19.0',
+            signingKeyids: ['d'.repeat(64), 'e'.repeat(64)],
+            demo: false,
+            allowDirty: true,
+            dirtyFiles: ['products/ptz-4k/src/drivers.ts'],
+          },
+        },
+      ],
+      support: [],
+    };
+    const text = formatJson(ledger);
+    expect(text).toBe(await prettierJson(text));
+    expect(JSON.parse(text)).toEqual(ledger);
+  });
+
   it('follows Prettier’s special layouts: lists of lists break, long lists of numbers fill their lines', async () => {
     const doc = {
       pairs: [

@@ -4,7 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EMPTY_LEDGER, type LedgerRelease } from '@fwkit/release-core';
 import { rejectedCode, thrownCode } from '@fwkit/test-utils';
-import { appendRelease, appendToLedger, LEDGER_SCHEMA_REF, loadLedger, readLedgerFile } from './index.js';
+import { appendRelease, appendToLedger, LEDGER_SCHEMA_REF, loadLedger, migrateLedgerFile, readLedgerFile } from './index.js';
+
+/** `value` without the named fields. */
+function omit<T extends object>(value: T, ...keys: string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !keys.includes(key))) as Partial<T>;
+}
 
 const temps: string[] = [];
 afterAll(async () => {
@@ -35,11 +40,23 @@ function releaseOf(firmware: string, date = '2026-01-01'): LedgerRelease {
         model: 'cam',
         hardwareRevisions: ['A'],
         manifestSha256: 'ab'.repeat(32),
+        fileSha256: 'cd'.repeat(32),
+        sbomSha256: 'ef'.repeat(32),
+        signedBy: ['a1'.repeat(32)],
         bytes: 1024,
         formatVersion: 1,
         requires: { interfaces: { 'board.hal': '>=1.0.0' }, bootloader: '>=2.0.0', imageFormat: 1, ramBytes: 10, flashBytes: 20 },
       },
     ],
+    audit: {
+      sourceCommit: '0c'.repeat(20),
+      fwkit: '0.1.0',
+      node: 'v20.0.0',
+      signingKeyids: ['a1'.repeat(32)],
+      demo: false,
+      allowDirty: false,
+      dirtyFiles: [],
+    },
   };
 }
 
@@ -47,7 +64,7 @@ describe('loadLedger', () => {
   it('refuses a missing ledger (LEDGER_NOT_FOUND), never taking it for an empty one, and reads the repository’s ledger', async () => {
     expect(await rejectedCode(loadLedger(await checkout()))).toBe('LEDGER_NOT_FOUND');
     const repo = await loadLedger(join(import.meta.dirname, '..', '..', '..', '..'));
-    expect(repo.schemaVersion).toBe(1);
+    expect(repo.schemaVersion).toBe(2);
   });
 
   it('refuses a ledger that is not JSON or breaks the schema, with the core schema codes', async () => {
@@ -83,7 +100,7 @@ describe('appendRelease', () => {
 
 describe('appendToLedger', () => {
   it('appends atomically to the committed empty ledger, and leaves no temporary file', async () => {
-    const empty = `{"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 1, "releases": [], "support": []}`;
+    const empty = `{"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 2, "releases": [], "support": []}`;
     const root = await checkout(empty);
     await appendToLedger({ repoRoot: root, release: releaseOf('1.4.0'), support: [], basis: empty });
     const first = await readFile(join(root, 'releases', 'ledger.json'), 'utf8');
@@ -111,5 +128,22 @@ describe('appendToLedger', () => {
       'RELEASE_EXISTS',
     );
     expect(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')).toBe(text);
+  });
+});
+
+describe('migrateLedgerFile (fwkit ledger migrate)', () => {
+  it('rewrites a schema-1 ledger as schema 2, each release marked predates-audit, and leaves a schema-2 ledger alone', async () => {
+    const old = releaseOf('1.4.0');
+    const images = old.images.map((i) => omit(i, 'sbomSha256', 'signedBy'));
+    const v1 = { $schema: LEDGER_SCHEMA_REF, schemaVersion: 1, releases: [{ ...omit(old, 'audit'), images }], support: [] };
+    const root = await checkout(JSON.stringify(v1));
+    const done = await migrateLedgerFile(root);
+    expect(done).toMatchObject({ from: 1, to: 2, releases: 1, written: true });
+    const { ledger, text } = await readLedgerFile(root);
+    expect(ledger.schemaVersion).toBe(2);
+    expect(JSON.parse(text)).toEqual({ ...v1, schemaVersion: 2, releases: [{ ...v1.releases[0], audit: 'predates-audit' }] });
+    expect(await migrateLedgerFile(root)).toMatchObject({ written: false });
+    expect(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')).toBe(text);
+    expect(await readdir(join(root, 'releases'))).toEqual(['ledger.json']);
   });
 });

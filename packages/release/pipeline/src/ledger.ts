@@ -7,6 +7,8 @@ import {
   lineOrderProblem,
   newestLine,
   ledgerFromJSON,
+  LEDGER_SCHEMA_VERSION,
+  migrateLedger,
   ensureDirectory,
   stageFile,
   type Ledger,
@@ -22,7 +24,7 @@ export const LEDGER_PATH = 'releases/ledger.json';
 /** `$schema` of a ledger fwkit creates, relative to LEDGER_PATH. */
 export const LEDGER_SCHEMA_REF = '../schemas/ledger.schema.json';
 
-const EMPTY_LEDGER_HINT = `: {"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": 1, "releases": [], "support": []}`;
+const EMPTY_LEDGER_HINT = `: {"$schema": "${LEDGER_SCHEMA_REF}", "schemaVersion": ${LEDGER_SCHEMA_VERSION}, "releases": [], "support": []}`;
 
 /** The ledger and the exact text it was read from. */
 export interface LedgerFile {
@@ -57,6 +59,44 @@ export async function readLedgerFile(repoRoot: string, ledgerPath?: string): Pro
   const value = parseJsonBytes(bytes, LEDGER_PATH);
   // parseJsonBytes checked the bytes are UTF-8, so this text is exact (RELEASE_LEDGER_CHANGED compares it).
   return { path, ledger: ledgerFromJSON(value, LEDGER_PATH), text: bytes.toString('utf8') };
+}
+
+/**
+ * A release appends only to a ledger of the current schema: an older one is migrated first, by
+ * `fwkit ledger migrate`, in a change of its own that is reviewed and committed.
+ */
+export function checkLedgerCurrent(ledger: Ledger): void {
+  if (ledger.schemaVersion === LEDGER_SCHEMA_VERSION) return;
+  throw new ReleaseError(
+    'LEDGER_SCHEMA_OUTDATED',
+    `${LEDGER_PATH} is schema ${ledger.schemaVersion}; a release appends to schema ${LEDGER_SCHEMA_VERSION}: run \`fwkit ledger migrate\` and commit the result`,
+    { details: { schemaVersion: ledger.schemaVersion, current: LEDGER_SCHEMA_VERSION } },
+  );
+}
+
+export interface LedgerMigration {
+  readonly path: string;
+  readonly from: number;
+  readonly to: number;
+  /** Releases marked as predating the audit fields. */
+  readonly releases: number;
+  /** False when the ledger already was of the current schema (nothing written). */
+  readonly written: boolean;
+}
+
+/**
+ * `fwkit ledger migrate`: rewrite the ledger in the current schema (core's `migrateLedger`, which
+ * invents no old value), atomically, in Prettier's layout. A current ledger is left untouched.
+ */
+export async function migrateLedgerFile(repoRoot: string, ledgerPath?: string): Promise<LedgerMigration> {
+  const file = await readLedgerFile(repoRoot, ledgerPath);
+  const from = file.ledger.schemaVersion;
+  const to = LEDGER_SCHEMA_VERSION;
+  if (from === to) return { path: file.path, from, to, releases: 0, written: false };
+  const next = migrateLedger(file.ledger);
+  const staged = await stagePlannedLedger(file, next);
+  await staged.commit();
+  return { path: file.path, from, to, releases: next.releases.length, written: true };
 }
 
 /** The validated ledger of a checkout, or the one at `ledgerPath` (LEDGER_NOT_FOUND when it does not exist). */

@@ -120,7 +120,7 @@ describe('release dates', () => {
 });
 
 describe('planRelease', () => {
-  it('passes a candidate with every supported model and gives the ledger after it, with the published support', () => {
+  it('passes a candidate with every supported model, with the published support', () => {
     const plan = planRelease({
       candidate: candidate('1.0.0', ['new-cam', 'old-cam']),
       ledger: EMPTY_LEDGER,
@@ -130,24 +130,21 @@ describe('planRelease', () => {
     });
     expect(plan.ok).toBe(true);
     expect(plan.failures).toEqual([]);
-    expect(plan.ledger.releases.map((r) => r.firmware)).toEqual(['1.0.0']);
     expect(plan.supportRecords.map((r) => [r.model, r.lastDay, r.kind])).toEqual([
       ['new-cam', '2034-12-31', 'published'],
       ['next-cam', '2037-12-31', 'published'],
       ['old-cam', '2029-12-31', 'published'],
     ]);
-    expect(plan.ledger.support).toEqual(plan.supportRecords);
     expect(plan.matrix.releases.map((r) => [r.firmware, r.candidate])).toEqual([['1.0.0', true]]);
     expect(() => {
       assertGate(plan);
     }).not.toThrow();
   });
 
-  it('refuses a candidate that drops a supported model, leaving the ledger as it was', () => {
+  it('refuses a candidate that drops a supported model', () => {
     const plan = planRelease({ candidate: candidate('1.0.0', ['new-cam']), ledger: EMPTY_LEDGER, products, platform, date: '2026-01-01' });
     expect(plan.ok).toBe(false);
     expect(plan.failures.map((r) => [r.code, r.details['model']])).toEqual([['MODEL_MISSING', 'old-cam']]);
-    expect(plan.ledger).toBe(EMPTY_LEDGER);
     let thrown: unknown;
     try {
       assertGate(plan);
@@ -202,13 +199,7 @@ describe('planRelease', () => {
   });
 
   it('refuses, before any matrix, a version that is released already or not newer', () => {
-    const ledger = planRelease({
-      candidate: candidate('1.0.0', ['new-cam', 'old-cam']),
-      ledger: EMPTY_LEDGER,
-      products,
-      platform,
-      date: '2026-01-01',
-    }).ledger;
+    const ledger = { ...EMPTY_LEDGER, releases: [candidate('1.0.0', ['new-cam', 'old-cam'], '2026-01-01')] };
     const codeOf = (firmware: string) =>
       thrownCode(() =>
         planRelease({ candidate: candidate(firmware, ['new-cam', 'old-cam']), ledger, products, platform, date: '2026-02-01' }),
@@ -242,16 +233,42 @@ describe('the release plan is pure', () => {
     expect(gateRelease(input)).toEqual(plan);
     expect(input).toEqual(before);
     expect(plan.ok).toBe(true);
-    const signed = ['old-cam', 'new-cam'].map((model) => ({ ...image(model), fileSha256: 'ef'.repeat(32), bytes: 4096 }));
-    const recorded = recordRelease(plan, signed);
+    const signed = ['old-cam', 'new-cam'].map((model) => ({
+      ...image(model),
+      fileSha256: 'ef'.repeat(32),
+      bytes: 4096,
+      sbomSha256: '5b'.repeat(32),
+      signedBy: ['a1'.repeat(32)],
+    }));
+    const audit = {
+      sourceCommit: 'c0'.repeat(20),
+      fwkit: '0.1.0',
+      node: 'v20.0.0',
+      signingKeyids: ['a1'.repeat(32)],
+      demo: false,
+      allowDirty: false,
+      dirtyFiles: [],
+    };
+    const recorded = recordRelease(plan, signed, audit);
     expect(recorded.release.images.map((i) => [i.model, i.fileSha256, i.bytes])).toEqual([
       ['new-cam', 'ef'.repeat(32), 4096],
       ['old-cam', 'ef'.repeat(32), 4096],
     ]);
     expect(recorded.ledger.releases).toEqual([recorded.release]);
-    expect(recordRelease(plan, signed)).toEqual(recorded);
+    expect(recorded.release.audit).toEqual(audit);
+    expect(recordRelease(plan, signed, audit)).toEqual(recorded);
+    // A schema-2 ledger records each image's audit fields: one without its SBOM digest is refused.
+    expect(() =>
+      recordRelease(
+        plan,
+        signed.map((i) => ({ ...i, sbomSha256: undefined })),
+        audit,
+      ),
+    ).toThrow(/sbomSha256/);
     // An image that is not the one the gate passed is never recorded.
-    expect(() => recordRelease(plan, [{ ...image('new-cam'), manifestSha256: '00'.repeat(32) }, image('old-cam')])).toThrow(/not the one/);
+    expect(() => recordRelease(plan, [{ ...image('new-cam'), manifestSha256: '00'.repeat(32) }, image('old-cam')], audit)).toThrow(
+      /not the one/,
+    );
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type LedgerRelease,
   type PlatformManifest,
   type ProductManifest,
+  type ReleaseAudit,
   type SupportRecord,
   type SupportStatus,
 } from '@fwkit/release-core';
@@ -90,15 +91,14 @@ export interface ReleasePlan {
   readonly ok: boolean;
   /** Support promises and early ends the release publishes (appended to `ledger.support`). */
   readonly supportRecords: readonly SupportRecord[];
-  /** The ledger after this release, validated; only meaningful when `ok`. */
-  readonly ledger: Ledger;
   /** The ledger the release was planned against. */
   readonly previous: Ledger;
 }
 
 /**
  * Pure: what releasing `candidate` on `date` would do — the matrix with the candidate column, the
- * release gate's verdict and the ledger after it. Refuses (throws) a candidate whose version is
+ * release gate's verdict and the support records it publishes (the ledger after it comes from
+ * `recordRelease`, once the images are signed and the release audited). Refuses (throws) a candidate whose version is
  * already released or not newer, or a date before the last release.
  */
 export function planRelease(input: ReleasePlanInput): ReleasePlan {
@@ -127,7 +127,6 @@ export function gateRelease(input: ReleasePlanInput): ReleasePlan {
     failures,
     ok,
     supportRecords,
-    ledger: ok ? appendChecked(ledger, candidate, supportRecords) : ledger,
     previous: ledger,
   });
 }
@@ -192,11 +191,16 @@ export function scopeRelease(input: {
 
 /**
  * Pure: the release as the ledger records it once the images are signed — the gated plan's
- * candidate with each image's file digest and size — and the ledger after it. The gate's verdict
+ * candidate with each image's file, SBOM and signing facts, and the release's `audit` — and the
+ * ledger after it, validated (an audited release must record every image's audit fields). The gate's verdict
  * stands: the signed images are the planned ones (same manifests, so the same requirements,
  * formats and revisions, which are all the matrix reads).
  */
-export function recordRelease(plan: ReleasePlan, signed: readonly LedgerImage[]): { release: LedgerRelease; ledger: Ledger } {
+export function recordRelease(
+  plan: ReleasePlan,
+  signed: readonly LedgerImage[],
+  audit: ReleaseAudit,
+): { release: LedgerRelease; ledger: Ledger } {
   const byModel = new Map(signed.map((image) => [image.model, image]));
   const images = plan.candidate.images.map((planned) => {
     const image = byModel.get(planned.model);
@@ -206,7 +210,7 @@ export function recordRelease(plan: ReleasePlan, signed: readonly LedgerImage[])
     return image;
   });
   if (images.length !== signed.length) throw new Error('internal: an image was signed that the release gate did not see');
-  const release: LedgerRelease = { ...plan.candidate, images };
+  const release: LedgerRelease = { ...plan.candidate, images, audit };
   const { previous } = plan;
   return { release, ledger: appendChecked(previous, release, plan.supportRecords) };
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
 import { commitCheckout, copyCheckout, describeWithTools, git, itWithTools, rejectedCode, testKeys } from '@fwkit/test-utils';
+import { inspectImageFile } from '@fwkit/release-image';
 import { runRelease, type RunReleaseOptions } from './index.js';
 
 // runRelease on copies of the real repository, for what the CLI tests cannot reach: failures after
@@ -47,6 +48,7 @@ const options = (root: string, extra: Partial<RunReleaseOptions> = {}): RunRelea
   // The example keys sign these releases (demo releases), from copies that are no git checkout.
   demo: true,
   allowDirty: true,
+  fwkitVersion: '0.1.0',
   ...extra,
 });
 
@@ -97,6 +99,23 @@ describe('runRelease writes nothing when it fails', () => {
     expect(await rejectedCode(runRelease(options(root, { date: '2045-01-01' })))).toBe('RELEASE_NO_SUPPORTED_MODEL');
     expect(await rejectedCode(runRelease(options(root, { date: '2026-02-30' })))).toBe('RELEASE_DATE_INVALID');
     expect((await readdir(root)).includes('out')).toBe(false);
+  });
+});
+
+describe('runRelease appends only to a ledger of the current schema', () => {
+  it('refuses a schema-1 ledger (LEDGER_SCHEMA_OUTDATED) before building, naming the migration', async () => {
+    const root = await copyRepo();
+    const path = join(root, 'releases', 'ledger.json');
+    const old = '{\n  "schemaVersion": 1,\n  "releases": [],\n  "support": []\n}\n';
+    await writeFile(path, old);
+    const error = await runRelease(options(root)).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code: string },
+    );
+    expect(error?.code).toBe('LEDGER_SCHEMA_OUTDATED');
+    expect(error?.message).toContain('fwkit ledger migrate');
+    expect(await readFile(path, 'utf8')).toBe(old);
+    expect(await readdir(root)).not.toContain('out');
   });
 });
 
@@ -260,6 +279,23 @@ describeWithTools('git', 'runRelease releases only what a commit holds', () => {
     const { root, commit } = await gitRepo();
     const result = await runRelease(strict(root));
     expect(result.source).toEqual({ commit, allowDirty: false, dirty: [] });
+    // The ledger records who made the release from what, and each image's SBOM digest and signers.
+    const keyids = signers.map((s) => s.keyid).sort();
+    expect(result.release.audit).toEqual({
+      sourceCommit: commit,
+      fwkit: '0.1.0',
+      node: process.version,
+      signingKeyids: keyids,
+      demo: true,
+      allowDirty: false,
+      dirtyFiles: [],
+    });
+    for (const image of result.images) {
+      const recorded = result.release.images.find((i) => i.model === image.model);
+      const sbom = (await inspectImageFile(image.imagePath)).manifest.sbom.sha256;
+      expect(recorded).toMatchObject({ manifestSha256: image.manifestSha256, sbomSha256: sbom, signedBy: image.signedBy });
+      expect([...(recorded?.signedBy ?? [])].sort()).toEqual(keyids);
+    }
     // The ledger the release wrote is not committed yet: the next release must not build on it.
     const again = await refusal(runRelease(strict(root)));
     expect(again.code).toBe('RELEASE_TREE_DIRTY');
@@ -312,11 +348,13 @@ describeWithTools('git', 'runRelease releases only what a commit holds', () => {
     await writeFile(join(root, drivers), `${await readFile(join(root, drivers), 'utf8')}\n// an uncommitted tweak\n`);
     const dirty = await runRelease(options(root, { allowDirty: true }));
     expect(dirty.source).toEqual({ commit, allowDirty: true, dirty: [{ path: 'products/ptz-4k/src/drivers.ts', state: 'modified' }] });
+    expect(dirty.release.audit).toMatchObject({ sourceCommit: commit, allowDirty: true, dirtyFiles: ['products/ptz-4k/src/drivers.ts'] });
 
     const plain = await copyRepo();
     expect(await rejectedCode(runRelease(strict(plain)))).toBe('RELEASE_NOT_GIT_CHECKOUT');
     expect(await readdir(plain)).not.toContain('out');
     const anyway = await runRelease(options(plain, { allowDirty: true }));
     expect(anyway.source).toEqual({ commit: null, allowDirty: true, dirty: [] });
+    expect(anyway.release.audit).toMatchObject({ sourceCommit: null, allowDirty: true, dirtyFiles: [] });
   });
 });

@@ -25,6 +25,7 @@ import {
   type Ledger,
   type LedgerRelease,
   type ProductManifest,
+  type ReleaseAudit,
   type Published,
   type StagedFile,
   type SupportRecord,
@@ -32,7 +33,7 @@ import {
 import type { Matrix } from '@fwkit/release-matrix';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
-import { readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
+import { checkLedgerCurrent, readLedgerFile, stagePlannedLedger, type LedgerFile } from './ledger.js';
 import { checkLedgerTree, checkTree, startSourceState, type SourceState } from './source.js';
 import { bundleInputsWatch, documentsWatch } from './tree.js';
 import { assertGate, checkReleaseKeys, gateRelease, recordRelease, releaseDateOf, scopeRelease, type SkippedModel } from './plan.js';
@@ -59,6 +60,10 @@ export interface RunReleaseOptions {
   readonly allowDirty?: boolean;
   /** Where the trust root was read from: inside the checkout, it must be as committed like any document. */
   readonly trustPath?: string;
+  /** Version of the toolkit making the release (the @fwkit/cli package): the ledger records it. */
+  readonly fwkitVersion: string;
+  /** Node.js version recorded in the ledger; default `process.version`. */
+  readonly nodeVersion?: string;
   /** Clock for the trust root's expiry while self-verifying; default: the SOURCE_DATE_EPOCH instant. */
   readonly now?: Date;
   /** Progress per model and step; release-wide steps come as model "release". */
@@ -150,6 +155,7 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
   checkSigners(options.signers, options.trust);
   const date = options.date ?? releaseDateOf(sourceDateEpoch);
   const { workspace, products, ledgerFile } = await loadReleaseInputs(options.repoRoot, options.ledgerPath);
+  checkLedgerCurrent(ledgerFile.ledger);
   // The documents as committed, before anything is judged or built on them.
   const root = workspace.rootDir;
   const start = await startSourceState(root, options.allowDirty === true);
@@ -211,7 +217,16 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
         }),
       );
     }
-    const recorded = recordRelease(plan, results.map(ledgerImageOfBuild));
+    const audit: ReleaseAudit = {
+      sourceCommit: source.commit,
+      fwkit: options.fwkitVersion,
+      node: options.nodeVersion ?? process.version,
+      signingKeyids: [...new Set(options.signers.map((s) => s.keyid))].sort(),
+      demo: options.demo === true,
+      allowDirty: source.allowDirty,
+      dirtyFiles: source.dirty.map((f) => f.path),
+    };
+    const recorded = recordRelease(plan, results.map(ledgerImageOfBuild), audit);
 
     progress('publish');
     // The ledger first, into a temporary file: if it changed meanwhile or cannot be written, no image has moved yet.
