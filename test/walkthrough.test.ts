@@ -32,7 +32,14 @@ function git(cwd: string, args: string[], day?: string): string {
   return execFileSync('git', args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, GIT_AUTHOR_NAME: 'Release Engineer', GIT_AUTHOR_EMAIL: 're@example.com', GIT_COMMITTER_NAME: 'Release Engineer', GIT_COMMITTER_EMAIL: 're@example.com', ...when },
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Release Engineer',
+      GIT_AUTHOR_EMAIL: 're@example.com',
+      GIT_COMMITTER_NAME: 'Release Engineer',
+      GIT_COMMITTER_EMAIL: 're@example.com',
+      ...when,
+    },
   });
 }
 
@@ -48,7 +55,8 @@ async function editJson(path: string, edit: (doc: Record<string, unknown>) => vo
   await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
 
-const readLedger = async (root: string): Promise<Ledger> => JSON.parse(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')) as Ledger;
+const readLedger = async (root: string): Promise<Ledger> =>
+  JSON.parse(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')) as Ledger;
 
 function ok(result: RunResult): RunResult {
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
@@ -80,10 +88,28 @@ describe('the release walkthrough (README)', () => {
     ok(
       await fwkit(
         [
-          'root', 'init', '--out', 'keys/root.json', '--expires', '2031-01-01T00:00:00Z',
-          '--root', pub('root-1'), '--root', pub('root-2'), '--root-threshold', '2',
-          '--targets', pub('targets-1'), '--targets', pub('targets-2'), '--targets-threshold', '2',
-          '--snapshot', pub('snapshot-1'), '--timestamp', pub('timestamp-1'),
+          'root',
+          'init',
+          '--out',
+          'keys/root.json',
+          '--expires',
+          '2031-01-01T00:00:00Z',
+          '--root',
+          pub('root-1'),
+          '--root',
+          pub('root-2'),
+          '--root-threshold',
+          '2',
+          '--targets',
+          pub('targets-1'),
+          '--targets',
+          pub('targets-2'),
+          '--targets-threshold',
+          '2',
+          '--snapshot',
+          pub('snapshot-1'),
+          '--timestamp',
+          pub('timestamp-1'),
         ],
         { cwd: main },
       ),
@@ -103,13 +129,12 @@ describe('the release walkthrough (README)', () => {
   it('3. release 1.4.0: a commit holds every input; the ledger records its audit', async () => {
     const head = git(main, ['rev-parse', 'HEAD']).trim();
     const result = ok(await fwkit(['release', '--keys', 'keys', '--out', 'out', '--json'], { cwd: main }));
-    const doc = JSON.parse(result.stdout) as { ok: boolean; release: string; date: string };
-    expect(doc).toMatchObject({ ok: true, release: '1.4.0', date: '2026-01-06' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, date: '2026-01-06', release: { firmware: '1.4.0' } });
+    commit(main, '2026-01-10', 'release 1.4.0');
+    git(main, ['tag', 'v1.4.0', head]);
     const ledger = await readLedger(main);
     expect(ledger.releases.map((r) => r.firmware)).toEqual(['1.4.0']);
     expect(JSON.stringify(ledger.releases[0])).toContain(head);
-    commit(main, '2026-01-10', 'release 1.4.0');
-    git(main, ['tag', 'v1.4.0', head]);
   });
 
   it('4. release 1.5.0: release.json bumped and committed first (a dirty tree is refused, naming the file)', async () => {
@@ -156,9 +181,11 @@ describe('the release walkthrough (README)', () => {
     expect(stale.code).toBe(1);
     expect(stale.stdout + stale.stderr).toMatch(/RELEASE_LINE_NOT_MAINTENANCE[\s\S]*--ledger/);
     const result = ok(
-      await fwkit(['release', '--keys', '../fwkit/keys', '--out', 'out', '--ledger', '../fwkit/releases/ledger.json', '--json'], { cwd: branch }),
+      await fwkit(['release', '--keys', '../fwkit/keys', '--out', 'out', '--ledger', '../fwkit/releases/ledger.json', '--json'], {
+        cwd: branch,
+      }),
     );
-    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, release: '1.4.1' });
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, release: { firmware: '1.4.1' } });
     commit(main, '2026-04-14', 'release 1.4.1 (maintenance, 1.4 line)');
     const ledger = await readLedger(main);
     expect(ledger.releases.map((r) => r.firmware)).toEqual(['1.4.0', '1.5.0', '1.4.1']);
