@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyCheckout } from '@fwkit/test-utils';
-import { fwkit, REPO, type RunResult } from './helpers.js';
+import { dropParallel12, editJson, fwkit, REPO, type RunResult } from './helpers.js';
 
 // Issue 8, "End of support", end to end with the real CLI on copies of the repository: a model
 // retired because the platform dropped what it needs. Time comes from SOURCE_DATE_EPOCH and --date.
@@ -42,32 +42,12 @@ async function copyRepo(from: string = REPO): Promise<string> {
   return copyCheckout(dir, { from });
 }
 
-async function editJson(path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
-  const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  edit(doc);
-  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
-}
-
 const releaseJson = (root: string, firmware: string) => editJson(join(root, 'release.json'), (r) => Object.assign(r, { firmware }));
 
 const endEarly = (root: string, lastDay: string, recorded: string) =>
   editJson(join(root, 'products', LEGACY, 'product.json'), (p) => {
     p['lifecycle'] = { ...(p['lifecycle'] as Record<string, unknown>), endedEarly: { lastDay, recorded, reason: REASON } };
   });
-
-/** Platform 1.5 drops sensor.parallel 1.2.0, which legacy-fixed-1080 rev A provides: its image no longer fits. */
-async function dropParallel12(root: string): Promise<void> {
-  await editJson(join(root, 'platform', 'platform.json'), (doc) => {
-    const platform = doc as { features: Record<string, { interfaces: Record<string, string> }>; interfaces: Record<string, unknown[]> };
-    const feature = platform.features['sensor-parallel'];
-    if (feature === undefined) throw new Error('platform.json has no sensor-parallel feature');
-    feature.interfaces['sensor.parallel'] = '>=1.3.0 <2.0.0';
-    platform.interfaces['sensor.parallel'] = [
-      { versions: '>=1.3.0 <2.0.0', status: 'deprecated', since: '1.5.0', note: 'Kept only for models released before 2020' },
-      { versions: '<1.3.0', status: 'removed', since: '1.5.0' },
-    ];
-  });
-}
 
 const run = (root: string, epoch: number, args: string[]): Promise<RunResult> =>
   fwkit(args, { cwd: root, env: { SOURCE_DATE_EPOCH: String(epoch) } });
@@ -91,7 +71,7 @@ beforeAll(async () => {
   await releaseJson(field, '1.4.1');
   const second = await release(field, FEB01);
   expect(second.code, second.stderr).toBe(0);
-  await dropParallel12(field);
+  await dropParallel12(field, '1.5.0');
   await releaseJson(field, '1.5.0');
 }, 120_000);
 

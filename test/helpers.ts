@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmod, lstat, mkdtemp, readdir, readFile, readlink } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -173,4 +173,29 @@ export async function snapshot(dir: string): Promise<Record<string, string>> {
     else out[key] = `special ${mode} ${stats.rdev}`;
   }
   return out;
+}
+
+/** Rewrite a JSON document of a copied checkout in place (two-space layout, as the repository's). */
+export async function editJson(path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
+  const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+  edit(doc);
+  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
+}
+
+/**
+ * The platform drops the sensor interface version that legacy-fixed-1080 rev A provides
+ * (sensor.parallel 1.2.0): the feature requires 1.3 and later, and platform.json marks "<1.3.0"
+ * removed `since` that platform version. The model's image no longer fits its rev A hardware.
+ */
+export async function dropParallel12(root: string, since: string): Promise<void> {
+  await editJson(join(root, 'platform', 'platform.json'), (doc) => {
+    const platform = doc as { features: Record<string, { interfaces: Record<string, string> }>; interfaces: Record<string, unknown[]> };
+    const feature = platform.features['sensor-parallel'];
+    if (feature === undefined) throw new Error('platform.json has no sensor-parallel feature');
+    feature.interfaces['sensor.parallel'] = '>=1.3.0 <2.0.0';
+    platform.interfaces['sensor.parallel'] = [
+      { versions: '>=1.3.0 <2.0.0', status: 'deprecated', since, note: 'Kept only for models released before 2020' },
+      { versions: '<1.3.0', status: 'removed', since },
+    ];
+  });
 }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImageFile } from '@fwkit/release-image';
 import { loadPemSigner } from '@fwkit/release-signing';
 import { commitCheckout, copyCheckout, itWithTools, makeImage } from '@fwkit/test-utils';
-import { fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
+import { dropParallel12, editJson, fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
 
 // End to end: the real `fwkit release` and `fwkit matrix` in child processes, each scenario on its
 // own copy of the repository. Time comes from SOURCE_DATE_EPOCH and --date only, never the clock.
@@ -76,12 +76,6 @@ async function copyRepo(from: string = REPO): Promise<string> {
   return copyCheckout(await tempDir('fwkit-release-'), { from });
 }
 
-async function editJson(path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
-  const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  edit(doc);
-  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
-}
-
 const releaseJson = (root: string, fields: Record<string, unknown>) =>
   editJson(join(root, 'release.json'), (r) => Object.assign(r, fields));
 
@@ -126,23 +120,6 @@ async function productIds(root: string): Promise<string[]> {
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
     .sort();
-}
-
-/**
- * The platform drops the sensor interface version that legacy-fixed-1080 rev A provides
- * (sensor.parallel 1.2.0): the feature requires 1.3 and later, and platform.json marks "<1.3.0" removed.
- */
-async function dropParallel12(root: string): Promise<void> {
-  await editJson(join(root, 'platform', 'platform.json'), (doc) => {
-    const platform = doc as { features: Record<string, { interfaces: Record<string, string> }>; interfaces: Record<string, unknown[]> };
-    const feature = platform.features['sensor-parallel'];
-    if (feature === undefined) throw new Error('platform.json has no sensor-parallel feature');
-    feature.interfaces['sensor.parallel'] = '>=1.3.0 <2.0.0';
-    platform.interfaces['sensor.parallel'] = [
-      { versions: '>=1.3.0 <2.0.0', status: 'deprecated', since: '1.4.0', note: 'Kept only for models released before 2020' },
-      { versions: '<1.3.0', status: 'removed', since: '1.4.0' },
-    ];
-  });
 }
 
 /** Keyids of keys.example/targets-1 and targets-2, sorted. */
@@ -229,7 +206,7 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
   let ledgerBefore: string;
   beforeAll(async () => {
     root = await copyRepo();
-    await dropParallel12(root);
+    await dropParallel12(root, '1.4.0');
     ledgerBefore = await ledgerText(root);
   });
 

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCheckout, CHECKOUT_ENTRIES } from '@fwkit/test-utils';
-import { fwkit, type RunResult } from './helpers.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { copyCheckout, CHECKOUT_ENTRIES, describeWithTools, git } from '@fwkit/test-utils';
+import { editJson, fwkit, type RunResult } from './helpers.js';
 
 // The README's "Release walkthrough", step by step, with the real CLI and git in a copy of this
 // repository: fresh keys and a trust root, two releases, a model retired, and a maintenance release
@@ -27,33 +26,12 @@ afterAll(async () => {
 let main: string;
 let branch: string;
 
-function git(cwd: string, args: string[], day?: string): string {
-  const when = day === undefined ? {} : { GIT_AUTHOR_DATE: `${day}T12:00:00Z`, GIT_COMMITTER_DATE: `${day}T12:00:00Z` };
-  return execFileSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: 'Release Engineer',
-      GIT_AUTHOR_EMAIL: 're@example.com',
-      GIT_COMMITTER_NAME: 'Release Engineer',
-      GIT_COMMITTER_EMAIL: 're@example.com',
-      ...when,
-    },
-  });
-}
-
+/** Each step commits on its own day: the release date is the last commit's (SOURCE_DATE_EPOCH's default). */
 const commit = (cwd: string, day: string, message: string): string => {
   git(cwd, ['add', '-A']);
-  git(cwd, ['commit', '-q', '-m', message], day);
+  git(cwd, ['commit', '-q', '-m', message], `${day}T12:00:00Z`);
   return git(cwd, ['rev-parse', 'HEAD']).trim();
 };
-
-async function editJson(path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
-  const doc = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  edit(doc);
-  await writeFile(path, `${JSON.stringify(doc, null, 2)}\n`);
-}
 
 const readLedger = async (root: string): Promise<Ledger> =>
   JSON.parse(await readFile(join(root, 'releases', 'ledger.json'), 'utf8')) as Ledger;
@@ -63,16 +41,16 @@ function ok(result: RunResult): RunResult {
   return result;
 }
 
-beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'fwkit-walkthrough-'));
-  temps.push(dir);
-  main = await copyCheckout(join(dir, 'fwkit'), { entries: [...CHECKOUT_ENTRIES.filter((e) => e !== 'keys.example'), '.gitignore'] });
-  git(main, ['init', '-q', '-b', 'main']);
-  commit(main, '2026-01-05', 'firmware platform and products');
-  branch = join(dir, 'fwkit-1.4');
-});
+describeWithTools('git', 'the release walkthrough (README)', () => {
+  beforeAll(async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fwkit-walkthrough-'));
+    temps.push(dir);
+    main = await copyCheckout(join(dir, 'fwkit'), { entries: [...CHECKOUT_ENTRIES.filter((e) => e !== 'keys.example'), '.gitignore'] });
+    git(main, ['init', '-q', '-b', 'main']);
+    commit(main, '2026-01-05', 'firmware platform and products');
+    branch = join(dir, 'fwkit-1.4');
+  });
 
-describe('the release walkthrough (README)', () => {
   it('1. keys of your own, in keys/, private keys 0600 and ignored by git', async () => {
     for (const name of ROLES) {
       const made = ok(await fwkit(['keys', 'generate', '--name', name], { cwd: main }));

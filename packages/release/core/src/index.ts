@@ -61,7 +61,6 @@ export {
   LineOrder,
   lineOrderProblem,
   lineOrderMessage,
-  newestLine,
   isMaintenanceRelease,
   compareLines,
   lineModels,

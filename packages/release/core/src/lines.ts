@@ -83,12 +83,6 @@ export function lineOrderMessage(problem: LineOrderProblem): string {
   }
 }
 
-/** The newest line that has a release in `released`, if any. */
-export function newestLine(released: readonly { readonly firmware: string }[]): string | undefined {
-  const newest = new LineOrder(released).newest;
-  return newest === undefined ? undefined : lineOf(newest);
-}
-
 /**
  * Whether a release of `firmware`, appended after `released`, is a maintenance release: its line is
  * below a line that already has a release.

@@ -1,11 +1,9 @@
 import { dirname, join } from 'node:path';
 import { INPUT_LIMITS, InputError, parseJsonBytes, readInputFile } from '@fwkit/device-core';
 import {
-  isMaintenanceRelease,
+  LineOrder,
   lineOf,
   lineOrderMessage,
-  lineOrderProblem,
-  newestLine,
   ledgerFromJSON,
   LEDGER_SCHEMA_VERSION,
   migrateLedger,
@@ -109,8 +107,8 @@ export async function loadLedger(repoRoot: string, ledgerPath?: string): Promise
  * (RELEASE_EXISTS) or does not follow the line order (RELEASE_VERSION_NOT_NEWER: above the last
  * release of its line; a new line above every line).
  */
-export function checkLedgerOrder(ledger: Ledger, firmware: string): void {
-  const problem = lineOrderProblem(ledger.releases, firmware);
+export function checkLedgerOrder(ledger: Ledger, firmware: string, order = new LineOrder(ledger.releases)): void {
+  const problem = order.problem(firmware);
   if (problem === undefined) return;
   if (problem.kind === 'exists') {
     throw new ReleaseError('RELEASE_EXISTS', `firmware ${firmware} is already released (${LEDGER_PATH}); bump release.json`, {
@@ -128,10 +126,11 @@ export function checkLedgerOrder(ledger: Ledger, firmware: string): void {
  * not taken for main's (docs/decisions.md, "The version model").
  */
 export function checkCandidateVersion(ledger: Ledger, firmware: string, maintenanceLine?: string): void {
-  checkLedgerOrder(ledger, firmware);
+  const order = new LineOrder(ledger.releases);
+  checkLedgerOrder(ledger, firmware, order);
   const line = lineOf(firmware);
-  const newest = newestLine(ledger.releases);
-  const maintenance = isMaintenanceRelease(ledger.releases, firmware);
+  const newest = order.newest === undefined ? undefined : lineOf(order.newest);
+  const maintenance = order.isMaintenance(firmware);
   if (maintenanceLine !== undefined && maintenanceLine !== line) {
     throw new ReleaseError(
       'RELEASE_LINE_MISMATCH',

@@ -86,7 +86,7 @@ export async function copyCheckout(to: string, options: CopyCheckoutOptions = {}
 }
 
 /** git with a fixed identity and time, and no user or system configuration: the same commit on any machine. */
-export function git(cwd: string, args: readonly string[]): string {
+export function git(cwd: string, args: readonly string[], date = '2026-01-01T00:00:00Z'): string {
   return execFileSync('git', ['-c', 'user.name=fwkit test', '-c', 'user.email=test@fwkit.invalid', '-c', 'commit.gpgsign=false', ...args], {
     cwd,
     encoding: 'utf8',
@@ -94,8 +94,8 @@ export function git(cwd: string, args: readonly string[]): string {
       ...process.env,
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_CONFIG_NOSYSTEM: '1',
-      GIT_AUTHOR_DATE: '2026-01-01T00:00:00Z',
-      GIT_COMMITTER_DATE: '2026-01-01T00:00:00Z',
+      GIT_AUTHOR_DATE: date,
+      GIT_COMMITTER_DATE: date,
     },
   });
 }
