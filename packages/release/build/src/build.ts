@@ -74,12 +74,15 @@ interface Stages {
 }
 
 async function stagesOf(repoRoot: string): Promise<Stages> {
-  const [{ loadWorkspace }, { prepareOne }, { signPrepared }] = await Promise.all([
-    import('./load.js'),
-    import('./prepare.js'),
-    import('./sign.js'),
-  ]);
-  return { workspace: await loadWorkspace(repoRoot), prepareOne, signPrepared };
+  const [{ loadWorkspace }, { prepareOne }] = await Promise.all([import('./load.js'), import('./prepare.js')]);
+  // Signing is needed only after bundling: its modules load while esbuild works.
+  const signing = import('./sign.js');
+  signing.catch(() => undefined); // awaited on first use; this only keeps a failed load from going unhandled
+  return {
+    workspace: await loadWorkspace(repoRoot),
+    prepareOne,
+    signPrepared: async (prepared, options) => (await signing).signPrepared(prepared, options),
+  };
 }
 
 /** Steps 1-10 for one product: prepare (bundle, SBOM, manifest), then sign, write and verify. */

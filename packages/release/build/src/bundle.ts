@@ -2,7 +2,7 @@ import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
-import { isVirtualInput } from '@fwkit/release-sbom';
+import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import { BuildError } from './errors.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 

@@ -2,7 +2,8 @@ import { canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, sha256Hex, 
 import { composeRequirements, type Grants, type ProductManifest } from '@fwkit/release-core';
 import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
 import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/release-image';
-import { buildSbom, isVirtualInput, loadSbomSources, validateSbom, type BundledPackage } from '@fwkit/release-sbom';
+import { isVirtualInput } from '@fwkit/release-sbom/attribute';
+import type { BundledPackage } from '@fwkit/release-sbom';
 import { version as esbuildVersion } from 'esbuild';
 import { bundleDomain, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
@@ -86,6 +87,10 @@ export async function prepareOne(
   // The domains bundle concurrently (esbuild spreads one build over the cores only so far);
   // Promise.all keeps them in domain order, so the output does not depend on which ends first.
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
+  // esbuild bundles in its own process, so the SBOM code (CycloneDX, the schema validator) loads
+  // meanwhile instead of before: a cold build then starts bundling that much sooner.
+  const sbomCode = import('@fwkit/release-sbom');
+  sbomCode.catch(() => undefined); // awaited below; this only keeps a failed bundle from leaving it unhandled
   const bundles: (DomainBundle & { grants: Grants })[] = await Promise.all(
     domains.map(async ([name, domain]) => ({
       ...(await bundleDomain({
@@ -101,6 +106,7 @@ export async function prepareOne(
   );
 
   progress('sbom');
+  const { buildSbom, loadSbomSources, validateSbom } = await sbomCode;
   const metafiles = bundles.map((b) => b.metafile);
   // package-lock.json was read once with the workspace; every product's SBOM uses that copy.
   const sources = await loadSbomSources(rootDir, metafiles, { lockfile: workspace.lockfile });
