@@ -1,0 +1,79 @@
+/**
+ * Bounded readers of the firmware's stdout and stderr. The firmware is the trial slot's code:
+ * whatever it prints, the launcher keeps at most a few KiB of it.
+ */
+
+/** Longest line kept; the rest of a longer line is dropped up to its newline. */
+export const MAX_LINE_CHARS = 1024;
+/** Lines of stderr a crash reason quotes. */
+export const STDERR_TAIL_LINES = 12;
+/** Longest stderr line a crash reason quotes. */
+export const TAIL_LINE_CHARS = 240;
+
+/**
+ * The one stdout line the launcher reads (the protocol domain prints it once it listens; the
+ * supervisor's stdout is the domains' stdout). Only loopback is accepted.
+ */
+const LISTENING = /^protocol: listening on http:\/\/127\.0\.0\.1:(\d{1,5})$/;
+
+export function listeningPort(line: string): number | undefined {
+  const port = Number(LISTENING.exec(line)?.[1] ?? Number.NaN);
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
+}
+
+/** Splits a byte stream into lines, each cut to MAX_LINE_CHARS, holding at most one partial line. */
+export class LineSplitter {
+  private partial = '';
+  private overlong = false;
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer | string): void {
+    const parts = chunk.toString().split('\n');
+    const last = parts.pop() ?? '';
+    for (const part of parts) {
+      this.take(part);
+      this.flushLine();
+    }
+    this.take(last);
+  }
+
+  /** The unterminated rest, e.g. when the stream ends. */
+  end(): void {
+    if (this.partial !== '' || this.overlong) this.flushLine();
+  }
+
+  private take(piece: string): void {
+    if (this.overlong) return;
+    this.partial += piece;
+    if (this.partial.length > MAX_LINE_CHARS) {
+      this.partial = `${this.partial.slice(0, MAX_LINE_CHARS)}…`;
+      this.overlong = true;
+    }
+  }
+
+  private flushLine(): void {
+    const line = this.partial.replace(/\r$/, '');
+    this.partial = '';
+    this.overlong = false;
+    this.onLine(line);
+  }
+}
+
+/** The last `limit` lines, for a crash reason. */
+export class Tail {
+  private readonly lines: string[] = [];
+
+  constructor(private readonly limit = STDERR_TAIL_LINES) {}
+
+  add(line: string): void {
+    if (line.trim() === '') return;
+    const printable = line.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?');
+    this.lines.push(printable.length > TAIL_LINE_CHARS ? `${printable.slice(0, TAIL_LINE_CHARS)}…` : printable);
+    if (this.lines.length > this.limit) this.lines.shift();
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}
