@@ -131,7 +131,8 @@ function spawnFirmware(entry: string, launch: FirmwareLaunch): Firmware {
   };
 
   const ended = new Promise<Ending>((resolveEnded) => {
-    child.once('error', (error) => {
+    // on, not once: a second 'error' without a listener would throw in the launcher.
+    child.on('error', (error) => {
       // Without a pid the process never ran (ENOENT, EACCES, a bad cwd); other errors come with an exit.
       if (child.pid === undefined) resolveEnded({ kind: 'spawn-error', message: error.message });
     });
