@@ -122,8 +122,10 @@ function spawnFirmware(entry: string, launch: FirmwareLaunch): Firmware {
 
   const pgid = child.pid;
   let killTimer: NodeJS.Timeout | undefined;
+  // Once the group is gone its id may be reused: never signal it again.
+  let gone = false;
   const terminate = () => {
-    if (pgid === undefined || killTimer !== undefined) return;
+    if (pgid === undefined || gone || killTimer !== undefined) return;
     signalGroup(pgid, 'SIGTERM');
     killTimer = setTimeout(() => {
       signalGroup(pgid, 'SIGKILL');
@@ -162,6 +164,7 @@ function spawnFirmware(entry: string, launch: FirmwareLaunch): Firmware {
       void (async () => {
         if (groupRunning(pgid)) terminate();
         while (groupRunning(pgid)) await sleep(25);
+        gone = true;
         clearTimeout(killTimer);
         resolveExited();
       })();
