@@ -165,6 +165,28 @@ describe('buildAll on the fixture checkout', () => {
     }
   });
 
+  it('lists the firmware runtime of platform.json in every SBOM: a platform component with its CPE and end of life', async () => {
+    for (const result of results) {
+      const bom = JSON.parse(await readFile(result.sbomPath, 'utf8')) as {
+        metadata: { component: { 'bom-ref': string } };
+        components: { type: string; name: string; 'bom-ref': string }[];
+        dependencies: { ref: string; dependsOn?: string[] }[];
+      };
+      const runtime = bom.components.find((c) => c.type === 'platform');
+      expect(runtime).toEqual({
+        type: 'platform',
+        name: 'node',
+        version: '24.11.1',
+        'bom-ref': 'fwkit:runtime/node@24.11.1',
+        cpe: 'cpe:2.3:a:nodejs:node.js:24.11.1:*:*:*:*:*:*:*',
+        description: expect.any(String) as unknown,
+        properties: [{ name: 'fwkit:runtime:endOfLife', value: '2028-04-30' }],
+      });
+      const root = bom.dependencies.find((d) => d.ref === bom.metadata.component['bom-ref']);
+      expect(root?.dependsOn).toContain('fwkit:runtime/node@24.11.1');
+    }
+  });
+
   it('puts no private key into the image, the SBOM or the result, in any encoding', async () => {
     for (const result of results) {
       const haystacks = [await readFile(result.imagePath), await readFile(result.sbomPath), Buffer.from(JSON.stringify(result))];
@@ -305,6 +327,38 @@ describe('build failures write nothing', () => {
       (root) => editProduct(root, 'cam-one', (p) => void (p['features'] = ['sensor', 'teleport'])),
     );
     expect((error.details?.['reasons'] as { code: string }[]).map((r) => r.code)).toEqual(['FEATURE_UNKNOWN']);
+  });
+
+  async function editPlatform(root: string, edit: (p: Record<string, unknown>) => void): Promise<void> {
+    const path = join(root, 'platform', 'platform.json');
+    const platform = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    edit(platform);
+    await writeFile(path, JSON.stringify(platform));
+  }
+
+  it('fails with BUILD_RUNTIME_UNDECLARED when platform.json names no firmware runtime', async () => {
+    const error = await expectFailure(
+      (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
+      'BUILD_RUNTIME_UNDECLARED',
+      (root) => editPlatform(root, (p) => void delete p['runtime']),
+    );
+    expect(error.message).toContain('"runtime"');
+  });
+
+  it('bundles for the runtime platform.json declares: syntax its major line lacks is lowered', async () => {
+    const root = await checkout();
+    await writeFile(
+      join(root, 'platform/src/core/main.ts'),
+      `${await readFile(join(root, 'platform/src/core/main.ts'), 'utf8')}\nexport function once(cache: { value?: number }): number {\n  return (cache.value ??= 7);\n}\n`,
+    );
+    const coreOf = async (version: string): Promise<string> => {
+      await editPlatform(root, (p) => void (p['runtime'] = { name: 'node', version, endOfLife: '2099-12-31' }));
+      const result = await buildProductImage({ ...options(root, await tempDir('fwkit-runtime-')), model: 'cam-one' });
+      return new TextDecoder().decode(await payloadOf(await readFile(result.imagePath), 'core/main.js'));
+    };
+    expect(await coreOf('24.11.1')).toContain('cache.value ??= 7');
+    // Logical assignment came with Node 15: for a Node 14 device esbuild writes it out.
+    expect(await coreOf('14.21.3')).not.toContain('??=');
   });
 
   it('fails with BUILD_BUNDLE_FAILED when the drivers import a module that does not exist', async () => {

@@ -149,6 +149,8 @@ export async function bundleDomain(options: {
   /** Driver entry relative to the checkout root. */
   readonly drivers: string;
   readonly buildInfo: BuildInfo;
+  /** esbuild's target: the firmware runtime's major line (`runtimeTarget`), e.g. `node24`. */
+  readonly target: string;
   /** The checkout of `rootDir`, shared by the bundles of one build (it remembers real paths). */
   readonly checkout?: Checkout;
 }): Promise<DomainBundle> {
@@ -165,7 +167,7 @@ export async function bundleDomain(options: {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: options.target,
       write: false,
       metafile: true,
       sourcemap: false,

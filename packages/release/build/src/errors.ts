@@ -11,6 +11,8 @@ export type BuildErrorCode =
   | 'BUILD_INPUT_INVALID'
   /** The platform writes an image format this fwkit does not. */
   | 'BUILD_IMAGE_FORMAT_UNSUPPORTED'
+  /** platform.json declares no firmware `runtime`: there is nothing to build for (and to list in the SBOM). */
+  | 'BUILD_RUNTIME_UNDECLARED'
   /** Platform + product do not compose (feature unknown, platform version rejected); `details.reasons`. */
   | 'BUILD_REQUIREMENTS'
   /** A hardware revision / bootloader in the field cannot take the image; `details.devices`. */

@@ -1,5 +1,5 @@
 import { canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, sha256Hex, type ImageManifest } from '@fwkit/device-core';
-import { composeRequirements, type Grants, type ProductManifest } from '@fwkit/release-core';
+import { composeRequirements, runtimeTarget, type Grants, type ProductManifest } from '@fwkit/release-core';
 import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
 import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
@@ -65,6 +65,14 @@ export async function prepareOne(
       { details: { imageFormat: platform.imageFormat, supported: IMAGE_FORMAT_VERSION } },
     );
   }
+  const { runtime } = platform;
+  if (runtime === undefined) {
+    throw new BuildError(
+      'BUILD_RUNTIME_UNDECLARED',
+      `${LAYOUT.platformManifest} declares no runtime: add "runtime": { "name": "node", "version": "<the devices' Node.js>", "endOfLife": "<YYYY-MM-DD>" }`,
+      { details: { file: LAYOUT.platformManifest } },
+    );
+  }
   const domains = Object.entries(platform.domains).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   if (domains.some(([name]) => name === META_DOMAIN)) {
     throw new BuildError(
@@ -99,6 +107,7 @@ export async function prepareOne(
         entry: `${LAYOUT.platformDir}/${domain.entry}`,
         drivers,
         buildInfo,
+        target: runtimeTarget(runtime),
         checkout: workspace.checkout,
       })),
       grants: domain.grants,
@@ -119,6 +128,7 @@ export async function prepareOne(
       hardwareRevisions: buildInfo.hardwareRevisions,
     },
     platform: { dir: LAYOUT.platformDir, ...platformPackage },
+    runtime,
     product: { dir: productDir(model), id: product.id, name: product.name },
     metafiles,
     fileDigests: sources.fileDigests,

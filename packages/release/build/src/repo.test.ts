@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/release-core';
+import { fieldDevicesOf, productManifestFromJSON, runtimeTarget } from '@fwkit/release-core';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { loadPemSigner, privateKeyFromPem, type Signer } from '@fwkit/release-signing';
 import { copyCheckout } from '@fwkit/test-utils';
@@ -85,6 +85,7 @@ describe('building the repository', () => {
             platform: result.platform,
             hardwareRevisions: result.hardwareRevisions,
           },
+          target: runtimeTarget(workspace.platform.runtime ?? expect.unreachable('the example declares its runtime')),
         });
         for (const input of Object.keys(bundle.metafile.inputs)) if (!input.startsWith('<define:')) inputs.add(input);
       }

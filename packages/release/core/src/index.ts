@@ -14,6 +14,8 @@ export { addDays, dayOfEpoch } from './days.js';
 export {
   platformManifestFromJSON,
   platformManifestSchema,
+  runtimeTarget,
+  type FirmwareRuntime,
   type PlatformManifest,
   type PlatformDomain,
   type RequirementSet,

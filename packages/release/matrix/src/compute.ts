@@ -10,6 +10,7 @@ import {
   retiredFrom,
   supportStatusOn,
   type EarlyEnd,
+  type FirmwareRuntime,
   type LedgerImage,
   type LedgerRelease,
   type ProductManifest,
@@ -239,6 +240,21 @@ class RouteTexts {
 }
 
 /**
+ * Candidate column: the firmware runtime is past its upstream end of life while the model is
+ * supported. It still runs, so a warning, not a failure; its fixes stop, so every supported
+ * model's cell says so until platform.json moves to a supported line.
+ */
+function runtimeEndOfLife(model: MatrixModel, runtime: FirmwareRuntime, date: string): MatrixReason {
+  return matrixReason(
+    'RUNTIME_END_OF_LIFE',
+    'warning',
+    `${model.id} (supported until ${model.lastDay}) would run the firmware on ${runtime.name} ${runtime.version}, ` +
+      `past its end of life (${runtime.endOfLife}, before ${date}): move platform.json "runtime" to a supported line`,
+    { model: model.id, runtime: runtime.name, version: runtime.version, endOfLife: runtime.endOfLife, date },
+  );
+}
+
+/**
  * The compatibility matrix: every model × every release in the ledger (and the candidate), with a
  * verdict and every reason per cell. Pure: support status is judged on `input.date`.
  */
@@ -330,6 +346,10 @@ export function computeMatrix(input: MatrixInput): Matrix {
     }
   });
 
+  // The candidate's firmware runtime, when its upstream support ended before the matrix date.
+  const runtime = input.platform.runtime;
+  const runtimePast = runtime !== undefined && runtime.endOfLife < date ? runtime : undefined;
+
   // Models that appear in the same releases with the same formats share their upgrade paths.
   const pathMemo = new Map<string, PathResult[]>();
   const firmware = (i: number): string => all[i]?.firmware ?? '?';
@@ -374,6 +394,7 @@ export function computeMatrix(input: MatrixInput): Matrix {
       if (column.candidate && checks !== undefined) {
         const deprecated = checks.deprecations(image, release.platform);
         if (deprecated.length > 0) (extra ??= []).push(...deprecated);
+        if (runtimePast !== undefined && statusOn(date) === 'supported') (extra ??= []).push(runtimeEndOfLife(model, runtimePast, date));
       }
       const floor = securityFloor[j];
       if (floor !== undefined && release.security < floor.security) {

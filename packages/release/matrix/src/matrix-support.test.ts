@@ -144,6 +144,32 @@ describe('deprecated interface versions', () => {
   });
 });
 
+describe('the firmware runtime (platform.json "runtime")', () => {
+  const runtimeTo = (endOfLife: string) => ({
+    version: P14.version,
+    manifest: { ...P14.manifest, runtime: { name: 'node' as const, version: '20.19.0', endOfLife } },
+  });
+
+  it("past its end of life: a warning in every supported model's candidate cell, naming the runtime; the gate still passes", () => {
+    const matrix = candidateMatrix([legacy, ptz], { platform: runtimeTo('2026-04-30') });
+    for (const model of ['legacy-fixed-1080', 'ptz-4k']) {
+      const c = cell(matrix, model, '2.0.0');
+      expect(c.verdict).toBe('warn');
+      expect(codes(c)).toEqual(['RUNTIME_END_OF_LIFE']);
+      expect(c.reasons[0]?.details).toEqual({ model, runtime: 'node', version: '20.19.0', endOfLife: '2026-04-30', date: DATE });
+      expect(c.reasons[0]?.message).toContain('node 20.19.0, past its end of life (2026-04-30');
+      expect(codes(cell(matrix, model, '1.0.0'))).toEqual([]); // history is not re-judged
+    }
+    expect(gateFailures(matrix)).toEqual([]);
+  });
+
+  it('up to and including its last day of support: no warning', () => {
+    const matrix = candidateMatrix([legacy, ptz], { platform: runtimeTo(DATE) });
+    expect(cell(matrix, 'legacy-fixed-1080', '2.0.0').verdict).toBe('pass');
+    expect(cell(matrix, 'ptz-4k', '2.0.0').verdict).toBe('pass');
+  });
+});
+
 describe('dates and input errors', () => {
   afterEach(() => {
     vi.useRealTimers();

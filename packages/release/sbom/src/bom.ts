@@ -217,6 +217,18 @@ export function buildSbom(input: SbomInput): Sbom {
   addSourceProperties(platform, filesByOwner.get('platform')?.files ?? []);
   components.set('platform', platform);
 
+  // The runtime is on the device, not in the image: no files, but a vulnerability in it is one in
+  // the firmware. The CPE is NVD's name for Node.js, so scanners match its advisories.
+  const { runtime: rt } = input;
+  const runtime = new Models.Component(Enums.ComponentType.Platform, rt.name, {
+    version: rt.version,
+    bomRef: `fwkit:runtime/${rt.name}@${rt.version}`,
+    description: 'The JavaScript runtime the firmware runs on (part of the device, not of the image)',
+    ...(rt.name === 'node' ? { cpe: `cpe:2.3:a:nodejs:node.js:${rt.version}:*:*:*:*:*:*:*` } : {}),
+  });
+  runtime.properties.add(new Models.Property('fwkit:runtime:endOfLife', rt.endOfLife));
+  components.set('runtime', runtime);
+
   const product = new Models.Component(Enums.ComponentType.DeviceDriver, `${input.product.id}-drivers`, {
     version: firmware.version,
     bomRef: `fwkit:product/${input.product.id}@${firmware.version}`,
@@ -279,6 +291,7 @@ export function buildSbom(input: SbomInput): Sbom {
   for (const component of components.values()) bom.components.add(component);
   root.dependencies.add(platform.bomRef);
   root.dependencies.add(product.bomRef);
+  root.dependencies.add(runtime.bomRef);
   for (const [from, targets] of edges) {
     const source = components.get(from);
     for (const to of targets) {

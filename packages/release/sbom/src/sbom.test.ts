@@ -53,6 +53,7 @@ async function fixtureInput(overrides: Partial<SbomInput> = {}): Promise<SbomInp
   return {
     firmware: { model: 'cam-fixture', modelName: 'Fixture Cam', version: '1.4.0', security: 3, hardwareRevisions: ['A', 'B'] },
     platform: { dir: `${FIXTURE}/platform`, name: '@camera/fixture-platform', version: '0.9.0', license: 'Apache-2.0' },
+    runtime: { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' },
     product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
     metafiles: [metafile],
     ...sources,
@@ -154,7 +155,7 @@ describe('buildSbom from a real esbuild metafile', () => {
     expect(bundledSha256(lines)).toBe(manual);
   });
 
-  it('has the platform and the product code as components, and the dependency graph', () => {
+  it('has the platform, the product code and the runtime as components, and the dependency graph', () => {
     const platform = bom.components.find((c) => c.name === 'fixture-platform');
     const product = bom.components.find((c) => c.name === 'cam-fixture-drivers');
     expect(platform).toMatchObject({ group: '@camera', version: '0.9.0', purl: 'pkg:npm/%40camera/fixture-platform@0.9.0' });
@@ -163,7 +164,12 @@ describe('buildSbom from a real esbuild metafile', () => {
     expect(product?.properties).toContainEqual({ name: 'fwkit:bundled:files', value: '1' });
     const deps = new Map(bom.dependencies.map((d) => [d.ref, d.dependsOn ?? []]));
     const ref = (name: string) => bom.components.find((c) => c.name === name)?.['bom-ref'] ?? `missing ${name}`;
-    expect(deps.get(bom.metadata.component['bom-ref'])).toEqual([ref('fixture-platform'), ref('cam-fixture-drivers')].sort());
+    expect(bom.components.find((c) => c.name === 'node')).toMatchObject({
+      type: 'platform',
+      version: '24.11.1',
+      'bom-ref': 'fwkit:runtime/node@24.11.1',
+    });
+    expect(deps.get(bom.metadata.component['bom-ref'])).toEqual([ref('fixture-platform'), ref('cam-fixture-drivers'), ref('node')].sort());
     expect(deps.get(ref('fixture-platform'))).toContain(ref('fast-xml-parser'));
     expect(deps.get(ref('fixture-platform'))).not.toContain(ref('strnum'));
     expect(deps.get(ref('fast-xml-parser'))).toContain(ref('strnum'));

@@ -31,6 +31,8 @@ export interface SbomInput {
   };
   /** The shared platform: its folder (relative to the metafile root) and its package.json facts. */
   readonly platform: { readonly dir: string; readonly name: string; readonly version: string; readonly license?: string | undefined };
+  /** The runtime the firmware runs on (platform.json `runtime`): a component of type `platform`. */
+  readonly runtime: { readonly name: string; readonly version: string; readonly endOfLife: string };
   /** The model-specific driver code: its folder (relative to the metafile root). */
   readonly product: { readonly dir: string; readonly id: string; readonly name: string };
   /** The esbuild metafiles of every domain bundle in the image. */

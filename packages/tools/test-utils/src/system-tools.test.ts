@@ -68,8 +68,10 @@ describe('the list of optional system tools', () => {
     expect(lines.filter((l) => /apt-get|dpkg|command -v/.test(l))).toEqual([]);
     const step = (re: RegExp) => lines.findIndex((l) => re.test(l));
     expect(step(/^bash \.ci\/install-system-tools$/)).toBeGreaterThan(-1);
-    // The main run fails on a missing tool; the fresh-machine step then runs without them.
-    expect(step(/^FWKIT_REQUIRE_TOOLS=1 npm test$/)).toBeGreaterThan(step(/install-system-tools/));
+    // The main run (on the LTS Node) fails on a missing tool; the fresh-machine step then runs without them.
+    expect(step(/^PATH="\$lts_bin:\$PATH" FWKIT_EXPECT_NODE=\d+ FWKIT_REQUIRE_TOOLS=1 npm test$/)).toBeGreaterThan(
+      step(/install-system-tools/),
+    );
     expect(step(/^bash \.ci\/fresh-machine$/)).toBeGreaterThan(step(/npm test/));
   });
 

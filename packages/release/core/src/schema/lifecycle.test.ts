@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from '@fwkit/device-core';
 import { ledgerFromJSON } from './ledger.js';
-import { platformManifestFromJSON } from './platform.js';
+import { platformManifestFromJSON, runtimeTarget } from './platform.js';
 import { addDays, dayOfEpoch } from '../days.js';
 import { lastDayOfSupport, retiredFrom, supportStatusOn, type Lifecycle, lifecycleSchema } from './product.js';
 
@@ -99,6 +99,33 @@ describe('platform interface lifecycle', () => {
   it('requires the installer to verify the format the platform writes', () => {
     expect(issuePaths(() => platformManifestFromJSON({ ...platform, interfaces: {}, installerFormats: [2] }))).toEqual([
       'installerFormats',
+    ]);
+  });
+});
+
+describe('platform firmware runtime', () => {
+  const platform = { schemaVersion: 1, imageFormat: 1, installerFormats: [1], domains: {}, base: {}, features: {} };
+  const node24 = { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' };
+
+  it('is optional (older platform releases load), and built for by its major line', () => {
+    expect(platformManifestFromJSON(platform).runtime).toBeUndefined();
+    const runtime = platformManifestFromJSON({ ...platform, runtime: node24 }).runtime;
+    expect(runtime).toEqual(node24);
+    expect(runtime && runtimeTarget(runtime)).toBe('node24');
+  });
+
+  it('refuses another runtime, a version that is not x.y.z, a day that is not YYYY-MM-DD and unknown fields', () => {
+    const bad = [
+      { ...node24, name: 'deno' },
+      { ...node24, version: '24' },
+      { ...node24, endOfLife: '2028-04' },
+      { ...node24, lts: true },
+    ];
+    expect(bad.map((runtime) => issuePaths(() => platformManifestFromJSON({ ...platform, runtime })))).toEqual([
+      ['runtime.name'],
+      ['runtime.version'],
+      ['runtime.endOfLife'],
+      ['runtime'],
     ]);
   });
 });

@@ -8,6 +8,7 @@ import {
   grantsSchema,
   imageFormatVersion,
   interfaceName,
+  isoDate,
   semverRange,
   semverVersion,
 } from './common.js';
@@ -49,6 +50,23 @@ export const interfaceLifecycleSchema = z
   .min(1);
 export type InterfaceLifecycle = z.infer<typeof interfaceLifecycleSchema>;
 
+/**
+ * The runtime the firmware runs on (today Node.js, part of every device's root file system): the
+ * build targets it, every SBOM lists it, and the gate warns while a supported model runs it past
+ * its end of life.
+ */
+export const firmwareRuntimeSchema = z.strictObject({
+  name: z.literal('node').describe('The JavaScript runtime (only Node.js today)'),
+  version: semverVersion.describe('The release the devices run; the bundles are built for its major line (esbuild target node<major>)'),
+  endOfLife: isoDate.describe("Last day of the release line's upstream support (nodejs.org, Previous Releases)"),
+});
+export type FirmwareRuntime = z.infer<typeof firmwareRuntimeSchema>;
+
+/** The esbuild target for a runtime: its major line, so the bundles use no syntax the devices lack. */
+export function runtimeTarget(runtime: FirmwareRuntime): string {
+  return `${runtime.name}${semver.major(runtime.version)}`;
+}
+
 export const platformManifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -58,6 +76,9 @@ export const platformManifestSchema = z
       .array(imageFormatVersion)
       .min(1)
       .describe("Image format versions this platform's installer verifies (what it can upgrade to)"),
+    runtime: firmwareRuntimeSchema
+      .optional()
+      .describe('The firmware runtime (required by `fwkit build`; optional so that older platform releases still load)'),
     domains: z.record(domainName, platformDomainSchema),
     base: requirementSetSchema.describe('What every product needs'),
     features: z.record(featureName, requirementSetSchema),
