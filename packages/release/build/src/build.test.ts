@@ -340,7 +340,10 @@ describe('build failures write nothing', () => {
     const error = await expectFailure(
       (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
       'BUILD_RUNTIME_UNDECLARED',
-      (root) => editPlatform(root, (p) => void delete p['runtime']),
+      (root) =>
+        editPlatform(root, (p) => {
+          delete p['runtime'];
+        }),
     );
     expect(error.message).toContain('"runtime"');
   });
