@@ -165,7 +165,7 @@ describe('buildAll on the fixture checkout', () => {
     }
   });
 
-  it('lists the firmware runtime of platform.json in every SBOM: a platform component with its CPE and end of life', async () => {
+  it('lists the firmware runtime of platform.json in every SBOM (a platform component with its CPE and end of life) and the supplier', async () => {
     for (const result of results) {
       const bom = JSON.parse(await readFile(result.sbomPath, 'utf8')) as {
         metadata: { component: { 'bom-ref': string } };
@@ -184,6 +184,12 @@ describe('buildAll on the fixture checkout', () => {
       });
       const root = bom.dependencies.find((d) => d.ref === bom.metadata.component['bom-ref']);
       expect(root?.dependsOn).toContain('fwkit:runtime/node@24.11.1');
+      // npm's "Name <email> (url)" author of platform/package.json is the supplier.
+      expect((bom.metadata as { supplier?: unknown }).supplier).toEqual({
+        name: 'Example Camera Co.',
+        url: ['https://camera.example'],
+        contact: [{ email: 'psirt@camera.example' }],
+      });
     }
   });
 
@@ -346,6 +352,20 @@ describe('build failures write nothing', () => {
         }),
     );
     expect(error.message).toContain('"runtime"');
+  });
+
+  it("fails with BUILD_INPUT_INVALID when platform/package.json names no author (the SBOM's supplier)", async () => {
+    const error = await expectFailure(
+      (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
+      'BUILD_INPUT_INVALID',
+      async (root) => {
+        const path = join(root, 'platform', 'package.json');
+        const pkg = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+        delete pkg['author'];
+        await writeFile(path, JSON.stringify(pkg));
+      },
+    );
+    expect(error.message).toContain('"author" must name the camera maker');
   });
 
   it('bundles for the runtime platform.json declares: syntax its major line lacks is lowered', async () => {

@@ -9,6 +9,7 @@ import {
   type ProductManifest,
   type ReleaseSpec,
 } from '@fwkit/release-core';
+import type { SbomSupplier } from '@fwkit/release-sbom';
 import { BuildError, type BuildErrorCode } from './errors.js';
 import { checkInsideCheckout, checkoutOf, type Checkout } from './inside.js';
 import { LAYOUT, MODEL_ID, productDir } from './layout.js';
@@ -20,6 +21,22 @@ export interface PlatformPackage {
   readonly name: string;
   readonly version: string;
   readonly license: string | undefined;
+  /** npm's `author`: the camera maker, the SBOM's supplier (an NTIA minimum element). */
+  readonly author: SbomSupplier;
+}
+
+/** npm's person field, `"Name <email> (url)"` or `{ name, email, url }`; undefined without a name. */
+function personOf(value: unknown): SbomSupplier | undefined {
+  if (typeof value === 'string') {
+    const match = /^([^<(]+?)\s*(?:<([^>]*)>)?\s*(?:\(([^)]*)\))?\s*$/.exec(value);
+    const [, name, email, url] = match ?? [];
+    return name === undefined || name === '' ? undefined : { name, email: email || undefined, url: url || undefined };
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { name, email, url } = value as Record<string, unknown>;
+  if (typeof name !== 'string' || name.trim() === '') return undefined;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  return { name: name.trim(), email: text(email), url: text(url) };
 }
 
 /** Everything shared by the products of one checkout, read and validated once. */
@@ -66,16 +83,19 @@ async function readJson(rootDir: string, path: string, missing: BuildErrorCode, 
 function platformPackageFrom(value: unknown): PlatformPackage {
   const pkg = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
   const { name, version, license } = pkg;
+  const author = personOf(pkg['author']);
   const problems: string[] = [];
+  if (author === undefined)
+    problems.push('"author" must name the camera maker (the SBOM\'s supplier), e.g. "Example Camera Co. (https://camera.example)"');
   if (typeof name !== 'string' || !NPM_NAME.test(name)) problems.push('"name" must be an npm package name');
   if (typeof version !== 'string' || !SEMVER.test(version)) problems.push('"version" must be a semantic version');
   if (license !== undefined && typeof license !== 'string') problems.push('"license" must be a string');
-  if (problems.length > 0 || typeof name !== 'string' || typeof version !== 'string') {
+  if (problems.length > 0 || typeof name !== 'string' || typeof version !== 'string' || author === undefined) {
     throw new BuildError('BUILD_INPUT_INVALID', `${LAYOUT.platformPackage}: ${problems.join('; ')}`, {
       details: { path: LAYOUT.platformPackage, problems },
     });
   }
-  return Object.freeze({ name, version, license: typeof license === 'string' ? license : undefined });
+  return Object.freeze({ name, version, license: typeof license === 'string' ? license : undefined, author });
 }
 
 /** Read and validate the platform, its package.json, release.json and package-lock.json of a checkout. */

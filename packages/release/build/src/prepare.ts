@@ -1,5 +1,5 @@
 import { canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, sha256Hex, type ImageManifest } from '@fwkit/device-core';
-import { composeRequirements, runtimeTarget, type Grants, type ProductManifest } from '@fwkit/release-core';
+import { composeRequirements, lastDayOfSupport, runtimeTarget, type Grants, type ProductManifest } from '@fwkit/release-core';
 import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
 import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
@@ -126,10 +126,12 @@ export async function prepareOne(
       version: release.firmware,
       security: release.security,
       hardwareRevisions: buildInfo.hardwareRevisions,
+      endOfSupport: lastDayOfSupport(product.lifecycle),
     },
+    supplier: platformPackage.author,
     platform: { dir: LAYOUT.platformDir, ...platformPackage },
     runtime,
-    product: { dir: productDir(model), id: product.id, name: product.name },
+    product: { dir: productDir(model), id: product.id, name: product.name, license: product.license },
     metafiles,
     fileDigests: sources.fileDigests,
     packageJsons: sources.packageJsons,

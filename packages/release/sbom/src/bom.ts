@@ -194,6 +194,15 @@ export function buildSbom(input: SbomInput): Sbom {
     bomRef: `fwkit:firmware/${firmware.model}@${firmware.version}`,
     description: firmware.modelName,
   });
+  const supplier = (): Models.OrganizationalEntity => {
+    const entity = new Models.OrganizationalEntity({ name: input.supplier.name });
+    if (input.supplier.url !== undefined) entity.url.add(input.supplier.url);
+    if (input.supplier.email !== undefined) entity.contact.add(new Models.OrganizationalContact({ email: input.supplier.email }));
+    return entity;
+  };
+  bom.metadata.supplier = supplier();
+  root.supplier = supplier();
+  root.properties.add(new Models.Property('cdx:lifecycle:milestone:endOfSupport', firmware.endOfSupport));
   root.properties.add(new Models.Property('fwkit:security-version', String(firmware.security)));
   for (const revision of firmware.hardwareRevisions) root.properties.add(new Models.Property('fwkit:hardware-revision', revision));
   bom.metadata.component = root;
@@ -211,6 +220,7 @@ export function buildSbom(input: SbomInput): Sbom {
     purl: platformPurl,
     bomRef: platformPurl,
     description: 'Shared camera firmware platform',
+    supplier: supplier(),
   });
   if (input.platform.license !== undefined) platform.licenses.add(licenseModel(input.platform.license));
   platform.properties.add(new Models.Property('fwkit:source:path', trimDir(input.platform.dir)));
@@ -229,11 +239,24 @@ export function buildSbom(input: SbomInput): Sbom {
   runtime.properties.add(new Models.Property('fwkit:runtime:endOfLife', rt.endOfLife));
   components.set('runtime', runtime);
 
+  // The drivers are the maker's own code, not an npm package: a generic purl in the platform's scope.
+  const driversPurl = new PackageURL(
+    'generic',
+    platformScope.group,
+    `${input.product.id}-drivers`,
+    firmware.version,
+    undefined,
+    undefined,
+  ).toString();
   const product = new Models.Component(Enums.ComponentType.DeviceDriver, `${input.product.id}-drivers`, {
     version: firmware.version,
+    purl: driversPurl,
     bomRef: `fwkit:product/${input.product.id}@${firmware.version}`,
     description: `Model-specific driver code of ${input.product.name}`,
+    supplier: supplier(),
   });
+  const driversLicense = input.product.license ?? input.platform.license;
+  if (driversLicense !== undefined) product.licenses.add(licenseModel(driversLicense));
   product.properties.add(new Models.Property('fwkit:source:path', trimDir(input.product.dir)));
   addSourceProperties(product, filesByOwner.get('product')?.files ?? []);
   components.set('product', product);

@@ -4,5 +4,5 @@ export { schemaValidatorCode, VALIDATOR_CODE_PATH } from './schema-validator.js'
 export { loadSbomSources, type SbomSources } from './load.js';
 export { packageDirOf, isVirtualInput } from './attribute.js';
 export { SbomError, type SbomErrorCode } from './errors.js';
-export type { BundleMetafile, MetafileImport, BundledPackage, Sbom, SbomInput, SbomTool } from './types.js';
+export type { BundleMetafile, MetafileImport, BundledPackage, Sbom, SbomInput, SbomSupplier, SbomTool } from './types.js';
 export { sbomBesideImage, IMAGE_IDENTITY_PROPERTY } from './beside.js';

@@ -51,7 +51,15 @@ async function fixtureInput(overrides: Partial<SbomInput> = {}): Promise<SbomInp
   const metafile = await bundleFixture();
   const sources = await loadSbomSources(ROOT, [metafile]);
   return {
-    firmware: { model: 'cam-fixture', modelName: 'Fixture Cam', version: '1.4.0', security: 3, hardwareRevisions: ['A', 'B'] },
+    firmware: {
+      model: 'cam-fixture',
+      modelName: 'Fixture Cam',
+      version: '1.4.0',
+      security: 3,
+      hardwareRevisions: ['A', 'B'],
+      endOfSupport: '2031-06-30',
+    },
+    supplier: { name: 'Example Camera Co.', url: 'https://camera.example', email: 'psirt@camera.example' },
     platform: { dir: `${FIXTURE}/platform`, name: '@camera/fixture-platform', version: '0.9.0', license: 'Apache-2.0' },
     runtime: { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' },
     product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
@@ -164,6 +172,10 @@ describe('buildSbom from a real esbuild metafile', () => {
     expect(product?.properties).toContainEqual({ name: 'fwkit:bundled:files', value: '1' });
     const deps = new Map(bom.dependencies.map((d) => [d.ref, d.dependsOn ?? []]));
     const ref = (name: string) => bom.components.find((c) => c.name === name)?.['bom-ref'] ?? `missing ${name}`;
+    expect(product).toMatchObject({
+      purl: 'pkg:generic/%40camera/cam-fixture-drivers@1.4.0',
+      licenses: [{ license: { id: 'Apache-2.0' } }],
+    });
     expect(bom.components.find((c) => c.name === 'node')).toMatchObject({
       type: 'platform',
       version: '24.11.1',
@@ -173,6 +185,25 @@ describe('buildSbom from a real esbuild metafile', () => {
     expect(deps.get(ref('fixture-platform'))).toContain(ref('fast-xml-parser'));
     expect(deps.get(ref('fixture-platform'))).not.toContain(ref('strnum'));
     expect(deps.get(ref('fast-xml-parser'))).toContain(ref('strnum'));
+  });
+
+  it("names the supplier (NTIA minimum element) and the model's end of support", () => {
+    const supplier = { name: 'Example Camera Co.', url: ['https://camera.example'], contact: [{ email: 'psirt@camera.example' }] };
+    const meta = bom.metadata as unknown as {
+      supplier: unknown;
+      component: { supplier: unknown; properties: { name: string; value: string }[] };
+    };
+    expect(meta.supplier).toEqual(supplier);
+    expect(meta.component.supplier).toEqual(supplier);
+    expect(meta.component.properties).toContainEqual({ name: 'cdx:lifecycle:milestone:endOfSupport', value: '2031-06-30' });
+    for (const name of ['fixture-platform', 'cam-fixture-drivers']) {
+      expect((bom.components.find((c) => c.name === name) as unknown as { supplier: unknown }).supplier).toEqual(supplier);
+    }
+  });
+
+  it("gives the drivers product.json's licence when it names one", () => {
+    const own = parse(buildSbom({ ...input, product: { ...input.product, license: 'MIT' } }).bytes);
+    expect(own.components.find((c) => c.name === 'cam-fixture-drivers')?.licenses).toEqual([{ license: { id: 'MIT' } }]);
   });
 
   it('is byte-identical when built twice from separate esbuild runs', async () => {

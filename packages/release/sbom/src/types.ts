@@ -20,6 +20,13 @@ export interface SbomTool {
 }
 
 /** Everything the BOM is made of. Plain data: reading it from disk is `loadSbomSources`' job. */
+/** An organisation as npm's `author` names it. */
+export interface SbomSupplier {
+  readonly name: string;
+  readonly url?: string | undefined;
+  readonly email?: string | undefined;
+}
+
 export interface SbomInput {
   /** The image the BOM describes; it becomes `metadata.component` (type `firmware`). */
   readonly firmware: {
@@ -28,13 +35,26 @@ export interface SbomInput {
     readonly version: string;
     readonly security: number;
     readonly hardwareRevisions: readonly string[];
+    /** The model's last day of support (YYYY-MM-DD): `cdx:lifecycle:milestone:endOfSupport`. */
+    readonly endOfSupport: string;
   };
+  /**
+   * Who makes and supplies the firmware (NTIA minimum element "supplier name"): the BOM's supplier
+   * and the supplier of the firmware, the platform and the drivers.
+   */
+  readonly supplier: SbomSupplier;
   /** The shared platform: its folder (relative to the metafile root) and its package.json facts. */
   readonly platform: { readonly dir: string; readonly name: string; readonly version: string; readonly license?: string | undefined };
   /** The runtime the firmware runs on (platform.json `runtime`): a component of type `platform`. */
   readonly runtime: { readonly name: string; readonly version: string; readonly endOfLife: string };
   /** The model-specific driver code: its folder (relative to the metafile root). */
-  readonly product: { readonly dir: string; readonly id: string; readonly name: string };
+  readonly product: {
+    readonly dir: string;
+    readonly id: string;
+    readonly name: string;
+    /** The drivers' licence (SPDX), from product.json; the platform package's when it names none. */
+    readonly license?: string | undefined;
+  };
   /** The esbuild metafiles of every domain bundle in the image. */
   readonly metafiles: readonly BundleMetafile[];
   /** SHA-256 (lowercase hex) of every bundled file, keyed by its metafile path. */

@@ -104,6 +104,11 @@ export const productManifestSchema = z
       .string()
       .regex(/^(?!\/)(?!.*(?:^|\/)\.\.?(?:\/|$))[A-Za-z0-9._/-]+\.ts$/, 'must be a relative path to a .ts file inside the product folder')
       .describe('Entry of the model-specific driver code, relative to the product folder'),
+    license: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Licence of the driver code (SPDX identifier or expression); the SBOM uses the platform package's when absent"),
     lifecycle: lifecycleSchema,
     hardware: z.array(hardwareRevisionSchema).min(1),
   })
