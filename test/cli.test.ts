@@ -195,6 +195,19 @@ describe('fwkit verify', () => {
     expect(JSON.parse(expired.stdout)).toMatchObject({ ok: false, code: 'TRUST_ROOT_EXPIRED' });
   });
 
+  it('says "not an fwkit image" for a text file and "not found" for a missing one', async () => {
+    const verify = (image: string) => fwkit(['verify', image, '--trust', 'keys.example/root.json', '--any-device', '--now', NOW]);
+    const text = await verify('README.md');
+    expect([text.code, text.stderr.trim()]).toEqual([
+      1,
+      'fwkit: IMAGE_NOT_FWKIT: not an fwkit image: the file does not start with a tar header',
+    ]);
+    const missing = await verify(join(out, 'no-such.fwimg'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('INPUT_NOT_FOUND');
+    expect(missing.stderr).toContain('not found');
+  });
+
   it('needs exactly one device choice (exit 2)', async () => {
     const model = products[0] ?? '';
     expect((await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json'])).code).toBe(2);

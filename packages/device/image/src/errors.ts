@@ -6,6 +6,8 @@ import { FwkitError } from '@fwkit/device-core';
  */
 export type ImageReadErrorCode =
   // --- tar structure (strict ustar reader) ---
+  /** The first block is no tar header at all (bad checksum and no `ustar` magic): a text file, another format. */
+  | 'IMAGE_NOT_FWKIT'
   /** A header's checksum field does not match the sum of its bytes (or is not octal). */
   | 'IMAGE_HEADER_CHECKSUM'
   /** A header is a regular file but not byte-identical to the header fwkit writes for its name, size and mtime. */

@@ -129,6 +129,15 @@ describe('header classification', () => {
     expect(codeOf(() => decodeHeader(block, 0))).toBe(code);
   });
 
+  it('calls a first block that is no tar header at all (no checksum, no magic) IMAGE_NOT_FWKIT, and only the first', () => {
+    const text = new Uint8Array(512);
+    text.set(new TextEncoder().encode('# fwkit\n\nfwkit builds, SBOM-annotates, signs and verifies firmware'));
+    expect(codeOf(() => decodeHeader(text, 0))).toBe('IMAGE_NOT_FWKIT');
+    expect(codeOf(() => decodeHeader(text, 1536))).toBe('IMAGE_HEADER_CHECKSUM');
+    // A tar header that was damaged is still a damaged image, not "no image".
+    expect(codeOf(() => decodeHeader(rawHeader({ name: 'payload/x', checksum: 1 }), 0))).toBe('IMAGE_HEADER_CHECKSUM');
+  });
+
   it('accepts the canonical header rebuilt by the raw encoder (the table changes one field each)', () => {
     expect(decodeHeader(rawHeader({ name: 'payload/x', size: 10, mtime: 5 }), 0)).toEqual({ name: 'payload/x', size: 10, mtime: 5 });
     expect(decodeHeader(fixChecksum(rawHeader({ name: 'payload/x' })), 0).name).toBe('payload/x');

@@ -165,6 +165,12 @@ export function decodeHeader(block: Uint8Array, offset: number): RegularHeader {
   const at = { offset };
   const stored = parseOctalField(block, FIELD.checksum);
   const computed = headerChecksum(block);
+  if (stored !== computed && offset === 0 && stringField(block, FIELD.magic) !== 'ustar') {
+    // Not a damaged image but no image at all (a text file, a log, another format): say so.
+    throw new ImageError('IMAGE_NOT_FWKIT', 'not an fwkit image: the file does not start with a tar header', {
+      details: { ...at, stored: stored ?? null, computed },
+    });
+  }
   if (stored !== computed) {
     throw new ImageError('IMAGE_HEADER_CHECKSUM', `tar header at byte ${offset} has a bad checksum`, {
       details: { ...at, stored: stored ?? null, computed },

@@ -42,6 +42,20 @@ describe('checkThreshold', () => {
     expect(checkThreshold(message, [], role(1, a))).toMatchObject({ ok: false, code: 'SIGNATURE_KEY_UNKNOWN' });
   });
 
+  it('names the keyids that signed and the trusted ones when no signature is from a trusted key', () => {
+    const result = checkThreshold(message, [sign(stranger), sign(stranger)], role(1, a, b));
+    const trusted = [a.keyid, b.keyid].sort();
+    expect(result).toMatchObject({ ok: false, signedBy: [stranger.keyid], trusted });
+    const short = (k: string) => `${k.slice(0, 16)}…`;
+    expect(result.ok ? '' : result.message).toBe(
+      `no signature is from a trusted key (0/1): signed by ${short(stranger.keyid)}; trusted: ${trusted.map(short).join(', ')}`,
+    );
+    const unsigned = checkThreshold(message, [], role(1, a));
+    expect(unsigned.ok ? '' : unsigned.message).toBe(
+      `no signature is from a trusted key (0/1): there is no signature; trusted: ${short(a.keyid)}`,
+    );
+  });
+
   it('reports SIGNATURE_THRESHOLD_NOT_MET when too few trusted keys signed', () => {
     expect(checkThreshold(message, [sign(a)], role(2, a, b))).toMatchObject({
       ok: false,

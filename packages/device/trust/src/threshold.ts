@@ -17,7 +17,22 @@ export interface RoleKeys {
 export type ThresholdFailure = 'SIGNATURE_THRESHOLD_NOT_MET' | 'SIGNATURE_KEY_UNKNOWN' | 'SIGNATURE_INVALID';
 
 export type ThresholdResult =
-  { ok: true; signers: string[] } | { ok: false; code: ThresholdFailure; message: string; validKeys: number; threshold: number };
+  | { ok: true; signers: string[] }
+  | {
+      ok: false;
+      code: ThresholdFailure;
+      message: string;
+      validKeys: number;
+      threshold: number;
+      /** The keyids the signatures name (distinct, in order; malformed ones left out). */
+      signedBy: string[];
+      /** The keyids the role trusts. */
+      trusted: string[];
+    };
+
+/** A keyid short enough for a message (the full ones are in the error's details). */
+const shortKeyid = (keyid: string): string => (keyid.length > 16 ? `${keyid.slice(0, 16)}…` : keyid);
+const keyidList = (keyids: readonly string[]): string => (keyids.length === 0 ? 'none' : keyids.map(shortKeyid).join(', '));
 
 const SIG_HEX = /^[0-9a-f]{128}$/;
 
@@ -88,9 +103,22 @@ export function checkThreshold(message: Uint8Array, signatures: readonly Signatu
   if (Number.isInteger(threshold) && threshold >= 1 && validKeys >= threshold) {
     return { ok: true, signers: signers.sort() };
   }
-  const fail = (code: ThresholdFailure, message: string): ThresholdResult => ({ ok: false, code, message, validKeys, threshold });
+  const signedBy = [...new Set(judged.flatMap((j) => (j.keyid === undefined ? [] : [j.keyid])))];
+  const trusted = [...role.keys.keys()].sort();
+  const fail = (code: ThresholdFailure, message: string): ThresholdResult => ({
+    ok: false,
+    code,
+    message,
+    validKeys,
+    threshold,
+    signedBy,
+    trusted,
+  });
   if (invalid > 0)
     return fail('SIGNATURE_INVALID', `${invalid} signature(s) from trusted keys did not verify; ${validKeys}/${threshold} valid`);
-  if (fromTrustedKey === 0) return fail('SIGNATURE_KEY_UNKNOWN', `no signature is from a trusted key (0/${threshold})`);
+  if (fromTrustedKey === 0) {
+    const by = signedBy.length === 0 ? 'there is no signature' : `signed by ${keyidList(signedBy)}`;
+    return fail('SIGNATURE_KEY_UNKNOWN', `no signature is from a trusted key (0/${threshold}): ${by}; trusted: ${keyidList(trusted)}`);
+  }
   return fail('SIGNATURE_THRESHOLD_NOT_MET', `${validKeys} distinct trusted key(s) signed; ${threshold} needed`);
 }

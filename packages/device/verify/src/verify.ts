@@ -198,7 +198,8 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     //    PAE(payloadType, manifest bytes). From here on the manifest is trusted.
     const result = checkThreshold(pae(SIGNATURES_PAYLOAD_TYPE, manifestBytes), signatures.signatures, trust.role('targets'));
     if (!result.ok) {
-      throw fail(result.code, `manifest signatures: ${result.message}`, { validKeys: result.validKeys, threshold: result.threshold });
+      const { validKeys, threshold, signedBy, trusted } = result;
+      throw fail(result.code, `manifest signatures: ${result.message}`, { validKeys, threshold, signedBy, trusted });
     }
 
     // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules,
