@@ -45,6 +45,7 @@ export {
 export { checkDeviceCompatibility, upgradeReasons } from './compat/rules.js';
 export { isIsoDay, MAX_SOURCE_DATE_EPOCH, MAX_YEAR, MIN_YEAR, parseIsoDay, parseIsoInstant, parseSourceDateEpoch } from './time.js';
 export {
+  intersectRanges,
   compareVersions,
   isValidRange,
   isValidVersion,

@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import semver from 'semver';
 import { describe, expect, it } from 'vitest';
-import { compareVersions, isValidRange, isValidVersion, parseRange, parseVersion, satisfies, SemverError } from './semver.js';
+import {
+  compareVersions,
+  intersectRanges,
+  isValidRange,
+  isValidVersion,
+  parseRange,
+  parseVersion,
+  satisfies,
+  SemverError,
+} from './semver.js';
 
 // Small numbers, so that generated versions land on the boundaries of generated ranges.
 const num = fc.integer({ min: 0, max: 3 });
@@ -110,5 +119,41 @@ describe('semver subset', () => {
     expect(satisfies('1.2', '>=1.0.0')).toBe(false);
     // An invalid range holds nothing (node-semver's answer), so a device refuses rather than guesses.
     expect(satisfies('1.2.0', '>= 1.0.0')).toBe(false);
+  });
+});
+
+describe('intersectRanges', () => {
+  it('says the AND of plain ranges with one lower and one upper bound', () => {
+    expect(intersectRanges(['>=2.1.0 <4.0.0', '>=3.0.0'])).toBe('>=3.0.0 <4.0.0');
+    expect(intersectRanges(['^1.2.0', '>1.4.0', '<=1.9.0'])).toBe('>1.4.0 <=1.9.0');
+    expect(intersectRanges(['1.x', '<1.5'])).toBe('>=1.0.0 <1.5.0');
+    expect(intersectRanges(['*', '', '>=2.0.0'])).toBe('>=2.0.0');
+    expect(intersectRanges(['*'])).toBe('*');
+    expect(intersectRanges(['^1.2.0', '*'])).toBe('^1.2.0'); // one range: as its author wrote it
+  });
+
+  it('keeps the ranges as given when it cannot say them shorter: ||, exact versions, pre-releases, nothing left', () => {
+    expect(intersectRanges(['>=1.0.0', '1.2.0 || 2.0.0'])).toBe('>=1.0.0 (1.2.0 || 2.0.0)');
+    expect(intersectRanges(['>=1.0.0', '1.2.0'])).toBe('>=1.0.0 1.2.0');
+    expect(intersectRanges(['>=1.0.0-rc.1', '<2.0.0'])).toBe('>=1.0.0-rc.1 <2.0.0');
+    expect(intersectRanges(['>=3.0.0', '<3.0.0'])).toBe('>=3.0.0 <3.0.0');
+  });
+
+  it('matches exactly the versions every part matches (semver.satisfies of each part)', () => {
+    const plain = fc
+      .tuple(fc.constantFrom('', '<', '<=', '>', '>=', '~', '^'), fc.tuple(num, num, num))
+      .map(([op, [a, b, c]]) => `${op}${a}.${b}.${c}`);
+    const part = fc.oneof(
+      plain,
+      fc.tuple(plain, plain).map(([a, b]) => `${a} ${b}`),
+      fc.constantFrom('*', '1.x', '<2', '>=1.1'),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), fc.array(version, { minLength: 1, maxLength: 8 }), (parts, versions) => {
+        const joined = intersectRanges(parts);
+        expect(semver.validRange(joined)).not.toBeNull();
+        for (const v of versions) expect(semver.satisfies(v, joined)).toBe(parts.every((p) => semver.satisfies(v, p)));
+      }),
+    );
   });
 });

@@ -301,6 +301,50 @@ function tryCompileRange(text: string): Range | string {
   });
 }
 
+/** `<M.m.p-0`, which desugaring makes of `<M.m.p`: below every pre-release of that version. */
+const isBelow = (b: Bound): boolean => b.op === '<' && b.prerelease.length === 1 && b.prerelease[0] === 0;
+
+/** A plain bound as a comparator a person reads (`<2.0.0` for `<2.0.0-0`). */
+function boundText(b: Bound): string {
+  return `${b.op}${b.major}.${b.minor}.${b.patch}`;
+}
+
+/**
+ * The AND of ranges, as short as it can be said: `>=2.1.0 <4.0.0` and `>=3.0.0` give
+ * `>=3.0.0 <4.0.0`. Each range must be one comparator set of plain bounds (no `||`, no
+ * pre-release); otherwise, or when nothing satisfies them all, the ranges are joined as given, so
+ * the result never says less than its parts. `*` and empty ranges drop out; none left gives `*`,
+ * and one left is returned as written.
+ */
+export function intersectRanges(ranges: readonly string[]): string {
+  const parts = ranges.map((r) => r.trim()).filter((r) => r !== '*' && r !== '');
+  if (parts.length === 0) return '*';
+  if (parts.length === 1) return parts[0] ?? '*'; // nothing to intersect: the author's words
+  const joined = parts.map((r) => (r.includes('||') ? `(${r})` : r)).join(' ');
+  let lower: Bound | undefined;
+  let upper: Bound | undefined;
+  for (const part of parts) {
+    const set = part.includes('||') ? null : compileSet(part.replace(/ +/g, ' '));
+    if (set === null || typeof set === 'string') return joined;
+    for (const b of set) {
+      if (b.op === '=' || (b.prerelease.length > 0 && !isBelow(b))) return joined;
+      if (b.op === '>=' || b.op === '>') {
+        const c = lower === undefined ? 1 : compareParsed(b, lower);
+        if (c > 0 || (c === 0 && b.op === '>')) lower = b;
+      } else {
+        const c = upper === undefined ? -1 : compareParsed(b, upper);
+        if (c < 0 || (c === 0 && b.op === '<')) upper = b;
+      }
+    }
+  }
+  if (lower !== undefined && upper !== undefined) {
+    const c = compareParsed(lower, upper);
+    if (c > 0 || (c === 0 && (lower.op === '>' || upper.op === '<'))) return joined; // empty: show why
+  }
+  const out = [lower, upper].filter((b): b is Bound => b !== undefined).map(boundText);
+  return out.length === 0 ? '*' : out.join(' ');
+}
+
 /** Compiles a range once; throws SemverError (SEMVER_RANGE_INVALID) outside the grammar above. */
 export function parseRange(text: string): Range {
   const range = tryCompileRange(text);

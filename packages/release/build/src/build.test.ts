@@ -105,7 +105,7 @@ describe('buildAll on the fixture checkout', () => {
     expect(manifest.domains).toMatchObject({ core: { entry: 'core/main.js' }, protocol: { grants: { listen: ['127.0.0.1:8080'] } } });
     expect(manifest.requires).toEqual({
       interfaces: { 'board.hal': '>=1.0.0 <2.0.0', 'ptz.visca': '>=2.0.0 <3.0.0', 'sensor.mipi-csi2': '>=2.0.0 <3.0.0' },
-      bootloader: '>=2.0.0 >=2.4.0',
+      bootloader: '>=2.4.0',
       imageFormat: 1,
       ramBytes: 1048576 + 1048576 + 1024,
       flashBytes: manifest.payloads.reduce((sum, p) => sum + p.size, 0),

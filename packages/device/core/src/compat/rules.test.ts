@@ -156,7 +156,7 @@ describe('composeRequirements', () => {
     expect(problems).toEqual([]);
     expect(requires).toEqual({
       interfaces: { 'ptz.visca': '^1.2.0', 'sensor.mipi-csi2': '>=2.0.0 <3.0.0' },
-      bootloader: '>=2.0.0 >=3.0.0',
+      bootloader: '>=3.0.0',
       imageFormat: 1,
       ramBytes: 125,
       flashBytes: 4096,

@@ -1,13 +1,7 @@
 import type { ImageRequires } from '@fwkit/device-core';
 import type { PlatformManifest, RequirementSet } from '../schema/platform.js';
 import type { ProductManifest } from '../schema/product.js';
-import { satisfies, featureUnknown, platformVersionRejected, type Reason } from '@fwkit/device-core';
-
-/** AND of semver ranges: "a b" in semver's grammar, with `*` dropped. */
-function intersectRanges(ranges: readonly string[]): string {
-  const parts = ranges.filter((r) => r.trim() !== '*' && r.trim() !== '');
-  return parts.length === 0 ? '*' : parts.map((r) => (r.includes('||') ? `(${r})` : r)).join(' ');
-}
+import { intersectRanges, satisfies, featureUnknown, platformVersionRejected, type Reason } from '@fwkit/device-core';
 
 /**
  * What an image of `product` on `platform` requires from a device: the platform's base
