@@ -1,2 +1,18 @@
-// The A/B installer of a simulated device: see README.md.
-export {};
+// @fwkit/device-install: the A/B installer of a simulated device (docs/device.md, README.md).
+export { InstallError, type InstallErrorCode } from './errors.js';
+export { type DeviceStorage, NodeStorage } from './storage.js';
+export { LAYOUT, type BootRecord, type BootState, type SlotInfo, type SlotName } from './record.js';
+export {
+  Device,
+  provision,
+  DEFAULT_POLICY,
+  type BootOptions,
+  type BootResult,
+  type DeviceOptions,
+  type DevicePolicy,
+  type DeviceStatus,
+  type DurableEvent,
+  type InstallResult,
+  type LockHolder,
+  type ProvisionOptions,
+} from './device.js';

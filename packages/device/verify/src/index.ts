@@ -7,5 +7,6 @@ export {
   type VerifiedImage,
   type DeviceReport,
   type BlockSink,
+  type VerifiedDocuments,
 } from './verify.js';
 export { EXIT } from './exit.js';

@@ -31,8 +31,23 @@ import {
 import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/device-trust';
 import { VerifyError } from './errors.js';
 
+/** The signed documents of an image, once every check before its payloads passed. */
+export interface VerifiedDocuments {
+  readonly manifest: ImageManifest;
+  /** The exact manifest.json bytes the signatures cover. */
+  readonly manifestBytes: Uint8Array;
+  readonly signaturesBytes: Uint8Array;
+  /** Each payload's block-hash list (already checked against the manifest's blocksSha256), by payload path. */
+  readonly blockLists: ReadonlyMap<string, Uint8Array>;
+}
+
 /** Receives each payload block only AFTER it verified against the signed block list. */
 export interface BlockSink {
+  /**
+   * Called once, after the signatures, the device rules and the block lists passed and before the
+   * first block: where an installer marks its target invalid and stores what boot re-verifies.
+   */
+  start?(documents: VerifiedDocuments): Promise<void>;
   block(path: string, offset: number, bytes: Uint8Array): Promise<void>;
 }
 
@@ -48,6 +63,12 @@ export interface VerifyOptions {
   readonly now: Date;
   /** Where verified blocks go (the A/B installer writes the inactive slot through this). */
   readonly sink?: BlockSink;
+  /**
+   * Device policy: accept an older firmware version at the SAME security version (the
+   * FIRMWARE_DOWNGRADE reason is dropped only then; a lower security version is always refused).
+   * Default false.
+   */
+  readonly allowDowngrade?: boolean;
   /**
    * Also compute the SHA-256 of the whole file (`fileSha256`), default false. It is a second pass
    * of the hash over every byte and no check depends on it; only callers that record or print it
@@ -166,7 +187,7 @@ async function readBounded(reader: TarReader, entry: TarEntry, limit: number): P
  * clock, no file system, no network.
  */
 export async function verifyImage(source: AsyncIterable<Uint8Array>, options: VerifyOptions): Promise<VerifiedImage> {
-  const { trust, devices, now, sink, fileDigest = false } = options;
+  const { trust, devices, now, sink, fileDigest = false, allowDowngrade = false } = options;
   // Only 'any-device' skips the device rules; an empty list is a caller's mistake, never a pass.
   if (devices !== 'any-device' && devices.length === 0)
     throw new TypeError("verifyImage: no device given (pass 'any-device' to skip the device rules)");
@@ -192,7 +213,8 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
 
     // 2. signatures.json. Endless data: bounded; strict shape (SIGNATURES_INVALID).
     const signaturesEntry = await walker.next(ENTRY_SIGNATURES);
-    const signatures = decodeSignatures(await readBounded(reader, signaturesEntry, MAX_SIGNATURES_BYTES));
+    const signaturesBytes = await readBounded(reader, signaturesEntry, MAX_SIGNATURES_BYTES);
+    const signatures = decodeSignatures(signaturesBytes);
 
     // 3. Arbitrary software, threshold: a threshold of DISTINCT targets keys signed
     //    PAE(payloadType, manifest bytes). From here on the manifest is trusted.
@@ -205,7 +227,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     // 4. Wrong model, mix-and-match of hardware, rollback, unmet requirements: the device rules,
     //    once per device. 'any-device' skips them, but a requirement nobody understands is refused
     //    regardless. One device that does not fit fails the image before a payload byte is read.
-    const reports = deviceReports(manifest, devices);
+    const reports = deviceReports(manifest, devices, allowDowngrade);
     const misfit = reports.find((r) => !r.ok);
     if (misfit !== undefined) throw deviceError(misfit, reports);
     if (devices === 'any-device') {
@@ -244,6 +266,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       }
       lists.set(payload.path, list);
     }
+    await sink?.start?.({ manifest, manifestBytes, signaturesBytes, blockLists: lists });
 
     // 6. Payloads, streamed block by block. Arbitrary software: each block is checked against its
     //    signed digest before the next byte is read and before the sink sees it. The blocks cover
@@ -307,12 +330,18 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
 }
 
 /** Every device's report on the manifest, in the given order (pure: the device rules of core). */
-function deviceReports(manifest: ImageManifest, devices: readonly DeviceIdentity[] | 'any-device'): readonly DeviceReport[] {
+function deviceReports(
+  manifest: ImageManifest,
+  devices: readonly DeviceIdentity[] | 'any-device',
+  allowDowngrade: boolean,
+): readonly DeviceReport[] {
   if (devices === 'any-device') return Object.freeze([]);
   const rules = compileImage(imageFactsOf(manifest)); // once for every device
   return Object.freeze(
     devices.map((device) => {
-      const reasons = [...rules.check(device)];
+      // The policy relaxes only the downgrade rule, and only at the installed security version.
+      const sameSecurity = device.installed?.security === manifest.versions.security;
+      const reasons = rules.check(device).filter((r) => !(allowDowngrade && sameSecurity && r.code === 'FIRMWARE_DOWNGRADE'));
       return Object.freeze({ device, ok: reasons.length === 0, reasons: Object.freeze(reasons) });
     }),
   );

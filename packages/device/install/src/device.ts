@@ -1,0 +1,589 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { deviceIdentityFromJSON, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
+import { blocksEntryName, ENTRY_MANIFEST, ENTRY_SIGNATURES, openImageFile, payloadEntryName } from '@fwkit/device-image';
+import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
+import { verifyImage, VerifyError, type VerifiedDocuments } from '@fwkit/device-verify';
+import type { FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
+import { InstallError } from './errors.js';
+import {
+  bootRecordOf,
+  counterOf,
+  LAYOUT,
+  otherSlot,
+  readDual,
+  slotDir,
+  writeDual,
+  type BootRecord,
+  type SlotInfo,
+  type SlotName,
+  type SyncPoints,
+} from './record.js';
+import { payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
+import { NodeStorage, parentOf, type DeviceStorage } from './storage.js';
+
+/** The device policy (policy.json). */
+export interface DevicePolicy {
+  readonly schemaVersion: 1;
+  /** Accept an older firmware version at the same security version (never below the counter). */
+  readonly allowDowngrade: boolean;
+  /** Boot attempts a trial gets before the device reverts (1-10). */
+  readonly trialAttempts: number;
+}
+
+export const DEFAULT_POLICY: DevicePolicy = Object.freeze({ schemaVersion: 1, allowDowngrade: false, trialAttempts: 3 });
+
+function policyOf(value: unknown): DevicePolicy {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const attempts = v['trialAttempts'];
+  if (v['schemaVersion'] !== 1 || typeof v['allowDowngrade'] !== 'boolean' || !Number.isSafeInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 10) {
+    throw new InstallError('DEVICE_INVALID', `${LAYOUT.policy}: schemaVersion 1, allowDowngrade (boolean) and trialAttempts (1-10) expected`);
+  }
+  return { schemaVersion: 1, allowDowngrade: v['allowDowngrade'], trialAttempts: attempts as number };
+}
+
+/** Something the device made durable: the harness checks no later power cut loses it. */
+export type DurableEvent = { readonly kind: 'record'; readonly seq: number; readonly record: BootRecord } | { readonly kind: 'counter'; readonly seq: number; readonly security: number };
+
+export interface DeviceOptions {
+  /** The device's clock (the trust root's expiry); default the wall clock. */
+  readonly now?: () => Date;
+  /** Told after each atomic write returned (the power-cut harness). */
+  readonly onDurable?: (event: DurableEvent) => void;
+  /** TEST ONLY: the fsync sites to leave out (the harness's mutation check). */
+  readonly skipSync?: ReadonlySet<string>;
+  /** TEST ONLY: told each fsync site passed (the harness lists the sites to mutate). */
+  readonly onSync?: (site: string) => void;
+  /** Decides whether a lock's holder is gone; default: its pid is not a live process. */
+  readonly isLockStale?: (holder: LockHolder) => boolean;
+}
+
+export interface LockHolder {
+  readonly pid: number;
+}
+
+export interface DeviceStatus {
+  readonly state: BootRecord['state'];
+  /** The installed firmware: the committed slot's version (a trial is not installed until committed). */
+  readonly committed: { readonly slot: SlotName; readonly version: string; readonly security: number } | null;
+  readonly trial: { readonly slot: SlotName; readonly version: string; readonly attemptsLeft: number } | null;
+  readonly securityCounter: number;
+  readonly last: BootRecord['last'];
+}
+
+export interface InstallResult {
+  readonly result: 'pending-reboot';
+  readonly slot: SlotName;
+  readonly version: string;
+  readonly security: number;
+  readonly attempts: number;
+}
+
+export interface BootOptions {
+  readonly runner: FirmwareRunner;
+  /** Keep the firmware running and hand it to the caller (default: stop it after the health decision). */
+  readonly serve?: boolean;
+  readonly healthTimeoutMs?: number;
+}
+
+export interface BootResult {
+  readonly slot: SlotName;
+  readonly version: string;
+  /** What happened to a pending trial in this boot: committed, reverted, or none pending. */
+  readonly trial: 'committed' | 'reverted' | 'none';
+  readonly verdict: HealthVerdict;
+  /** Only with `serve`: the running firmware (the caller stops it). */
+  readonly running?: RunningFirmware;
+  readonly status: DeviceStatus;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+function infoOf(manifest: ImageManifest, manifestSha256: string): SlotInfo {
+  return { version: manifest.versions.firmware, security: manifest.versions.security, manifestSha256 };
+}
+
+/**
+ * A device directory, changed only through its DeviceStorage. Every method reads the durable
+ * state afresh (the boot-control record, the counter), as a bootloader does after power-on.
+ */
+export class Device {
+  readonly storage: DeviceStorage;
+  readonly #options: DeviceOptions;
+  readonly #sync: SyncPoints;
+
+  constructor(storage: DeviceStorage | string, options: DeviceOptions = {}) {
+    this.storage = typeof storage === 'string' ? new NodeStorage(storage) : storage;
+    this.#options = options;
+    const skip = options.skipSync ?? new Set<string>();
+    this.#sync = {
+      fsync: (site, file) => {
+        options.onSync?.(site);
+        if (!skip.has(site)) this.storage.fsync(file);
+      },
+      fsyncDir: (site, dir) => {
+        options.onSync?.(site);
+        if (!skip.has(site)) this.storage.fsyncDir(dir);
+      },
+    };
+  }
+
+  #now(): Date {
+    return this.#options.now?.() ?? new Date();
+  }
+
+  #json(file: string): unknown {
+    const bytes = this.storage.read(file);
+    if (bytes === undefined) throw new InstallError('DEVICE_INVALID', `the device has no ${file}`, { details: { file } });
+    return parseJsonBytes(bytes, file);
+  }
+
+  identity(): DeviceIdentity {
+    return deviceIdentityFromJSON(this.#json(LAYOUT.identity), LAYOUT.identity);
+  }
+
+  trustRoot(): TrustRoot {
+    return trustRootFromJSON(this.#json(LAYOUT.trustRoot), this.#now());
+  }
+
+  policy(): DevicePolicy {
+    return policyOf(this.#json(LAYOUT.policy));
+  }
+
+  /** The boot-control record (the newer valid copy). */
+  record(): { seq: number; record: BootRecord } {
+    const found = readDual(this.storage, LAYOUT.record, bootRecordOf);
+    if (found === undefined) throw new InstallError('DEVICE_INVALID', 'no valid boot-control record (both copies missing or torn)');
+    return { seq: found.seq, record: found.body };
+  }
+
+  /** The anti-rollback counter: the lowest security version this device may run. */
+  counter(): { seq: number; security: number } {
+    const found = readDual(this.storage, LAYOUT.counter, counterOf);
+    if (found === undefined) throw new InstallError('DEVICE_INVALID', 'no valid security counter (both copies missing or torn)');
+    return { seq: found.seq, security: found.body.security };
+  }
+
+  #writeRecord(site: string, seq: number, record: BootRecord): { seq: number; record: BootRecord } {
+    writeDual(this.storage, this.#sync, site, LAYOUT.record, seq + 1, record);
+    this.#options.onDurable?.({ kind: 'record', seq: seq + 1, record });
+    return { seq: seq + 1, record };
+  }
+
+  /** Raises the counter (never lowers it): only ever after a commit, so a revert stays possible until then. */
+  #raiseCounter(security: number): void {
+    const current = this.counter();
+    if (security <= current.security) return;
+    writeDual(this.storage, this.#sync, 'counter', LAYOUT.counter, current.seq + 1, { security });
+    this.#options.onDurable?.({ kind: 'counter', seq: current.seq + 1, security });
+  }
+
+  status(): DeviceStatus {
+    const { record } = this.record();
+    const committed = record.slots[record.active];
+    const trialInfo = record.trial === null ? null : record.slots[record.trial];
+    return {
+      state: record.state,
+      committed: committed === null ? null : { slot: record.active, version: committed.version, security: committed.security },
+      trial:
+        record.trial === null || trialInfo === null || record.state !== 'trial'
+          ? null
+          : { slot: record.trial, version: trialInfo.version, attemptsLeft: record.attemptsLeft },
+      securityCounter: this.counter().security,
+      last: record.last,
+    };
+  }
+
+  // ---- the install lock -------------------------------------------------------------------
+
+  /**
+   * Takes the install lock (install.lock, {pid}). A lock whose holder is not a live process is
+   * stale and taken over; after a power cut no process holds it, and boot removes it.
+   */
+  #lock(): () => void {
+    const holder = encode({ pid: process.pid });
+    for (let tries = 0; tries < 2; tries += 1) {
+      if (this.storage.writeNew(LAYOUT.lock, holder)) {
+        // Durable so that a lock outlives a crash of its holder; its staleness rule clears it.
+        this.storage.fsync(LAYOUT.lock);
+        this.storage.fsyncDir('');
+        return () => {
+          this.storage.unlink(LAYOUT.lock);
+          this.storage.fsyncDir('');
+        };
+      }
+      const existing = this.#lockHolder();
+      const stale = existing === undefined || (this.#options.isLockStale ?? ((h: LockHolder) => !pidAlive(h.pid)))(existing);
+      if (!stale) break;
+      this.storage.unlink(LAYOUT.lock);
+    }
+    throw new InstallError('INSTALL_LOCKED', 'another install holds the device lock', { details: { lock: LAYOUT.lock } });
+  }
+
+  #lockHolder(): LockHolder | undefined {
+    const bytes = this.storage.read(LAYOUT.lock);
+    if (bytes === undefined) return undefined;
+    try {
+      const pid = (parseJsonBytes(bytes, LAYOUT.lock) as Record<string, unknown>)['pid'];
+      return Number.isSafeInteger(pid) ? { pid: pid as number } : undefined;
+    } catch {
+      return undefined; // a torn lock file is stale
+    }
+  }
+
+  // ---- install ----------------------------------------------------------------------------
+
+  /** Installs an image file into the inactive slot (see `install`). */
+  installFile(path: string): Promise<InstallResult> {
+    return this.install(openImageFile(path));
+  }
+
+  /**
+   * Streams an image into the inactive slot. Every check (signatures against the device's root,
+   * model, revision, compatibility, upgradeFrom against the committed version, the downgrade
+   * policy, security version >= counter) is the verifier's and passes before the sink's first
+   * call; only then is the inactive slot marked invalid and written. Each payload block is written
+   * after it verified. The slot is fsynced, then one record write arms it as the trial.
+   */
+  async install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
+    const unlock = this.#lock();
+    try {
+      let { seq, record } = this.record();
+      if (record.state === 'trial') {
+        throw new InstallError('INSTALL_TRIAL_PENDING', `a trial of slot ${record.trial ?? '?'} is pending: boot it (commit or revert) first`, {
+          details: { trial: record.trial },
+        });
+      }
+      const committed = record.slots[record.active];
+      const counter = this.counter().security;
+      const policy = this.policy();
+      const device: DeviceIdentity = {
+        ...this.identity(),
+        ...(committed === null ? {} : { installed: { firmware: committed.version, security: counter } }),
+      };
+      const target = otherSlot(record.active);
+      const dir = slotDir(target);
+      const files = new Set<string>();
+      const dirs = new Set<string>();
+      const mkdirs = (path: string): void => {
+        const parent = parentOf(path);
+        if (parent !== '' && !this.storage.isDir(parent)) mkdirs(parent);
+        if (!this.storage.isDir(path)) this.storage.mkdir(path);
+        dirs.add(parentOf(path));
+        dirs.add(path);
+      };
+      const put = (entry: string, bytes: Uint8Array): void => {
+        const file = slotFile(target, entry);
+        mkdirs(parentOf(file));
+        this.storage.write(file, bytes);
+        files.add(file);
+      };
+      try {
+        const verified = await verifyImage(image, {
+          trust: this.trustRoot(),
+          devices: [device],
+          now: this.#now(),
+          allowDowngrade: policy.allowDowngrade,
+          sink: {
+            start: (docs: VerifiedDocuments) => {
+              // Everything is checked: mark the target invalid (durably) before its first byte changes.
+              ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
+                ...record,
+                state: 'installing',
+                trial: null,
+                attemptsLeft: 0,
+                slots: { ...record.slots, [target]: null },
+                last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
+              }));
+              removeTree(this.storage, dir);
+              put(ENTRY_MANIFEST, docs.manifestBytes);
+              put(ENTRY_SIGNATURES, docs.signaturesBytes);
+              for (const payload of docs.manifest.payloads) {
+                put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
+                put(payloadEntryName(payload.path), new Uint8Array(0));
+              }
+              return Promise.resolve();
+            },
+            block: (path, offset, bytes) => {
+              this.storage.writeAt(slotFile(target, payloadEntryName(path)), offset, bytes);
+              return Promise.resolve();
+            },
+          },
+        });
+        // The whole slot is durable (contents, then names) before the record points at it.
+        for (const file of files) this.#sync.fsync('slot.fsync', file);
+        for (const d of [...dirs].sort().reverse()) this.#sync.fsyncDir('slot.fsyncDir', d);
+        const attempts = policy.trialAttempts;
+        this.#writeRecord('arm-trial', seq, {
+          ...record,
+          state: 'trial',
+          trial: target,
+          attemptsLeft: attempts,
+          slots: { ...record.slots, [target]: infoOf(verified.manifest, verified.manifestSha256) },
+          last: { result: 'pending-reboot', reason: `${verified.manifest.versions.firmware} installed into slot ${target}; boot to try it` },
+        });
+        return { result: 'pending-reboot', slot: target, version: verified.manifest.versions.firmware, security: verified.manifest.versions.security, attempts };
+      } catch (error) {
+        const failure = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { cause: error }) : error;
+        this.#recordFailedInstall(failure);
+        throw failure;
+      }
+    } finally {
+      unlock();
+    }
+  }
+
+  /** status reports a failed install; the record's active slot, its info and the counter are left as they were. */
+  #recordFailedInstall(error: unknown): void {
+    const code = error instanceof VerifyError || error instanceof InstallError ? error.code : 'INSTALL_FAILED';
+    const message = error instanceof Error ? error.message : String(error);
+    try {
+      const { seq, record } = this.record();
+      this.#writeRecord('install-failed', seq, {
+        ...record,
+        state: record.state === 'installing' ? 'idle' : record.state,
+        last: { result: 'install-failed', reason: `${code}: ${message}` },
+      });
+    } catch {
+      // The disk may be full: the record keeps "installing", which the next boot reports as interrupted.
+    }
+  }
+
+  // ---- boot -------------------------------------------------------------------------------
+
+  /**
+   * One power-on, as a bootloader: clear a stale lock; finish an interrupted install; try a
+   * pending trial (an attempt is used durably BEFORE it starts; a failed try is a reboot into the
+   * next attempt; at zero the device reverts); otherwise boot the committed slot, using no attempt.
+   * Every slot is re-verified before it starts; a rotted committed slot falls back to the other.
+   */
+  async boot(options: BootOptions): Promise<BootResult> {
+    if (this.storage.read(LAYOUT.lock) !== undefined) {
+      // Power-on: no installer runs, so any lock is a dead one's.
+      this.storage.unlink(LAYOUT.lock);
+      this.storage.fsyncDir('');
+    }
+    let { seq, record } = this.record();
+    const trust = this.trustRoot();
+    const identity = this.identity();
+    const now = this.#now();
+    // A cut between a commit and its counter raise: finish the raise (the commit is durable).
+    const activeInfo = record.slots[record.active];
+    if (activeInfo !== null && record.state !== 'trial') this.#raiseCounter(activeInfo.security);
+
+    if (record.state === 'installing') {
+      ({ seq, record } = this.#writeRecord('install-interrupted', seq, {
+        ...record,
+        state: 'idle',
+        last: { result: 'install-interrupted', reason: 'the install did not finish (power lost); the slot stays invalid' },
+      }));
+    }
+
+    while (record.state === 'trial' && record.trial !== null) {
+      const trial = record.trial;
+      if (record.attemptsLeft === 0) {
+        ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} used every attempt`));
+        break;
+      }
+      // Durable before the start: a cut during the trial has used this attempt.
+      ({ seq, record } = this.#writeRecord('attempt', seq, { ...record, attemptsLeft: record.attemptsLeft - 1 }));
+      let manifest: ImageManifest;
+      try {
+        manifest = (await verifySlot(this.storage, trial, trust, identity, now)).manifest;
+        if (manifest.versions.security < this.counter().security) throw new VerifyError('SECURITY_VERSION_ROLLBACK', 'the trial is below the security counter');
+      } catch (error) {
+        if (!(error instanceof VerifyError)) throw error;
+        // A slot that fails verification will not get better: revert now.
+        ({ seq, record } = this.#revert(seq, record, `trial slot ${trial} failed verification: ${error.code}`));
+        break;
+      }
+      const running = await this.#start(trial, manifest, identity, options);
+      if (running.verdict.ok) {
+        ({ seq, record } = this.#commitRecord(seq, record, 'committed', `trial of ${manifest.versions.firmware} passed its health check`));
+        this.#raiseCounter(manifest.versions.security);
+        return this.#finish(trial, manifest, 'committed', running, options);
+      }
+      const reason = `${running.verdict.code}: ${running.verdict.reason}`;
+      ({ seq, record } = this.#writeRecord('trial-failed', seq, { ...record, last: { result: 'trial-failed', reason } }));
+      if (record.attemptsLeft === 0) {
+        ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} failed every attempt; last: ${reason}`));
+      }
+    }
+    const reverted = record.state === 'reverted' && record.trial === null && record.last.result === 'reverted';
+    return this.#bootCommitted(seq, record, trust, identity, now, options, reverted);
+  }
+
+  async #bootCommitted(
+    seq: number,
+    record: BootRecord,
+    trust: TrustRoot,
+    identity: DeviceIdentity,
+    now: Date,
+    options: BootOptions,
+    reverted: boolean,
+  ): Promise<BootResult> {
+    const counter = this.counter().security;
+    const failures: string[] = [];
+    for (const slot of [record.active, otherSlot(record.active)]) {
+      if (record.slots[slot] === null) continue;
+      let manifest: ImageManifest;
+      try {
+        manifest = (await verifySlot(this.storage, slot, trust, identity, now)).manifest;
+      } catch (error) {
+        if (!(error instanceof VerifyError)) throw error;
+        failures.push(`slot ${slot}: ${error.code}`);
+        continue;
+      }
+      if (manifest.versions.security < counter) {
+        failures.push(`slot ${slot}: security version ${manifest.versions.security} is below the counter ${counter}`);
+        continue;
+      }
+      if (slot !== record.active) {
+        // The committed slot rotted: the other verified slot becomes the committed one, and why is recorded.
+        ({ seq, record } = this.#writeRecord('fallback', seq, {
+          ...record,
+          state: 'reverted',
+          active: slot,
+          trial: null,
+          attemptsLeft: 0,
+          slots: { ...record.slots, [record.active]: null },
+          last: { result: 'fallback', reason: `committed slot ${record.active} failed verification (${failures.join('; ')}); booted slot ${slot}` },
+        }));
+      }
+      const running = await this.#start(slot, manifest, identity, options);
+      return this.#finish(slot, manifest, reverted || slot !== record.active ? 'reverted' : 'none', running, options);
+    }
+    throw new InstallError('BOOT_NO_VALID_SLOT', `no slot verifies (${failures.join('; ') || 'both invalid'}): recovery image needed`, {
+      details: { failures },
+    });
+  }
+
+  #start(slot: SlotName, manifest: ImageManifest, identity: DeviceIdentity, options: BootOptions): Promise<RunningFirmware> {
+    return options.runner({
+      payloadDir: this.storage.realPath(payloadDirOf(slot)),
+      supervisorEntry: manifest.domains['supervisor']?.entry ?? '',
+      expect: { model: manifest.model, version: manifest.versions.firmware },
+      env: { FWKIT_MODEL: identity.model, FWKIT_HARDWARE_REVISION: identity.hardwareRevision },
+      ...(options.healthTimeoutMs === undefined ? {} : { healthTimeoutMs: options.healthTimeoutMs }),
+    });
+  }
+
+  async #finish(slot: SlotName, manifest: ImageManifest, trial: BootResult['trial'], running: RunningFirmware, options: BootOptions): Promise<BootResult> {
+    if (options.serve !== true) await running.stop();
+    return {
+      slot,
+      version: manifest.versions.firmware,
+      trial,
+      verdict: running.verdict,
+      ...(options.serve === true ? { running } : {}),
+      status: this.status(),
+    };
+  }
+
+  #commitRecord(seq: number, record: BootRecord, result: string, reason: string): { seq: number; record: BootRecord } {
+    if (record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
+    return this.#writeRecord('commit', seq, { ...record, state: 'committed', active: record.trial, trial: null, attemptsLeft: 0, last: { result, reason } });
+  }
+
+  #revert(seq: number, record: BootRecord, reason: string): { seq: number; record: BootRecord } {
+    if (record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
+    return this.#writeRecord('revert', seq, {
+      ...record,
+      state: 'reverted',
+      trial: null,
+      attemptsLeft: 0,
+      slots: { ...record.slots, [record.trial]: null },
+      last: { result: 'reverted', reason },
+    });
+  }
+
+  /** Manual flow: commits the pending trial without a health check, then raises the counter. */
+  commit(): DeviceStatus {
+    const { seq, record } = this.record();
+    if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
+    const info = record.slots[record.trial];
+    this.#commitRecord(seq, record, 'committed', 'committed by hand');
+    if (info !== null) this.#raiseCounter(info.security);
+    return this.status();
+  }
+
+  /** Manual flow: abandons the pending trial; the committed slot stays. */
+  revert(reason = 'reverted by hand'): DeviceStatus {
+    const { seq, record } = this.record();
+    if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
+    this.#revert(seq, record, reason);
+    return this.status();
+  }
+}
+
+// ---- provision -----------------------------------------------------------------------------
+
+export interface ProvisionOptions {
+  /** device.json (without `installed`: the device derives that from its record and counter). */
+  readonly identity: DeviceIdentity;
+  /** root.json as parsed JSON (TUF root metadata). */
+  readonly trustRoot: unknown;
+  /** The factory image: a file path or its bytes as a stream. */
+  readonly factoryImage: string | AsyncIterable<Uint8Array>;
+  readonly policy?: Partial<Omit<DevicePolicy, 'schemaVersion'>>;
+  readonly device?: DeviceOptions;
+}
+
+/**
+ * Creates a device: identity, trust root, policy, a fresh Ed25519 device key (0600, outside every
+ * slot: firmware never gets it), the factory image verified into slot a as committed, and the
+ * counter at its security version.
+ */
+export async function provision(target: DeviceStorage | string, options: ProvisionOptions): Promise<Device> {
+  const storage = typeof target === 'string' ? new NodeStorage(target) : target;
+  if (storage.read(`${LAYOUT.record}.0`) !== undefined || storage.read(`${LAYOUT.record}.1`) !== undefined) {
+    throw new InstallError('DEVICE_EXISTS', 'the directory already holds a device');
+  }
+  const { installed: _installed, ...identity } = deviceIdentityFromJSON(options.identity);
+  const policy = policyOf({ ...DEFAULT_POLICY, ...options.policy });
+  const device = new Device(storage, options.device);
+  const write = (file: string, bytes: Uint8Array, mode?: number): void => {
+    storage.write(file, bytes, mode);
+    storage.fsync(file);
+  };
+  const key = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
+  write(LAYOUT.deviceKey, new TextEncoder().encode(String(key)), 0o600);
+  write(LAYOUT.identity, encode(identity));
+  write(LAYOUT.trustRoot, encode(options.trustRoot));
+  write(LAYOUT.policy, encode(policy));
+  storage.mkdir(LAYOUT.bootDir);
+  storage.mkdir(LAYOUT.slotsDir);
+  storage.fsyncDir('');
+  const sync: SyncPoints = { fsync: (_s, f) => storage.fsync(f), fsyncDir: (_s, d) => storage.fsyncDir(d) };
+  writeDual(storage, sync, 'provision', LAYOUT.counter, 1, { security: 0 });
+  // Slot b stands as "committed" but empty while the factory image streams into slot a.
+  writeDual(storage, sync, 'provision', LAYOUT.record, 1, {
+    state: 'idle',
+    active: 'b',
+    trial: null,
+    attemptsLeft: 0,
+    slots: { a: null, b: null },
+    last: { result: 'provisioning', reason: 'the factory image is being installed' },
+  } satisfies BootRecord);
+  const image = typeof options.factoryImage === 'string' ? openImageFile(options.factoryImage) : options.factoryImage;
+  const installed = await device.install(image);
+  const { seq, record } = device.record();
+  writeDual(storage, sync, 'provision', LAYOUT.record, seq + 1, {
+    ...record,
+    state: 'idle',
+    active: installed.slot,
+    trial: null,
+    attemptsLeft: 0,
+    last: { result: 'provisioned', reason: `factory image ${installed.version} in slot ${installed.slot}` },
+  } satisfies BootRecord);
+  writeDual(storage, sync, 'provision', LAYOUT.counter, 2, { security: installed.security });
+  return device;
+}

@@ -1,0 +1,154 @@
+// Test-only: the power-cut harness (docs/device.md, "Crash model").
+import type { MadeImage } from '@fwkit/test-utils';
+import { Device, provision, type DurableEvent } from './device.js';
+import { copySimState, SimStorage, type SimState } from './sim-storage.js';
+import { healthyRunner, identity, now, rootJson, stream } from './device.test-support.js';
+
+export interface HarnessOptions {
+  readonly factory: MadeImage;
+  readonly update: MadeImage;
+  /** fsync sites left out (the mutation check). */
+  readonly skipSync?: ReadonlySet<string>;
+  /** Stop at the first violation (the mutation check only needs one). */
+  readonly stopAtFirst?: boolean;
+  /** Random subsets tried when more than 10 operations are volatile. */
+  readonly samples?: number;
+  readonly seed?: number;
+}
+
+export interface HarnessReport {
+  /** Operations of the install and its boot: the cut points 1..total. */
+  readonly total: number;
+  /** Crash states booted (cut points x survivor subsets x torn writes). */
+  readonly states: number;
+  readonly exhaustiveCuts: number;
+  readonly sampledCuts: number;
+  readonly violations: readonly string[];
+  /** Every fsync site the scenario passed through. */
+  readonly sites: ReadonlySet<string>;
+}
+
+interface Ack {
+  readonly at: number;
+  readonly event: DurableEvent;
+}
+
+/** A small seeded generator (mulberry32): the sample is the same on every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The storage a device is provisioned on, with the factory image committed, everything durable. */
+export async function provisioned(factory: MadeImage): Promise<SimState> {
+  const sim = new SimStorage();
+  await provision(sim, { identity: identity(), trustRoot: rootJson, factoryImage: stream(factory.bytes), device: { now } });
+  return copySimState(sim.state);
+}
+
+/**
+ * Runs install(update) and the next boot on simulated storage, then for every cut point k (the
+ * first k operations happened) builds the crash states (every subset of the volatile operations
+ * when at most 10, else the empty and full sets and a seeded sample; plus torn writes of the last
+ * volatile write), boots each and checks the invariants.
+ */
+export async function runHarness(options: HarnessOptions): Promise<HarnessReport> {
+  const { factory, update, skipSync = new Set<string>(), stopAtFirst = false, samples = 24, seed = 9 } = options;
+  const oldVersion = factory.manifest.versions.firmware;
+  const newVersion = update.manifest.versions.firmware;
+  const oldSecurity = factory.manifest.versions.security;
+  const newSecurity = update.manifest.versions.security;
+  const start = await provisioned(factory);
+
+  const sim = new SimStorage(start);
+  const acks: Ack[] = [];
+  const sites = new Set<string>();
+  const device = new Device(sim, {
+    now,
+    skipSync,
+    onDurable: (event) => acks.push({ at: sim.operations, event }),
+    onSync: (site) => sites.add(site),
+  });
+  await device.install(stream(update.bytes, 4096));
+  await device.boot({ runner: healthyRunner() });
+  const total = sim.operations;
+  const armedAt = acks.find((a) => a.event.kind === 'record' && a.event.record.state === 'trial')?.at ?? Number.POSITIVE_INFINITY;
+
+  const violations: string[] = [];
+  let states = 0;
+  let exhaustiveCuts = 0;
+  let sampledCuts = 0;
+  const next = random(seed);
+
+  const check = async (k: number, state: SimState, label: string): Promise<void> => {
+    states += 1;
+    const fail = (what: string): void => void violations.push(`cut ${k}/${total} ${label}: ${what}`);
+    const before = acks.filter((a) => a.at <= k);
+    const lastSeq = (kind: DurableEvent['kind']): number => Math.max(0, ...before.filter((a) => a.event.kind === kind).map((a) => a.event.seq));
+    const crashed = new Device(new SimStorage(state), { now });
+    let seq: number;
+    let counter: number;
+    let committedNew: boolean;
+    try {
+      const found = crashed.record();
+      seq = found.seq;
+      counter = crashed.counter().security;
+      if (seq < lastSeq('record')) fail(`record seq ${seq} lost an acknowledged write (seq ${lastSeq('record')})`);
+      if (crashed.counter().seq < lastSeq('counter')) fail('the counter lost an acknowledged raise');
+      const active = found.record.slots[found.record.active];
+      committedNew = active?.version === newVersion && found.record.state !== 'trial' && found.record.state !== 'installing';
+    } catch (error) {
+      fail(`unreadable before boot: ${String(error)}`);
+      return;
+    }
+    if (counter < oldSecurity) fail(`counter ${counter} went down`);
+    if (counter > oldSecurity && !committedNew) fail(`counter ${counter} raised before the commit`);
+    let result;
+    try {
+      result = await crashed.boot({ runner: healthyRunner() });
+    } catch (error) {
+      fail(`boot failed: ${String(error)}`);
+      return;
+    }
+    const after = crashed.status();
+    if (!result.verdict.ok) fail('the booted firmware is not healthy');
+    if (result.version !== oldVersion && result.version !== newVersion) fail(`booted ${result.version}, neither old nor new`);
+    if (k >= armedAt && result.version !== newVersion) fail(`the trial was armed (acknowledged) but ${result.version} booted`);
+    if (after.committed?.version !== result.version) fail(`status says ${after.committed?.version ?? 'nothing'} committed, ${result.version} booted`);
+    if (after.state === 'trial' || after.state === 'installing') fail(`state ${after.state} after a boot`);
+    if (after.securityCounter < counter) fail('the counter went down in boot');
+    const expected = result.version === newVersion ? newSecurity : oldSecurity;
+    if (after.securityCounter !== expected) fail(`counter ${after.securityCounter} with ${result.version} committed`);
+  };
+
+  for (let k = 1; k <= total; k += 1) {
+    const volatile = sim.volatileBefore(k);
+    const subsets: Set<number>[] = [];
+    if (volatile.length <= 10) {
+      exhaustiveCuts += 1;
+      for (let mask = 0; mask < 1 << volatile.length; mask += 1) subsets.push(new Set(volatile.filter((_, i) => (mask & (1 << i)) !== 0)));
+    } else {
+      sampledCuts += 1;
+      subsets.push(new Set(), new Set(volatile));
+      for (let s = 0; s < samples; s += 1) subsets.push(new Set(volatile.filter(() => next() < 0.5)));
+    }
+    for (const survivors of subsets) {
+      await check(k, sim.crashState(k, survivors), `keeping ${survivors.size}/${volatile.length} volatile`);
+      if (stopAtFirst && violations.length > 0) return { total, states, exhaustiveCuts, sampledCuts, violations, sites };
+    }
+    // Torn writes: the last volatile write lands half, alone or with everything before it.
+    const lastWrite = [...volatile].reverse().find((i) => sim.opAt(i)?.k === 'data');
+    if (lastWrite !== undefined) {
+      await check(k, sim.crashState(k, new Set(), lastWrite), 'torn write alone');
+      await check(k, sim.crashState(k, new Set(volatile.filter((i) => i !== lastWrite)), lastWrite), 'torn write with the rest');
+    }
+    if (stopAtFirst && violations.length > 0) break;
+  }
+  return { total, states, exhaustiveCuts, sampledCuts, violations, sites };
+}

@@ -1,0 +1,39 @@
+import type { MadeImage } from '@fwkit/test-utils';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { image } from './device.test-support.js';
+import { runHarness } from './power-cut.test-support.js';
+
+let factory: MadeImage;
+let update: MadeImage;
+
+beforeAll(async () => {
+  factory = await image('1.0.0', 1);
+  update = await image('1.1.0', 2);
+});
+
+describe('power cut at every operation of an install and its boot', () => {
+  it('every crash state boots the old or the new image, with the counter and status right', async () => {
+    const report = await runHarness({ factory, update });
+    console.info(
+      `power-cut harness: ${report.total} cut points (${report.exhaustiveCuts} with every subset of the volatile operations, ` +
+        `${report.sampledCuts} sampled), ${report.states} crash states booted`,
+    );
+    expect(report.violations.slice(0, 5)).toEqual([]);
+    expect(report.total).toBeGreaterThan(40);
+  });
+
+  it('mutation check: leaving out any one fsync site makes the harness fail', async () => {
+    const { sites } = await runHarness({ factory, update, stopAtFirst: true });
+    expect([...sites].sort()).toEqual(
+      ['arm-trial', 'attempt', 'commit', 'counter', 'mark-invalid', 'slot'].flatMap((s) => [`${s}.fsync`, `${s}.fsyncDir`]).sort(),
+    );
+    const caught: string[] = [];
+    for (const site of [...sites].sort()) {
+      const report = await runHarness({ factory, update, skipSync: new Set([site]), stopAtFirst: true });
+      if (report.violations.length > 0) caught.push(site);
+      else console.info(`mutation without ${site}: not caught`);
+    }
+    console.info(`mutation check: ${caught.length}/${sites.size} fsync sites removed one at a time, each caught`);
+    expect(caught).toEqual([...sites].sort());
+  });
+});

@@ -1,0 +1,81 @@
+import { type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
+import {
+  blocksEntryName,
+  decodeManifest,
+  encodeCanonicalHeader,
+  END_MARKER_BYTES,
+  ENTRY_MANIFEST,
+  ENTRY_SIGNATURES,
+  payloadEntryName,
+  TAR_BLOCK,
+} from '@fwkit/device-image';
+import type { TrustRoot } from '@fwkit/device-trust';
+import { verifyImage, VerifyError, type VerifiedImage } from '@fwkit/device-verify';
+import { slotDir, type SlotName } from './record.js';
+import type { DeviceStorage } from './storage.js';
+
+/**
+ * A slot holds what boot needs to re-verify it, at the image's own entry names:
+ *   slots/<s>/manifest.json, signatures.json, blocks/<path>, payload/<path>
+ * so the firmware runs from slots/<s>/payload and the slot re-verifies as the image it came from.
+ */
+export const slotFile = (slot: SlotName, entry: string): string => `${slotDir(slot)}/${entry}`;
+export const payloadDirOf = (slot: SlotName): string => `${slotDir(slot)}/payload`;
+
+function missing(slot: SlotName, entry: string): VerifyError {
+  return new VerifyError('IMAGE_ENTRY_MISSING', `slot ${slot} has no ${entry}`, { details: { slot, entry } });
+}
+
+/**
+ * The slot's files as the image stream they came from (canonical headers, mtime = the signed
+ * sourceDateEpoch). Boot re-verifies a slot by running this through the same verifier that
+ * install used: one implementation of every check, a rotted or mixed slot fails like a bad image.
+ */
+async function* slotAsImage(storage: DeviceStorage, slot: SlotName): AsyncGenerator<Uint8Array> {
+  const manifestBytes = storage.read(slotFile(slot, ENTRY_MANIFEST));
+  if (manifestBytes === undefined) throw missing(slot, ENTRY_MANIFEST);
+  const manifest: ImageManifest = decodeManifest(manifestBytes);
+  const names = [
+    ENTRY_MANIFEST,
+    ENTRY_SIGNATURES,
+    ...manifest.payloads.map((p) => blocksEntryName(p.path)),
+    ...manifest.payloads.map((p) => payloadEntryName(p.path)),
+  ];
+  for (const name of names) {
+    const bytes = name === ENTRY_MANIFEST ? manifestBytes : storage.read(slotFile(slot, name));
+    if (bytes === undefined) throw missing(slot, name);
+    yield encodeCanonicalHeader(name, bytes.byteLength, manifest.sourceDateEpoch);
+    yield bytes;
+    const pad = (TAR_BLOCK - (bytes.byteLength % TAR_BLOCK)) % TAR_BLOCK;
+    if (pad > 0) yield new Uint8Array(pad);
+  }
+  yield new Uint8Array(END_MARKER_BYTES);
+}
+
+/** Re-verifies a slot: signatures with the device's root, its device rules, every block against its signed list. */
+export function verifySlot(storage: DeviceStorage, slot: SlotName, trust: TrustRoot, device: DeviceIdentity, now: Date): Promise<VerifiedImage> {
+  // The installed-firmware rules were install's; boot checks the security counter itself.
+  const { installed: _installed, ...factory } = device;
+  return verifyImage(slotAsImage(storage, slot), { trust, devices: [factory], now });
+}
+
+/** The manifest a slot holds, if it parses (for status only: nothing is trusted from it). */
+export function slotManifest(storage: DeviceStorage, slot: SlotName): ImageManifest | undefined {
+  const bytes = storage.read(slotFile(slot, ENTRY_MANIFEST));
+  if (bytes === undefined) return undefined;
+  try {
+    return decodeManifest(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Removes everything under a directory (the inactive slot, already marked invalid). */
+export function removeTree(storage: DeviceStorage, dir: string): void {
+  for (const name of storage.list(dir)) {
+    const path = `${dir}/${name}`;
+    if (storage.isDir(path)) removeTree(storage, path);
+    else storage.unlink(path);
+  }
+  storage.rmdir(dir);
+}
