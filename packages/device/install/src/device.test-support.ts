@@ -1,6 +1,7 @@
 // Test-only (excluded from the package build): a device's documents, images and firmware runners.
 import type { DeviceIdentity } from '@fwkit/device-core';
 import type { FirmwareLaunch, FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
+import { factoryIdentity } from './slot.js';
 import { makeDevice, makeImage, makeRootJson, syntheticBytes, TEST_NOW, testKeys, type MadeImage } from '@fwkit/test-utils';
 
 export const BLOCK = 4096;
@@ -9,14 +10,17 @@ export const rootJson = makeRootJson({ targetsKeys: [testKeys.targets1], targets
 
 /** device.json of the test model, factory-fresh (no `installed`). */
 export function identity(): DeviceIdentity {
-  const { installed: _installed, ...device } = makeDevice();
-  return device;
+  return factoryIdentity(makeDevice());
 }
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 /** A synthetic image with 4 KiB blocks: a supervisor entry and a multi-block blob, distinct per version. */
-export function image(firmware: string, security: number, options: { blobBlocks?: number; downgradeFrom?: string } = {}): Promise<MadeImage> {
+export function image(
+  firmware: string,
+  security: number,
+  options: { blobBlocks?: number; downgradeFrom?: string } = {},
+): Promise<MadeImage> {
   const blocks = options.blobBlocks ?? 6;
   return makeImage({
     blockSize: BLOCK,
@@ -42,7 +46,9 @@ function running(verdict: HealthVerdict): RunningFirmware {
 export function healthyRunner(launches: FirmwareLaunch[] = []): FirmwareRunner {
   return (launch) => {
     launches.push(launch);
-    return Promise.resolve(running({ ok: true, port: 0, model: launch.expect.model, version: launch.expect.version, counters: { frames: 1 } }));
+    return Promise.resolve(
+      running({ ok: true, port: 0, model: launch.expect.model, version: launch.expect.version, counters: { frames: 1 } }),
+    );
   };
 }
 

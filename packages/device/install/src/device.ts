@@ -5,6 +5,7 @@ import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments } from '@fwkit/device-verify';
 import type { FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
 import { InstallError } from './errors.js';
+import { takeLock, type LockHolder } from './lock.js';
 import {
   bootRecordOf,
   counterOf,
@@ -18,7 +19,7 @@ import {
   type SlotName,
   type SyncPoints,
 } from './record.js';
-import { payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
+import { factoryIdentity, payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
 import { NodeStorage, parentOf, type DeviceStorage } from './storage.js';
 
 /** The device policy (policy.json). */
@@ -35,14 +36,25 @@ export const DEFAULT_POLICY: DevicePolicy = Object.freeze({ schemaVersion: 1, al
 function policyOf(value: unknown): DevicePolicy {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const attempts = v['trialAttempts'];
-  if (v['schemaVersion'] !== 1 || typeof v['allowDowngrade'] !== 'boolean' || !Number.isSafeInteger(attempts) || (attempts as number) < 1 || (attempts as number) > 10) {
-    throw new InstallError('DEVICE_INVALID', `${LAYOUT.policy}: schemaVersion 1, allowDowngrade (boolean) and trialAttempts (1-10) expected`);
+  if (
+    v['schemaVersion'] !== 1 ||
+    typeof v['allowDowngrade'] !== 'boolean' ||
+    !Number.isSafeInteger(attempts) ||
+    (attempts as number) < 1 ||
+    (attempts as number) > 10
+  ) {
+    throw new InstallError(
+      'DEVICE_INVALID',
+      `${LAYOUT.policy}: schemaVersion 1, allowDowngrade (boolean) and trialAttempts (1-10) expected`,
+    );
   }
   return { schemaVersion: 1, allowDowngrade: v['allowDowngrade'], trialAttempts: attempts as number };
 }
 
 /** Something the device made durable: the harness checks no later power cut loses it. */
-export type DurableEvent = { readonly kind: 'record'; readonly seq: number; readonly record: BootRecord } | { readonly kind: 'counter'; readonly seq: number; readonly security: number };
+export type DurableEvent =
+  | { readonly kind: 'record'; readonly seq: number; readonly record: BootRecord }
+  | { readonly kind: 'counter'; readonly seq: number; readonly security: number };
 
 export interface DeviceOptions {
   /** The device's clock (the trust root's expiry); default the wall clock. */
@@ -53,12 +65,12 @@ export interface DeviceOptions {
   readonly skipSync?: ReadonlySet<string>;
   /** TEST ONLY: told each fsync site passed (the harness lists the sites to mutate). */
   readonly onSync?: (site: string) => void;
-  /** Decides whether a lock's holder is gone; default: its pid is not a live process. */
+  /**
+   * Decides whether a lock's holder is gone; default `holderIsGone` (its pid is not a live process,
+   * or now belongs to a process started at another time). Power-on passes `() => true`: after a
+   * power cut no process holds the lock.
+   */
   readonly isLockStale?: (holder: LockHolder) => boolean;
-}
-
-export interface LockHolder {
-  readonly pid: number;
 }
 
 export interface DeviceStatus {
@@ -94,15 +106,6 @@ export interface BootResult {
   /** Only with `serve`: the running firmware (the caller stops it). */
   readonly running?: RunningFirmware;
   readonly status: DeviceStatus;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
@@ -202,40 +205,15 @@ export class Device {
     };
   }
 
-  // ---- the install lock -------------------------------------------------------------------
+  // ---- the device lock --------------------------------------------------------------------
 
-  /**
-   * Takes the install lock (install.lock, {pid}). A lock whose holder is not a live process is
-   * stale and taken over; after a power cut no process holds it, and boot removes it.
-   */
-  #lock(): () => void {
-    const holder = encode({ pid: process.pid });
-    for (let tries = 0; tries < 2; tries += 1) {
-      if (this.storage.writeNew(LAYOUT.lock, holder)) {
-        // Durable so that a lock outlives a crash of its holder; its staleness rule clears it.
-        this.storage.fsync(LAYOUT.lock);
-        this.storage.fsyncDir('');
-        return () => {
-          this.storage.unlink(LAYOUT.lock);
-          this.storage.fsyncDir('');
-        };
-      }
-      const existing = this.#lockHolder();
-      const stale = existing === undefined || (this.#options.isLockStale ?? ((h: LockHolder) => !pidAlive(h.pid)))(existing);
-      if (!stale) break;
-      this.storage.unlink(LAYOUT.lock);
-    }
-    throw new InstallError('INSTALL_LOCKED', 'another install holds the device lock', { details: { lock: LAYOUT.lock } });
-  }
-
-  #lockHolder(): LockHolder | undefined {
-    const bytes = this.storage.read(LAYOUT.lock);
-    if (bytes === undefined) return undefined;
+  /** Runs one state-changing operation under the device lock (lock.ts: the stale rule). */
+  async #locked<T>(operation: string, action: () => Promise<T> | T): Promise<T> {
+    const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
     try {
-      const pid = (parseJsonBytes(bytes, LAYOUT.lock) as Record<string, unknown>)['pid'];
-      return Number.isSafeInteger(pid) ? { pid: pid as number } : undefined;
-    } catch {
-      return undefined; // a torn lock file is stale
+      return await action();
+    } finally {
+      unlock();
     }
   }
 
@@ -253,91 +231,103 @@ export class Device {
    * call; only then is the inactive slot marked invalid and written. Each payload block is written
    * after it verified. The slot is fsynced, then one record write arms it as the trial.
    */
-  async install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
-    const unlock = this.#lock();
-    try {
-      let { seq, record } = this.record();
-      if (record.state === 'trial') {
-        throw new InstallError('INSTALL_TRIAL_PENDING', `a trial of slot ${record.trial ?? '?'} is pending: boot it (commit or revert) first`, {
+  install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
+    return this.#locked('install', () => this.#install(image));
+  }
+
+  async #install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
+    let { seq, record } = this.record();
+    if (record.state === 'trial') {
+      throw new InstallError(
+        'INSTALL_TRIAL_PENDING',
+        `a trial of slot ${record.trial ?? '?'} is pending: boot it (commit or revert) first`,
+        {
           details: { trial: record.trial },
-        });
-      }
-      const committed = record.slots[record.active];
-      const counter = this.counter().security;
-      const policy = this.policy();
-      const device: DeviceIdentity = {
-        ...this.identity(),
-        ...(committed === null ? {} : { installed: { firmware: committed.version, security: counter } }),
-      };
-      const target = otherSlot(record.active);
-      const dir = slotDir(target);
-      const files = new Set<string>();
-      const dirs = new Set<string>();
-      const mkdirs = (path: string): void => {
-        const parent = parentOf(path);
-        if (parent !== '' && !this.storage.isDir(parent)) mkdirs(parent);
-        if (!this.storage.isDir(path)) this.storage.mkdir(path);
-        dirs.add(parentOf(path));
-        dirs.add(path);
-      };
-      const put = (entry: string, bytes: Uint8Array): void => {
-        const file = slotFile(target, entry);
-        mkdirs(parentOf(file));
-        this.storage.write(file, bytes);
-        files.add(file);
-      };
-      try {
-        const verified = await verifyImage(image, {
-          trust: this.trustRoot(),
-          devices: [device],
-          now: this.#now(),
-          allowDowngrade: policy.allowDowngrade,
-          sink: {
-            start: (docs: VerifiedDocuments) => {
-              // Everything is checked: mark the target invalid (durably) before its first byte changes.
-              ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
-                ...record,
-                state: 'installing',
-                trial: null,
-                attemptsLeft: 0,
-                slots: { ...record.slots, [target]: null },
-                last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
-              }));
-              removeTree(this.storage, dir);
-              put(ENTRY_MANIFEST, docs.manifestBytes);
-              put(ENTRY_SIGNATURES, docs.signaturesBytes);
-              for (const payload of docs.manifest.payloads) {
-                put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
-                put(payloadEntryName(payload.path), new Uint8Array(0));
-              }
-              return Promise.resolve();
-            },
-            block: (path, offset, bytes) => {
-              this.storage.writeAt(slotFile(target, payloadEntryName(path)), offset, bytes);
-              return Promise.resolve();
-            },
+        },
+      );
+    }
+    const committed = record.slots[record.active];
+    const counter = this.counter().security;
+    const policy = this.policy();
+    const device: DeviceIdentity = {
+      ...this.identity(),
+      ...(committed === null ? {} : { installed: { firmware: committed.version, security: counter } }),
+    };
+    const target = otherSlot(record.active);
+    const dir = slotDir(target);
+    const files = new Set<string>();
+    const dirs = new Set<string>();
+    const mkdirs = (path: string): void => {
+      const parent = parentOf(path);
+      if (parent !== '' && !this.storage.isDir(parent)) mkdirs(parent);
+      if (!this.storage.isDir(path)) this.storage.mkdir(path);
+      dirs.add(parentOf(path));
+      dirs.add(path);
+    };
+    const put = (entry: string, bytes: Uint8Array): void => {
+      const file = slotFile(target, entry);
+      mkdirs(parentOf(file));
+      this.storage.write(file, bytes);
+      files.add(file);
+    };
+    try {
+      const verified = await verifyImage(image, {
+        trust: this.trustRoot(),
+        devices: [device],
+        now: this.#now(),
+        allowDowngrade: policy.allowDowngrade,
+        sink: {
+          start: (docs: VerifiedDocuments) => {
+            // Everything is checked: mark the target invalid (durably) before its first byte changes.
+            ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
+              ...record,
+              state: 'installing',
+              trial: null,
+              attemptsLeft: 0,
+              slots: { ...record.slots, [target]: null },
+              last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
+            }));
+            removeTree(this.storage, dir);
+            put(ENTRY_MANIFEST, docs.manifestBytes);
+            put(ENTRY_SIGNATURES, docs.signaturesBytes);
+            for (const payload of docs.manifest.payloads) {
+              put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
+              put(payloadEntryName(payload.path), new Uint8Array(0));
+            }
+            return Promise.resolve();
           },
-        });
-        // The whole slot is durable (contents, then names) before the record points at it.
-        for (const file of files) this.#sync.fsync('slot.fsync', file);
-        for (const d of [...dirs].sort().reverse()) this.#sync.fsyncDir('slot.fsyncDir', d);
-        const attempts = policy.trialAttempts;
-        this.#writeRecord('arm-trial', seq, {
-          ...record,
-          state: 'trial',
-          trial: target,
-          attemptsLeft: attempts,
-          slots: { ...record.slots, [target]: infoOf(verified.manifest, verified.manifestSha256) },
-          last: { result: 'pending-reboot', reason: `${verified.manifest.versions.firmware} installed into slot ${target}; boot to try it` },
-        });
-        return { result: 'pending-reboot', slot: target, version: verified.manifest.versions.firmware, security: verified.manifest.versions.security, attempts };
-      } catch (error) {
-        const failure = (error as NodeJS.ErrnoException).code === 'ENOSPC' ? new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { cause: error }) : error;
-        this.#recordFailedInstall(failure);
-        throw failure;
-      }
-    } finally {
-      unlock();
+          block: (path, offset, bytes) => {
+            this.storage.writeAt(slotFile(target, payloadEntryName(path)), offset, bytes);
+            return Promise.resolve();
+          },
+        },
+      });
+      // The whole slot is durable (contents, then names) before the record points at it.
+      for (const file of files) this.#sync.fsync('slot.fsync', file);
+      for (const d of [...dirs].sort().reverse()) this.#sync.fsyncDir('slot.fsyncDir', d);
+      const attempts = policy.trialAttempts;
+      this.#writeRecord('arm-trial', seq, {
+        ...record,
+        state: 'trial',
+        trial: target,
+        attemptsLeft: attempts,
+        slots: { ...record.slots, [target]: infoOf(verified.manifest, verified.manifestSha256) },
+        last: { result: 'pending-reboot', reason: `${verified.manifest.versions.firmware} installed into slot ${target}; boot to try it` },
+      });
+      return {
+        result: 'pending-reboot',
+        slot: target,
+        version: verified.manifest.versions.firmware,
+        security: verified.manifest.versions.security,
+        attempts,
+      };
+    } catch (error) {
+      const failure =
+        (error as NodeJS.ErrnoException).code === 'ENOSPC'
+          ? new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { cause: error })
+          : error;
+      this.#recordFailedInstall(failure);
+      throw failure;
     }
   }
 
@@ -365,12 +355,11 @@ export class Device {
    * next attempt; at zero the device reverts); otherwise boot the committed slot, using no attempt.
    * Every slot is re-verified before it starts; a rotted committed slot falls back to the other.
    */
-  async boot(options: BootOptions): Promise<BootResult> {
-    if (this.storage.read(LAYOUT.lock) !== undefined) {
-      // Power-on: no installer runs, so any lock is a dead one's.
-      this.storage.unlink(LAYOUT.lock);
-      this.storage.fsyncDir('');
-    }
+  boot(options: BootOptions): Promise<BootResult> {
+    return this.#locked('boot', () => this.#boot(options));
+  }
+
+  async #boot(options: BootOptions): Promise<BootResult> {
     let { seq, record } = this.record();
     const trust = this.trustRoot();
     const identity = this.identity();
@@ -398,7 +387,8 @@ export class Device {
       let manifest: ImageManifest;
       try {
         manifest = (await verifySlot(this.storage, trial, trust, identity, now)).manifest;
-        if (manifest.versions.security < this.counter().security) throw new VerifyError('SECURITY_VERSION_ROLLBACK', 'the trial is below the security counter');
+        if (manifest.versions.security < this.counter().security)
+          throw new VerifyError('SECURITY_VERSION_ROLLBACK', 'the trial is below the security counter');
       } catch (error) {
         if (!(error instanceof VerifyError)) throw error;
         // A slot that fails verification will not get better: revert now.
@@ -455,7 +445,10 @@ export class Device {
           trial: null,
           attemptsLeft: 0,
           slots: { ...record.slots, [record.active]: null },
-          last: { result: 'fallback', reason: `committed slot ${record.active} failed verification (${failures.join('; ')}); booted slot ${slot}` },
+          last: {
+            result: 'fallback',
+            reason: `committed slot ${record.active} failed verification (${failures.join('; ')}); booted slot ${slot}`,
+          },
         }));
       }
       const running = await this.#start(slot, manifest, identity, options);
@@ -476,7 +469,13 @@ export class Device {
     });
   }
 
-  async #finish(slot: SlotName, manifest: ImageManifest, trial: BootResult['trial'], running: RunningFirmware, options: BootOptions): Promise<BootResult> {
+  async #finish(
+    slot: SlotName,
+    manifest: ImageManifest,
+    trial: BootResult['trial'],
+    running: RunningFirmware,
+    options: BootOptions,
+  ): Promise<BootResult> {
     if (options.serve !== true) await running.stop();
     return {
       slot,
@@ -490,7 +489,14 @@ export class Device {
 
   #commitRecord(seq: number, record: BootRecord, result: string, reason: string): { seq: number; record: BootRecord } {
     if (record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
-    return this.#writeRecord('commit', seq, { ...record, state: 'committed', active: record.trial, trial: null, attemptsLeft: 0, last: { result, reason } });
+    return this.#writeRecord('commit', seq, {
+      ...record,
+      state: 'committed',
+      active: record.trial,
+      trial: null,
+      attemptsLeft: 0,
+      last: { result, reason },
+    });
   }
 
   #revert(seq: number, record: BootRecord, reason: string): { seq: number; record: BootRecord } {
@@ -507,6 +513,15 @@ export class Device {
 
   /** Manual flow: commits the pending trial without a health check, then raises the counter. */
   commit(): DeviceStatus {
+    const unlock = takeLock(this.storage, 'commit', this.#options.isLockStale);
+    try {
+      return this.#commit();
+    } finally {
+      unlock();
+    }
+  }
+
+  #commit(): DeviceStatus {
     const { seq, record } = this.record();
     if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
     const info = record.slots[record.trial];
@@ -517,6 +532,15 @@ export class Device {
 
   /** Manual flow: abandons the pending trial; the committed slot stays. */
   revert(reason = 'reverted by hand'): DeviceStatus {
+    const unlock = takeLock(this.storage, 'revert', this.#options.isLockStale);
+    try {
+      return this.#revertByHand(reason);
+    } finally {
+      unlock();
+    }
+  }
+
+  #revertByHand(reason: string): DeviceStatus {
     const { seq, record } = this.record();
     if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
     this.#revert(seq, record, reason);
@@ -547,7 +571,7 @@ export async function provision(target: DeviceStorage | string, options: Provisi
   if (storage.read(`${LAYOUT.record}.0`) !== undefined || storage.read(`${LAYOUT.record}.1`) !== undefined) {
     throw new InstallError('DEVICE_EXISTS', 'the directory already holds a device');
   }
-  const { installed: _installed, ...identity } = deviceIdentityFromJSON(options.identity);
+  const identity = factoryIdentity(deviceIdentityFromJSON(options.identity));
   const policy = policyOf({ ...DEFAULT_POLICY, ...options.policy });
   const device = new Device(storage, options.device);
   const write = (file: string, bytes: Uint8Array, mode?: number): void => {
@@ -562,7 +586,14 @@ export async function provision(target: DeviceStorage | string, options: Provisi
   storage.mkdir(LAYOUT.bootDir);
   storage.mkdir(LAYOUT.slotsDir);
   storage.fsyncDir('');
-  const sync: SyncPoints = { fsync: (_s, f) => storage.fsync(f), fsyncDir: (_s, d) => storage.fsyncDir(d) };
+  const sync: SyncPoints = {
+    fsync: (_s, f) => {
+      storage.fsync(f);
+    },
+    fsyncDir: (_s, d) => {
+      storage.fsyncDir(d);
+    },
+  };
   writeDual(storage, sync, 'provision', LAYOUT.counter, 1, { security: 0 });
   // Slot b stands as "committed" but empty while the factory image streams into slot a.
   writeDual(storage, sync, 'provision', LAYOUT.record, 1, {

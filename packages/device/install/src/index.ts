@@ -1,6 +1,7 @@
 // @fwkit/device-install: the A/B installer of a simulated device (docs/device.md, README.md).
 export { InstallError, type InstallErrorCode } from './errors.js';
 export { type DeviceStorage, NodeStorage } from './storage.js';
+export { holderIsGone, processStartTime, type LockHolder } from './lock.js';
 export { LAYOUT, type BootRecord, type BootState, type SlotInfo, type SlotName } from './record.js';
 export {
   Device,
@@ -13,6 +14,5 @@ export {
   type DeviceStatus,
   type DurableEvent,
   type InstallResult,
-  type LockHolder,
   type ProvisionOptions,
 } from './device.js';

@@ -64,9 +64,11 @@ function slotInfoOf(value: unknown): SlotInfo | null | undefined {
 export function bootRecordOf(value: unknown): BootRecord | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
-  const slots = v['slots'] as Record<string, unknown> | undefined;
-  const last = v['last'] as Record<string, unknown> | undefined;
-  if (typeof slots !== 'object' || slots === null || typeof last !== 'object' || last === null) return undefined;
+  const slotsValue: unknown = v['slots'];
+  const lastValue: unknown = v['last'];
+  if (typeof slotsValue !== 'object' || slotsValue === null || typeof lastValue !== 'object' || lastValue === null) return undefined;
+  const slots = slotsValue as Record<string, unknown>;
+  const last = lastValue as Record<string, unknown>;
   const a = slotInfoOf(slots['a']);
   const b = slotInfoOf(slots['b']);
   const { state, active, trial, attemptsLeft } = v;
@@ -120,9 +122,7 @@ export function readDual<T>(storage: DeviceStorage, base: string, check: (body: 
  * intact, so the old or the new document is read, never a mix.
  */
 export function writeDual(storage: DeviceStorage, sync: SyncPoints, site: string, base: string, seq: number, body: unknown): void {
-  const bytes = new TextEncoder().encode(
-    `${JSON.stringify({ seq, body, sha256: sha256Hex(canonicalJson({ body, seq })) })}\n`,
-  );
+  const bytes = new TextEncoder().encode(`${JSON.stringify({ seq, body, sha256: sha256Hex(canonicalJson({ body, seq })) })}\n`);
   const file = `${base}.${seq % 2}`;
   const temp = `${file}.tmp`;
   storage.write(temp, bytes);

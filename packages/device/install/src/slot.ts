@@ -31,7 +31,7 @@ function missing(slot: SlotName, entry: string): VerifyError {
  * sourceDateEpoch). Boot re-verifies a slot by running this through the same verifier that
  * install used: one implementation of every check, a rotted or mixed slot fails like a bad image.
  */
-async function* slotAsImage(storage: DeviceStorage, slot: SlotName): AsyncGenerator<Uint8Array> {
+function* slotAsImage(storage: DeviceStorage, slot: SlotName): Generator<Uint8Array> {
   const manifestBytes = storage.read(slotFile(slot, ENTRY_MANIFEST));
   if (manifestBytes === undefined) throw missing(slot, ENTRY_MANIFEST);
   const manifest: ImageManifest = decodeManifest(manifestBytes);
@@ -52,11 +52,27 @@ async function* slotAsImage(storage: DeviceStorage, slot: SlotName): AsyncGenera
   yield new Uint8Array(END_MARKER_BYTES);
 }
 
+/** The identity without `installed`: what the device is, apart from what it runs (derived from the record). */
+export function factoryIdentity(device: DeviceIdentity): DeviceIdentity {
+  const copy: { -readonly [K in keyof DeviceIdentity]: DeviceIdentity[K] } = { ...device };
+  delete copy.installed;
+  return copy;
+}
+
+async function* asAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  for (const item of items) yield await Promise.resolve(item);
+}
+
 /** Re-verifies a slot: signatures with the device's root, its device rules, every block against its signed list. */
-export function verifySlot(storage: DeviceStorage, slot: SlotName, trust: TrustRoot, device: DeviceIdentity, now: Date): Promise<VerifiedImage> {
+export function verifySlot(
+  storage: DeviceStorage,
+  slot: SlotName,
+  trust: TrustRoot,
+  device: DeviceIdentity,
+  now: Date,
+): Promise<VerifiedImage> {
   // The installed-firmware rules were install's; boot checks the security counter itself.
-  const { installed: _installed, ...factory } = device;
-  return verifyImage(slotAsImage(storage, slot), { trust, devices: [factory], now });
+  return verifyImage(asAsync(slotAsImage(storage, slot)), { trust, devices: [factoryIdentity(device)], now });
 }
 
 /** The manifest a slot holds, if it parses (for status only: nothing is trusted from it). */

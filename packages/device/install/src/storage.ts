@@ -16,7 +16,7 @@ export interface DeviceStorage {
   isDir(path: string): boolean;
   /** Create or replace a file's content (mode applies on creation). */
   write(file: string, bytes: Uint8Array, mode?: number): void;
-  /** Create a file only if no file has the name; false when one exists (the install lock). */
+  /** Create a file with its content only if no file has the name (atomically); false when one exists (the device lock). */
   writeNew(file: string, bytes: Uint8Array): boolean;
   /** Write at an offset of an existing file (a streamed payload). */
   writeAt(file: string, offset: number, bytes: Uint8Array): void;
@@ -84,27 +84,37 @@ export class NodeStorage implements DeviceStorage {
   }
 
   #writeAll(fd: number, bytes: Uint8Array, position: number): void {
-    for (let done = 0; done < bytes.byteLength; ) {
+    for (let done = 0; done < bytes.byteLength;) {
       done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
     }
   }
 
   write(file: string, bytes: Uint8Array, mode = 0o644): void {
-    this.#withFd(file, 'w', mode, (fd) => this.#writeAll(fd, bytes, 0));
+    this.#withFd(file, 'w', mode, (fd) => {
+      this.#writeAll(fd, bytes, 0);
+    });
   }
 
   writeNew(file: string, bytes: Uint8Array): boolean {
+    // The name appears with its whole content (link(2) of a written temp file fails on an existing
+    // name), so another process never reads a lock half written.
+    const temp = `${file}.${process.pid}.new`;
+    this.write(temp, bytes);
     try {
-      this.#withFd(file, 'wx', 0o644, (fd) => this.#writeAll(fd, bytes, 0));
+      fs.linkSync(this.realPath(temp), this.realPath(file));
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw error;
+    } finally {
+      this.unlink(temp);
     }
   }
 
   writeAt(file: string, offset: number, bytes: Uint8Array): void {
-    this.#withFd(file, 'r+', undefined, (fd) => this.#writeAll(fd, bytes, offset));
+    this.#withFd(file, 'r+', undefined, (fd) => {
+      this.#writeAll(fd, bytes, offset);
+    });
   }
 
   truncate(file: string, size: number): void {
@@ -112,7 +122,9 @@ export class NodeStorage implements DeviceStorage {
   }
 
   fsync(file: string): void {
-    this.#withFd(file, 'r', undefined, (fd) => fs.fsyncSync(fd));
+    this.#withFd(file, 'r', undefined, (fd) => {
+      fs.fsyncSync(fd);
+    });
   }
 
   rename(from: string, to: string): void {
@@ -120,19 +132,27 @@ export class NodeStorage implements DeviceStorage {
   }
 
   fsyncDir(dir: string): void {
-    this.#withFd(dir === '' ? '.' : dir, 'r', undefined, (fd) => fs.fsyncSync(fd));
+    this.#withFd(dir === '' ? '.' : dir, 'r', undefined, (fd) => {
+      fs.fsyncSync(fd);
+    });
   }
 
   mkdir(dir: string): void {
-    ignoreCode('EEXIST', () => fs.mkdirSync(this.realPath(dir), { mode: 0o755 }));
+    ignoreCode('EEXIST', () => {
+      fs.mkdirSync(this.realPath(dir), { mode: 0o755 });
+    });
   }
 
   unlink(file: string): void {
-    ignoreCode('ENOENT', () => fs.unlinkSync(this.realPath(file)));
+    ignoreCode('ENOENT', () => {
+      fs.unlinkSync(this.realPath(file));
+    });
   }
 
   rmdir(dir: string): void {
-    ignoreCode('ENOENT', () => fs.rmdirSync(this.realPath(dir)));
+    ignoreCode('ENOENT', () => {
+      fs.rmdirSync(this.realPath(dir));
+    });
   }
 }
 
