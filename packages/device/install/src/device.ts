@@ -1,4 +1,3 @@
-import { generateKeyPairSync } from 'node:crypto';
 import { deviceIdentityFromJSON, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
 import { blocksEntryName, ENTRY_MANIFEST, ENTRY_SIGNATURES, openImageFile, payloadEntryName } from '@fwkit/device-image';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
@@ -19,7 +18,7 @@ import {
   type SlotName,
   type SyncPoints,
 } from './record.js';
-import { factoryIdentity, payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
+import { payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
 import { NodeStorage, parentOf, type DeviceStorage } from './storage.js';
 
 /** The device policy (policy.json). */
@@ -33,7 +32,7 @@ export interface DevicePolicy {
 
 export const DEFAULT_POLICY: DevicePolicy = Object.freeze({ schemaVersion: 1, allowDowngrade: false, trialAttempts: 3 });
 
-function policyOf(value: unknown): DevicePolicy {
+export function policyOf(value: unknown): DevicePolicy {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const attempts = v['trialAttempts'];
   if (
@@ -108,7 +107,21 @@ export interface BootResult {
   readonly status: DeviceStatus;
 }
 
-const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+/**
+ * An I/O error of the device storage as a coded error: the system call and errno only, no stack
+ * and no absolute path (a Node error's message names the full path). Other errors pass unchanged.
+ */
+export function storageFailure(error: unknown): unknown {
+  if (error instanceof InstallError || error instanceof VerifyError || !(error instanceof Error)) return error;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  if (code === undefined) return error;
+  if (code === 'ENOSPC') return new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { details: { errno: code } });
+  return new InstallError('DEVICE_IO', `the device storage failed: ${syscall ?? 'I/O'} ${code}`, {
+    details: { errno: code, syscall: syscall ?? null },
+  });
+}
+
+export const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
 
 function infoOf(manifest: ImageManifest, manifestSha256: string): SlotInfo {
   return { version: manifest.versions.firmware, security: manifest.versions.security, manifestSha256 };
@@ -257,6 +270,7 @@ export class Device {
     const dir = slotDir(target);
     const files = new Set<string>();
     const dirs = new Set<string>();
+    const progress = { started: false };
     const mkdirs = (path: string): void => {
       const parent = parentOf(path);
       if (parent !== '' && !this.storage.isDir(parent)) mkdirs(parent);
@@ -287,6 +301,7 @@ export class Device {
               slots: { ...record.slots, [target]: null },
               last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
             }));
+            progress.started = true;
             removeTree(this.storage, dir);
             put(ENTRY_MANIFEST, docs.manifestBytes);
             put(ENTRY_SIGNATURES, docs.signaturesBytes);
@@ -322,10 +337,16 @@ export class Device {
         attempts,
       };
     } catch (error) {
-      const failure =
-        (error as NodeJS.ErrnoException).code === 'ENOSPC'
-          ? new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { cause: error })
-          : error;
+      const failure = storageFailure(error);
+      if (progress.started) {
+        // The target is durably invalid: dropping its partial content is safe, and on a full disk it
+        // frees the room the failure record needs.
+        try {
+          removeTree(this.storage, dir);
+        } catch {
+          // what is left stays invalid; the next install removes it
+        }
+      }
       this.#recordFailedInstall(failure);
       throw failure;
     }
@@ -401,6 +422,7 @@ export class Device {
         this.#raiseCounter(manifest.versions.security);
         return this.#finish(trial, manifest, 'committed', running, options);
       }
+      await running.stop();
       const reason = `${running.verdict.code}: ${running.verdict.reason}`;
       ({ seq, record } = this.#writeRecord('trial-failed', seq, { ...record, last: { result: 'trial-failed', reason } }));
       if (record.attemptsLeft === 0) {
@@ -546,75 +568,4 @@ export class Device {
     this.#revert(seq, record, reason);
     return this.status();
   }
-}
-
-// ---- provision -----------------------------------------------------------------------------
-
-export interface ProvisionOptions {
-  /** device.json (without `installed`: the device derives that from its record and counter). */
-  readonly identity: DeviceIdentity;
-  /** root.json as parsed JSON (TUF root metadata). */
-  readonly trustRoot: unknown;
-  /** The factory image: a file path or its bytes as a stream. */
-  readonly factoryImage: string | AsyncIterable<Uint8Array>;
-  readonly policy?: Partial<Omit<DevicePolicy, 'schemaVersion'>>;
-  readonly device?: DeviceOptions;
-}
-
-/**
- * Creates a device: identity, trust root, policy, a fresh Ed25519 device key (0600, outside every
- * slot: firmware never gets it), the factory image verified into slot a as committed, and the
- * counter at its security version.
- */
-export async function provision(target: DeviceStorage | string, options: ProvisionOptions): Promise<Device> {
-  const storage = typeof target === 'string' ? new NodeStorage(target) : target;
-  if (storage.read(`${LAYOUT.record}.0`) !== undefined || storage.read(`${LAYOUT.record}.1`) !== undefined) {
-    throw new InstallError('DEVICE_EXISTS', 'the directory already holds a device');
-  }
-  const identity = factoryIdentity(deviceIdentityFromJSON(options.identity));
-  const policy = policyOf({ ...DEFAULT_POLICY, ...options.policy });
-  const device = new Device(storage, options.device);
-  const write = (file: string, bytes: Uint8Array, mode?: number): void => {
-    storage.write(file, bytes, mode);
-    storage.fsync(file);
-  };
-  const key = generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' });
-  write(LAYOUT.deviceKey, new TextEncoder().encode(String(key)), 0o600);
-  write(LAYOUT.identity, encode(identity));
-  write(LAYOUT.trustRoot, encode(options.trustRoot));
-  write(LAYOUT.policy, encode(policy));
-  storage.mkdir(LAYOUT.bootDir);
-  storage.mkdir(LAYOUT.slotsDir);
-  storage.fsyncDir('');
-  const sync: SyncPoints = {
-    fsync: (_s, f) => {
-      storage.fsync(f);
-    },
-    fsyncDir: (_s, d) => {
-      storage.fsyncDir(d);
-    },
-  };
-  writeDual(storage, sync, 'provision', LAYOUT.counter, 1, { security: 0 });
-  // Slot b stands as "committed" but empty while the factory image streams into slot a.
-  writeDual(storage, sync, 'provision', LAYOUT.record, 1, {
-    state: 'idle',
-    active: 'b',
-    trial: null,
-    attemptsLeft: 0,
-    slots: { a: null, b: null },
-    last: { result: 'provisioning', reason: 'the factory image is being installed' },
-  } satisfies BootRecord);
-  const image = typeof options.factoryImage === 'string' ? openImageFile(options.factoryImage) : options.factoryImage;
-  const installed = await device.install(image);
-  const { seq, record } = device.record();
-  writeDual(storage, sync, 'provision', LAYOUT.record, seq + 1, {
-    ...record,
-    state: 'idle',
-    active: installed.slot,
-    trial: null,
-    attemptsLeft: 0,
-    last: { result: 'provisioned', reason: `factory image ${installed.version} in slot ${installed.slot}` },
-  } satisfies BootRecord);
-  writeDual(storage, sync, 'provision', LAYOUT.counter, 2, { security: installed.security });
-  return device;
 }

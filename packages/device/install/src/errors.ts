@@ -12,6 +12,8 @@ export type InstallErrorCode =
   | 'INSTALL_TRIAL_PENDING'
   /** The device's storage is full (ENOSPC); the inactive slot stays invalid. */
   | 'INSTALL_NO_SPACE'
+  /** The device storage failed (EIO, EACCES, ...): the system call and errno, never a stack or a path. */
+  | 'DEVICE_IO'
   /** Neither slot verifies (or the only one that does is below the security counter): the signed recovery path. */
   | 'BOOT_NO_VALID_SLOT'
   /** `commit`/`revert` without a pending trial. */

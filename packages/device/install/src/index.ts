@@ -5,7 +5,6 @@ export { holderIsGone, processStartTime, type LockHolder } from './lock.js';
 export { LAYOUT, type BootRecord, type BootState, type SlotInfo, type SlotName } from './record.js';
 export {
   Device,
-  provision,
   DEFAULT_POLICY,
   type BootOptions,
   type BootResult,
@@ -14,5 +13,5 @@ export {
   type DeviceStatus,
   type DurableEvent,
   type InstallResult,
-  type ProvisionOptions,
 } from './device.js';
+export { provision, type ProvisionOptions } from './provision.js';

@@ -1,6 +1,7 @@
 // Test-only: the power-cut harness (docs/device.md, "Crash model").
 import type { MadeImage } from '@fwkit/test-utils';
-import { Device, provision, type DurableEvent } from './device.js';
+import { Device, type DurableEvent } from './device.js';
+import { provision } from './provision.js';
 import { LAYOUT } from './record.js';
 import { copySimState, SimStorage, type SimState } from './sim-storage.js';
 import { healthyRunner, identity, now, rootJson, stream } from './device.test-support.js';
