@@ -2,7 +2,16 @@
 import type { DeviceIdentity } from '@fwkit/device-core';
 import type { FirmwareLaunch, FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
 import { factoryIdentity } from './slot.js';
-import { makeDevice, makeImage, makeRootJson, syntheticBytes, TEST_NOW, testKeys, type MadeImage } from '@fwkit/test-utils';
+import {
+  makeDevice,
+  makeImage,
+  makeRootJson,
+  syntheticBytes,
+  TEST_NOW,
+  testKeys,
+  type MadeImage,
+  type MakeImageOptions,
+} from '@fwkit/test-utils';
 
 export const BLOCK = 4096;
 export const now = (): Date => TEST_NOW;
@@ -15,22 +24,29 @@ export function identity(): DeviceIdentity {
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
+export interface TestImageOptions {
+  /** 4 KiB blocks of the blob (default 6). */
+  readonly blobBlocks?: number;
+  readonly model?: string;
+  /** Default: testKeys.targets1 (the test root's targets key). */
+  readonly signers?: MakeImageOptions['signers'];
+  /** The supervisor's script (default: a comment naming the version; boots only under a test runner). */
+  readonly supervisor?: string;
+}
+
 /** A synthetic image with 4 KiB blocks: a supervisor entry and a multi-block blob, distinct per version. */
-export function image(
-  firmware: string,
-  security: number,
-  options: { blobBlocks?: number; downgradeFrom?: string } = {},
-): Promise<MadeImage> {
+export function image(firmware: string, security: number, options: TestImageOptions = {}): Promise<MadeImage> {
   const blocks = options.blobBlocks ?? 6;
   return makeImage({
     blockSize: BLOCK,
     firmware,
     security,
     payloads: [
-      { path: 'supervisor/main.js', domain: 'supervisor', bytes: text(`// supervisor ${firmware}\n`) },
+      { path: 'supervisor/main.js', domain: 'supervisor', bytes: text(options.supervisor ?? `// supervisor ${firmware}\n`) },
       { path: 'core/blob.bin', domain: 'core', bytes: syntheticBytes(blocks * BLOCK + 123, `blob-${firmware}`) },
     ],
-    ...(options.downgradeFrom === undefined ? {} : { mutateManifest: (m) => void (m.upgradeFrom = '>=0.0.0') }),
+    ...(options.model === undefined ? {} : { model: options.model }),
+    ...(options.signers === undefined ? {} : { signers: options.signers }),
   });
 }
 

@@ -397,10 +397,12 @@ export class Device {
       }));
     }
 
+    let reverted = false;
     while (record.state === 'trial' && record.trial !== null) {
       const trial = record.trial;
       if (record.attemptsLeft === 0) {
         ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} used every attempt`));
+        reverted = true;
         break;
       }
       // Durable before the start: a cut during the trial has used this attempt.
@@ -414,6 +416,7 @@ export class Device {
         if (!(error instanceof VerifyError)) throw error;
         // A slot that fails verification will not get better: revert now.
         ({ seq, record } = this.#revert(seq, record, `trial slot ${trial} failed verification: ${error.code}`));
+        reverted = true;
         break;
       }
       const running = await this.#start(trial, manifest, identity, options);
@@ -427,9 +430,9 @@ export class Device {
       ({ seq, record } = this.#writeRecord('trial-failed', seq, { ...record, last: { result: 'trial-failed', reason } }));
       if (record.attemptsLeft === 0) {
         ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} failed every attempt; last: ${reason}`));
+        reverted = true;
       }
     }
-    const reverted = record.state === 'reverted' && record.trial === null && record.last.result === 'reverted';
     return this.#bootCommitted(seq, record, trust, identity, now, options, reverted);
   }
 
@@ -444,6 +447,7 @@ export class Device {
   ): Promise<BootResult> {
     const counter = this.counter().security;
     const failures: string[] = [];
+    const committed = record.active;
     for (const slot of [record.active, otherSlot(record.active)]) {
       if (record.slots[slot] === null) continue;
       let manifest: ImageManifest;
@@ -474,7 +478,7 @@ export class Device {
         }));
       }
       const running = await this.#start(slot, manifest, identity, options);
-      return this.#finish(slot, manifest, reverted || slot !== record.active ? 'reverted' : 'none', running, options);
+      return this.#finish(slot, manifest, reverted || slot !== committed ? 'reverted' : 'none', running, options);
     }
     throw new InstallError('BOOT_NO_VALID_SLOT', `no slot verifies (${failures.join('; ') || 'both invalid'}): recovery image needed`, {
       details: { failures },
