@@ -213,4 +213,25 @@ describe('a full disk', () => {
     expect(device.status().last.reason.startsWith('INSTALL_NO_SPACE:')).toBe(true);
     expect(await device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', version: '1.0.0', trial: 'none' });
   });
+
+  it('another storage error (EIO): DEVICE_IO with the system call and errno, no path, no stack of the cause', async () => {
+    class FailingStorage extends SimStorage {
+      override writeAt(): void {
+        throw Object.assign(new Error('EIO: i/o error, write /srv/devices/cam-7/slots/b/payload/core/blob.bin'), {
+          code: 'EIO',
+          syscall: 'write',
+        });
+      }
+    }
+    const start = new SimStorage();
+    const factory = await image('1.0.0', 1, { blobBlocks: 1 });
+    await provision(start, { identity: identity(), trustRoot: rootJson, factoryImage: stream(factory.bytes), device: { now } });
+    const device = new Device(new FailingStorage(start.state), { now });
+    const error = await device.install(stream((await image('1.1.0', 2, { blobBlocks: 2 })).bytes)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'DEVICE_IO', details: { errno: 'EIO', syscall: 'write' } });
+    expect((error as Error).message).not.toContain('/srv');
+    expect((error as Error).cause).toBeUndefined();
+    expect(device.status()).toMatchObject({ committed: { version: '1.0.0' }, trial: null, last: { result: 'install-failed' } });
+    expect(device.status().last.reason).not.toContain('/srv');
+  });
 });

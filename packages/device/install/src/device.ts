@@ -1,5 +1,5 @@
-import { deviceIdentityFromJSON, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
-import { blocksEntryName, ENTRY_MANIFEST, ENTRY_SIGNATURES, openImageFile, payloadEntryName } from '@fwkit/device-image';
+import { deviceIdentityFromJSON, isFwkitError, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
+import { openImageFile } from '@fwkit/device-image';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments } from '@fwkit/device-verify';
 import type { FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
@@ -18,8 +18,8 @@ import {
   type SlotName,
   type SyncPoints,
 } from './record.js';
-import { payloadDirOf, removeTree, slotFile, verifySlot } from './slot.js';
-import { NodeStorage, parentOf, type DeviceStorage } from './storage.js';
+import { payloadDirOf, removeTree, SlotWriter, verifySlot } from './slot.js';
+import { NodeStorage, type DeviceStorage } from './storage.js';
 
 /** The device policy (policy.json). */
 export interface DevicePolicy {
@@ -112,9 +112,9 @@ export interface BootResult {
  * and no absolute path (a Node error's message names the full path). Other errors pass unchanged.
  */
 export function storageFailure(error: unknown): unknown {
-  if (error instanceof InstallError || error instanceof VerifyError || !(error instanceof Error)) return error;
+  if (isFwkitError(error) || !(error instanceof Error)) return error;
   const { code, syscall } = error as NodeJS.ErrnoException;
-  if (code === undefined) return error;
+  if (code === undefined || !/^E[A-Z0-9]+$/.test(code)) return error;
   if (code === 'ENOSPC') return new InstallError('INSTALL_NO_SPACE', 'the device storage is full', { details: { errno: code } });
   return new InstallError('DEVICE_IO', `the device storage failed: ${syscall ?? 'I/O'} ${code}`, {
     details: { errno: code, syscall: syscall ?? null },
@@ -203,6 +203,14 @@ export class Device {
   }
 
   status(): DeviceStatus {
+    try {
+      return this.#status();
+    } catch (error) {
+      throw storageFailure(error);
+    }
+  }
+
+  #status(): DeviceStatus {
     const { record } = this.record();
     const committed = record.slots[record.active];
     const trialInfo = record.trial === null ? null : record.slots[record.trial];
@@ -220,13 +228,34 @@ export class Device {
 
   // ---- the device lock --------------------------------------------------------------------
 
-  /** Runs one state-changing operation under the device lock (lock.ts: the stale rule). */
-  async #locked<T>(operation: string, action: () => Promise<T> | T): Promise<T> {
-    const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
+  /**
+   * Runs one state-changing operation under the device lock (lock.ts: the stale rule); a storage
+   * error comes out coded (storageFailure), without Node's message and stack.
+   */
+  async #locked<T>(operation: string, action: () => Promise<T>): Promise<T> {
     try {
-      return await action();
-    } finally {
-      unlock();
+      const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
+      try {
+        return await action();
+      } finally {
+        unlock();
+      }
+    } catch (error) {
+      throw storageFailure(error);
+    }
+  }
+
+  /** `#locked` for the synchronous operations (commit, revert). */
+  #lockedSync<T>(operation: string, action: () => T): T {
+    try {
+      const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
+      try {
+        return action();
+      } finally {
+        unlock();
+      }
+    } catch (error) {
+      throw storageFailure(error);
     }
   }
 
@@ -267,23 +296,8 @@ export class Device {
       ...(committed === null ? {} : { installed: { firmware: committed.version, security: counter } }),
     };
     const target = otherSlot(record.active);
-    const dir = slotDir(target);
-    const files = new Set<string>();
-    const dirs = new Set<string>();
+    const slot = new SlotWriter(this.storage, target);
     const progress = { started: false };
-    const mkdirs = (path: string): void => {
-      const parent = parentOf(path);
-      if (parent !== '' && !this.storage.isDir(parent)) mkdirs(parent);
-      if (!this.storage.isDir(path)) this.storage.mkdir(path);
-      dirs.add(parentOf(path));
-      dirs.add(path);
-    };
-    const put = (entry: string, bytes: Uint8Array): void => {
-      const file = slotFile(target, entry);
-      mkdirs(parentOf(file));
-      this.storage.write(file, bytes);
-      files.add(file);
-    };
     try {
       const verified = await verifyImage(image, {
         trust: this.trustRoot(),
@@ -302,24 +316,17 @@ export class Device {
               last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
             }));
             progress.started = true;
-            removeTree(this.storage, dir);
-            put(ENTRY_MANIFEST, docs.manifestBytes);
-            put(ENTRY_SIGNATURES, docs.signaturesBytes);
-            for (const payload of docs.manifest.payloads) {
-              put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
-              put(payloadEntryName(payload.path), new Uint8Array(0));
-            }
+            slot.begin(docs);
             return Promise.resolve();
           },
           block: (path, offset, bytes) => {
-            this.storage.writeAt(slotFile(target, payloadEntryName(path)), offset, bytes);
+            slot.block(path, offset, bytes);
             return Promise.resolve();
           },
         },
       });
       // The whole slot is durable (contents, then names) before the record points at it.
-      for (const file of files) this.#sync.fsync('slot.fsync', file);
-      for (const d of [...dirs].sort().reverse()) this.#sync.fsyncDir('slot.fsyncDir', d);
+      slot.sync(this.#sync);
       const attempts = policy.trialAttempts;
       this.#writeRecord('arm-trial', seq, {
         ...record,
@@ -342,7 +349,7 @@ export class Device {
         // The target is durably invalid: dropping its partial content is safe, and on a full disk it
         // frees the room the failure record needs.
         try {
-          removeTree(this.storage, dir);
+          removeTree(this.storage, slotDir(target));
         } catch {
           // what is left stays invalid; the next install removes it
         }
@@ -509,7 +516,7 @@ export class Device {
       trial,
       verdict: running.verdict,
       ...(options.serve === true ? { running } : {}),
-      status: this.status(),
+      status: this.#status(),
     };
   }
 
@@ -539,12 +546,7 @@ export class Device {
 
   /** Manual flow: commits the pending trial without a health check, then raises the counter. */
   commit(): DeviceStatus {
-    const unlock = takeLock(this.storage, 'commit', this.#options.isLockStale);
-    try {
-      return this.#commit();
-    } finally {
-      unlock();
-    }
+    return this.#lockedSync('commit', () => this.#commit());
   }
 
   #commit(): DeviceStatus {
@@ -553,23 +555,18 @@ export class Device {
     const info = record.slots[record.trial];
     this.#commitRecord(seq, record, 'committed', 'committed by hand');
     if (info !== null) this.#raiseCounter(info.security);
-    return this.status();
+    return this.#status();
   }
 
   /** Manual flow: abandons the pending trial; the committed slot stays. */
   revert(reason = 'reverted by hand'): DeviceStatus {
-    const unlock = takeLock(this.storage, 'revert', this.#options.isLockStale);
-    try {
-      return this.#revertByHand(reason);
-    } finally {
-      unlock();
-    }
+    return this.#lockedSync('revert', () => this.#revertByHand(reason));
   }
 
   #revertByHand(reason: string): DeviceStatus {
     const { seq, record } = this.record();
     if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
     this.#revert(seq, record, reason);
-    return this.status();
+    return this.#status();
   }
 }

@@ -10,9 +10,9 @@ import {
   TAR_BLOCK,
 } from '@fwkit/device-image';
 import type { TrustRoot } from '@fwkit/device-trust';
-import { verifyImage, VerifyError, type VerifiedImage } from '@fwkit/device-verify';
-import { slotDir, type SlotName } from './record.js';
-import type { DeviceStorage } from './storage.js';
+import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage } from '@fwkit/device-verify';
+import { slotDir, type SlotName, type SyncPoints } from './record.js';
+import { parentOf, type DeviceStorage } from './storage.js';
 
 /**
  * A slot holds what boot needs to re-verify it, at the image's own entry names:
@@ -83,6 +83,55 @@ export function slotManifest(storage: DeviceStorage, slot: SlotName): ImageManif
     return decodeManifest(bytes);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Writes the inactive slot (already marked invalid): `begin` replaces its content with the image's
+ * documents and empty payload files, `block` writes a verified payload block, `sync` makes every
+ * file and then every directory (deepest first) durable through the named fsync sites.
+ */
+export class SlotWriter {
+  readonly #files = new Set<string>();
+  readonly #dirs = new Set<string>();
+
+  constructor(
+    private readonly storage: DeviceStorage,
+    readonly slot: SlotName,
+  ) {}
+
+  begin(docs: VerifiedDocuments): void {
+    removeTree(this.storage, slotDir(this.slot));
+    this.#put(ENTRY_MANIFEST, docs.manifestBytes);
+    this.#put(ENTRY_SIGNATURES, docs.signaturesBytes);
+    for (const payload of docs.manifest.payloads) {
+      this.#put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
+      this.#put(payloadEntryName(payload.path), new Uint8Array(0));
+    }
+  }
+
+  block(path: string, offset: number, bytes: Uint8Array): void {
+    this.storage.writeAt(slotFile(this.slot, payloadEntryName(path)), offset, bytes);
+  }
+
+  sync(sync: SyncPoints): void {
+    for (const file of this.#files) sync.fsync('slot.fsync', file);
+    for (const dir of [...this.#dirs].sort().reverse()) sync.fsyncDir('slot.fsyncDir', dir);
+  }
+
+  #mkdirs(path: string): void {
+    const parent = parentOf(path);
+    if (parent !== '' && !this.storage.isDir(parent)) this.#mkdirs(parent);
+    if (!this.storage.isDir(path)) this.storage.mkdir(path);
+    this.#dirs.add(parent);
+    this.#dirs.add(path);
+  }
+
+  #put(entry: string, bytes: Uint8Array): void {
+    const file = slotFile(this.slot, entry);
+    this.#mkdirs(parentOf(file));
+    this.storage.write(file, bytes);
+    this.#files.add(file);
   }
 }
 
