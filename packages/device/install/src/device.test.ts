@@ -485,3 +485,50 @@ describe('bit rot', () => {
     expect(booted.status.last.reason).toContain('BLOCK_HASH_MISMATCH');
   });
 });
+
+describe('recovery when both slots are bad', () => {
+  async function broken(): Promise<Made> {
+    const m = await made(v100);
+    await m.device.install(stream(v110.bytes));
+    await m.device.boot({ runner: healthyRunner() });
+    await flipByte(blobOf(m.dir, 'a'));
+    await flipByte(blobOf(m.dir, 'b'));
+    expect(await rejectedCode(m.device.boot({ runner: healthyRunner() }))).toBe('BOOT_NO_VALID_SLOT');
+    return m;
+  }
+
+  it('a signed image at or above the counter is committed in slot a; the next boot runs it and raises the counter', async () => {
+    const m = await broken();
+    const v120 = await image('1.2.0', 3);
+    expect(await m.device.recover(stream(v120.bytes))).toEqual({ result: 'recovered', slot: 'a', version: '1.2.0', security: 3 });
+    expect(m.device.status()).toMatchObject({
+      state: 'committed',
+      committed: { slot: 'a', version: '1.2.0' },
+      trial: null,
+      securityCounter: 2,
+      last: { result: 'recovered' },
+    });
+    const booted = await m.device.boot({ runner: healthyRunner() });
+    expect(booted).toMatchObject({ slot: 'a', version: '1.2.0', trial: 'none' });
+    expect(booted.status.securityCounter).toBe(3);
+  });
+
+  it('works with both record copies destroyed: it trusts only root.json and the counter', async () => {
+    const m = await broken();
+    await writeFile(join(m.dir, `${LAYOUT.record}.0`), 'torn');
+    await writeFile(join(m.dir, `${LAYOUT.record}.1`), '');
+    expect(thrownCode(() => m.device.status())).toBe('DEVICE_INVALID');
+    expect(await m.device.recover(stream(v110.bytes))).toMatchObject({ result: 'recovered', version: '1.1.0' });
+    expect(await m.device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', version: '1.1.0', trial: 'none' });
+  });
+
+  it('refuses an image below the counter, an unsigned one, and a device that still boots', async () => {
+    const m = await broken();
+    expect(await rejectedCode(m.device.recover(stream(v100.bytes)))).toBe('SECURITY_VERSION_ROLLBACK');
+    const unsigned = await image('1.2.0', 3, { signers: [testKeys.targets2.signer] });
+    expect(await rejectedCode(m.device.recover(stream(unsigned.bytes)))).toBe('SIGNATURE_KEY_UNKNOWN');
+    expect(m.device.counter().security).toBe(2);
+    const healthy = await made(v100);
+    expect(await rejectedCode(healthy.device.recover(stream(v110.bytes)))).toBe('RECOVERY_NOT_NEEDED');
+  });
+});

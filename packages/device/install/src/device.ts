@@ -11,6 +11,7 @@ import {
   LAYOUT,
   otherSlot,
   readDual,
+  SLOT_NAMES,
   slotDir,
   writeDual,
   type BootRecord,
@@ -18,7 +19,7 @@ import {
   type SlotName,
   type SyncPoints,
 } from './record.js';
-import { payloadDirOf, removeTree, SlotWriter, verifySlot } from './slot.js';
+import { factoryIdentity, payloadDirOf, removeTree, SlotWriter, verifySlot } from './slot.js';
 import { NodeStorage, type DeviceStorage } from './storage.js';
 
 /** The device policy (policy.json). */
@@ -87,6 +88,13 @@ export interface InstallResult {
   readonly version: string;
   readonly security: number;
   readonly attempts: number;
+}
+
+export interface RecoverResult {
+  readonly result: 'recovered';
+  readonly slot: SlotName;
+  readonly version: string;
+  readonly security: number;
 }
 
 export interface BootOptions {
@@ -361,7 +369,7 @@ export class Device {
 
   /** status reports a failed install; the record's active slot, its info and the counter are left as they were. */
   #recordFailedInstall(error: unknown): void {
-    const code = error instanceof VerifyError || error instanceof InstallError ? error.code : 'INSTALL_FAILED';
+    const code = isFwkitError(error) ? error.code : 'INSTALL_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     try {
       const { seq, record } = this.record();
@@ -457,18 +465,12 @@ export class Device {
     const committed = record.active;
     for (const slot of [record.active, otherSlot(record.active)]) {
       if (record.slots[slot] === null) continue;
-      let manifest: ImageManifest;
-      try {
-        manifest = (await verifySlot(this.storage, slot, trust, identity, now)).manifest;
-      } catch (error) {
-        if (!(error instanceof VerifyError)) throw error;
-        failures.push(`slot ${slot}: ${error.code}`);
+      const checked = await this.#bootable(slot, trust, identity, now, counter);
+      if (typeof checked === 'string') {
+        failures.push(checked);
         continue;
       }
-      if (manifest.versions.security < counter) {
-        failures.push(`slot ${slot}: security version ${manifest.versions.security} is below the counter ${counter}`);
-        continue;
-      }
+      const manifest = checked;
       if (slot !== record.active) {
         // The committed slot rotted: the other verified slot becomes the committed one, and why is recorded.
         ({ seq, record } = this.#writeRecord('fallback', seq, {
@@ -490,6 +492,20 @@ export class Device {
     throw new InstallError('BOOT_NO_VALID_SLOT', `no slot verifies (${failures.join('; ') || 'both invalid'}): recovery image needed`, {
       details: { failures },
     });
+  }
+
+  /** The slot's manifest when it verifies at or above the counter, else why not. */
+  async #bootable(slot: SlotName, trust: TrustRoot, identity: DeviceIdentity, now: Date, counter: number): Promise<ImageManifest | string> {
+    let manifest: ImageManifest;
+    try {
+      manifest = (await verifySlot(this.storage, slot, trust, identity, now)).manifest;
+    } catch (error) {
+      if (!(error instanceof VerifyError)) throw error;
+      return `slot ${slot}: ${error.code}`;
+    }
+    if (manifest.versions.security < counter)
+      return `slot ${slot}: security version ${manifest.versions.security} is below the counter ${counter}`;
+    return manifest;
   }
 
   #start(slot: SlotName, manifest: ImageManifest, identity: DeviceIdentity, options: BootOptions): Promise<RunningFirmware> {
@@ -542,6 +558,87 @@ export class Device {
       slots: { ...record.slots, [record.trial]: null },
       last: { result: 'reverted', reason },
     });
+  }
+
+  // ---- recovery ---------------------------------------------------------------------------
+
+  /**
+   * The recovery mode (docs/device.md, "Recovery when both slots are bad"): installs a signed image
+   * into slot a, committed, when the device cannot boot (no readable record, or no slot that
+   * verifies at or above the counter). Its trust rests on root.json and the counter only: the image
+   * passes every check of `verifyImage` against the root and the device's factory identity, and its
+   * security version is at least the counter; upgradeFrom and the downgrade policy do not apply (no
+   * version is installed). The same durable order as an install; the counter is left to the next boot.
+   */
+  recover(image: AsyncIterable<Uint8Array>): Promise<RecoverResult> {
+    return this.#locked('recover', () => this.#recover(image));
+  }
+
+  async #recover(image: AsyncIterable<Uint8Array>): Promise<RecoverResult> {
+    const counter = this.counter().security;
+    const trust = this.trustRoot();
+    const identity = this.identity();
+    const now = this.#now();
+    const found = readDual(this.storage, LAYOUT.record, bootRecordOf);
+    if (found !== undefined) {
+      for (const slot of SLOT_NAMES) {
+        if (found.body.slots[slot] !== null && typeof (await this.#bootable(slot, trust, identity, now, counter)) !== 'string') {
+          throw new InstallError('RECOVERY_NOT_NEEDED', `slot ${slot} verifies: boot it, or install an update`, { details: { slot } });
+        }
+      }
+    }
+    let seq = found?.seq ?? 0;
+    const target: SlotName = 'a';
+    const slot = new SlotWriter(this.storage, target);
+    const progress = { started: false };
+    try {
+      const verified = await verifyImage(image, {
+        trust,
+        devices: [factoryIdentity(identity)],
+        now,
+        sink: {
+          start: (docs: VerifiedDocuments) => {
+            const security = docs.manifest.versions.security;
+            if (security < counter) {
+              throw new VerifyError(
+                'SECURITY_VERSION_ROLLBACK',
+                `the recovery image's security version ${security} is below the counter ${counter}`,
+              );
+            }
+            ({ seq } = this.#writeRecord('recover-invalid', seq, {
+              state: 'installing',
+              active: target,
+              trial: null,
+              attemptsLeft: 0,
+              slots: { a: null, b: null },
+              last: { result: 'recovering', reason: `recovering with ${docs.manifest.versions.firmware} into slot ${target}` },
+            }));
+            progress.started = true;
+            slot.begin(docs);
+            return Promise.resolve();
+          },
+          block: (path, offset, bytes) => {
+            slot.block(path, offset, bytes);
+            return Promise.resolve();
+          },
+        },
+      });
+      slot.sync(this.#sync);
+      const { firmware: version, security } = verified.manifest.versions;
+      this.#writeRecord('recovered', seq, {
+        state: 'committed',
+        active: target,
+        trial: null,
+        attemptsLeft: 0,
+        slots: { a: infoOf(verified.manifest, verified.manifestSha256), b: null },
+        last: { result: 'recovered', reason: `recovery image ${version} committed in slot ${target}` },
+      });
+      return { result: 'recovered', slot: target, version, security };
+    } catch (error) {
+      const failure = storageFailure(error);
+      if (progress.started) this.#recordFailedInstall(failure);
+      throw failure;
+    }
   }
 
   /** Manual flow: commits the pending trial without a health check, then raises the counter. */

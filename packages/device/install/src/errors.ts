@@ -16,6 +16,8 @@ export type InstallErrorCode =
   | 'DEVICE_IO'
   /** Neither slot verifies (or the only one that does is below the security counter): the signed recovery path. */
   | 'BOOT_NO_VALID_SLOT'
+  /** `recover` on a device that boots: a slot verifies at or above the counter. */
+  | 'RECOVERY_NOT_NEEDED'
   /** `commit`/`revert` without a pending trial. */
   | 'NO_TRIAL_PENDING'
   /** The device directory is not a device (no readable boot-control record, identity, root or policy). */

@@ -13,5 +13,6 @@ export {
   type DeviceStatus,
   type DurableEvent,
   type InstallResult,
+  type RecoverResult,
 } from './device.js';
 export { provision, type ProvisionOptions } from './provision.js';
