@@ -151,27 +151,137 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
   // left-out fsync, and so do the crash states of those cut points: start after it.
   const firstCut = mutatedAt === undefined ? 1 : mutatedAt + 1;
   for (let k = firstCut; k <= total; k += 1) {
-    const volatile = sim.volatileBefore(k);
-    const subsets: Set<number>[] = [];
-    if (volatile.length <= 10) {
-      exhaustiveCuts += 1;
-      for (let mask = 0; mask < 1 << volatile.length; mask += 1) subsets.push(new Set(volatile.filter((_, i) => (mask & (1 << i)) !== 0)));
-    } else {
-      sampledCuts += 1;
-      subsets.push(new Set(), new Set(volatile));
-      for (let s = 0; s < samples; s += 1) subsets.push(new Set(volatile.filter(() => next() < 0.5)));
-    }
-    for (const survivors of subsets) {
-      await check(k, sim.crashState(k, survivors), `keeping ${survivors.size}/${volatile.length} volatile`);
+    const cut = crashStatesAt(sim, k, samples, next);
+    if (cut.exhaustive) exhaustiveCuts += 1;
+    else sampledCuts += 1;
+    for (const { state, label } of cut.states) {
+      await check(k, state, label);
       if (stopAtFirst && violations.length > 0) return { total, states, exhaustiveCuts, sampledCuts, violations, sites };
     }
-    // Torn writes: the last volatile write lands half, alone or with everything before it.
-    const lastWrite = [...volatile].reverse().find((i) => sim.opAt(i)?.k === 'data');
-    if (lastWrite !== undefined) {
-      await check(k, sim.crashState(k, new Set(), lastWrite), 'torn write alone');
-      await check(k, sim.crashState(k, new Set(volatile.filter((i) => i !== lastWrite)), lastWrite), 'torn write with the rest');
-    }
-    if (stopAtFirst && violations.length > 0) break;
   }
   return { total, states, exhaustiveCuts, sampledCuts, violations, sites };
+}
+
+/**
+ * The crash states of a cut before operation k: every subset of the volatile operations when at
+ * most 10, else none, all and `samples` seeded subsets; then the last volatile write torn, alone
+ * and with everything else that was volatile.
+ */
+function crashStatesAt(
+  sim: SimStorage,
+  k: number,
+  samples: number,
+  next: () => number,
+  exhaustiveUpTo = 10,
+): { exhaustive: boolean; states: Iterable<{ state: SimState; label: string }> } {
+  const volatile = sim.volatileBefore(k);
+  const subsets: Set<number>[] = [];
+  const exhaustive = volatile.length <= exhaustiveUpTo;
+  if (exhaustive) {
+    for (let mask = 0; mask < 1 << volatile.length; mask += 1) subsets.push(new Set(volatile.filter((_, i) => (mask & (1 << i)) !== 0)));
+  } else {
+    subsets.push(new Set(), new Set(volatile));
+    for (let s = 0; s < samples; s += 1) subsets.push(new Set(volatile.filter(() => next() < 0.5)));
+  }
+  const lastWrite = [...volatile].reverse().find((i) => sim.opAt(i)?.k === 'data');
+  function* states(): Generator<{ state: SimState; label: string }> {
+    for (const survivors of subsets)
+      yield { state: sim.crashState(k, survivors), label: `keeping ${survivors.size}/${volatile.length} volatile` };
+    if (lastWrite !== undefined) {
+      yield { state: sim.crashState(k, new Set(), lastWrite), label: 'torn write alone' };
+      yield { state: sim.crashState(k, new Set(volatile.filter((i) => i !== lastWrite)), lastWrite), label: 'torn write with the rest' };
+    }
+  }
+  return { exhaustive, states: states() };
+}
+
+export interface RecoveryReport {
+  readonly total: number;
+  readonly sites: ReadonlySet<string>;
+  readonly states: number;
+  readonly violations: readonly string[];
+}
+
+/**
+ * The recovery mode under power cuts: a device whose two slots rotted after `update` was committed
+ * runs recover(recovery); every crash state must either boot the recovery image, or fail with
+ * BOOT_NO_VALID_SLOT before the recovery was acknowledged (and then recover again: tried on the
+ * first such state of each cut point); the counter never moves before that boot.
+ */
+export async function runRecoveryHarness(options: {
+  factory: MadeImage;
+  update: MadeImage;
+  recovery: MadeImage;
+  samples?: number;
+  /** fsync sites of the recovery left out (its mutation check). */
+  skipSync?: ReadonlySet<string>;
+  /** Every subset of the volatile operations up to this many (default 10), sampled beyond. */
+  exhaustiveUpTo?: number;
+}): Promise<RecoveryReport> {
+  const { factory, update, recovery, samples = 4, skipSync = new Set<string>(), exhaustiveUpTo = 10 } = options;
+  const setup = new SimStorage(await provisioned(factory));
+  const first = new Device(setup, { now });
+  await first.install(stream(update.bytes, 4096));
+  await first.boot({ runner: healthyRunner() });
+  const broken = copySimState(setup.state);
+  for (const slot of ['a', 'b']) {
+    const node = broken.entries.get(`slots/${slot}/payload/core/blob.bin`);
+    const bytes = node?.kind === 'file' ? broken.inodes.get(node.ino) : undefined;
+    if (bytes === undefined) throw new Error(`slot ${slot} has no blob`);
+    bytes[100] = (bytes[100] ?? 0) ^ 0x01;
+  }
+  const counterBefore = new Device(new SimStorage(broken), { now }).counter().security;
+  const sim = new SimStorage(broken);
+  let ackedAt = Number.POSITIVE_INFINITY;
+  const sites = new Set<string>();
+  let mutatedAt: number | undefined;
+  const device = new Device(sim, {
+    now,
+    skipSync,
+    onSync: (site) => {
+      sites.add(site);
+      if (skipSync.has(site)) mutatedAt ??= sim.operations;
+    },
+    onDurable: (e) => {
+      if (e.kind === 'record' && e.record.last.result === 'recovered') ackedAt = Math.min(ackedAt, sim.operations);
+    },
+  });
+  await device.recover(stream(recovery.bytes, 4096));
+  const total = sim.operations;
+  const version = recovery.manifest.versions.firmware;
+  const violations: string[] = [];
+  let states = 0;
+  const next = random(9);
+  // As in runHarness: a mutated run is the unmutated one up to its first left-out fsync.
+  for (let k = mutatedAt === undefined ? 1 : mutatedAt + 1; k <= total; k += 1) {
+    // Recovering again is an install's cost: done once per cut point, the first state that needs it.
+    let recoveredAgain = false;
+    for (const { state, label } of crashStatesAt(sim, k, samples, next, exhaustiveUpTo).states) {
+      if (skipSync.size > 0 && violations.length > 0) break;
+      states += 1;
+      const fail = (what: string): void => void violations.push(`cut ${k}/${total} ${label}: ${what}`);
+      const crashed = new Device(new SimStorage(state), { now, isLockStale: () => true });
+      if (crashed.counter().security !== counterBefore) fail('the counter moved before a boot');
+      let booted;
+      try {
+        booted = await crashed.boot({ runner: healthyRunner() });
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'BOOT_NO_VALID_SLOT') {
+          fail(`boot failed: ${String(error)}`);
+          continue;
+        }
+        if (k >= ackedAt) fail('the recovery was acknowledged, yet nothing boots');
+        if (recoveredAgain) continue;
+        recoveredAgain = true;
+        await crashed.recover(stream(recovery.bytes, 4096));
+        booted = await crashed.boot({ runner: healthyRunner() });
+      }
+      if (booted.version !== version) fail(`booted ${booted.version}, not the recovery image ${version}`);
+      if (booted.status.committed?.version !== version) fail('status does not report the recovery image as committed');
+      if (booted.status.securityCounter !== Math.max(counterBefore, recovery.manifest.versions.security))
+        fail("the counter is not the recovery image's after its boot");
+    }
+    if (skipSync.size > 0 && violations.length > 0) break;
+  }
+  return { total, states, violations, sites };
 }

@@ -1,7 +1,7 @@
 import type { MadeImage } from '@fwkit/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { image } from './device.test-support.js';
-import { runHarness, syncSites } from './power-cut.test-support.js';
+import { runHarness, runRecoveryHarness, syncSites } from './power-cut.test-support.js';
 
 let factory: MadeImage;
 let update: MadeImage;
@@ -36,5 +36,26 @@ describe('power cut at every operation of an install and its boot', () => {
     }
     console.info(`mutation check: ${caught.length}/${sites.size} fsync sites removed one at a time, each caught`);
     expect(caught).toEqual([...sites].sort());
+  });
+
+  it('recovery of a device whose slots are both bad: every crash state boots the recovery image or recovers again', async () => {
+    const recovery = await image('1.2.0', 3);
+    const report = await runRecoveryHarness({ factory, update, recovery });
+    console.info(`recovery power-cut harness: ${report.total} cut points, ${report.states} crash states booted`);
+    expect(report.violations.slice(0, 5)).toEqual([]);
+    // Its own mutation check: each of its fsync sites left out makes it fail.
+    expect([...report.sites].sort()).toEqual(
+      ['recover-invalid', 'recovered', 'slot'].flatMap((s) => [`${s}.fsync`, `${s}.fsyncDir`]).sort(),
+    );
+    // Few states per mutated run (it stops at its first violation; the unmutated run above is the full one).
+    const missed: string[] = [];
+    for (const site of [...report.sites].sort()) {
+      const mutated = await runRecoveryHarness({ factory, update, recovery, samples: 2, exhaustiveUpTo: 3, skipSync: new Set([site]) });
+      if (mutated.violations.length === 0) missed.push(site);
+    }
+    console.info(
+      `recovery mutation check: ${report.sites.size - missed.length}/${report.sites.size} fsync sites removed one at a time, each caught`,
+    );
+    expect(missed).toEqual([]);
   });
 });
