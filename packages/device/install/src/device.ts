@@ -386,10 +386,11 @@ export class Device {
   // ---- boot -------------------------------------------------------------------------------
 
   /**
-   * One power-on, as a bootloader: clear a stale lock; finish an interrupted install; try a
-   * pending trial (an attempt is used durably BEFORE it starts; a failed try is a reboot into the
-   * next attempt; at zero the device reverts); otherwise boot the committed slot, using no attempt.
-   * Every slot is re-verified before it starts; a rotted committed slot falls back to the other.
+   * One power-on, as a bootloader, under the device lock: finish a counter raise and an
+   * interrupted install; try a pending trial (an attempt is used durably BEFORE it starts; a failed
+   * try is a reboot into the next attempt; at zero the device reverts); otherwise boot the
+   * committed slot, using no attempt. Every slot is re-verified before it starts; a rotted
+   * committed slot falls back to the other.
    */
   boot(options: BootOptions): Promise<BootResult> {
     return this.#locked('boot', () => this.#boot(options));
@@ -422,15 +423,10 @@ export class Device {
       }
       // Durable before the start: a cut during the trial has used this attempt.
       ({ seq, record } = this.#writeRecord('attempt', seq, { ...record, attemptsLeft: record.attemptsLeft - 1 }));
-      let manifest: ImageManifest;
-      try {
-        manifest = (await verifySlot(this.storage, trial, trust, identity, now)).manifest;
-        if (manifest.versions.security < this.counter().security)
-          throw new VerifyError('SECURITY_VERSION_ROLLBACK', 'the trial is below the security counter');
-      } catch (error) {
-        if (!(error instanceof VerifyError)) throw error;
+      const manifest = await this.#bootable(trial, trust, identity, now, this.counter().security);
+      if (typeof manifest === 'string') {
         // A slot that fails verification will not get better: revert now.
-        ({ seq, record } = this.#revert(seq, record, `trial slot ${trial} failed verification: ${error.code}`));
+        ({ seq, record } = this.#revert(seq, record, `the trial failed verification: ${manifest}`));
         reverted = true;
         break;
       }
