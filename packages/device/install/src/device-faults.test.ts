@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -234,4 +234,67 @@ describe('a full disk', () => {
     expect(device.status()).toMatchObject({ committed: { version: '1.0.0' }, trial: null, last: { result: 'install-failed' } });
     expect(device.status().last.reason).not.toContain('/srv');
   });
+});
+
+// ---- two processes ----------------------------------------------------------------------------
+
+/** Installs argv[4] with a stream that stops after its first half, prints "holding", and waits to be killed. */
+const HOLDER = `
+import { readFileSync } from 'node:fs';
+const [lib, dir, image, now] = process.argv.slice(2);
+const { Device } = await import(lib);
+const bytes = readFileSync(image);
+setInterval(() => {}, 1000);
+async function* slow() {
+  yield bytes.subarray(0, bytes.byteLength >> 1);
+  process.stdout.write('holding\\n');
+  await new Promise(() => {});
+}
+await new Device(dir, { now: () => new Date(now) }).install(slow());
+`;
+
+describe('two processes', () => {
+  it.skipIf(!existsSync(DIST))(
+    'an install in another live process: INSTALL_LOCKED; once that process is killed, its lock is taken over',
+    async () => {
+      const work = join(root, 'two-processes');
+      const dir = join(work, 'device');
+      await mkdir(work, { recursive: true });
+      const factory = await image('1.0.0', 1);
+      const update = await image('1.1.0', 2);
+      await provision(dir, { identity: identity(), trustRoot: rootJson, factoryImage: stream(factory.bytes), device: { now } });
+      await writeFile(join(work, 'update.img'), update.bytes);
+      await writeFile(join(work, 'holder.mjs'), HOLDER);
+      const child = spawn(process.execPath, [join(work, 'holder.mjs'), DIST, dir, join(work, 'update.img'), TEST_NOW.toISOString()], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      const exited = new Promise<void>((resolve) =>
+        child.once('exit', () => {
+          resolve();
+        }),
+      );
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('holding')) resolve();
+        });
+        child.once('exit', (code) => {
+          reject(new Error(`the holder exited (${String(code)}) before holding the lock`));
+        });
+      });
+      try {
+        const device = new Device(dir, { now });
+        expect(device.status().state).toBe('installing');
+        expect(JSON.parse(await readFile(join(dir, 'install.lock'), 'utf8'))).toMatchObject({ pid: child.pid, operation: 'install' });
+        expect(await rejectedCode(device.install(stream(update.bytes)))).toBe('INSTALL_LOCKED');
+        expect(await rejectedCode(device.boot({ runner: healthyRunner() }))).toBe('INSTALL_LOCKED');
+      } finally {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      // The holder died with its lock on disk: a dead pid's lock is stale.
+      const device = new Device(dir, { now });
+      expect(await device.install(stream(update.bytes))).toMatchObject({ result: 'pending-reboot', slot: 'b', version: '1.1.0' });
+      expect(await device.boot({ runner: healthyRunner() })).toMatchObject({ version: '1.1.0', trial: 'committed' });
+    },
+  );
 });
