@@ -87,6 +87,16 @@ async function flipByte(file: string, at = 5000): Promise<void> {
 
 const blobOf = (dir: string, slot: SlotName): string => join(dir, 'slots', slot, 'payload', 'core', 'blob.bin');
 
+/** The image with one byte of its blob's fourth block flipped: refused mid-stream, after the sink started. */
+function corruptBlock(made: MadeImage): Uint8Array {
+  const bytes = Uint8Array.from(made.bytes);
+  const blob = made.payloads.find((p) => p.path === 'core/blob.bin')?.bytes ?? new Uint8Array();
+  const at = Buffer.from(bytes).indexOf(Buffer.from(blob.subarray(3 * 4096, 3 * 4096 + 64)));
+  if (at < 0) throw new Error('the blob is not in the image');
+  bytes[at + 10] = (bytes[at + 10] ?? 0) ^ 0x01;
+  return bytes;
+}
+
 /** A runner whose start is cut by a power loss: the attempt was recorded, the firmware never ran. */
 const powerCut: FirmwareRunner = () => Promise.reject(new Error('power cut (simulated)'));
 
@@ -342,14 +352,7 @@ describe('a refused or broken image changes only the inactive slot', () => {
     {
       name: 'a payload block corrupted mid-stream',
       factory: () => Promise.resolve(v100),
-      update: () => {
-        const bytes = Uint8Array.from(v110.bytes);
-        const blob = v110.payloads.find((p) => p.path === 'core/blob.bin')?.bytes ?? new Uint8Array();
-        const at = Buffer.from(bytes).indexOf(Buffer.from(blob.subarray(3 * 4096, 3 * 4096 + 64)));
-        expect(at).toBeGreaterThan(0);
-        bytes[at + 10] = (bytes[at + 10] ?? 0) ^ 0x01;
-        return Promise.resolve(bytes);
-      },
+      update: () => Promise.resolve(corruptBlock(v110)),
       code: 'BLOCK_HASH_MISMATCH',
     },
   ];
@@ -370,6 +373,21 @@ describe('a refused or broken image changes only the inactive slot', () => {
       expect(await m.device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', trial: 'none' });
     });
   }
+
+  it('an image refused mid-stream on a committed device leaves it committed', async () => {
+    const m = await made(v100);
+    await m.device.install(stream(v110same.bytes));
+    await m.device.boot({ runner: healthyRunner() });
+    const before = await guarded(m);
+    const v120 = await image('1.2.0', 2);
+    expect(await rejectedCode(m.device.install(stream(corruptBlock(v120), 4096)))).toBe('BLOCK_HASH_MISMATCH');
+    expect(await guarded(m)).toEqual(before);
+    expect(m.device.status()).toMatchObject({
+      state: 'committed',
+      committed: { slot: 'b', version: '1.1.0' },
+      last: { result: 'install-failed' },
+    });
+  });
 
   it('a downgrade at the same security version is accepted when the policy allows it', async () => {
     const m = await made(v110same, { allowDowngrade: true });

@@ -287,6 +287,7 @@ export class Device {
 
   async #install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
     let { seq, record } = this.record();
+    const stateBefore = record.state;
     if (record.state === 'trial') {
       throw new InstallError(
         'INSTALL_TRIAL_PENDING',
@@ -362,20 +363,23 @@ export class Device {
           // what is left stays invalid; the next install removes it
         }
       }
-      this.#recordFailedInstall(failure);
+      this.#recordFailedInstall(failure, stateBefore);
       throw failure;
     }
   }
 
   /** status reports a failed install; the record's active slot, its info and the counter are left as they were. */
-  #recordFailedInstall(error: unknown): void {
+  #recordFailedInstall(error: unknown, stateBefore: BootRecord['state']): void {
     const code = isFwkitError(error) ? error.code : 'INSTALL_FAILED';
     const message = error instanceof Error ? error.message : String(error);
     try {
       const { seq, record } = this.record();
+      // The resting state the install started from (the committed slot is unchanged); an install
+      // interrupted before this one leaves nothing to return to: idle.
+      const resting = stateBefore === 'installing' || stateBefore === 'trial' ? 'idle' : stateBefore;
       this.#writeRecord('install-failed', seq, {
         ...record,
-        state: record.state === 'installing' ? 'idle' : record.state,
+        state: record.state === 'installing' ? resting : record.state,
         last: { result: 'install-failed', reason: `${code}: ${message}` },
       });
     } catch {
@@ -632,7 +636,7 @@ export class Device {
       return { result: 'recovered', slot: target, version, security };
     } catch (error) {
       const failure = storageFailure(error);
-      if (progress.started) this.#recordFailedInstall(failure);
+      if (progress.started) this.#recordFailedInstall(failure, 'idle');
       throw failure;
     }
   }
