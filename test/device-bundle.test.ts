@@ -10,15 +10,19 @@ import { fwkit, REPO, type RunResult } from './helpers.js';
 import { makeVerifyDir } from './verify-fixture.js';
 
 // The device bundle (issue 7): dist/device/fwkit-device.mjs, one file that does what a camera's
-// updater does. It stays under 64 KB, contains only modules on its allow-list, works copied alone
+// updater does. It stays under 96 KB (64 KB until the installer joined it, issue 9), contains only
+// modules on its allow-list, works copied alone
 // to an empty directory, and answers exactly as `fwkit verify --device` does (exit status, code,
 // --json output) on good and broken images.
 
 const BUNDLE = join(REPO, 'dist', 'device', 'fwkit-device.mjs');
 const METAFILE = join(REPO, 'dist', 'device', 'fwkit-device.meta.json');
 
-/** The size limit of the minified bundle, node built-ins not counted (they are not in it). */
-const LIMIT = 64 * 1024;
+/**
+ * The size limit of the minified bundle, node built-ins not counted (they are not in it): 64 KB for
+ * the verifier, raised to 96 KB when the installer and the firmware launcher joined it (issue 9).
+ */
+const LIMIT = 96 * 1024;
 
 /** Packages the bundle may contain: fwkit's device part and the small libraries it verifies with. */
 const ALLOWED = new Set([
@@ -28,6 +32,9 @@ const ALLOWED = new Set([
   '@fwkit/device-trust',
   '@fwkit/device-image',
   '@fwkit/device-json',
+  // issue 9: install, boot, status, commit, revert on the device
+  '@fwkit/device-install',
+  '@fwkit/device-run',
   '@tufjs/canonical-json',
 ]);
 

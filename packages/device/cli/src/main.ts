@@ -2,21 +2,35 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, verifyImageFile } from '@fwkit/device-verify';
 import { errorOutcome, loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/device-verify/report';
+import { deviceUsageLines, isDeviceCommand, runDeviceCommand, type DeviceIo } from './device-commands.js';
 
-export const USAGE = `fwkit-device — verify a firmware image on the device it is for
+export {
+  DEVICE_COMMANDS,
+  deviceCommandUsage,
+  deviceUsageLines,
+  isDeviceCommand,
+  renderStatus,
+  runDeviceCommand,
+} from './device-commands.js';
+export type { DeviceCommandName, DeviceIo } from './device-commands.js';
+export { codedIoError, DeviceCliError, type DeviceCliErrorCode } from './errors.js';
+
+const DEVICE_LINES = Object.values(deviceUsageLines('fwkit-device'))
+  .map((line) => `  ${line}`)
+  .join('\n');
+
+export const USAGE = `fwkit-device — verify and install firmware images on the device they are for
 
 Usage:
   fwkit-device verify <image> --trust <root.json> --device <device.json> [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+${DEVICE_LINES}
+  fwkit-device <command> --help
 
-The same checks, codes, exit statuses and --json output as \`fwkit verify --device\`.
-Exit codes: 0 ok, 1 verification failed, 2 usage error, 3 internal error (a bug).`;
-
-/** Where the device CLI writes: data to stdout, messages to stderr. */
-export interface DeviceIo {
-  readonly cwd: string;
-  out(text: string): void;
-  err(text: string): void;
-}
+verify: the same checks, codes, exit statuses and --json output as \`fwkit verify --device\`.
+install, boot, status, commit, revert: a device directory (made by \`fwkit device provision\`); the same as
+\`fwkit device <command>\`. Their --json line is {ok, code, message, status, ...} with the device status.
+Exit codes: 0 ok, 1 verification failed or refused (boot: the firmware is not healthy or the trial was
+reverted), 2 usage error, 3 internal error (a bug).`;
 
 /**
  * `fwkit-device verify`: what a camera's updater runs. A device knows who it is, so there is no
@@ -53,6 +67,7 @@ export async function main(argv: readonly string[], io: DeviceIo): Promise<numbe
     io.out(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (isDeviceCommand(name)) return runDeviceCommand('fwkit-device', name, rest, io);
   try {
     if (name !== 'verify') throw new UsageError(`unknown command "${name}"`);
     return await verifyCommand(rest, io);

@@ -9,6 +9,10 @@ export type CliErrorCode =
   | 'EPOCH_INVALID'
   | 'KEYS_NOT_FOUND'
   | 'PRODUCT_UNKNOWN'
+  /** `device provision` into something that is not an absent or empty directory. */
+  | 'DEVICE_DIR_NOT_EMPTY'
+  /** `device provision --policy`: not a JSON object of allowDowngrade and trialAttempts. */
+  | 'POLICY_INVALID'
   | 'RELEASE_UNKNOWN';
 
 export class CliError extends FwkitError<CliErrorCode> {

@@ -18,6 +18,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
   release: async () => (await import('./commands/release.js')).releaseCommand,
   ledger: async () => (await import('./commands/ledger.js')).ledgerCommand,
   root: async () => (await import('./commands/root.js')).rootCommand,
+  device: async () => (await import('./commands/device.js')).deviceCommand,
 };
 
 /**

@@ -20,9 +20,18 @@ Usage:
                [--consistent-snapshot] [--json]
   fwkit root sign <root.json> --key <key.pem> [--passphrase-fd <n>] [--json]
   fwkit root show <root.json> [--now <date-time>] [--json]
+  fwkit device provision <device-dir> --model <model> --hw <rev> --image <factory image> --trust <root.json>
+               [--bootloader <version>] [--products <dir>] [--policy <policy.json>] [--now <date-time>] [--json]
+  fwkit device install <device-dir> --image <image> [--now <date-time>] [--json]
+  fwkit device boot <device-dir> [--serve] [--health-timeout-ms <n>] [--now <date-time>] [--json]
+  fwkit device status <device-dir> [--json]
+  fwkit device commit <device-dir> [--json]
+  fwkit device revert <device-dir> [--json]
+  fwkit device --help, fwkit device <command> --help
 
-Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused), 2 usage error,
-3 internal error (a bug); build and release stopped by SIGINT/SIGTERM exit 130/143 and write nothing.
+Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused; device boot: the firmware
+is not healthy or its trial was reverted), 2 usage error, 3 internal error (a bug); build and release stopped by
+SIGINT/SIGTERM exit 130/143 and write nothing; device boot --serve stopped by them exits with its decision (0).
 SOURCE_DATE_EPOCH fixes the build time (default: the time of the last git commit); its UTC day is the release
 date and the day support is judged on, unless --date names another.
 build reuses an unchanged product's image from its cache ($FWKIT_CACHE_DIR, default node_modules/.cache/fwkit/build);

@@ -1,10 +1,11 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeviceIdentity } from '@fwkit/device-core';
 import { verifyImageFile } from '@fwkit/device-verify';
 import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/device-verify/report';
-import { CliError, EXIT, UsageError } from '../errors.js';
-import { readJsonFile, type Io } from '../io.js';
+import { EXIT, UsageError } from '../errors.js';
+import { loadFieldDevices } from '../field-devices.js';
+import type { Io } from '../io.js';
 
 /**
  * `fwkit verify`: signatures and threshold, then the image's requirements against the device,
@@ -86,18 +87,5 @@ export function deviceSelection(values: {
 
 async function resolveDevices(io: Io, selection: Exclude<DeviceSelection, { kind: 'any-device' }>): Promise<DeviceIdentity[]> {
   if (selection.kind === 'device') return [await loadDeviceIdentity(io.cwd, selection.path)];
-  const values = selection;
-  // Only --model/--hw needs the product schema, a release-side document: loaded here, so that the
-  // usual verify (--device, --any-device) starts with the device faces alone.
-  const { fieldDevicesOf, productManifestFromJSON } = await import('@fwkit/release-core');
-  const productPath = join(values.products, values.model, 'product.json');
-  const product = productManifestFromJSON(await readJsonFile(io, productPath, 'product manifest'), productPath);
-  const devices = fieldDevicesOf(product, values.hw);
-  if (devices.length === 0) {
-    throw new CliError(
-      'PRODUCT_UNKNOWN',
-      `${values.model} has no hardware revision "${values.hw}" (known: ${product.hardware.map((h) => h.revision).join(', ')})`,
-    );
-  }
-  return devices;
+  return loadFieldDevices(io, selection.products, selection.model, selection.hw);
 }

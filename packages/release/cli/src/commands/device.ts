@@ -1,0 +1,175 @@
+import { chmod, lstat, mkdtemp, open, readdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { INPUT_LIMITS, readJsonInputFile } from '@fwkit/device-core';
+import { codedIoError, deviceUsageLines, isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
+import { InstallError, provision, type DevicePolicy } from '@fwkit/device-install';
+import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { loadFieldDevices } from '../field-devices.js';
+import { readJsonFile, type Io } from '../io.js';
+
+const PROGRAM = 'fwkit device';
+
+const PROVISION_LINE =
+  `${PROGRAM} provision <device-dir> --model <model> --hw <rev> --image <factory image> --trust <root.json>\n` +
+  '               [--bootloader <version>] [--products <dir>] [--policy <policy.json>] [--now <date-time>] [--json]';
+
+const PROVISION_HELP = `Usage: ${PROVISION_LINE}
+
+Creates a device directory: its identity (device.json of the model's hardware revision, from
+<products>/<model>/product.json, default products/; the revision's first bootloader unless --bootloader names one),
+the trust root, the device policy (policy.json: {"allowDowngrade": false, "trialAttempts": 3} by default; the file
+may set either), a fresh device key (0600), and the factory image verified into slot a as committed, with the
+security counter at its security version.
+<device-dir> must not exist or be an empty directory. A refused provision leaves it exactly as it was: the device is
+built in a hidden directory beside it and moved into place only when complete.
+
+Exit codes: 0 ok, 1 refused (a code says why), 2 usage error, 3 internal error (a bug).`;
+
+export const DEVICE_HELP = `fwkit device — a simulated device: A/B slots, trial boot, commit or revert, anti-rollback
+
+Usage:
+  ${PROVISION_LINE}
+${Object.values(deviceUsageLines(PROGRAM))
+  .map((line) => `  ${line}`)
+  .join('\n')}
+  ${PROGRAM} <command> --help
+
+install, boot, status, commit and revert are fwkit-device's (the device bundle): the same code, output and exit codes.
+Every --json line is {ok, code, message, status, ...}, status being the device status.
+Exit codes: 0 ok, 1 refused or failed (boot: the firmware is not healthy or the trial was reverted), 2 usage error,
+3 internal error (a bug).`;
+
+/** `fwkit device <command>`: provision here (it needs the products); the others are the device side's. */
+export async function deviceCommand(args: string[], io: Io): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(DEVICE_HELP);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (isDeviceCommand(name)) return runDeviceCommand(PROGRAM, name, rest, io);
+  if (name !== 'provision') throw new UsageError(`unknown device command "${name}" (provision, install, boot, status, commit, revert)`);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(PROVISION_HELP);
+    return EXIT.ok;
+  }
+  try {
+    return await provisionCommand(rest, io);
+  } catch (caught) {
+    // The same mapping and output as the device commands (runDeviceCommand), with provision's usage.
+    const outcome = errorOutcome(codedIoError(caught));
+    if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
+    io.err(outcome.usage ? `fwkit: ${outcome.line}\n\n${PROVISION_HELP}` : `fwkit: ${outcome.line}`);
+    return outcome.status;
+  }
+}
+
+async function provisionCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      hw: { type: 'string' },
+      bootloader: { type: 'string' },
+      products: { type: 'string' },
+      image: { type: 'string' },
+      trust: { type: 'string' },
+      policy: { type: 'string' },
+      now: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const [dir, ...extra] = positionals;
+  if (dir === undefined || dir === '' || extra.length > 0) throw new UsageError('provision names exactly one device directory');
+  for (const option of ['model', 'hw', 'image', 'trust'] as const) {
+    if (values[option] === undefined || values[option] === '') throw new UsageError(`provision needs --${option}`);
+  }
+  const { model = '', hw = '', image = '', trust = '' } = values;
+  const now = nowOption(values.now);
+  const target = resolve(io.cwd, dir);
+
+  // Everything is read and checked before anything is written.
+  const existing = await targetState(target);
+  const devices = await loadFieldDevices(io, values.products ?? 'products', model, hw);
+  const identity = values.bootloader === undefined ? devices[0] : devices.find((d) => d.bootloader.version === values.bootloader);
+  if (identity === undefined) {
+    throw new CliError(
+      'PRODUCT_UNKNOWN',
+      `${model} revision ${hw} has no bootloader "${values.bootloader ?? ''}" (known: ${devices.map((d) => d.bootloader.version).join(', ')})`,
+    );
+  }
+  const trustRoot = await readJsonFile(io, trust, 'trust root');
+  const policy = values.policy === undefined ? undefined : await readPolicy(io, values.policy);
+
+  // Built beside the target (same filesystem), moved into place when complete: a refusal leaves the target as it was.
+  const building = await mkdtemp(join(dirname(target), `.${basename(target)}.provisioning-`));
+  try {
+    const device = await provision(building, {
+      identity,
+      trustRoot,
+      factoryImage: resolve(io.cwd, image),
+      ...(policy === undefined ? {} : { policy }),
+      device: { now: () => now },
+    });
+    const status = device.status();
+    await chmod(building, existing === 'absent' ? 0o755 : existing.mode);
+    // rename(2) replaces an empty directory atomically.
+    await rename(building, target);
+    const parent = await open(dirname(target), 'r');
+    try {
+      await parent.sync();
+    } finally {
+      await parent.close();
+    }
+    const message = `${dir}: provisioned ${model} revision ${hw} (bootloader ${identity.bootloader.version}); factory ${status.committed?.version ?? '?'} committed in slot ${status.committed?.slot ?? '?'}`;
+    io.out(
+      values.json
+        ? JSON.stringify({
+            ok: true,
+            code: null,
+            message,
+            device: { model, hardwareRevision: hw, bootloader: identity.bootloader.version },
+            status,
+          })
+        : `${message}\n${renderStatus(status)}`,
+    );
+    return EXIT.ok;
+  } catch (error) {
+    await rm(building, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A device directory to be: absent, or an empty directory (its mode kept); anything else is refused. */
+async function targetState(target: string): Promise<'absent' | { mode: number }> {
+  let stats;
+  try {
+    stats = await lstat(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+    throw error;
+  }
+  if (stats.isDirectory() && (await readdir(target)).length === 0) return { mode: stats.mode & 0o7777 };
+  if (stats.isDirectory() && (await readdir(target)).includes('boot')) {
+    throw new InstallError('DEVICE_EXISTS', `${target} already holds a device`, { details: { dir: target } });
+  }
+  throw new CliError('DEVICE_DIR_NOT_EMPTY', `${target} is not an empty directory: provision makes a new device`, {
+    details: { dir: target },
+  });
+}
+
+/** --policy <policy.json>: the policy fields a device gets (device-install checks their values). */
+async function readPolicy(io: Io, path: string): Promise<Partial<Omit<DevicePolicy, 'schemaVersion'>>> {
+  const doc = await readJsonInputFile(resolve(io.cwd, path), 'device policy', INPUT_LIMITS.deviceIdentity);
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new CliError('POLICY_INVALID', `${path}: a JSON object expected`);
+  const fields = doc as Record<string, unknown>;
+  const unknown = Object.keys(fields).filter((key) => !['schemaVersion', 'allowDowngrade', 'trialAttempts'].includes(key));
+  if (unknown.length > 0)
+    throw new CliError('POLICY_INVALID', `${path}: unknown field(s) ${unknown.join(', ')} (allowDowngrade, trialAttempts)`);
+  const policy: Record<string, unknown> = {};
+  for (const key of ['allowDowngrade', 'trialAttempts']) if (key in fields) policy[key] = fields[key];
+  return policy;
+}
