@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TarReader, openImageFile } from '@fwkit/device-image';
 import { startFirmware, type FirmwareLaunch, type RunningFirmware } from '@fwkit/device-run';
-import { REPO, fwkit } from './helpers.js';
+import { REPO, fwkit, processesOf } from './helpers.js';
 
 // @fwkit/device-run with real processes: the four products' images built by the real CLI, their
 // payloads extracted as an installer's slot would hold them, started and judged over loopback;
@@ -36,22 +36,6 @@ async function extractSlot(image: string, to: string): Promise<Slot> {
   }
   if (manifest === undefined) throw new Error(`${image} has no manifest`);
   return { model: manifest.model, version: manifest.versions.firmware, payloadDir: to, supervisorEntry: manifest.domains.supervisor.entry };
-}
-
-/** Running (not zombie) processes whose command line mentions `marker`: the firmware's processes, found without its help. */
-async function processesOf(marker: string): Promise<number[]> {
-  const found: number[] = [];
-  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
-      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-      if (cmdline.includes(marker) && state !== 'Z') found.push(Number(pid));
-    } catch {
-      // exited while listed
-    }
-  }
-  return found;
 }
 
 /** A payload directory holding one stand-in supervisor script (CommonJS, like a tiny firmware). */

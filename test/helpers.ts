@@ -199,3 +199,19 @@ export async function dropParallel12(root: string, since: string): Promise<void>
     ];
   });
 }
+
+/** Running (not zombie) processes whose command line mentions `marker`: a firmware's processes, found without its help. */
+export async function processesOf(marker: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (cmdline.includes(marker) && state !== 'Z') found.push(Number(pid));
+    } catch {
+      // exited while listed
+    }
+  }
+  return found;
+}

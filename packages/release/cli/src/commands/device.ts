@@ -49,18 +49,19 @@ export async function deviceCommand(args: string[], io: Io): Promise<number> {
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (isDeviceCommand(name)) return runDeviceCommand(PROGRAM, name, rest, io);
-  if (name !== 'provision') throw new UsageError(`unknown device command "${name}" (provision, install, boot, status, commit, revert)`);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(PROVISION_HELP);
-    return EXIT.ok;
-  }
+  const help = name === 'provision' ? PROVISION_HELP : DEVICE_HELP;
   try {
+    if (name !== 'provision') throw new UsageError(`unknown device command "${name}" (provision, install, boot, status, commit, revert)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(PROVISION_HELP);
+      return EXIT.ok;
+    }
     return await provisionCommand(rest, io);
   } catch (caught) {
-    // The same mapping and output as the device commands (runDeviceCommand), with provision's usage.
+    // The same mapping and output as the device commands' (runDeviceCommand).
     const outcome = errorOutcome(codedIoError(caught));
     if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
-    io.err(outcome.usage ? `fwkit: ${outcome.line}\n\n${PROVISION_HELP}` : `fwkit: ${outcome.line}`);
+    io.err(outcome.usage ? `${PROGRAM}: ${outcome.line}\n\n${help}` : `${PROGRAM}: ${outcome.line}`);
     return outcome.status;
   }
 }
