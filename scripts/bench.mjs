@@ -353,7 +353,9 @@ async function benchInstall() {
     await rm(inputs.payloadPath);
     const signers = await Promise.all(PATHS.targetKeys.map((k) => loadPemSigner(k)));
     const factory = await makeImage({ firmware: '1.0.0', security: 2, signers });
-    const { installed: _installed, ...identity } = JSON.parse(await readFile(inputs.devicePath, 'utf8'));
+    // The verify group's device.json without `installed`: a device derives that from its own record.
+    const identity = JSON.parse(await readFile(inputs.devicePath, 'utf8'));
+    delete identity.installed;
     const deviceDir = join(dir, 'device');
     await mkdir(deviceDir);
     await provision(deviceDir, {
