@@ -204,6 +204,12 @@ describe('the device bundle runs the same commands', () => {
     });
     // The same answer as the release CLI's `fwkit device status`: one implementation.
     expect((await device(['status', devDir, '--json'])).stdout).toBe(status.stdout);
+
+    // A normal boot of the committed slot: healthy, no trial, no attempt used, exit 0.
+    const normal = await bundle(['boot', devDir, '--json']);
+    expect(normal.code, normal.stderr).toBe(0);
+    expect(answerOf(normal)).toMatchObject({ ok: true, code: null, boot: { slot: 'b', trial: 'none', verdict: { ok: true } } });
+    expect(answerOf(normal).status).toEqual(answerOf(status).status);
   }, 60_000);
 });
 
@@ -428,6 +434,45 @@ describe('refusals: a coded error, a non-zero exit, nothing changed', () => {
       expect(result.code, result.stderr).toBe(1);
       expect(answerOf(result)).toMatchObject({ ok: false, code: 'NO_TRIAL_PENDING', status: { state: 'idle' } });
     }
+  });
+
+  it('--policy sets the trial attempts; a policy with an unknown field is refused and nothing is written', async () => {
+    await writeFile(join(dir, 'one-attempt.json'), JSON.stringify({ trialAttempts: 1 }));
+    await writeFile(join(dir, 'bad-policy.json'), JSON.stringify({ trialAttempts: 1, rollback: 'yes' }));
+    const args = (devDir: string, policy: string): string[] => [
+      'provision',
+      devDir,
+      '--model',
+      model(),
+      '--hw',
+      'A',
+      '--image',
+      imagesOf(model()).old,
+      '--trust',
+      'keys.example/root.json',
+      '--policy',
+      join(dir, policy),
+      '--json',
+    ];
+    const refused = await device(args(join(dir, 'devices', 'bad-policy'), 'bad-policy.json'));
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(answerOf(refused)).toMatchObject({ ok: false, code: 'POLICY_INVALID' });
+    expect(await readdir(join(dir, 'devices'))).not.toContain('bad-policy');
+
+    const devDir = join(dir, 'devices', 'one-attempt');
+    expect((await device(args(devDir, 'one-attempt.json'))).code).toBe(0);
+    expect(JSON.parse(await readFile(join(devDir, 'policy.json'), 'utf8'))).toMatchObject({ trialAttempts: 1, allowDowngrade: false });
+    const installed = await device(['install', devDir, '--image', imagesOf(model()).current, '--json']);
+    expect(answerOf(installed).status).toMatchObject({ state: 'trial', trial: { attemptsLeft: 1 } });
+  });
+
+  it('a device path that is a file: DEVICE_IO (the operating system’s error), exit 1, no stack trace', async () => {
+    await writeFile(join(dir, 'a-file'), 'not a directory');
+    const result = await bundle(['status', join(dir, 'a-file'), '--json']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(answerOf(result)).toMatchObject({ ok: false, code: 'DEVICE_IO', details: { errno: 'ENOTDIR' } });
+    expect(result.stderr).toMatch(/^fwkit-device: DEVICE_IO: ENOTDIR/);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a directory that is not a device: DEVICE_INVALID, exit 1, no stack trace', async () => {
