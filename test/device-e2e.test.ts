@@ -488,6 +488,7 @@ describe('refusals: a coded error, a non-zero exit, nothing changed', () => {
       ['install', join(dir, 'x')],
       ['status', join(dir, 'x'), '--serve'],
       ['boot', join(dir, 'x'), '--health-timeout-ms', 'soon'],
+      ['boot', join(dir, 'x'), '--health-timeout-ms', '600001'],
       ['frobnicate'],
     ]) {
       const result = await device(args);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InterruptedError } from '@fwkit/device-core';
 import { Device, type BootResult, type DeviceStatus, type InstallResult } from '@fwkit/device-install';
-import { startFirmware } from '@fwkit/device-run';
+import { MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
 import { EXIT, UsageError } from '@fwkit/device-verify';
 import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
 import { codedIoError, DeviceCliError } from './errors.js';
@@ -142,8 +142,10 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   let healthTimeoutMs: number | undefined;
   if (typeof timeout === 'string') {
     healthTimeoutMs = Number(timeout);
-    if (!/^\d+$/.test(timeout) || healthTimeoutMs < 1)
-      throw new UsageError(`--health-timeout-ms "${timeout}" is not a positive whole number of milliseconds`);
+    // Checked here: the launcher would refuse it as a failed start, and a trial would lose an attempt to a typo.
+    if (!/^\d+$/.test(timeout) || healthTimeoutMs < 1 || healthTimeoutMs > MAX_HEALTH_TIMEOUT_MS) {
+      throw new UsageError(`--health-timeout-ms "${timeout}" is not a whole number of milliseconds from 1 to ${MAX_HEALTH_TIMEOUT_MS}`);
+    }
   }
   // Before the firmware starts: a stop signal must never leave it running (it has its own process group).
   const stopped = await io.interruptible?.();
@@ -159,6 +161,7 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
     return status;
   }
   // Serving: until a stop signal (then the firmware is stopped and the decision's status stands) or the firmware's own exit.
+  io.err(`serving slot ${result.slot} (${result.version}) on port ${result.verdict.port} until SIGINT or SIGTERM`);
   const signal = stopped;
   const how = await Promise.race([
     running.exited.then(() => 'exited' as const),

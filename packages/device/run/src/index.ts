@@ -8,4 +8,4 @@ export {
   type RunningFirmware,
   type FirmwareRunner,
 } from './types.js';
-export { startFirmware, STOP_GRACE_MS } from './launch.js';
+export { MAX_HEALTH_TIMEOUT_MS, startFirmware, STOP_GRACE_MS } from './launch.js';

@@ -29,7 +29,8 @@ const REQUEST_TIMEOUT_MS = 2000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 /** After the supervisor exits, how long its stderr may take to drain before the crash reason is written. */
 const STDERR_DRAIN_MS = 300;
-const MAX_HEALTH_TIMEOUT_MS = 10 * 60 * 1000;
+/** The longest health check a launch may ask for (the CLI refuses a longer --health-timeout-ms as a usage error). */
+export const MAX_HEALTH_TIMEOUT_MS = 10 * 60 * 1000;
 
 /** Environment names the launcher passes: identity facts only, never anything named like a secret. */
 const ENV_NAME = /^FWKIT_[A-Z0-9_]{1,64}$/;
