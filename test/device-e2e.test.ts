@@ -471,7 +471,7 @@ describe('refusals: a coded error, a non-zero exit, nothing changed', () => {
     const result = await bundle(['status', join(dir, 'a-file'), '--json']);
     expect(result.code, result.stderr).toBe(1);
     expect(answerOf(result)).toMatchObject({ ok: false, code: 'DEVICE_IO', details: { errno: 'ENOTDIR' } });
-    expect(result.stderr).toMatch(/^fwkit-device: DEVICE_IO: ENOTDIR/);
+    expect(result.stderr).toMatch(/^fwkit-device: DEVICE_IO: the device storage failed: \w+ ENOTDIR/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 

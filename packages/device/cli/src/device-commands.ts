@@ -4,11 +4,11 @@
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InterruptedError } from '@fwkit/device-core';
-import { Device, type BootResult, type DeviceStatus, type InstallResult } from '@fwkit/device-install';
+import { Device, storageFailure, type BootResult, type DeviceStatus, type InstallResult } from '@fwkit/device-install';
 import { MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
 import { EXIT, UsageError } from '@fwkit/device-verify';
 import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
-import { codedIoError, DeviceCliError } from './errors.js';
+import { DeviceCliError } from './errors.js';
 
 /** Where a device command writes: data to stdout, messages to stderr. */
 export interface DeviceIo {
@@ -248,7 +248,7 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
       }
     }
   } catch (caught) {
-    const outcome = errorOutcome(codedIoError(caught));
+    const outcome = errorOutcome(storageFailure(caught));
     if (args.includes('--json')) io.out(JSON.stringify({ ...outcome.json, ...(outcome.usage ? {} : statusOf(device)) }));
     io.err(outcome.usage ? `${program}: ${outcome.line}\n\n${deviceCommandUsage(program, name)}` : `${program}: ${outcome.line}`);
     return outcome.status;

@@ -13,7 +13,7 @@ export {
   runDeviceCommand,
 } from './device-commands.js';
 export type { DeviceCommandName, DeviceIo } from './device-commands.js';
-export { codedIoError, DeviceCliError, type DeviceCliErrorCode } from './errors.js';
+export { DeviceCliError, type DeviceCliErrorCode } from './errors.js';
 
 const DEVICE_LINES = Object.values(deviceUsageLines('fwkit-device'))
   .map((line) => `  ${line}`)

@@ -6,6 +6,7 @@ export { LAYOUT, type BootRecord, type BootState, type SlotInfo, type SlotName }
 export {
   Device,
   DEFAULT_POLICY,
+  storageFailure,
   type BootOptions,
   type BootResult,
   type DeviceOptions,

@@ -2,8 +2,8 @@ import { chmod, lstat, mkdtemp, open, readdir, rename, rm } from 'node:fs/promis
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INPUT_LIMITS, readJsonInputFile } from '@fwkit/device-core';
-import { codedIoError, deviceUsageLines, isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
-import { InstallError, provision, type DevicePolicy } from '@fwkit/device-install';
+import { deviceUsageLines, isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
+import { InstallError, provision, storageFailure, type DevicePolicy } from '@fwkit/device-install';
 import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { loadFieldDevices } from '../field-devices.js';
@@ -59,7 +59,7 @@ export async function deviceCommand(args: string[], io: Io): Promise<number> {
     return await provisionCommand(rest, io);
   } catch (caught) {
     // The same mapping and output as the device commands' (runDeviceCommand).
-    const outcome = errorOutcome(codedIoError(caught));
+    const outcome = errorOutcome(storageFailure(caught));
     if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
     io.err(outcome.usage ? `${PROGRAM}: ${outcome.line}\n\n${help}` : `${PROGRAM}: ${outcome.line}`);
     return outcome.status;
