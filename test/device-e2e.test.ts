@@ -287,6 +287,30 @@ describe('boot decisions other than a commit (exit 1 with a code, the device sta
     expect(booted.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 
+  it('both slots rotted: boot says BOOT_NO_VALID_SLOT; recover installs a signed image, and the next boot runs it', async () => {
+    const model = MODELS[1] ?? '';
+    const devDir = await trialPending(model, 'both-bad');
+    const refused = await device(['recover', devDir, '--image', imagesOf(model).current, '--json']);
+    expect(answerOf(refused)).toMatchObject({ ok: false, code: 'RECOVERY_NOT_NEEDED' });
+    for (const slot of ['a', 'b']) {
+      const file = join(devDir, 'slots', slot, 'payload', 'core', 'main.js');
+      const bytes = await readFile(file);
+      bytes[10] = (bytes[10] ?? 0) ^ 0x01;
+      await writeFile(file, bytes);
+    }
+    const bricked = await device(['boot', devDir, '--json']);
+    expect(bricked.code, bricked.stderr).toBe(1);
+    expect(answerOf(bricked)).toMatchObject({ ok: false, code: 'BOOT_NO_VALID_SLOT' });
+
+    const recovered = await bundle(['recover', devDir, '--image', imagesOf(model).current, '--json']);
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(answerOf(recovered).status).toMatchObject({ committed: { slot: 'a', version: CURRENT.firmware }, trial: null });
+    const booted = await device(['boot', devDir, '--json']);
+    expect(booted.code, booted.stderr).toBe(0);
+    expect(answerOf(booted)).toMatchObject({ ok: true, boot: { slot: 'a', version: CURRENT.firmware, verdict: { ok: true } } });
+    expect(answerOf(booted).status).toMatchObject({ securityCounter: CURRENT.security });
+  }, 90_000);
+
   it('a health check that does not pass in time uses every attempt, reverts, and says the booted firmware is not healthy', async () => {
     const model = MODELS[3] ?? '';
     const devDir = await trialPending(model, 'timeout');
@@ -499,10 +523,10 @@ describe('refusals: a coded error, a non-zero exit, nothing changed', () => {
 });
 
 describe('help', () => {
-  it('fwkit device --help lists the six commands, each with its own --help', async () => {
+  it('fwkit device --help lists the seven commands, each with its own --help', async () => {
     const help = await device(['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['provision', 'install', 'boot', 'status', 'commit', 'revert']) {
+    for (const command of ['provision', 'install', 'boot', 'status', 'commit', 'revert', 'recover']) {
       expect(help.stdout).toContain(`fwkit device ${command} <device-dir>`);
       const own = await device([command, '--help']);
       expect(own.code, own.stderr).toBe(0);

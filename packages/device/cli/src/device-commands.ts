@@ -23,7 +23,7 @@ export interface DeviceIo {
   interruptible?(): Promise<AbortSignal>;
 }
 
-export const DEVICE_COMMANDS = ['install', 'boot', 'status', 'commit', 'revert'] as const;
+export const DEVICE_COMMANDS = ['install', 'boot', 'status', 'commit', 'revert', 'recover'] as const;
 export type DeviceCommandName = (typeof DEVICE_COMMANDS)[number];
 
 export const isDeviceCommand = (name: string): name is DeviceCommandName => (DEVICE_COMMANDS as readonly string[]).includes(name);
@@ -36,6 +36,7 @@ export function deviceUsageLines(program: string): Record<DeviceCommandName, str
     status: `${program} status <device-dir> [--json]`,
     commit: `${program} commit <device-dir> [--json]`,
     revert: `${program} revert <device-dir> [--json]`,
+    recover: `${program} recover <device-dir> --image <recovery image> [--now <date-time>] [--json]`,
   };
 }
 
@@ -52,6 +53,10 @@ const DESCRIPTIONS: Record<DeviceCommandName, string> = {
   status: 'The committed ("installed") version, a pending trial, the state, the security counter and the last result.',
   commit: 'Commits the pending trial without a health check (manual flows), then raises the security counter.',
   revert: 'Abandons the pending trial; the committed slot stays.',
+  recover:
+    'Recovery mode, for a device whose two slots are both bad (boot fails with BOOT_NO_VALID_SLOT): installs an image\n' +
+    'signed by the trust root, at or above the security counter, into slot a and commits it without a trial.\n' +
+    'Refused with RECOVERY_NOT_NEEDED while a slot still boots (install an update instead). See docs/device.md.',
 };
 
 const FOOTER = 'Exit codes: 0 ok, 1 refused or failed (a code says why), 2 usage error, 3 internal error (a bug).';
@@ -102,9 +107,26 @@ function print(io: DeviceIo, json: boolean, answer: Answer): void {
   io.out(json ? JSON.stringify(answer) : `${answer.message}\n${renderStatus(answer.status)}`);
 }
 
-async function install(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<Answer> {
+function imageOption(name: DeviceCommandName, values: Record<string, unknown>): string {
   const image = values['image'];
-  if (typeof image !== 'string' || image === '') throw new UsageError('install needs --image <image>');
+  if (typeof image !== 'string' || image === '') throw new UsageError(`${name} needs --image <image>`);
+  return image;
+}
+
+async function recover(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<Answer> {
+  const image = imageOption('recover', values);
+  const result = await device.recoverFile(resolve(io.cwd, image));
+  return {
+    ok: true,
+    code: null,
+    message: `${image}: ${result.version} recovered into slot ${result.slot} and committed (the next boot raises the security counter)`,
+    recover: result,
+    status: device.status(),
+  };
+}
+
+async function install(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<Answer> {
+  const image = imageOption('install', values);
   const result: InstallResult = await device.installFile(resolve(io.cwd, image));
   return {
     ok: true,
@@ -205,6 +227,7 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
     });
     const allowed: Record<DeviceCommandName, readonly string[]> = {
       install: ['image', 'now'],
+      recover: ['image', 'now'],
       boot: ['serve', 'health-timeout-ms', 'now'],
       status: [],
       commit: [],
@@ -220,6 +243,9 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
     switch (name) {
       case 'install':
         print(io, json, await install(device, values, io));
+        return EXIT.ok;
+      case 'recover':
+        print(io, json, await recover(device, values, io));
         return EXIT.ok;
       case 'boot':
         return await boot(device, values, io);

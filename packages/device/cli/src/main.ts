@@ -27,7 +27,7 @@ ${DEVICE_LINES}
   fwkit-device <command> --help
 
 verify: the same checks, codes, exit statuses and --json output as \`fwkit verify --device\`.
-install, boot, status, commit, revert: a device directory (made by \`fwkit device provision\`); the same as
+install, boot, status, commit, revert, recover: a device directory (made by \`fwkit device provision\`); the same as
 \`fwkit device <command>\`. Their --json line is {ok, code, message, status, ...} with the device status.
 Exit codes: 0 ok, 1 verification failed or refused (boot: the firmware is not healthy or the trial was
 reverted), 2 usage error, 3 internal error (a bug).`;

@@ -562,6 +562,11 @@ export class Device {
 
   // ---- recovery ---------------------------------------------------------------------------
 
+  /** Recovers from an image file (see `recover`). */
+  recoverFile(path: string): Promise<RecoverResult> {
+    return this.recover(openImageFile(path));
+  }
+
   /**
    * The recovery mode (docs/device.md, "Recovery when both slots are bad"): installs a signed image
    * into slot a, committed, when the device cannot boot (no readable record, or no slot that

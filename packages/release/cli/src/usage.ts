@@ -27,6 +27,7 @@ Usage:
   fwkit device status <device-dir> [--json]
   fwkit device commit <device-dir> [--json]
   fwkit device revert <device-dir> [--json]
+  fwkit device recover <device-dir> --image <recovery image> [--now <date-time>] [--json]
   fwkit device --help, fwkit device <command> --help
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused; device boot: the firmware

@@ -36,7 +36,7 @@ ${Object.values(deviceUsageLines(PROGRAM))
   .join('\n')}
   ${PROGRAM} <command> --help
 
-install, boot, status, commit and revert are fwkit-device's (the device bundle): the same code, output and exit codes.
+install, boot, status, commit, revert and recover are fwkit-device's (the device bundle): the same code, output and exit codes.
 Every --json line is {ok, code, message, status, ...}, status being the device status.
 Exit codes: 0 ok, 1 refused or failed (boot: the firmware is not healthy or the trial was reverted), 2 usage error,
 3 internal error (a bug).`;
@@ -51,7 +51,8 @@ export async function deviceCommand(args: string[], io: Io): Promise<number> {
   if (isDeviceCommand(name)) return runDeviceCommand(PROGRAM, name, rest, io);
   const help = name === 'provision' ? PROVISION_HELP : DEVICE_HELP;
   try {
-    if (name !== 'provision') throw new UsageError(`unknown device command "${name}" (provision, install, boot, status, commit, revert)`);
+    if (name !== 'provision')
+      throw new UsageError(`unknown device command "${name}" (provision, install, boot, status, commit, revert, recover)`);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.out(PROVISION_HELP);
       return EXIT.ok;
