@@ -111,6 +111,20 @@ export class TarReader {
   }
 
   /**
+   * Fills `target` (≥ 1 byte) from the current entry's data, fewer only when the entry has fewer
+   * left; returns the filled part. A copy, like `read`, into memory the caller recycles (a fresh
+   * buffer per megabyte costs more in page faults than the copy does).
+   */
+  async readInto(target: Uint8Array): Promise<Uint8Array> {
+    let filled = 0;
+    await this.readPieces(target.byteLength, (piece) => {
+      target.set(piece, filled);
+      filled += piece.byteLength;
+    });
+    return target.subarray(0, filled);
+  }
+
+  /**
    * Up to `n` (≥ 1) bytes of the current entry's data, fewer only when the entry has fewer left,
    * handed to `each` in pieces that are views of the source's chunks, not copies: valid only
    * during the call (a source may reuse its buffers once the next chunk is pulled). For hashing

@@ -216,11 +216,12 @@ describe('a full disk', () => {
 
   it('another storage error (EIO): DEVICE_IO with the system call and errno, no path, no stack of the cause', async () => {
     class FailingStorage extends SimStorage {
-      override writeAt(): void {
-        throw Object.assign(new Error('EIO: i/o error, write /srv/devices/cam-7/slots/b/payload/core/blob.bin'), {
+      override writeAt(): Promise<void> {
+        const error = Object.assign(new Error('EIO: i/o error, write /srv/devices/cam-7/slots/b/payload/core/blob.bin'), {
           code: 'EIO',
           syscall: 'write',
         });
+        return Promise.reject(error);
       }
     }
     const start = new SimStorage();

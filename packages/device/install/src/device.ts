@@ -19,8 +19,8 @@ import {
   type SlotName,
   type SyncPoints,
 } from './record.js';
-import { factoryIdentity, payloadDirOf, removeTree, SlotWriter, verifySlot } from './slot.js';
-import { NodeStorage, type DeviceStorage } from './storage.js';
+import { factoryIdentity, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
+import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
 /** The device policy (policy.json). */
 export interface DevicePolicy {
@@ -328,13 +328,11 @@ export class Device {
             slot.begin(docs);
             return Promise.resolve();
           },
-          block: (path, offset, bytes) => {
-            slot.block(path, offset, bytes);
-            return Promise.resolve();
-          },
+          block: (path, offset, bytes) => slot.block(path, offset, bytes),
         },
       });
       // The whole slot is durable (contents, then names) before the record points at it.
+      await slot.drain();
       slot.sync(this.#sync);
       const attempts = policy.trialAttempts;
       this.#writeRecord('arm-trial', seq, {
@@ -353,6 +351,7 @@ export class Device {
         attempts,
       };
     } catch (error) {
+      await slot.drain().catch(() => undefined); // no write may land after the cleanup below
       const failure = storageFailure(error);
       if (progress.started) {
         // The target is durably invalid: dropping its partial content is safe, and on a full disk it
@@ -622,12 +621,10 @@ export class Device {
             slot.begin(docs);
             return Promise.resolve();
           },
-          block: (path, offset, bytes) => {
-            slot.block(path, offset, bytes);
-            return Promise.resolve();
-          },
+          block: (path, offset, bytes) => slot.block(path, offset, bytes),
         },
       });
+      await slot.drain();
       slot.sync(this.#sync);
       const { firmware: version, security } = verified.manifest.versions;
       this.#writeRecord('recovered', seq, {
@@ -640,6 +637,7 @@ export class Device {
       });
       return { result: 'recovered', slot: target, version, security };
     } catch (error) {
+      await slot.drain().catch(() => undefined);
       const failure = storageFailure(error);
       if (progress.started) this.#recordFailedInstall(failure, 'idle');
       throw failure;

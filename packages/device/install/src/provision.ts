@@ -4,8 +4,8 @@ import { openImageFile } from '@fwkit/device-image';
 import { DEFAULT_POLICY, Device, encode, policyOf, storageFailure, type DeviceOptions, type DevicePolicy } from './device.js';
 import { InstallError } from './errors.js';
 import { LAYOUT, writeDual, type BootRecord, type SyncPoints } from './record.js';
-import { factoryIdentity, removeTree } from './slot.js';
-import { NodeStorage, type DeviceStorage } from './storage.js';
+import { factoryIdentity } from './slot.js';
+import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
 export interface ProvisionOptions {
   /** device.json (without `installed`: the device derives that from its record and counter). */

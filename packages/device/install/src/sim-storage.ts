@@ -1,4 +1,4 @@
-import { parentOf, type DeviceStorage } from './storage.js';
+import { parentOf, removeTree, type DeviceStorage } from './storage.js';
 
 type SimNode = { readonly kind: 'dir' } | { readonly kind: 'file'; readonly ino: number };
 
@@ -210,9 +210,24 @@ export class SimStorage implements DeviceStorage {
     return true;
   }
 
-  writeAt(file: string, offset: number, bytes: Uint8Array): void {
-    this.#checkSpace(bytes.byteLength);
-    this.#record({ k: 'data', ino: this.#file(file), offset, bytes: Uint8Array.from(bytes), replace: false });
+  /** Lands at once (in program order, as the harness counts operations); a failure rejects this call. */
+  writeAt(file: string, offset: number, bytes: Uint8Array): Promise<void> {
+    try {
+      this.#checkSpace(bytes.byteLength);
+      this.#record({ k: 'data', ino: this.#file(file), offset, bytes: Uint8Array.from(bytes), replace: false });
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
+  /** At once, file by file, in program order (each unlink an operation the harness cuts at). */
+  discard(dir: string): void {
+    removeTree(this, dir);
+  }
+
+  drain(): Promise<void> {
+    return Promise.resolve();
   }
 
   truncate(file: string, size: number): void {

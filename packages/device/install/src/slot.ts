@@ -12,7 +12,7 @@ import {
 import type { TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage } from '@fwkit/device-verify';
 import { slotDir, type SlotName, type SyncPoints } from './record.js';
-import { parentOf, type DeviceStorage } from './storage.js';
+import { parentOf, removeTree, type DeviceStorage } from './storage.js';
 
 /**
  * A slot holds what boot needs to re-verify it, at the image's own entry names:
@@ -101,7 +101,15 @@ export class SlotWriter {
   ) {}
 
   begin(docs: VerifiedDocuments): void {
-    removeTree(this.storage, slotDir(this.slot));
+    // The old content goes aside and away in the background (it is already marked invalid); one
+    // left aside by a power cut is removed now.
+    const dir = slotDir(this.slot);
+    const aside = `${dir}.discarded`;
+    if (this.storage.isDir(aside)) removeTree(this.storage, aside);
+    if (this.storage.isDir(dir)) {
+      this.storage.rename(dir, aside);
+      this.storage.discard(aside);
+    }
     this.#put(ENTRY_MANIFEST, docs.manifestBytes);
     this.#put(ENTRY_SIGNATURES, docs.signaturesBytes);
     for (const payload of docs.manifest.payloads) {
@@ -110,8 +118,14 @@ export class SlotWriter {
     }
   }
 
-  block(path: string, offset: number, bytes: Uint8Array): void {
-    this.storage.writeAt(slotFile(this.slot, payloadEntryName(path)), offset, bytes);
+  /** Settles when the storage takes the next block (the write may still be under way: `drain`). */
+  block(path: string, offset: number, bytes: Uint8Array): Promise<void> {
+    return this.storage.writeAt(slotFile(this.slot, payloadEntryName(path)), offset, bytes);
+  }
+
+  /** Every payload write landed (or the first failure); before `sync`, and before the slot is removed after a failure. */
+  drain(): Promise<void> {
+    return this.storage.drain();
   }
 
   sync(sync: SyncPoints): void {
@@ -133,14 +147,4 @@ export class SlotWriter {
     this.storage.write(file, bytes);
     this.#files.add(file);
   }
-}
-
-/** Removes everything under a directory (the inactive slot, already marked invalid). */
-export function removeTree(storage: DeviceStorage, dir: string): void {
-  for (const name of storage.list(dir)) {
-    const path = `${dir}/${name}`;
-    if (storage.isDir(path)) removeTree(storage, path);
-    else storage.unlink(path);
-  }
-  storage.rmdir(dir);
 }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /**
@@ -18,8 +19,20 @@ export interface DeviceStorage {
   write(file: string, bytes: Uint8Array, mode?: number): void;
   /** Create a file with its content only if no file has the name (atomically); false when one exists (the device lock). */
   writeNew(file: string, bytes: Uint8Array): boolean;
-  /** Write at an offset of an existing file (a streamed payload). */
-  writeAt(file: string, offset: number, bytes: Uint8Array): void;
+  /**
+   * Write at an offset of an existing file (a streamed payload). It may settle before the bytes
+   * landed, so that the caller verifies the next block meanwhile; it rejects with an earlier
+   * write's failure. It copies what it keeps: the caller may reuse `bytes` once it settled.
+   */
+  writeAt(file: string, offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Removes a directory tree nothing refers to any more (an invalid slot's old content, renamed
+   * aside), possibly in the background while payloads stream: freeing a large file's blocks takes
+   * time. `drain` waits for it.
+   */
+  discard(dir: string): void;
+  /** Settles once every `writeAt` and `discard` finished (rejects with the first failure); before an fsync of those files. */
+  drain(): Promise<void>;
   truncate(file: string, size: number): void;
   fsync(file: string): void;
   rename(from: string, to: string): void;
@@ -39,8 +52,35 @@ function ignoreCode(code: string, action: () => void): void {
   }
 }
 
-/** DeviceStorage on node:fs (synchronous: each call is one system call or a few, and the order is the program's). */
+/**
+ * Payload bytes `writeAt` may have in flight: the disk takes them while the verifier hashes the
+ * next block (the two would otherwise take turns). Eight 1 MiB blocks keep the write queue busy
+ * and the memory bound small (the install's peak RSS is a bench limit).
+ */
+const WRITE_AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Every this many bytes written to a file, `writeAt` also starts an fdatasync on the thread pool:
+ * the disk then writes back while the verifier hashes, instead of all of it in the slot's final
+ * fsync (which still runs, and is what makes the bytes durable).
+ */
+const WRITE_BACK_BYTES = 16 * 1024 * 1024;
+
+/**
+ * DeviceStorage on node:fs: synchronous, each call one system call or a few in the program's
+ * order, except `writeAt`, which queues payload writes on the thread pool up to WRITE_AHEAD_BYTES.
+ */
 export class NodeStorage implements DeviceStorage {
+  /** Per file: its handle, and the tail of its writes (one at a time, in order, as a plain copy writes). */
+  readonly #handles = new Map<string, { readonly handle: Promise<FileHandle>; tail: Promise<void>; unsynced: number }>();
+  #inFlight: { readonly landed: Promise<void>; readonly bytes: number }[] = [];
+  /** Flushes and removals that run beside the writes; `drain` waits for them. */
+  #background: Promise<void>[] = [];
+  /** Copies of the blocks in flight, recycled once written (fresh megabytes would cost page faults). */
+  readonly #spare: Uint8Array[] = [];
+  #inFlightBytes = 0;
+  #failure: { readonly error: unknown } | undefined;
+
   constructor(readonly root: string) {}
 
   realPath(path: string): string {
@@ -111,10 +151,75 @@ export class NodeStorage implements DeviceStorage {
     }
   }
 
-  writeAt(file: string, offset: number, bytes: Uint8Array): void {
-    this.#withFd(file, 'r+', undefined, (fd) => {
-      this.#writeAll(fd, bytes, offset);
+  async writeAt(file: string, offset: number, bytes: Uint8Array): Promise<void> {
+    this.#throwFailure();
+    let open = this.#handles.get(file);
+    if (open === undefined) {
+      const handle = fs.promises.open(this.realPath(file), 'r+');
+      open = { handle, tail: handle.then(() => undefined), unsynced: 0 };
+      this.#handles.set(file, open);
+    }
+    open.unsynced += bytes.byteLength;
+    const writeBack = open.unsynced >= WRITE_BACK_BYTES;
+    if (writeBack) open.unsynced = 0;
+    const spare = this.#spare.pop();
+    const copy = spare !== undefined && spare.byteLength === bytes.byteLength ? spare : new Uint8Array(bytes.byteLength);
+    copy.set(bytes);
+    const { handle } = open;
+    const landed = open.tail
+      .then(async () => {
+        const h = await handle;
+        for (let done = 0; done < copy.byteLength;) {
+          done += (await h.write(copy, done, copy.byteLength - done, offset + done)).bytesWritten;
+        }
+        this.#spare.push(copy);
+        // Not awaited: the flush runs beside the next writes (drain waits for it).
+        if (writeBack)
+          this.#inFlight.push({ landed: h.datasync().catch((error: unknown) => void (this.#failure ??= { error })), bytes: 0 });
+      })
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      });
+    open.tail = landed;
+    this.#inFlight.push({ landed, bytes: bytes.byteLength });
+    this.#inFlightBytes += bytes.byteLength;
+    while (this.#inFlightBytes > WRITE_AHEAD_BYTES) {
+      const oldest = this.#inFlight.shift();
+      if (oldest === undefined) break;
+      this.#inFlightBytes -= oldest.bytes;
+      await oldest.landed;
+    }
+    this.#throwFailure();
+  }
+
+  discard(dir: string): void {
+    const removed = fs.promises.rm(this.realPath(dir), { recursive: true, force: true }).catch((error: unknown) => {
+      this.#failure ??= { error };
     });
+    this.#background.push(removed);
+  }
+
+  async drain(): Promise<void> {
+    const inFlight = this.#inFlight;
+    this.#inFlight = [];
+    this.#inFlightBytes = 0;
+    await Promise.all(inFlight.map((w) => w.landed));
+    // Every write landed, so no flush starts any more.
+    const background = this.#background;
+    this.#background = [];
+    await Promise.all(background);
+    this.#spare.length = 0;
+    const handles = [...this.#handles.values()];
+    this.#handles.clear();
+    await Promise.all(handles.map((h) => h.handle.then((fh) => fh.close()).catch(() => undefined)));
+    this.#throwFailure();
+  }
+
+  #throwFailure(): void {
+    const failure = this.#failure;
+    if (failure === undefined) return;
+    this.#failure = undefined;
+    throw failure.error;
   }
 
   truncate(file: string, size: number): void {
@@ -160,4 +265,14 @@ export class NodeStorage implements DeviceStorage {
 export function parentOf(path: string): string {
   const parent = dirname(path);
   return parent === '.' ? '' : parent;
+}
+
+/** Removes everything under a directory, file by file (an invalid slot, a failed provision). */
+export function removeTree(storage: DeviceStorage, dir: string): void {
+  for (const name of storage.list(dir)) {
+    const path = `${dir}/${name}`;
+    if (storage.isDir(path)) removeTree(storage, path);
+    else storage.unlink(path);
+  }
+  storage.rmdir(dir);
 }

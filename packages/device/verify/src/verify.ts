@@ -48,6 +48,10 @@ export interface BlockSink {
    * first block: where an installer marks its target invalid and stores what boot re-verifies.
    */
   start?(documents: VerifiedDocuments): Promise<void>;
+  /**
+   * One verified block. `bytes` is lent: valid until the returned promise settles, then reused for
+   * the next block; a sink that keeps bytes longer copies them.
+   */
   block(path: string, offset: number, bytes: Uint8Array): Promise<void>;
 }
 
@@ -268,6 +272,11 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     }
     await sink?.start?.({ manifest, manifestBytes, signaturesBytes, blockLists: lists });
 
+    // One buffer for the blocks a sink is lent, at most 16 MiB (the schema's largest blockSize)
+    // and never more than the largest payload.
+    let sinkBuffer: Uint8Array | undefined;
+    const sinkBufferSize = Math.min(blockSize, Math.max(1, ...manifest.payloads.map((p) => p.size)));
+
     // 6. Payloads, streamed block by block. Arbitrary software: each block is checked against its
     //    signed digest before the next byte is read and before the sink sees it. The blocks cover
     //    every byte of the payload (its size is signed too), so the manifest's per-payload sha256
@@ -287,9 +296,9 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       // blocks the list covers, the last one short when the size is not a multiple of blockSize.
       for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
         // Without a sink the block is hashed from the reader's chunks as they stand (no copy); a
-        // sink gets its own copy, which is what was hashed.
+        // sink gets a copy in one recycled buffer, which is what was hashed.
         const hash = createSha256();
-        const block = sink === undefined ? undefined : await reader.read(blockSize);
+        const block = sink === undefined ? undefined : await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
         if (block === undefined) await reader.readPieces(blockSize, (piece) => hash.update(piece));
         else hash.update(block);
         const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);

@@ -131,7 +131,7 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
       fileDigest: true,
       sink: {
         block: (path, _offset, bytes) => {
-          blocks.set(path, [...(blocks.get(path) ?? []), bytes]);
+          blocks.set(path, [...(blocks.get(path) ?? []), Uint8Array.from(bytes)]); // lent: copied
           return Promise.resolve();
         },
       },

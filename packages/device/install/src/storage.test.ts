@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NodeStorage } from './storage.js';
+
+let root: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'fwkit-storage-'));
+});
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('NodeStorage: queued payload writes', () => {
+  it('copies each block it queues: the caller reuses one buffer, and after drain the file holds every block', async () => {
+    const storage = new NodeStorage(root);
+    storage.write('payload.bin', new Uint8Array(0));
+    const block = new Uint8Array(1 << 20);
+    const expected = new Uint8Array(40 << 20); // more than the write-ahead and the write-back sizes
+    for (let i = 0; i < 40; i += 1) {
+      block.fill(i + 1);
+      expected.fill(i + 1, i << 20, (i + 1) << 20);
+      await storage.writeAt('payload.bin', i << 20, block);
+    }
+    await storage.drain();
+    expect(Buffer.compare(await readFile(join(root, 'payload.bin')), expected)).toBe(0);
+  });
+
+  it('reports a write that failed on the thread pool, at the latest from drain, and then is clean again', async () => {
+    const storage = new NodeStorage(root);
+    const failed = await storage
+      .writeAt('missing/payload.bin', 0, new Uint8Array(16))
+      .then(() => storage.drain())
+      .catch((e: unknown) => e);
+    expect(failed).toMatchObject({ code: 'ENOENT' });
+    storage.write('ok.bin', new Uint8Array(0));
+    await storage.writeAt('ok.bin', 0, new Uint8Array([1, 2, 3]));
+    await expect(storage.drain()).resolves.toBeUndefined();
+  });
+
+  it('discards a tree in the background; drain waits for it', async () => {
+    const storage = new NodeStorage(root);
+    storage.mkdir('old');
+    storage.mkdir('old/core');
+    await writeFile(join(root, 'old/core/blob.bin'), new Uint8Array(1 << 20));
+    storage.discard('old');
+    await storage.drain();
+    expect(existsSync(join(root, 'old'))).toBe(false);
+  });
+});
