@@ -217,7 +217,7 @@ export class SimStorage implements DeviceStorage {
       this.#record({ k: 'data', ino: this.#file(file), offset, bytes: Uint8Array.from(bytes), replace: false });
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
