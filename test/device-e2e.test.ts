@@ -233,30 +233,42 @@ describe('boot --serve', () => {
         resolve({ code, signal });
       });
     });
-    // The health decision is the first stdout line; the firmware keeps running after it.
-    const line = await new Promise<string>((resolve, reject) => {
-      let stdout = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        const end = stdout.indexOf('\n');
-        if (end >= 0) resolve(stdout.slice(0, end));
+    try {
+      // The health decision is the first stdout line; the firmware keeps running after it.
+      const line = await new Promise<string>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          const end = stdout.indexOf('\n');
+          if (end >= 0) resolve(stdout.slice(0, end));
+        });
+        void exited.then(() => {
+          reject(new Error(`boot --serve exited before its decision: ${stderr}`));
+        });
       });
-      void exited.then(() => {
-        reject(new Error(`boot --serve exited before its decision: ${stderr}`));
-      });
-    });
-    const answer = JSON.parse(line) as Answer;
-    expect(answer).toMatchObject({ ok: true, boot: { trial: 'committed', verdict: { ok: true, model, version: CURRENT.firmware } } });
-    // supervisor, core and protocol, from the committed slot, still running and answering.
-    expect(await processesOf(join(devDir, 'slots'))).toHaveLength(3);
-    const port = (answer.boot?.verdict as { port?: number }).port;
-    const health = await fetch(`http://127.0.0.1:${String(port)}/api/device`);
-    expect(await health.json()).toMatchObject({ model, firmware: CURRENT.firmware });
+      const answer = JSON.parse(line) as Answer;
+      expect(answer).toMatchObject({ ok: true, boot: { trial: 'committed', verdict: { ok: true, model, version: CURRENT.firmware } } });
+      // supervisor, core and protocol, from the committed slot, still running and answering.
+      expect(await processesOf(join(devDir, 'slots'))).toHaveLength(3);
+      const port = (answer.boot?.verdict as { port?: number }).port;
+      const health = await fetch(`http://127.0.0.1:${String(port)}/api/device`);
+      expect(await health.json()).toMatchObject({ model, firmware: CURRENT.firmware });
 
-    child.kill('SIGTERM');
-    expect(await exited, stderr).toEqual({ code: 0, signal: null });
-    expect(stderr).toContain('stopped the firmware (SIGTERM)');
-    expect(await processesOf(join(devDir, 'slots'))).toEqual([]);
+      child.kill('SIGTERM');
+      expect(await exited, stderr).toEqual({ code: 0, signal: null });
+      expect(stderr).toContain('stopped the firmware (SIGTERM)');
+      expect(await processesOf(join(devDir, 'slots'))).toEqual([]);
+    } finally {
+      // A failed assertion must not leave the CLI or the firmware running after the test.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const pid of await processesOf(join(devDir, 'slots'))) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
   }, 60_000);
 });
 

@@ -12,7 +12,7 @@ export {
   type InputErrorCode,
 } from './errors.js';
 export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from './read-file.js';
-export { InterruptedError, STOP_SIGNALS, type StopSignal, throwIfInterrupted } from './interrupt.js';
+export { InterruptedError, STOP_SIGNALS, stopSignalsToAbort, type StopSignal, throwIfInterrupted } from './interrupt.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';
 export { parseJsonText, parseJsonBytes, deepFreeze, formatPath } from './schema/validate.js';

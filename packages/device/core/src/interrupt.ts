@@ -23,3 +23,19 @@ export function throwIfInterrupted(signal: AbortSignal | undefined): void {
   const reason: unknown = signal.reason;
   throw reason instanceof InterruptedError ? reason : new InterruptedError('SIGINT');
 }
+
+/**
+ * From now on SIGINT and SIGTERM do not end the process: they abort the returned signal with an
+ * InterruptedError, so that the command undoes what it started (staging files, a firmware's
+ * processes) and exits 130/143 itself. A second signal while it cleans up is ignored too: the
+ * cleanup is short, and SIGKILL remains.
+ */
+export function stopSignalsToAbort(): AbortSignal {
+  const controller = new AbortController();
+  for (const name of Object.keys(STOP_SIGNALS) as StopSignal[]) {
+    process.on(name, () => {
+      controller.abort(new InterruptedError(name));
+    });
+  }
+  return controller.signal;
+}

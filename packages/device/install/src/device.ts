@@ -1,7 +1,7 @@
 import { deviceIdentityFromJSON, isFwkitError, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
 import { openImageFile } from '@fwkit/device-image';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
-import { verifyImage, VerifyError, type VerifiedDocuments } from '@fwkit/device-verify';
+import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage, type VerifyOptions } from '@fwkit/device-verify';
 import type { FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
 import { InstallError } from './errors.js';
 import { takeLock, type LockHolder } from './lock.js';
@@ -285,6 +285,34 @@ export class Device {
     return this.#locked('install', () => this.#install(image));
   }
 
+  /**
+   * Streams an image into a slot: `markInvalid` runs once every check of `verifyImage` passed and
+   * before the slot's first byte changes (it makes the slot durably invalid); each block is written
+   * after it verified; when this returns the slot is durable (contents, then names). One write path
+   * for install and recovery.
+   */
+  async #streamIntoSlot(
+    slot: SlotWriter,
+    image: AsyncIterable<Uint8Array>,
+    options: Omit<VerifyOptions, 'sink'>,
+    markInvalid: (docs: VerifiedDocuments) => void,
+  ): Promise<VerifiedImage> {
+    const verified = await verifyImage(image, {
+      ...options,
+      sink: {
+        start: (docs) =>
+          Promise.resolve().then(() => {
+            markInvalid(docs);
+            slot.begin(docs);
+          }),
+        block: (path, offset, bytes) => slot.block(path, offset, bytes),
+      },
+    });
+    await slot.drain();
+    slot.sync(this.#sync);
+    return verified;
+  }
+
   async #install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
     let { seq, record } = this.record();
     const stateBefore = record.state;
@@ -308,32 +336,23 @@ export class Device {
     const slot = new SlotWriter(this.storage, target);
     const progress = { started: false };
     try {
-      const verified = await verifyImage(image, {
-        trust: this.trustRoot(),
-        devices: [device],
-        now: this.#now(),
-        allowDowngrade: policy.allowDowngrade,
-        sink: {
-          start: (docs: VerifiedDocuments) => {
-            // Everything is checked: mark the target invalid (durably) before its first byte changes.
-            ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
-              ...record,
-              state: 'installing',
-              trial: null,
-              attemptsLeft: 0,
-              slots: { ...record.slots, [target]: null },
-              last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
-            }));
-            progress.started = true;
-            slot.begin(docs);
-            return Promise.resolve();
-          },
-          block: (path, offset, bytes) => slot.block(path, offset, bytes),
+      const verified = await this.#streamIntoSlot(
+        slot,
+        image,
+        { trust: this.trustRoot(), devices: [device], now: this.#now(), allowDowngrade: policy.allowDowngrade },
+        (docs) => {
+          // Everything is checked: mark the target invalid (durably) before its first byte changes.
+          ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
+            ...record,
+            state: 'installing',
+            trial: null,
+            attemptsLeft: 0,
+            slots: { ...record.slots, [target]: null },
+            last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
+          }));
+          progress.started = true;
         },
-      });
-      // The whole slot is durable (contents, then names) before the record points at it.
-      await slot.drain();
-      slot.sync(this.#sync);
+      );
       const attempts = policy.trialAttempts;
       this.#writeRecord('arm-trial', seq, {
         ...record,
@@ -596,36 +615,24 @@ export class Device {
     const slot = new SlotWriter(this.storage, target);
     const progress = { started: false };
     try {
-      const verified = await verifyImage(image, {
-        trust,
-        devices: [factoryIdentity(identity)],
-        now,
-        sink: {
-          start: (docs: VerifiedDocuments) => {
-            const security = docs.manifest.versions.security;
-            if (security < counter) {
-              throw new VerifyError(
-                'SECURITY_VERSION_ROLLBACK',
-                `the recovery image's security version ${security} is below the counter ${counter}`,
-              );
-            }
-            ({ seq } = this.#writeRecord('recover-invalid', seq, {
-              state: 'installing',
-              active: target,
-              trial: null,
-              attemptsLeft: 0,
-              slots: { a: null, b: null },
-              last: { result: 'recovering', reason: `recovering with ${docs.manifest.versions.firmware} into slot ${target}` },
-            }));
-            progress.started = true;
-            slot.begin(docs);
-            return Promise.resolve();
-          },
-          block: (path, offset, bytes) => slot.block(path, offset, bytes),
-        },
+      const verified = await this.#streamIntoSlot(slot, image, { trust, devices: [factoryIdentity(identity)], now }, (docs) => {
+        const security = docs.manifest.versions.security;
+        if (security < counter) {
+          throw new VerifyError(
+            'SECURITY_VERSION_ROLLBACK',
+            `the recovery image's security version ${security} is below the counter ${counter}`,
+          );
+        }
+        ({ seq } = this.#writeRecord('recover-invalid', seq, {
+          state: 'installing',
+          active: target,
+          trial: null,
+          attemptsLeft: 0,
+          slots: { a: null, b: null },
+          last: { result: 'recovering', reason: `recovering with ${docs.manifest.versions.firmware} into slot ${target}` },
+        }));
+        progress.started = true;
       });
-      await slot.drain();
-      slot.sync(this.#sync);
       const { firmware: version, security } = verified.manifest.versions;
       this.#writeRecord('recovered', seq, {
         state: 'committed',

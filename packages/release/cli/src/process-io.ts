@@ -21,16 +21,6 @@ export function processIo(): Io {
       interactive ??= process.stderr.isTTY && process.env['CI'] === undefined;
       if (interactive) writeLine(2, text);
     },
-    interruptible: async () => {
-      const { InterruptedError, STOP_SIGNALS } = await import('@fwkit/device-core');
-      const controller = new AbortController();
-      for (const name of Object.keys(STOP_SIGNALS) as (keyof typeof STOP_SIGNALS)[]) {
-        // A second signal while cleaning up is ignored too: the cleanup is short, and SIGKILL remains.
-        process.on(name, () => {
-          controller.abort(new InterruptedError(name));
-        });
-      }
-      return controller.signal;
-    },
+    interruptible: async () => (await import('@fwkit/device-core')).stopSignalsToAbort(),
   };
 }
