@@ -1,7 +1,7 @@
 import { type SupportRecord } from '@fwkit/release-core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MatrixError, computeMatrix, gateFailures, matrixToJSON, supportRecordsFor, type MatrixInput } from './index.js';
-import { candidateMatrix, cell, codes, DATE, ledger, legacy, P14, P15, product, ptz, release } from './matrix.test-support.js';
+import { candidateMatrix, cell, codes, DATE, ledger, legacy, MiB, P14, P15, product, ptz, release } from './matrix.test-support.js';
 
 // Support lifecycle and the gate: support periods, deprecated interfaces, dates and input errors.
 
@@ -141,6 +141,24 @@ describe('deprecated interface versions', () => {
 
     const current = candidateMatrix([bRevisionOnly], { platform: P14 });
     expect(cell(current, 'legacy-fixed-1080', '2.0.0').verdict).toBe('pass');
+  });
+
+  it('say nothing of a version the image refuses anyway: the error stands alone, no "still accepts it"', () => {
+    const bRevisionOnly = product({ ...legacy, hardware: [legacy.hardware[1]] }); // provides sensor.parallel 1.3.1
+    const stricter = {
+      version: P15.version,
+      manifest: {
+        ...P15.manifest,
+        features: {
+          ...P15.manifest.features,
+          'sensor-parallel': { interfaces: { 'sensor.parallel': '>=1.3.2 <2.0.0' }, ramBytes: 8 * MiB },
+        },
+      },
+    };
+    const c = cell(candidateMatrix([bRevisionOnly], { platform: stricter }), 'legacy-fixed-1080', '2.0.0');
+    expect(c.verdict).toBe('fail');
+    expect(codes(c)).toEqual(['INTERFACE_VERSION_INCOMPATIBLE']);
+    expect(c.reasons.map((r) => r.message).join('\n')).not.toContain('still accepts');
   });
 });
 

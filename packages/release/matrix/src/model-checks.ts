@@ -119,6 +119,9 @@ export class ModelDeviceChecks {
       for (const iface of Object.keys(image.requires.interfaces)) {
         const provided = Object.hasOwn(hw.interfaces, iface) ? hw.interfaces[iface] : undefined;
         if (provided === undefined) continue;
+        // A version the image refuses is an error of the device rules: "still accepts it" would contradict it.
+        const required = image.requires.interfaces[iface];
+        if (required !== undefined && !cachedRange(required).test(provided)) continue;
         const lifecycle = this.lifecycleOf(iface, provided);
         if (lifecycle?.status !== 'deprecated') continue;
         const since = lifecycle.since === undefined ? '' : ` since platform ${lifecycle.since}`;
