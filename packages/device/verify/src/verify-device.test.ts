@@ -92,6 +92,10 @@ describe('verifyImage', () => {
         'SECURITY_VERSION_ROLLBACK',
         'FIRMWARE_DOWNGRADE',
       ]);
+      // A line per reason, each with its code (not one long line of them).
+      const lines = e.message.split('\n');
+      expect(lines[0]).toBe('4 reasons:');
+      expect(lines.slice(1).map((l) => /^ {2}- ([A-Z_]+): \S/.exec(l)?.[1])).toEqual(e.reasons.map((r) => r.code));
     }
   });
 });

@@ -378,7 +378,11 @@ export function describeDevice(device: DeviceIdentity): {
  */
 function deviceError(misfit: DeviceReport, reports: readonly DeviceReport[]): VerifyError {
   const [first] = misfit.reasons;
-  const reasons = misfit.reasons.map((r) => r.message).join('; ');
+  // One reason stays one line; several get a line each (one long line of them was unreadable).
+  const reasons =
+    misfit.reasons.length === 1
+      ? (first?.message ?? '')
+      : `${misfit.reasons.length} reasons:${misfit.reasons.map((r) => `\n  - ${r.code}: ${r.message}`).join('')}`;
   const { model, hardwareRevision, bootloader } = describeDevice(misfit.device);
   const message = reports.length === 1 ? reasons : `device ${model} rev ${hardwareRevision} with bootloader ${bootloader}: ${reasons}`;
   return new VerifyError(first?.code ?? 'MODEL_MISMATCH', message, {
