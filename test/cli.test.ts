@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deviceIdentityFromJSON } from '@fwkit/device-core';
+import { exampleDeviceOf, productManifestFromJSON } from '@fwkit/release-core';
 import { privateKeyToPem } from '@fwkit/release-signing';
 import { itWithTools, testKeys } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -114,6 +116,17 @@ describe('fwkit build', () => {
 });
 
 describe('fwkit verify', () => {
+  it("takes each product's example device.json (the implementation's, as committed) and accepts the image for it", async () => {
+    for (const model of products) {
+      const path = join(REPO, 'products', model, 'device.example.json');
+      const product = productManifestFromJSON(JSON.parse(await readFile(join(REPO, 'products', model, 'product.json'), 'utf8')));
+      // Drift from the source fails here: run scripts/gen-schemas.mjs after changing a product.json.
+      expect(deviceIdentityFromJSON(JSON.parse(await readFile(path, 'utf8')))).toEqual(exampleDeviceOf(product));
+      const result = await fwkit(['verify', imageOf(model), '--trust', 'keys.example/root.json', '--device', path, '--now', NOW, '--json']);
+      expect(result.code, result.stderr).toBe(0);
+    }
+  });
+
   it('accepts each image for every hardware revision of its model, and says when example keys signed it', async () => {
     for (const model of products) {
       const product = JSON.parse(await readFile(join(REPO, 'products', model, 'product.json'), 'utf8')) as {

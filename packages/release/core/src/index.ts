@@ -24,7 +24,7 @@ export {
   type InterfaceVersionStatus,
 } from './schema/platform.js';
 export { composeRequirements } from './compat/compose.js';
-export { fieldDevicesOf } from './compat/devices.js';
+export { exampleDeviceOf, fieldDevicesOf } from './compat/devices.js';
 export { documentJsonSchemas } from './json-schema.js';
 export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './schema/release.js';
 export {

@@ -18,3 +18,14 @@ export function fieldDevicesOf(product: ProductManifest, revision?: string): Dev
       })),
     );
 }
+
+/**
+ * The device.json a model ships as its example (`products/<model>/device.example.json`): its
+ * oldest configuration in the field, the first hardware revision with its first bootloader, the one
+ * a release most easily leaves behind. The same documents `fieldDevicesOf` gives provision and verify.
+ */
+export function exampleDeviceOf(product: ProductManifest): DeviceIdentity {
+  const [oldest] = fieldDevicesOf(product);
+  if (oldest === undefined) throw new Error(`${product.id}: a product has at least one hardware revision and bootloader`);
+  return oldest;
+}
