@@ -115,6 +115,17 @@ describe('fwkit build', () => {
   });
 });
 
+describe('fwkit --version', () => {
+  it('prints the toolkit version of @fwkit/cli and exits 0; with anything after it, it is a usage error', async () => {
+    const { version: cli } = JSON.parse(await readFile(join(REPO, 'packages/release/cli/package.json'), 'utf8')) as { version: string };
+    for (const flag of ['--version', '-V']) {
+      const result = await fwkit([flag]);
+      expect([result.code, result.stdout.trim(), result.stderr]).toEqual([0, `fwkit ${cli}`, '']);
+    }
+    expect((await fwkit(['--version', 'build'])).code).toBe(2);
+  });
+});
+
 describe('fwkit verify', () => {
   it("takes each product's example device.json (the implementation's, as committed) and accepts the image for it", async () => {
     for (const model of products) {

@@ -31,6 +31,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     io.out(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
+  if ((name === '--version' || name === '-V') && rest.length === 0) {
+    io.out(`fwkit ${await (await import('./version.js')).toolkitVersion()}`);
+    return EXIT.ok;
+  }
   try {
     const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (load === undefined) {

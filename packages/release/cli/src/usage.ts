@@ -29,6 +29,7 @@ Usage:
   fwkit device revert <device-dir> [--json]
   fwkit device recover <device-dir> --image <recovery image> [--now <date-time>] [--json]
   fwkit device --help, fwkit device <command> --help
+  fwkit --version
 
 Exit codes: 0 ok, 1 verification or validation failed (or the release gate refused; device boot: the firmware
 is not healthy or its trial was reverted), 2 usage error, 3 internal error (a bug); build and release stopped by

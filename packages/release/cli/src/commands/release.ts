@@ -1,27 +1,15 @@
 import { relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { checkSigners } from '@fwkit/release-build';
 import { matrixToJSON, renderMatrixText } from '@fwkit/release-matrix';
-import { INPUT_LIMITS, isIsoDay, readJsonInputFile } from '@fwkit/device-core';
+import { isIsoDay } from '@fwkit/device-core';
 import { LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release-pipeline';
 import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
 import { loadSigners, resolveEpoch } from '../options.js';
 import { formatBytes, renderTable } from '../table.js';
-
-/** The version of @fwkit/cli (this package), which a release records as the toolkit that made it. */
-export async function toolkitVersion(): Promise<string> {
-  const pkg = await readJsonInputFile(
-    fileURLToPath(new URL('../../package.json', import.meta.url)),
-    '@fwkit/cli package.json',
-    INPUT_LIMITS.packageJson,
-  );
-  const version = typeof pkg === 'object' && pkg !== null ? (pkg as { version?: unknown }).version : undefined;
-  if (typeof version !== 'string') throw new Error('internal: @fwkit/cli package.json has no version');
-  return version;
-}
+import { toolkitVersion } from '../version.js';
 
 /**
  * `fwkit release`: build, sign and verify every supported model's image, gate the candidate with
