@@ -16,7 +16,7 @@ const BUNDLE = join(REPO, 'dist', 'device', 'fwkit-device.mjs');
 const OLD = { firmware: '1.3.0', security: 2 };
 const CURRENT = JSON.parse(await readFile(join(REPO, 'release.json'), 'utf8')) as { firmware: string; security: number };
 const MODELS = (await readdir(join(REPO, 'products'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' }; // 2026-01-01: the old checkout is no git repository
+const EPOCH = { SOURCE_DATE_EPOCH: '1767225600' }; // 2026-01-01: neither checkout need be a git repository (the fresh-machine run copies without .git)
 
 interface Status {
   state: string;
@@ -55,7 +55,7 @@ beforeAll(async () => {
   await editJson(join(old, 'release.json'), (r) => Object.assign(r, OLD));
   // Both builds at once: each is mostly waiting on esbuild.
   const [current, older] = await Promise.all([
-    fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(dir, 'current'), '--json']),
+    fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(dir, 'current'), '--json'], { env: EPOCH }),
     fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(dir, 'old'), '--json'], { cwd: old, env: EPOCH }),
   ]);
   expect(current.code, current.stderr).toBe(0);

@@ -64,7 +64,10 @@ async function expectGone(fw: RunningFirmware, marker: string): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fwkit-device-run-'));
-  const built = await fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(dir, 'out'), '--json']);
+  // SOURCE_DATE_EPOCH: the fresh-machine run's checkout has no git commit to take the build time from.
+  const built = await fwkit(['build', '--all', '--keys', 'keys.example', '--out', join(dir, 'out'), '--json'], {
+    env: { SOURCE_DATE_EPOCH: '1767225600' },
+  });
   expect(built.code, built.stderr).toBe(0);
   for (const model of MODELS) {
     const images = (await readdir(join(dir, 'out', model))).filter((name) => name.endsWith('.fwimg'));
