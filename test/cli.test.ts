@@ -269,6 +269,9 @@ describe('fwkit keys generate', () => {
     const first = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
     expect(first.code).toBe(0);
     const made = JSON.parse(first.stdout) as { keyid: string; privateKeyPath: string; publicKeyPath: string };
+    // The documented --json shape (README): ok, keyid, and the two absolute paths; never the key's bytes.
+    expect(Object.keys(made).sort()).toEqual(['keyid', 'ok', 'privateKeyPath', 'publicKeyPath']);
+    expect(first.stdout).not.toContain('PRIVATE KEY');
     expect(made.keyid).toMatch(/^[0-9a-f]{64}$/);
     expect((await stat(made.privateKeyPath)).mode & 0o777).toBe(0o600);
     const again = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);

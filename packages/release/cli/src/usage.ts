@@ -14,7 +14,7 @@ Usage:
   fwkit verify <image> --trust <root.json> (--device <device.json> | --model <model> --hw <rev> [--products <dir>]
                | --any-device) [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--file-digest] [--json]
   fwkit inspect <image> [--trust <root.json> [--now <date-time>]] [--json]
-  fwkit keys generate --name <name> [--out <dir>, default keys/]
+  fwkit keys generate --name <name> [--out <dir>, default keys/] [--json]
   fwkit root init --out <root.json> --expires <date-time> --root <pub.pem>... --targets <pub.pem>...
                --snapshot <pub.pem>... --timestamp <pub.pem>... [--<role>-threshold <n>] [--version <n>]
                [--consistent-snapshot] [--json]
