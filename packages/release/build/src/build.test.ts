@@ -287,12 +287,16 @@ describe('build failures write nothing', () => {
     return error as BuildError;
   }
 
-  async function editProduct(root: string, model: string, edit: (p: Record<string, unknown>) => void): Promise<void> {
-    const path = join(root, 'products', model, 'product.json');
-    const product = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-    edit(product);
-    await writeFile(path, JSON.stringify(product));
+  /** Rewrites one JSON document of a checkout (`path` relative to its root). */
+  async function editDocument(root: string, path: string, edit: (doc: Record<string, unknown>) => void): Promise<void> {
+    const file = join(root, path);
+    const doc = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    edit(doc);
+    await writeFile(file, JSON.stringify(doc));
   }
+  const editProduct = (root: string, model: string, edit: (p: Record<string, unknown>) => void) =>
+    editDocument(root, `products/${model}/product.json`, edit);
+  const editPlatform = (root: string, edit: (p: Record<string, unknown>) => void) => editDocument(root, 'platform/platform.json', edit);
 
   it('fails with BUILD_DEVICE_INCOMPATIBLE when a hardware revision in the field has too little flash', async () => {
     const error = await expectFailure(
@@ -335,13 +339,6 @@ describe('build failures write nothing', () => {
     expect((error.details?.['reasons'] as { code: string }[]).map((r) => r.code)).toEqual(['FEATURE_UNKNOWN']);
   });
 
-  async function editPlatform(root: string, edit: (p: Record<string, unknown>) => void): Promise<void> {
-    const path = join(root, 'platform', 'platform.json');
-    const platform = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-    edit(platform);
-    await writeFile(path, JSON.stringify(platform));
-  }
-
   it('fails with BUILD_RUNTIME_UNDECLARED when platform.json names no firmware runtime', async () => {
     const error = await expectFailure(
       (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
@@ -358,12 +355,10 @@ describe('build failures write nothing', () => {
     const error = await expectFailure(
       (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
       'BUILD_INPUT_INVALID',
-      async (root) => {
-        const path = join(root, 'platform', 'package.json');
-        const pkg = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-        delete pkg['author'];
-        await writeFile(path, JSON.stringify(pkg));
-      },
+      (root) =>
+        editDocument(root, 'platform/package.json', (pkg) => {
+          delete pkg['author'];
+        }),
     );
     expect(error.message).toContain('"author" must name the camera maker');
   });

@@ -120,7 +120,8 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
   const { sbomSerialNumber, signedBy, packages, verifiedFor } = hit.result;
   if (typeof sbomSerialNumber !== 'string' || !isStringList(signedBy) || !Array.isArray(packages) || !isStringList(verifiedFor))
     return undefined;
-  const blocks = new Map<string, Uint8Array[]>();
+  const sbomBlocks: Uint8Array[] = [];
+  let sbomEntry: string | undefined;
   let verified;
   try {
     // The image is small: verified from memory, then written (a fresh build verifies the file it wrote).
@@ -129,9 +130,14 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
       devices: 'any-device',
       now: options.now ?? new Date(options.sourceDateEpoch * 1000),
       fileDigest: true,
+      // Only the SBOM's blocks are kept (copied: the verifier lends them); the rest is checked only.
       sink: {
+        start: (documents) => {
+          sbomEntry = documents.manifest.sbom.path;
+          return Promise.resolve();
+        },
         block: (path, _offset, bytes) => {
-          blocks.set(path, [...(blocks.get(path) ?? []), Uint8Array.from(bytes)]); // lent: copied
+          if (path === sbomEntry) sbomBlocks.push(Uint8Array.from(bytes));
           return Promise.resolve();
         },
       },
@@ -142,7 +148,7 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
   }
   const { manifest, manifestSha256, fileSha256 } = verified;
   if (manifest.model !== model || manifest.sourceDateEpoch !== options.sourceDateEpoch || fileSha256 === undefined) return undefined;
-  const inside = Buffer.concat(blocks.get(manifest.sbom.path) ?? []);
+  const inside = Buffer.concat(sbomBlocks);
   let beside: Uint8Array;
   try {
     beside = sbomBesideImage(inside, manifestSha256);
