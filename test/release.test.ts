@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectImageFile } from '@fwkit/release-image';
+import { readMatrixReport } from '@fwkit/release-matrix';
 import { loadPemSigner } from '@fwkit/release-signing';
 import { commitCheckout, copyCheckout, itWithTools, makeImage } from '@fwkit/test-utils';
 import { dropParallel12, editJson, fieldDevice, fwkit, REPO, type RunResult } from './helpers.js';
@@ -248,8 +249,9 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
   it('shows the red cell and its reason in Markdown and in the HTML page; --check fails with the gate’s code', async () => {
     const markdown = await matrix(root, EPOCH, ['--format', 'markdown']);
     expect(markdown.code, markdown.stderr).toBe(0);
+    // Summary first: the failing models of the newest release (the candidate) lead, with their verdict.
     const row = markdown.stdout.split('\n').find((line) => line.startsWith('|') && line.includes(`\`${LEGACY}\``));
-    expect(row).toMatch(/\|\s*❌\s*\|$/);
+    expect(row).toMatch(/\|\s*❌ fail\s*\|[^|]*\|$/);
     const section = markdown.stdout.slice(markdown.stdout.indexOf(`### ❌ Fixed 1080p Bullet (legacy) (\`${LEGACY}\`) × 1.4.0`));
     expect(section).toMatch(/^### ❌/);
     expect(section).toContain('`INTERFACE_VERSION_INCOMPATIBLE`');
@@ -262,11 +264,15 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
     expect(html.stdout).toBe('');
     const text = await readFile(page, 'utf8');
     expect(text).toMatch(/^<!doctype html>/i);
-    expect(text).toMatch(/\.cell\.fail[^{]*\{[^}]*background/);
-    const legacyRow = text.split('<tr>').find((tr) => tr.includes(`<code>${LEGACY}</code>`)) ?? '';
+    expect(text).toMatch(/\.fail \{[^}]*background/);
+    const legacyRow =
+      text.split('<tr>').find((tr) => tr.startsWith('<th scope="row" class="model"') && tr.includes(`<code>${LEGACY}</code>`)) ?? '';
     expect(legacyRow).toContain('class="cell fail"');
-    expect(legacyRow).toContain('<code>INTERFACE_VERSION_INCOMPATIBLE</code>');
-    expect(legacyRow).toContain('requires sensor.parallel &gt;=1.3.0 &lt;2.0.0; legacy-fixed-1080 rev A provides 1.2.0');
+    // The reasons are in the page's data block, shown on a click (test/report-browser.test.ts).
+    const legacy = readMatrixReport(text).models.find((m) => m.id === LEGACY);
+    expect(legacy?.cells[0]?.verdict).toBe('fail');
+    const reason = legacy?.cells[0]?.reasons.find((r) => r.code === 'INTERFACE_VERSION_INCOMPATIBLE');
+    expect(reason?.message).toContain('requires sensor.parallel >=1.3.0 <2.0.0; legacy-fixed-1080 rev A provides 1.2.0');
     // Written whole: no temporary file beside it.
     expect(await readdir(join(page, '..'))).toEqual(['matrix.html']);
 

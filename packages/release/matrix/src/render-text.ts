@@ -1,7 +1,13 @@
-import { candidateNotes, gateSummary, pastFailuresNote, problemCells, releaseTitle, supportLine } from './render-common.js';
-import type { Matrix, MatrixReason, Verdict } from './types.js';
-
-const MARK: Readonly<Record<Verdict, string>> = { pass: 'ok', warn: 'warn', fail: 'FAIL', retired: 'ret', 'not-released': '-' };
+import {
+  VERDICT_MARK as MARK,
+  candidateNotes,
+  gateSummary,
+  pastFailuresNote,
+  problemCells,
+  releaseTitle,
+  supportLine,
+} from './render-common.js';
+import type { Matrix, MatrixReason } from './types.js';
 
 /** Terminal text from files: control characters would move the cursor or hide text. */
 export function plain(text: string): string {

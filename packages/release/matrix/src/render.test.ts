@@ -7,15 +7,19 @@ import {
 } from '@fwkit/release-core';
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { syntheticMatrix } from '@fwkit/test-utils';
 import {
   computeMatrix,
   gateFailures,
   matrixToJSON,
+  readMatrixReport,
   renderMatrixHtml,
   renderMatrixMarkdown,
   renderMatrixText,
   type Matrix,
+  type MatrixReason,
 } from './index.js';
+import { modelsWorstFirst, releasesNewestFirst } from './render-common.js';
 
 // A small release: a legacy model that the new platform breaks (red), a model with a hostile name
 // (HTML and Markdown must show it as text), a retired model and a model that is not out yet.
@@ -153,82 +157,237 @@ describe('renderMatrixText', () => {
 
 describe('renderMatrixMarkdown', () => {
   const md = renderMatrixMarkdown(scenario());
+  const lines = md.split('\n');
   const cells = (line: string) =>
     line
       .split(/(?<!\\)\|/)
       .slice(1, -1)
       .map((c) => c.trim());
+  const rowOf = (from: number, id: string) => lines.slice(from).find((l) => l.startsWith('|') && l.includes(`\`${id}\``));
 
-  it('has a table whose candidate column is ❌ for the broken model and a section with its reason', () => {
-    expect(md).toContain('**Release gate: ❌ 1.5.0 refused** (1 error)');
-    const lines = md.split('\n');
-    const header = lines.find((l) => l.startsWith('| Model |'));
-    expect(header === undefined ? [] : cells(header)).toEqual([
-      'Model',
-      'Support',
-      '1.3.0',
-      '1.4.0 (stepping stone)',
-      '**1.5.0** (candidate)',
+  it('starts with the gate and the verdict counts of the newest release and of the older ones', () => {
+    expect(lines[2]).toBe('**Release gate: ❌ 1.5.0 refused** (1 error)');
+    const table = lines.indexOf('| Verdict | 1.5.0 (candidate) | 2 older releases |');
+    expect(table).toBeGreaterThan(0);
+    expect(lines.slice(table + 2, table + 7)).toEqual([
+      '| ❌ fail | 1 | 0 |',
+      '| ⚠️ warning | 0 | 0 |',
+      '| ✅ pass | 1 | 6 |',
+      '| retired | 1 | 0 |',
+      '| — not released | 1 | 2 |',
     ]);
-    const row = lines.find((l) => l.includes('`legacy-fixed-1080`') && l.startsWith('|'));
+    expect(lines.findIndex((l) => l.startsWith('#'))).toBe(0);
+    expect(lines.findIndex((l, k) => k > 0 && l.startsWith('#'))).toBeGreaterThan(table);
+  });
+
+  it('lists the failing and warning models of the newest release first, each with every reason', () => {
+    const failing = lines.indexOf('### Failing and warning in 1.5.0 (candidate)');
+    expect(failing).toBeGreaterThan(0);
+    const row = rowOf(failing, 'legacy-fixed-1080');
     expect(row === undefined ? [] : cells(row)).toEqual([
       'Fixed 1080p Bullet (legacy) (`legacy-fixed-1080`)',
       'supported until 2029-03-31',
-      '✅',
-      '✅',
-      '❌',
+      '❌ fail',
+      '—',
     ]);
-    const retiredRow = lines.find((l) => l.includes('`box-720`') && l.startsWith('|'));
-    expect(retiredRow === undefined ? [] : cells(retiredRow).slice(2)).toEqual(['✅', '✅', '⏹']);
-    const upcomingRow = lines.find((l) => l.includes('`ptz-8k`') && l.startsWith('|'));
-    expect(upcomingRow === undefined ? [] : cells(upcomingRow).slice(2)).toEqual(['—', '—', '—']);
     const section = lines.indexOf('### ❌ Fixed 1080p Bullet (legacy) (`legacy-fixed-1080`) × 1.5.0 (candidate)');
-    expect(section).toBeGreaterThan(0);
+    expect(section).toBeGreaterThan(failing);
     expect(lines[section + 2]).toBe(
       '- ❌ `INTERFACE_VERSION_INCOMPATIBLE` legacy-fixed-1080 rev A (bootloader 2.1.4): image requires sensor.parallel \\>=1.3.0 \\<2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)',
     );
   });
 
+  it('collapses every model’s row, worst first, in <details>; retired reads as a word, no ⏹', () => {
+    const open = lines.indexOf('<details><summary>All 4 models in 1.5.0 (candidate), worst first</summary>');
+    const close = lines.indexOf('</details>', open);
+    expect(open).toBeGreaterThan(0);
+    const rows = lines.slice(open, close).filter((l) => l.startsWith('| ') && l.includes('`'));
+    expect(rows.map((l) => /\(`([^`]+)`\)/.exec(l)?.[1])).toEqual(['legacy-fixed-1080', 'dome-2mp', 'box-720', 'ptz-8k']);
+    expect(cells(rowOf(open, 'box-720') ?? '').slice(1)).toEqual(['retired since 2026-01-01', 'retired', '—']);
+    expect(cells(rowOf(open, 'ptz-8k') ?? '').slice(2)).toEqual(['— not released', '—']);
+    expect(md).not.toContain('⏹');
+  });
+
+  it('collapses history: every failing or warning cell of older releases, neighbours with the same reasons as one section', () => {
+    const m = syntheticMatrix({ models: 60, releases: 200 });
+    const text = renderMatrixMarkdown(m);
+    let fail = 0;
+    let warn = 0;
+    for (const row of m.cells.values())
+      for (const c of row.slice(0, -1)) {
+        if (c.verdict === 'fail') fail += 1;
+        if (c.verdict === 'warn') warn += 1;
+      }
+    expect(fail).toBeGreaterThan(0);
+    const open = text.indexOf(`<details><summary>History: ${fail} failing and ${warn} warning cells in 199 older releases</summary>`);
+    expect(open).toBeGreaterThan(text.indexOf('| Verdict |'));
+    const sections = text
+      .slice(open, text.indexOf('</details>', open))
+      .split('\n')
+      .filter((l) => l.startsWith('#### '));
+    const covered = sections.reduce((n, l) => n + Number(/\((\d+) releases\)$/.exec(l)?.[1] ?? 1), 0);
+    expect(covered).toBe(fail + warn);
+    expect(sections.length).toBeLessThan(covered);
+  });
+
   it('shows a hostile model name as text: no HTML, no emphasis, no broken table', () => {
-    const row = md.split('\n').find((l) => l.includes('`dome-2mp`') && l.startsWith('|'));
+    const row = rowOf(0, 'dome-2mp');
     expect(row).toBeDefined();
-    expect(row === undefined ? [] : cells(row)).toHaveLength(5);
+    expect(row === undefined ? [] : cells(row)).toHaveLength(4);
     expect(row).toContain('Dome \\| \\<script\\>alert("x")\\</script\\> \\& \\*bold\\*');
     expect(md).not.toContain('<script>');
   });
 });
 
+/** The scenario, with a model name and a reason from files that try to end the data block. */
+function hostileScenario(): Matrix {
+  const m = scenario();
+  const reason: MatrixReason = { code: 'FLASH_INSUFFICIENT', severity: 'error', message: HOSTILE, details: {} };
+  return {
+    ...m,
+    models: m.models.map((x) => (x.id === 'dome-2mp' ? { ...x, name: HOSTILE } : x)),
+    cells: m.cells.map((row, i) =>
+      m.models[i]?.id === 'dome-2mp' ? row.map((c, j) => (j === 0 ? { ...c, verdict: 'fail' as const, reasons: [reason] } : c)) : row,
+    ),
+  };
+}
+const HOSTILE = '</script><script>alert(1)</script><!-- \u2028 & "quoted" <b>';
+
+/** Every cell and model-level reason of `m`, as the decoded report must hold them. */
+function expectComplete(m: Matrix, html: string): void {
+  const report = readMatrixReport(html);
+  expect(report.models).toHaveLength(m.models.length);
+  expect(report.releases.map((r) => r.firmware).sort()).toEqual(m.releases.map((r) => r.firmware).sort());
+  const column = new Map(report.releases.map((r, k) => [r.firmware, k]));
+  const reasonsOf = (rs: readonly MatrixReason[]) => rs.map(({ code, severity, message }) => ({ code, severity, message }));
+  let checked = 0;
+  for (const row of report.models) {
+    const i = m.models.findIndex((x) => x.id === row.id);
+    const model = m.models[i];
+    expect(model?.name).toBe(row.name);
+    expect(row.reasons).toEqual(reasonsOf(model?.reasons ?? []));
+    expect(row.cells).toHaveLength(m.releases.length);
+    m.releases.forEach((release, j) => {
+      const cell = m.cells[i]?.[j];
+      const shown = row.cells[column.get(release.firmware) ?? -1];
+      if (cell === undefined || shown === undefined) throw new Error(`${row.id} × ${release.firmware}: missing`);
+      if (shown.verdict !== cell.verdict) expect(`${row.id} × ${release.firmware}: ${shown.verdict}`).toBe(cell.verdict);
+      if (shown.reasons.length !== cell.reasons.length) expect(shown.reasons).toEqual(reasonsOf(cell.reasons));
+      cell.reasons.forEach((r, k) => {
+        const s = shown.reasons[k];
+        if (s?.code !== r.code || s.severity !== r.severity || s.message !== r.message) expect(s).toEqual(reasonsOf([r])[0]);
+      });
+      checked += 1;
+    });
+  }
+  expect(checked).toBe(m.models.length * m.releases.length);
+}
+
 describe('renderMatrixHtml', () => {
   const html = renderMatrixHtml(scenario());
 
-  it('is one self-contained page: inline CSS, no scripts, no external assets', () => {
+  it('is one self-contained page: inline CSS and script, no external assets', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<style>');
-    expect(html).not.toMatch(/<script|<link|<img|src=|href=|@import|url\(/i);
+    expect(html.match(/<script/g)).toEqual(['<script', '<script']);
+    expect(html).toContain('<script type="application/json" id="report-data">');
+    expect(html).not.toMatch(/<link|<img|<iframe|src=|href=|@import|url\(|https?:/i);
   });
 
-  it('shows the red cell with its reason, escaped, and the candidate column', () => {
-    const red = /<td class="cell fail" title="legacy-fixed-1080 × 1\.5\.0: fail">(.*?)<\/td>/.exec(html);
-    expect(red?.[1]).toContain('<code>INTERFACE_VERSION_INCOMPATIBLE</code>');
-    expect(red?.[1]).toContain(
-      'legacy-fixed-1080 rev A (bootloader 2.1.4): image requires sensor.parallel &gt;=1.3.0 &lt;2.0.0; legacy-fixed-1080 rev A provides 1.2.0 (removed since platform 1.5.0)',
+  it('puts the newest release first (the candidate leads) and models worst first', () => {
+    const report = readMatrixReport(html);
+    expect(report.releases).toEqual([
+      { firmware: '1.5.0', tags: 'candidate' },
+      { firmware: '1.4.0', tags: 'stepping stone' },
+      { firmware: '1.3.0', tags: '' },
+    ]);
+    expect(report.models.map((x) => x.id)).toEqual(['legacy-fixed-1080', 'dome-2mp', 'box-720', 'ptz-8k']);
+    expect(report.models.map((x) => x.cells[0]?.verdict)).toEqual(['fail', 'pass', 'retired', 'not-released']);
+    // The markup's rows are in the same order.
+    expect([...html.matchAll(/<tr><th scope="row" class="model"[^>]*>[^<]*<code>([^<]+)<\/code>/g)].map((x) => x[1])).toEqual(
+      report.models.map((x) => x.id),
     );
-    expect(html).toContain('<p class="gate fail">Release gate: refused — 1.5.0 (1 error)</p>');
-    expect(html).toMatch(/<th scope="col" class="release candidate">1\.5\.0<span class="badge">candidate<\/span>/);
-    expect(html).toContain('<span class="badge stone">stepping stone</span>');
-    expect(html).toMatch(/<small class="status supported">supported until 2029-03-31<\/small>/);
   });
 
-  it('greys retired and upcoming models and colours passing cells green', () => {
-    expect(html).toContain('<td class="cell retired" title="box-720 × 1.5.0: retired">');
-    expect(html).toContain('<td class="cell not-released" title="ptz-8k × 1.5.0: not released">');
-    expect(html).toContain('<td class="cell pass" title="dome-2mp × 1.5.0: pass">');
-    expect(html).toMatch(/\.cell\.fail[^{]*\{ background: var\(--fail\)/);
+  it('orders a maintenance candidate first, then every other release by descending version', () => {
+    const m = syntheticMatrix({ models: 3, releases: 4 });
+    const releases = m.releases.map((r, j) => ({ ...r, candidate: j === 1, maintenance: j === 1 }));
+    expect(releasesNewestFirst({ ...m, releases }).map((j) => releases[j]?.firmware)).toEqual(['1.1.0', '1.3.0', '1.2.0', '1.0.0']);
   });
 
-  it('escapes a model name like <script> everywhere', () => {
-    expect(html).toContain('Dome | &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; *bold*');
-    expect(html).not.toContain('<script>');
+  it('ranks rows by the newest verdict, then the worst in history, then name', () => {
+    const m = syntheticMatrix({ models: 300, releases: 100 });
+    const columns = releasesNewestFirst(m);
+    const rank = { fail: 0, warn: 1, pass: 2, retired: 3, 'not-released': 4 } as const;
+    const keys = modelsWorstFirst(m, columns).map((i) => {
+      const row = m.cells[i] ?? [];
+      const model = m.models[i];
+      const now = Math.min(rank[row[columns[0] ?? 0]?.verdict ?? 'pass'], model?.reasons.some((r) => r.severity === 'error') ? 0 : 4);
+      const past = Math.min(2, ...columns.slice(1).map((j) => rank[row[j]?.verdict ?? 'pass']));
+      return [now, past, model?.name ?? ''] as const;
+    });
+    const sorted = [...keys].sort((a, b) => a[0] - b[0] || a[1] - b[1] || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+    expect(keys).toEqual(sorted);
+    expect(new Set(keys.map((k) => k[0]))).toEqual(new Set([0, 1, 2, 3, 4]));
+  });
+
+  it('shows only the newest release in the markup: history is collapsed behind "Show history"', () => {
+    const body = html.slice(html.indexOf('<table id="grid">'), html.indexOf('</table>', html.indexOf('<table id="grid">')));
+    expect(body.match(/<tr><th scope="row"/g)).toHaveLength(4);
+    expect(body.match(/<td class="cell /g)).toHaveLength(4);
+    expect(html).toContain(
+      '<button id="history" type="button" aria-expanded="false" aria-controls="grid">Show history (2 older releases)</button>',
+    );
+    expect(html).toMatch(/\.h \{ display: none; \}/);
+    // The history column says what is collapsed: no failing or warning cell in legacy's past.
+    expect(body).toContain('<td class="cell fail" data-j="0" tabindex="0">FAIL<small>1</small></td><td class="sum">-</td>');
+  });
+
+  it('holds every reason of every cell and model, read back exactly', () => {
+    expectComplete(scenario(), html);
+    const m = syntheticMatrix({ models: 120, releases: 200 });
+    expectComplete(m, renderMatrixHtml(m));
+  });
+
+  it('marks every verdict with ASCII text and a style besides colour; no ⏹', () => {
+    const m = scenario();
+    const page = renderMatrixHtml(m);
+    expect(page).not.toContain('⏹');
+    for (const [verdict, mark] of [
+      ['fail', 'FAIL'],
+      ['pass', 'ok'],
+      ['retired', 'ret'],
+      ['not-released', '-'],
+    ])
+      expect(page).toContain(`<td class="cell ${verdict}" data-j="0" tabindex="0">${mark}`);
+    expect(page).toMatch(/\.fail \{[^}]*repeating-linear-gradient[^}]*text-decoration: underline/);
+    expect(page).toMatch(/\.warn \{[^}]*font-style: italic/);
+    expect(page).toContain("var MARK = { p: 'ok', w: 'warn', f: 'FAIL', r: 'ret', n: '-' };");
+  });
+
+  it('escapes text from files in the markup and in the data block, and reads it back unchanged', () => {
+    const m = hostileScenario();
+    const page = renderMatrixHtml(m);
+    expect(page.match(/<script/g)).toHaveLength(2);
+    expect(page.match(/<\/script>/g)).toHaveLength(2);
+    expect(page).not.toContain('<!--');
+    expect(page).not.toContain('<b>');
+    expect(page).toContain('&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;&lt;!-- \u2028 &amp; &quot;quoted&quot; &lt;b&gt;');
+    const open = '<script type="application/json" id="report-data">';
+    const data = page.slice(page.indexOf(open) + open.length, page.indexOf('</script>', page.indexOf(open)));
+    expect(data).not.toMatch(/[<>&\u2028]/);
+    expect(data).toContain('\\u003c/script\\u003e');
+    expectComplete(m, page);
+    const dome = readMatrixReport(page).models.find((x) => x.id === 'dome-2mp');
+    expect(dome?.name).toBe(HOSTILE);
+    expect(dome?.cells.at(-1)?.reasons[0]?.message).toBe(HOSTILE);
+  });
+
+  it('stays within 1.5 MB at 1,000 models × 200 releases, holding every reason', () => {
+    const m = syntheticMatrix({ models: 1000, releases: 200 });
+    const page = renderMatrixHtml(m);
+    expect(Buffer.byteLength(page)).toBeLessThanOrEqual(1_500_000);
+    expectComplete(m, page);
   });
 });
 
@@ -269,7 +428,7 @@ describe('image identity in the matrix', () => {
     const html = renderMatrixHtml(m);
     for (const id of ['dome-2mp', 'legacy-fixed-1080']) {
       expect(markdown).toContain(`| \`${id}\` | \`${identityOf(id, '1.5.0')}\` |`);
-      expect(html).toContain(`<td><code>${identityOf(id, '1.5.0')}</code></td>`);
+      expect(html).toContain(`<td><code>${id}</code></td><td><code>${identityOf(id, '1.5.0')}</code></td>`);
     }
     // Release notes list the candidate's images only.
     expect(markdown).not.toContain(identityOf('legacy-fixed-1080', '1.4.0'));

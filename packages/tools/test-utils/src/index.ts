@@ -4,3 +4,4 @@ export * from './tar.js';
 export * from './codes.js';
 export * from './system-tools.js';
 export * from './checkout.js';
+export * from './matrix.js';
