@@ -93,7 +93,9 @@ describeWithTools('chromium', 'the matrix report in Chromium', () => {
     const failing = matrix.cells.filter((row) => row[head]?.verdict === 'fail').length;
     await page.selectOption('#verdict', 'f');
     expect(await visibleRows().count()).toBe(failing);
-    const classes: unknown = await visibleRows().evaluateAll("(rows) => rows.map((r) => r.querySelector('td.cell').className)");
+    const classes: unknown = await page.evaluate(
+      "[...document.querySelectorAll('#grid tbody tr')].filter((r) => !r.hidden).map((r) => r.querySelector('td.cell').className)",
+    );
     expect(new Set(classes as string[])).toEqual(new Set(['cell fail']));
     await page.selectOption('#verdict', '');
     expect(await visibleRows().count()).toBe(1000);
@@ -119,9 +121,9 @@ describeWithTools('chromium', 'the matrix report in Chromium', () => {
     expect(await page.locator('#history').getAttribute('aria-expanded')).toBe('true');
     expect(await page.locator('#grid thead th.rel:visible').count()).toBe(199);
     // Every row's history cells cover the 199 older releases.
-    const spans: unknown = await page
-      .locator('#grid tbody tr')
-      .evaluateAll("(rows) => rows.map((r) => [...r.querySelectorAll('td.h')].reduce((n, td) => n + td.colSpan, 0))");
+    const spans: unknown = await page.evaluate(
+      "[...document.querySelectorAll('#grid tbody tr')].map((r) => [...r.querySelectorAll('td.h')].reduce((n, td) => n + td.colSpan, 0))",
+    );
     expect(new Set(spans as number[])).toEqual(new Set([199]));
     // A run of passing cells (a route shared by many releases): its panel names the span.
     const run = page.locator('#grid tbody tr').nth(500).locator('td.h.pass:not([colspan="1"])').first();
