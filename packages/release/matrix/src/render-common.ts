@@ -214,6 +214,17 @@ export function historyProblems(matrix: Matrix, i: number, history: readonly num
   return { fail, warn };
 }
 
+/** "candidate", "stepping stone", "maintenance 1.4": what sets a release apart, for headers and panels. */
+export function releaseTags(release: MatrixRelease): string {
+  return [
+    release.candidate ? 'candidate' : '',
+    release.steppingStone ? 'stepping stone' : '',
+    release.maintenance ? `maintenance ${release.line}` : '',
+  ]
+    .filter((t) => t !== '')
+    .join(', ');
+}
+
 export function releaseTitle(release: MatrixRelease): string {
   return `${release.firmware}${release.candidate ? ' (candidate)' : ''}${release.maintenance ? ` (maintenance, line ${release.line})` : ''}`;
 }

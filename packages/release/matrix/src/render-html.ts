@@ -9,11 +9,12 @@ import {
   gateSummary,
   modelsWorstFirst,
   pastFailuresNote,
+  releaseTags,
   releaseTitle,
   releasesNewestFirst,
   supportLine,
 } from './render-common.js';
-import { releaseTags, reportData, reportDataScript } from './report-data.js';
+import { reportData, reportDataScript } from './report-data.js';
 import { REPORT_SCRIPT } from './report-script.js';
 import type { Matrix, MatrixReason } from './types.js';
 

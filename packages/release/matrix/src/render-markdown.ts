@@ -10,6 +10,7 @@ import {
   historyProblems,
   modelsWorstFirst,
   pastFailuresNote,
+  releaseTags,
   releaseTitle,
   releasesNewestFirst,
   supportLine,
@@ -99,6 +100,19 @@ export function renderMatrixMarkdown(matrix: Matrix): string {
   out.push(`| Verdict | ${headTitle} | ${history.length} older ${plural(history.length, 'release')} |`, '| --- | --: | --: |');
   for (const v of VERDICTS_WORST_FIRST) out.push(`| ${verdictText(v)} | ${counts.head[v]} | ${counts.history[v]} |`);
   out.push('');
+  if (columns.length > 0) {
+    out.push(`<details><summary>The ${columns.length} ${plural(columns.length, 'release')}, newest first</summary>`, '');
+    out.push('| Release | Date | Platform | Security | Upgrades from |', '| --- | --- | --- | --: | --- |');
+    for (const j of columns) {
+      const r = matrix.releases[j];
+      if (r === undefined) continue;
+      const tags = releaseTags(r);
+      out.push(
+        `| ${r.firmware}${tags === '' ? '' : ` (${tags})`} | ${r.date} | ${r.platform} | ${r.security} | ${markdownText(r.upgradeFrom)} |`,
+      );
+    }
+    out.push('', '</details>', '');
+  }
 
   const row = (i: number): string => {
     const model = matrix.models[i];

@@ -230,6 +230,41 @@ describe('renderMatrixMarkdown', () => {
     expect(sections.length).toBeLessThan(covered);
   });
 
+  it('lists the releases newest first, collapsed, the candidate leading', () => {
+    const open = lines.indexOf('<details><summary>The 3 releases, newest first</summary>');
+    expect(open).toBeGreaterThan(lines.indexOf('| Verdict | 1.5.0 (candidate) | 2 older releases |'));
+    expect(lines.slice(open + 4, open + 7).map((l) => cells(l)[0])).toEqual(['1.5.0 (candidate)', '1.4.0 (stepping stone)', '1.3.0']);
+  });
+
+  it('keeps the summary-first shape at 1,000 models × 200 releases', () => {
+    const m = syntheticMatrix({ models: 1000, releases: 200 });
+    const text = renderMatrixMarkdown(m).split('\n');
+    const counts = text.indexOf('| Verdict | 4.49.0 (candidate) | 199 older releases |');
+    const failing = text.indexOf('### Failing and warning in 4.49.0 (candidate)');
+    expect(counts).toBeGreaterThan(0);
+    expect(text.slice(1, counts).filter((l) => l.startsWith('#'))).toEqual([]);
+    expect(failing).toBeGreaterThan(counts);
+    // Its table: every failing model before every warning one, as many as the counts say.
+    const table = text.slice(failing + 4);
+    const verdicts = table
+      .slice(
+        0,
+        table.findIndex((l) => !l.startsWith('|')),
+      )
+      .map((l) => cells(l)[2]);
+    const head = m.cells.map((row) => row.at(-1)?.verdict);
+    const fail = head.filter((v) => v === 'fail').length;
+    const warn = head.filter((v) => v === 'warn').length;
+    expect(text[counts + 2]).toBe(
+      `| ❌ fail | ${fail} | ${m.cells.flatMap((row) => row.slice(0, -1)).filter((c) => c.verdict === 'fail').length} |`,
+    );
+    expect(verdicts).toEqual([...Array<string>(fail).fill('❌ fail'), ...Array<string>(warn).fill('⚠️ warning')]);
+    // The full list and history come collapsed, after the failing models' sections.
+    const all = text.indexOf('<details><summary>All 1000 models in 4.49.0 (candidate), worst first</summary>');
+    expect(all).toBeGreaterThan(failing);
+    expect(text.findIndex((l) => l.startsWith('<details><summary>History: '))).toBeGreaterThan(all);
+  });
+
   it('shows a hostile model name as text: no HTML, no emphasis, no broken table', () => {
     const row = rowOf(0, 'dome-2mp');
     expect(row).toBeDefined();
@@ -381,6 +416,12 @@ describe('renderMatrixHtml', () => {
     const dome = readMatrixReport(page).models.find((x) => x.id === 'dome-2mp');
     expect(dome?.name).toBe(HOSTILE);
     expect(dome?.cells.at(-1)?.reasons[0]?.message).toBe(HOSTILE);
+  });
+
+  it('renders an empty matrix (no models, no releases) without failing', () => {
+    const empty: Matrix = { date: '2026-06-01', models: [], releases: [], cells: [] };
+    expect(readMatrixReport(renderMatrixHtml(empty))).toEqual({ releases: [], models: [] });
+    expect(renderMatrixMarkdown(empty)).toContain('0 models × 0 releases, newest first.');
   });
 
   it('stays within 1.5 MB at 1,000 models × 200 releases, holding every reason', () => {

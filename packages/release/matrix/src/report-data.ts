@@ -1,5 +1,5 @@
-import { cellRuns, modelsWorstFirst, releasesNewestFirst, supportLine } from './render-common.js';
-import type { Matrix, MatrixCell, MatrixReason, MatrixRelease, MatrixSeverity, Verdict } from './types.js';
+import { cellRuns, modelsWorstFirst, releaseTags, releasesNewestFirst, supportLine } from './render-common.js';
+import type { Matrix, MatrixCell, MatrixReason, MatrixSeverity, Verdict } from './types.js';
 
 /**
  * The HTML report's data block: every cell's reasons, stored once. 1,000 models × 200 releases
@@ -25,16 +25,6 @@ export interface ReportData {
 
 export const VERDICT_LETTER: Readonly<Record<Verdict, string>> = { pass: 'p', warn: 'w', fail: 'f', retired: 'r', 'not-released': 'n' };
 const SEVERITY_LETTER: Readonly<Record<MatrixSeverity, string>> = { error: 'e', warning: 'w', info: 'i' };
-
-export function releaseTags(release: MatrixRelease): string {
-  return [
-    release.candidate ? 'candidate' : '',
-    release.steppingStone ? 'stepping stone' : '',
-    release.maintenance ? `maintenance ${release.line}` : '',
-  ]
-    .filter((t) => t !== '')
-    .join(', ');
-}
 
 export function earlyEndText(early: NonNullable<Matrix['models'][number]['endedEarly']>, endOfSupport: string): string {
   return `ended early: last day ${early.lastDay} (recorded ${early.recorded}; published end ${endOfSupport}): ${early.reason}`;
