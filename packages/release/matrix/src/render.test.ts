@@ -6,6 +6,7 @@ import {
   type ProductManifest,
 } from '@fwkit/release-core';
 import { createHash } from 'node:crypto';
+import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { syntheticMatrix } from '@fwkit/test-utils';
 import {
@@ -20,6 +21,8 @@ import {
   type MatrixReason,
 } from './index.js';
 import { modelsWorstFirst, releasesNewestFirst } from './render-common.js';
+import { reasonListDecoder, reportData } from './report-data.js';
+import { REPORT_SCRIPT } from './report-script.js';
 
 // A small release: a legacy model that the new platform breaks (red), a model with a hostile name
 // (HTML and Markdown must show it as text), a retired model and a model that is not out yet.
@@ -422,6 +425,19 @@ describe('renderMatrixHtml', () => {
     const empty: Matrix = { date: '2026-06-01', models: [], releases: [], cells: [] };
     expect(readMatrixReport(renderMatrixHtml(empty))).toEqual({ releases: [], models: [] });
     expect(renderMatrixMarkdown(empty)).toContain('0 models × 0 releases, newest first.');
+  });
+
+  it('runs the decoder’s own source text, alone, in a fresh context: the page script compiles', () => {
+    const m = hostileScenario();
+    const page = renderMatrixHtml(m);
+    const script = page.slice(page.lastIndexOf('<script>') + '<script>'.length, page.lastIndexOf('</script>'));
+    expect(script).toBe(REPORT_SCRIPT);
+    expect(() => new vm.Script(script)).not.toThrow();
+    const data = reportData(m);
+    const decode: unknown = vm.runInNewContext(`(${reasonListDecoder.toString()})(data)`, { data });
+    const list = decode as (list: number) => unknown[];
+    expect(data.lists.map((_, k) => JSON.stringify(list(k)))).toEqual(data.lists.map((_, k) => JSON.stringify(reasonListDecoder(data)(k))));
+    expect(JSON.stringify(data.lists.map((_, k) => list(k)))).toContain(JSON.stringify(HOSTILE));
   });
 
   it('stays within 1.5 MB at 1,000 models × 200 releases, holding every reason', () => {

@@ -123,26 +123,30 @@ export interface ReportReason {
 
 /**
  * The one decoder of reason lists: the page runs this function's own source text, and
- * `readMatrixReport` calls it. Self-contained on purpose (no imports, no helpers), plain ES2015.
+ * `readMatrixReport` calls it. Self-contained on purpose (no imports, no helpers, no named inner
+ * functions, which a bundler keeping names would wrap in a helper the page does not have).
  */
 export function reasonListDecoder(data: Pick<ReportData, 'codes' | 'words' | 'reasons' | 'lists'>): (list: number) => ReportReason[] {
   const severities: Record<string, MatrixSeverity> = { e: 'error', w: 'warning', i: 'info' };
   const decoded: (ReportReason | undefined)[] = [];
-  const reason = (index: number): ReportReason => {
-    let known = decoded[index];
-    if (known === undefined) {
-      const parts = (data.reasons[index] ?? '').split(' ');
-      const head = parts[0] ?? '';
-      let message = '';
-      for (let k = 1; k < parts.length; k += 1) message += data.words[parseInt(parts[k] ?? '', 36)] ?? '';
-      known = { code: data.codes[parseInt(head.slice(1), 36)] ?? '', severity: severities[head.charAt(0)] ?? 'info', message };
-      decoded[index] = known;
-    }
-    return known;
-  };
   return (list) => {
+    const out: ReportReason[] = [];
     const text = data.lists[list] ?? '';
-    return text === '' ? [] : text.split(' ').map((r) => reason(parseInt(r, 36)));
+    if (text === '') return out;
+    for (const item of text.split(' ')) {
+      const index = parseInt(item, 36);
+      let known = decoded[index];
+      if (known === undefined) {
+        const parts = (data.reasons[index] ?? '').split(' ');
+        const head = parts[0] ?? '';
+        let message = '';
+        for (let k = 1; k < parts.length; k += 1) message += data.words[parseInt(parts[k] ?? '', 36)] ?? '';
+        known = { code: data.codes[parseInt(head.slice(1), 36)] ?? '', severity: severities[head.charAt(0)] ?? 'info', message };
+        decoded[index] = known;
+      }
+      out.push(known);
+    }
+    return out;
   };
 }
 
