@@ -48,7 +48,7 @@ table.summary { border-collapse: collapse; margin: 6px 0; }
 #grid th, #grid td { border-right: 1px solid var(--line); border-bottom: 1px solid var(--line); padding: 3px 6px; text-align: left; white-space: nowrap; }
 #grid thead th { position: sticky; top: 0; z-index: 2; background: #fafafa; vertical-align: bottom; }
 #grid thead th.head { background: #e6f0ff; }
-#grid th.model { position: sticky; left: 0; z-index: 1; background: #fafafa; max-width: 460px; overflow: hidden; text-overflow: ellipsis; cursor: pointer; }
+#grid th.model { position: sticky; left: 0; z-index: 1; background: #fafafa; max-width: 600px; overflow: hidden; text-overflow: ellipsis; cursor: pointer; }
 #grid thead th.corner { left: 0; z-index: 3; }
 #grid small { display: block; font-weight: normal; color: #555; }
 #grid th.model small { display: inline; margin-left: 6px; }
