@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fwkit } from './helpers.js';
+import { fwkit, REPO, type RunResult } from './helpers.js';
 
 // Issue 10: per-command help. `fwkit <command> --help` and `fwkit help <command>` print that
 // command's usage alone (packages/release/cli/src/usage.ts is its one source); a usage error prints
@@ -65,5 +67,32 @@ describe('per-command help', () => {
     const unknown = await fwkit(['help', 'frobnicate']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/^fwkit: USAGE: unknown command "frobnicate"\n\nfwkit — /);
+  });
+});
+
+describe('fwkit-device (the device bundle) answers help the same way', () => {
+  const BUNDLE = join(REPO, 'dist', 'device', 'fwkit-device.mjs');
+  const device = (args: readonly string[]): Promise<RunResult> =>
+    new Promise((done) => {
+      execFile(process.execPath, [BUNDLE, ...args], (error, stdout, stderr) => {
+        done({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : -1, stdout, stderr });
+      });
+    });
+
+  it("verify --help and help <command> print that command only; a usage error of verify prints verify's usage", async () => {
+    const verify = await device(['verify', '--help']);
+    expect([verify.code, verify.stderr]).toEqual([0, '']);
+    expect(verify.stdout).toMatch(/^Usage: fwkit-device verify <image> --trust <root\.json> --device <device\.json>/);
+    expect(verify.stdout).not.toContain('fwkit-device install');
+    expect((await device(['help', 'verify'])).stdout).toBe(verify.stdout);
+    const install = await device(['install', '--help']);
+    expect(install.stdout).toMatch(/^Usage: fwkit-device install <device-dir>/);
+    expect((await device(['help', 'install'])).stdout).toBe(install.stdout);
+    const refused = await device(['verify', 'image.fwimg']);
+    expect([refused.code, refused.stdout]).toEqual([2, '']);
+    expect(refused.stderr).toBe(`fwkit-device: USAGE: verify needs --trust <root.json>\n\n${verify.stdout}`);
+    const none = await device([]);
+    expect([none.code, none.stdout]).toEqual([2, '']);
+    expect(none.stderr).toBe((await device(['--help'])).stdout);
   });
 });
