@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { TEST_NOW } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCheckout, fwkit, REPO, type RunResult } from './helpers.js';
+import { copyCheckout, dropParallel12, editJson, fwkit, REPO, type RunResult } from './helpers.js';
 import { makeVerifyDir } from './verify-fixture.js';
 
 // Issue 10: one JSON shape for every command's --json output, documented by
@@ -101,10 +101,18 @@ describe('every command prints one JSON shape with --json (schemas/cli-output.sc
       code: null,
       release: expect.objectContaining({ firmware: expect.any(String) as unknown }) as unknown,
     });
-    // The same version again: refused by the gate, with the matrix beside the coded error.
-    const again = documentOf(await release(['--demo']));
-    expect(again.ok).toBe(false);
-    expect(again).not.toHaveProperty('reasons');
+    // The same version again: refused before any work.
+    expect(documentOf(await release(['--demo'])).code).toBe('RELEASE_EXISTS');
+    // A next version the gate refuses: the reasons once, in details; the matrix beside them.
+    await editJson(join(checkout, 'release.json'), (doc) => Object.assign(doc, { firmware: '1.4.1' }));
+    await dropParallel12(checkout, '1.4.1');
+    const refused = documentOf(await release(['--demo']));
+    expect(refused).toMatchObject({
+      code: 'RELEASE_GATE_FAILED',
+      details: { reasons: expect.any(Array) as unknown },
+      matrix: expect.anything() as unknown,
+    });
+    expect((refused.details?.['reasons'] as unknown[]).length).toBeGreaterThan(0);
   }, 120_000);
 
   it('ledger migrate', async () => {
