@@ -25,7 +25,8 @@ beforeAll(async () => {
     .map((d) => d.name)
     .sort();
   const built = await fwkit(['build', '--all', '--keys', 'keys.example', '--out', out, '--json'], { env: { SOURCE_DATE_EPOCH: EPOCH } });
-  expect(built.stderr).toBe('');
+  // Into a pipe, progress is one plain line per step ([n/N] model: step), nothing else.
+  expect(built.stderr.split('\n').filter((line) => line !== '' && !/^\[\d+\/\d+\] [\w-]+: /.test(line))).toEqual([]);
   expect(built.code).toBe(0);
   buildOutput = built.stdout;
 });
@@ -269,8 +270,8 @@ describe('fwkit keys generate', () => {
     const first = await fwkit(['keys', 'generate', '--name', 'release-1', '--out', dir, '--json']);
     expect(first.code).toBe(0);
     const made = JSON.parse(first.stdout) as { keyid: string; privateKeyPath: string; publicKeyPath: string };
-    // The documented --json shape (README): ok, keyid, and the two absolute paths; never the key's bytes.
-    expect(Object.keys(made).sort()).toEqual(['keyid', 'ok', 'privateKeyPath', 'publicKeyPath']);
+    // The documented --json shape (README): ok, code, message, keyid, and the two absolute paths; never the key's bytes.
+    expect(Object.keys(made).sort()).toEqual(['code', 'keyid', 'message', 'ok', 'privateKeyPath', 'publicKeyPath']);
     expect(first.stdout).not.toContain('PRIVATE KEY');
     expect(made.keyid).toMatch(/^[0-9a-f]{64}$/);
     expect((await stat(made.privateKeyPath)).mode & 0o777).toBe(0o600);

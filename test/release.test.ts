@@ -45,7 +45,8 @@ interface Ledger {
 interface ReleaseReport {
   ok: boolean;
   code: string | null;
-  reasons?: Reason[];
+  /** A refusal's facts: the gate's reasons are here, once. */
+  details?: { reasons?: Reason[] };
   candidate?: LedgerRelease;
   release?: LedgerRelease;
   images?: { model: string; imagePath: string; fileSha256: string }[];
@@ -216,7 +217,7 @@ describe('the platform drops sensor.parallel 1.2.0, which the years-old legacy-f
     expect(result.code).toBe(1);
     const report = releaseReport(result);
     expect(report).toMatchObject({ ok: false, code: 'RELEASE_GATE_FAILED' });
-    expect(report.reasons).toEqual([
+    expect(report.details?.reasons).toEqual([
       expect.objectContaining({
         code: 'INTERFACE_VERSION_INCOMPATIBLE',
         severity: 'error',
@@ -370,7 +371,7 @@ describe('support promises', () => {
     expect(result.code).toBe(1);
     const report = releaseReport(result);
     expect(report.code).toBe('RELEASE_GATE_FAILED');
-    expect(report.reasons).toEqual([
+    expect(report.details?.reasons).toEqual([
       expect.objectContaining({
         code: 'SUPPORT_SHORTENED',
         details: expect.objectContaining({ model: 'ptz-4k', endOfSupport: '2030-09-30', promised: '2033-09-30' }) as unknown,
@@ -393,8 +394,8 @@ describe('upgrade paths', () => {
     expect(gap.code).toBe(1);
     const report = releaseReport(gap);
     const models = await productIds(root);
-    expect(codesOf(report.reasons)).toEqual(models.map(() => 'UPGRADE_PATH_MISSING'));
-    for (const r of report.reasons ?? []) expect(r.details).toMatchObject({ firmware: '2.0.0', stranded: ['1.4.0'] });
+    expect(codesOf(report.details?.reasons)).toEqual(models.map(() => 'UPGRADE_PATH_MISSING'));
+    for (const r of report.details?.reasons ?? []) expect(r.details).toMatchObject({ firmware: '2.0.0', stranded: ['1.4.0'] });
     expect(await ledgerText(root)).toBe(before);
 
     await releaseJson(root, { firmware: '1.9.0', upgradeFrom: '>=1.0.0', steppingStone: true });
@@ -426,11 +427,11 @@ describe('security version', () => {
     const result = await release(root, EPOCH + 30 * DAY);
     expect(result.code).toBe(1);
     const report = releaseReport(result);
-    const decreased = (report.reasons ?? []).filter((r) => r.code === 'SECURITY_VERSION_DECREASED');
+    const decreased = (report.details?.reasons ?? []).filter((r) => r.code === 'SECURITY_VERSION_DECREASED');
     expect(decreased.map((r) => r.details['model'])).toEqual(await productIds(root));
     for (const r of decreased) expect(r.details).toMatchObject({ firmware: '1.5.0', security: 2, highest: 3, highestIn: '1.4.0' });
     // Devices on 1.4.0 would refuse 1.5.0 (rollback protection), so it is no upgrade for them either.
-    expect(new Set(codesOf(report.reasons))).toEqual(new Set(['SECURITY_VERSION_DECREASED', 'UPGRADE_PATH_MISSING']));
+    expect(new Set(codesOf(report.details?.reasons))).toEqual(new Set(['SECURITY_VERSION_DECREASED', 'UPGRADE_PATH_MISSING']));
     expect(await ledgerText(root)).toBe(before);
 
     await releaseJson(root, { security: 3 });
@@ -539,7 +540,7 @@ describe('command lines', () => {
       expect(result.code, args.join(' ')).toBe(2);
     }
     const help = await fwkit(['--help']);
-    expect(help.stdout).toContain('fwkit release --keys <dir>');
+    expect(help.stdout).toContain('fwkit release (--keys <dir> | --key <pem>... --trust <root.json>)');
     expect(help.stdout).toContain('fwkit matrix [--release <firmware>]');
   });
 });

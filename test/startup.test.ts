@@ -65,8 +65,9 @@ describe('start-up loads each command lazily', () => {
     const { run, urls, packages } = await loadedBy(['--help'], 'help');
     expect(run.code).toBe(0);
     // The exit table and the line writer both CLIs share live on the device side (@fwkit/device-verify/exit,
-    // /stdio) and import nothing.
-    expect([...packages].sort()).toEqual(['@fwkit/cli', '@fwkit/device-verify']);
+    // /stdio), the device commands' usage lines too (@fwkit/device-cli/usage); each imports nothing.
+    expect([...packages].sort()).toEqual(['@fwkit/cli', '@fwkit/device-cli', '@fwkit/device-verify']);
+    expect(urls.filter((url) => url.includes('/device/cli/')).map((url) => url.slice(url.lastIndexOf('/') + 1))).toEqual(['usage.js']);
     expect(
       urls
         .filter((url) => url.includes('/verify/'))
@@ -74,6 +75,12 @@ describe('start-up loads each command lazily', () => {
         .sort(),
     ).toEqual(['exit.js', 'stdio.js']);
     expect(urls.filter((url) => url.includes('/commands/'))).toEqual([]);
+  });
+
+  it('fwkit <command> --help loads no command either', async () => {
+    const { run, urls } = await loadedBy(['build', '--help'], 'build-help');
+    expect(run.code).toBe(0);
+    expect(urls.filter((url) => url.includes('/commands/') || url.includes('/release/build/'))).toEqual([]);
   });
 
   it('fwkit verify loads the verifier but nothing of build, SBOM, matrix or release', async () => {

@@ -19,12 +19,20 @@ const DEVICE_LINES = Object.values(deviceUsageLines('fwkit-device'))
   .map((line) => `  ${line}`)
   .join('\n');
 
+const VERIFY_LINE = 'fwkit-device verify <image> --trust <root.json> --device <device.json> [--now <date-time>] [--json]';
+
+/** `fwkit-device verify --help`, and what a usage error of verify prints. */
+const VERIFY_HELP = `Usage: ${VERIFY_LINE}
+
+The checks of fwkit verify --device, with its codes and --json output: signatures, the device rules against
+<device.json>, every block as it streams. Exit codes: 0 ok, 1 failed (a code says why), 2 usage error, 3 a bug.`;
+
 export const USAGE = `fwkit-device — verify and install firmware images on the device they are for
 
 Usage:
-  fwkit-device verify <image> --trust <root.json> --device <device.json> [--now <date-time, e.g. 2026-12-03T10:00:00Z>] [--json]
+  ${VERIFY_LINE}
 ${DEVICE_LINES}
-  fwkit-device <command> --help
+  fwkit-device <command> --help, fwkit-device help <command>
 
 verify: the same checks, codes, exit statuses and --json output as \`fwkit verify --device\`.
 install, boot, status, commit, revert, recover: a device directory (made by \`fwkit device provision\`); the same as
@@ -63,18 +71,28 @@ async function verifyCommand(args: readonly string[], io: DeviceIo): Promise<num
 /** Runs one command; every error goes to the shared mapping (@fwkit/device-verify/report), like `fwkit`'s. */
 export async function main(argv: readonly string[], io: DeviceIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  // `help <command>` is `<command> --help`; no command at all is a usage error (the overview on stderr).
+  if (name === 'help' && rest[0] !== undefined) return main([rest[0], '--help'], io);
+  if (name === undefined) {
+    io.err(USAGE);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE);
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (isDeviceCommand(name)) return runDeviceCommand('fwkit-device', name, rest, io);
+  if (name === 'verify' && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(VERIFY_HELP);
+    return EXIT.ok;
+  }
   try {
     if (name !== 'verify') throw new UsageError(`unknown command "${name}"`);
     return await verifyCommand(rest, io);
   } catch (error) {
     const outcome = errorOutcome(error);
     if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
-    io.err(outcome.usage ? `fwkit-device: ${outcome.line}\n\n${USAGE}` : `fwkit-device: ${outcome.line}`);
+    io.err(outcome.usage ? `fwkit-device: ${outcome.line}\n\n${name === 'verify' ? VERIFY_HELP : USAGE}` : `fwkit-device: ${outcome.line}`);
     return outcome.status;
   }
 }

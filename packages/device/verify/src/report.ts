@@ -8,7 +8,6 @@ import {
   isFwkitError,
   parseIsoInstant,
   readJsonInputFile,
-  SchemaError,
   type DeviceIdentity,
 } from '@fwkit/device-core';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
@@ -124,10 +123,22 @@ function uncheckedRules(
 /** How a failed command ends: its exit status, its --json line, and the line for stderr (without the program's name). */
 export interface ErrorOutcome {
   readonly status: number;
-  readonly json: Record<string, unknown>;
+  readonly json: ErrorJson;
   readonly line: string;
   /** A usage error: the caller prints its usage text after the line. */
   readonly usage: boolean;
+}
+
+/**
+ * A failure as every command's --json prints it (schemas/cli-output.schema.json): the code, the
+ * message, and the error's structured facts once, under details (a schema error's issues, a
+ * gate's reasons). A command may add its own data beside them (a device's status, a gate's matrix).
+ */
+export interface ErrorJson {
+  readonly ok: false;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -135,19 +146,17 @@ export interface ErrorOutcome {
  * exits 2, a coded error 1 with its code, anything else is a bug (3, with its stack).
  */
 export function errorOutcome(error: unknown): ErrorOutcome {
-  if (error instanceof UsageError) {
-    return { status: EXIT.usage, json: { ok: false, code: error.code, message: error.message }, line: error.message, usage: true };
-  }
   // parseArgs throws plain TypeErrors with ERR_PARSE_ARGS_* codes for unknown or malformed options.
   const nodeCode = (error as { code?: unknown } | null)?.code;
   if (typeof nodeCode === 'string' && nodeCode.startsWith('ERR_PARSE_ARGS')) return errorOutcome(new UsageError((error as Error).message));
   if (isFwkitError(error)) {
-    const issues = error instanceof SchemaError ? error.issues : undefined;
+    const { code, message, details } = error;
+    const usage = error instanceof UsageError;
     return {
-      status: EXIT.failed,
-      json: { ok: false, code: error.code, message: error.message, details: error.details ?? null, issues },
-      line: `${error.code}: ${error.message}`,
-      usage: false,
+      status: usage ? EXIT.usage : EXIT.failed,
+      json: { ok: false, code, message, ...(details === undefined ? {} : { details }) },
+      line: `${code}: ${message}`,
+      usage,
     };
   }
   return {

@@ -36,6 +36,9 @@ export function defaultCacheDir(repoRoot: string, env: Readonly<Record<string, s
 }
 
 /** Workspace packages whose compiled code makes the image (this one's dependencies, transitively): their code is part of the key. */
+/** Set to true by the bundler of the CLI package; undeclared anywhere else. */
+declare const FWKIT_BUNDLED: boolean | undefined;
+
 const TOOLKIT_PACKAGES = [
   '@fwkit/device-json',
   '@fwkit/device-core',
@@ -67,9 +70,12 @@ let toolkitDigest: Promise<string> | undefined;
 /** SHA-256 over the compiled code of this package and the ones it builds with: a changed toolkit misses. */
 function toolkitCode(): Promise<string> {
   toolkitDigest ??= (async () => {
+    // In the bundled CLI package (scripts/build-cli-package.mjs) every package is inside the one
+    // file beside this code: its folder is the whole toolkit, and the packages resolve nowhere.
+    const bundled = typeof FWKIT_BUNDLED !== 'undefined' && FWKIT_BUNDLED;
     const dirs = [
       dirname(fileURLToPath(import.meta.url)),
-      ...TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name)))),
+      ...(bundled ? [] : TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name))))),
     ];
     const hash = createHash('sha256');
     for (const dir of dirs) {

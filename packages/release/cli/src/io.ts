@@ -7,7 +7,10 @@ export interface Io {
   readonly env: Readonly<Record<string, string | undefined>>;
   out(text: string): void;
   err(text: string): void;
-  /** Progress lines only when a person is watching (stderr is a terminal), quiet in CI. */
+  /**
+   * One step of long work, on stderr: on a terminal one line rewritten in place with timings, in CI
+   * or into a file or pipe one stable plain line per step (process-io.ts, progress.ts).
+   */
   progress(text: string): void;
   /**
    * For commands that write (build, release): from now on SIGINT/SIGTERM do not kill the process

@@ -1,9 +1,9 @@
-// What every run loads: this file, usage.ts, exit.ts. Each command's module (and with it esbuild,
+// What every run loads: this file, usage.ts (with the device usage lines), exit.ts. Each command's module (and with it esbuild,
 // CycloneDX, ajv, ...) is imported only when that command runs, so `fwkit --help` and `fwkit verify`
 // start fast (docs/decisions.md, lazy commands; test/startup.test.ts).
 import { EXIT } from './exit.js';
 import type { Io } from './io.js';
-import { USAGE } from './usage.js';
+import { commandUsage, isCommandName, USAGE } from './usage.js';
 
 export { USAGE };
 
@@ -27,12 +27,24 @@ const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
  */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h') {
     io.out(USAGE);
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
+  // No command is a usage error: the overview goes where errors go.
+  if (name === undefined) {
+    io.err(USAGE);
+    return EXIT.usage;
+  }
+  // `fwkit help <command> [<sub>]` is `fwkit <command> [<sub>] --help`.
+  if (name === 'help') return rest.length === 0 || rest[0] === '--help' ? main(['--help'], io) : main([...rest.slice(0, 2), '--help'], io);
   if ((name === '--version' || name === '-V') && rest.length === 0) {
     io.out(`fwkit ${await (await import('./version.js')).toolkitVersion()}`);
+    return EXIT.ok;
+  }
+  // A command's own help, before anything of it loads (the device commands answer their own: `device install --help`).
+  if (name !== 'device' && isCommandName(name) && (rest.includes('--help') || rest.includes('-h'))) {
+    io.out(commandUsage(name) ?? USAGE);
     return EXIT.ok;
   }
   try {
@@ -48,6 +60,6 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return await command(rest, io);
   } catch (error) {
     const { reportError } = await import('./report.js');
-    return reportError(error, io, rest.includes('--json'));
+    return reportError(error, io, { json: rest.includes('--json'), usage: commandUsage(name) ?? USAGE });
   }
 }

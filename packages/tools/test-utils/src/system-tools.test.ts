@@ -53,6 +53,7 @@ describe('the list of optional system tools', () => {
       bubblewrap: ['command', 'bubblewrap'],
       chromium: ['command', 'chromium'],
       'mender-artifact': ['command', 'mender-artifact'],
+      script: ['command', 'bsdutils'],
     });
   });
 

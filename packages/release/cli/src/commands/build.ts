@@ -9,6 +9,7 @@ import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
 import { loadSigners, resolveEpoch } from '../options.js';
+import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 
 /**
@@ -47,6 +48,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   for (const s of scope.skipped)
     io.err(`fwkit: note: ${s.model} skipped: retired since ${s.retiredFrom} (last day of support ${s.lastDay})`);
 
+  const label = stepLabeller(scope.models);
   // Every model retired: nothing to build (an empty list would mean "all" to buildProducts).
   const results = await interruptibly(signal, async () =>
     scope.models.length === 0
@@ -61,14 +63,15 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
           signers,
           trust,
           onProgress: (model: string, step: string) => {
-            io.progress(`${model}: ${step}`);
+            io.progress(label(model, step));
           },
           ...(signal === undefined ? {} : { signal }),
         }),
   );
 
   if (values.json) {
-    io.out(JSON.stringify({ ok: true, sourceDateEpoch, images: results, skipped: scope.skipped }, null, 2));
+    const message = `built ${results.length} image(s) (SOURCE_DATE_EPOCH=${sourceDateEpoch})`;
+    io.out(JSON.stringify({ ok: true, code: null, message, sourceDateEpoch, images: results, skipped: scope.skipped }, null, 2));
     return EXIT.ok;
   }
   io.out(

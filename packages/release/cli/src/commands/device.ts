@@ -2,51 +2,26 @@ import { chmod, lstat, mkdtemp, open, readdir, rename, rm } from 'node:fs/promis
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INPUT_LIMITS, readJsonInputFile } from '@fwkit/device-core';
-import { deviceUsageLines, isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
+import { isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
 import { InstallError, provision, storageFailure, type DevicePolicy } from '@fwkit/device-install';
 import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { loadFieldDevices } from '../field-devices.js';
 import { readJsonFile, type Io } from '../io.js';
+import { DEVICE_HELP, PROVISION_HELP } from '../usage.js';
 
 const PROGRAM = 'fwkit device';
-
-const PROVISION_LINE =
-  `${PROGRAM} provision <device-dir> --model <model> --hw <rev> --image <factory image> --trust <root.json>\n` +
-  '               [--bootloader <version>] [--products <dir>] [--policy <policy.json>] [--now <date-time>] [--json]';
-
-const PROVISION_HELP = `Usage: ${PROVISION_LINE}
-
-Creates a device directory: its identity (device.json of the model's hardware revision, from
-<products>/<model>/product.json, default products/; the revision's first bootloader unless --bootloader names one),
-the trust root, the device policy (policy.json: {"allowDowngrade": false, "trialAttempts": 3} by default; the file
-may set either), a fresh device key (0600), and the factory image verified into slot a as committed, with the
-security counter at its security version.
-<device-dir> must not exist or be an empty directory. A refused provision leaves it exactly as it was: the device is
-built in a hidden directory beside it and moved into place only when complete.
-
-Exit codes: 0 ok, 1 refused (a code says why), 2 usage error, 3 internal error (a bug).`;
-
-export const DEVICE_HELP = `fwkit device — a simulated device: A/B slots, trial boot, commit or revert, anti-rollback
-
-Usage:
-  ${PROVISION_LINE}
-${Object.values(deviceUsageLines(PROGRAM))
-  .map((line) => `  ${line}`)
-  .join('\n')}
-  ${PROGRAM} <command> --help
-
-install, boot, status, commit, revert and recover are fwkit-device's (the device bundle): the same code, output and exit codes.
-Every --json line is {ok, code, message, status, ...}, status being the device status.
-Exit codes: 0 ok, 1 refused or failed (boot: the firmware is not healthy or the trial was reverted), 2 usage error,
-3 internal error (a bug).`;
 
 /** `fwkit device <command>`: provision here (it needs the products); the others are the device side's. */
 export async function deviceCommand(args: string[], io: Io): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.err(DEVICE_HELP);
+    return EXIT.usage;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(DEVICE_HELP);
-    return name === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
   if (isDeviceCommand(name)) return runDeviceCommand(PROGRAM, name, rest, io);
   const help = name === 'provision' ? PROVISION_HELP : DEVICE_HELP;

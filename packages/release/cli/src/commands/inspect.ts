@@ -111,7 +111,10 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
   const report = signatureReport(info, trust);
   if (values.json) {
     // The raw manifest bytes are what `manifest` already shows, and a Uint8Array has no JSON form.
-    io.out(JSON.stringify({ ...info, manifestBytes: undefined, exampleKeys, signatureReport: report }, null, 2));
+    const message = `${image}: ${info.manifest.model} ${info.manifest.versions.firmware}, identity ${info.manifestSha256} (read, NOT verified — run fwkit verify)`;
+    io.out(
+      JSON.stringify({ ok: true, code: null, message, ...info, manifestBytes: undefined, exampleKeys, signatureReport: report }, null, 2),
+    );
     return EXIT.ok;
   }
   const m = info.manifest;
@@ -119,6 +122,7 @@ export async function inspectCommand(args: string[], io: Io): Promise<number> {
     `image        ${image} (NOT verified — run fwkit verify)`,
     `identity     ${info.manifestSha256} (SHA-256 of the signed manifest.json)`,
     `file sha256  ${info.fileSha256} (this copy; signatures.json may vary, the identity does not)`,
+    `file size    ${formatBytes(info.imageBytes)} (${info.imageBytes} bytes)`,
     `model        ${m.model} (${m.modelName}), hardware revisions ${m.hardwareRevisions.join(', ')}`,
     `versions     firmware ${m.versions.firmware}, platform ${m.versions.platform}, security ${m.versions.security}`,
     `upgrade from ${m.upgradeFrom}`,

@@ -19,7 +19,7 @@ export async function keysCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError('keys generate needs --name <name> (letters, digits, "-", "_", ".")');
   }
   const made = await generateKeyFiles(resolve(io.cwd, values.out), values.name);
-  if (values.json) io.out(JSON.stringify({ ok: true, ...made }));
+  if (values.json) io.out(JSON.stringify({ ok: true, code: null, message: `generated key ${made.keyid}`, ...made }));
   else io.out(`keyid ${made.keyid}\nprivate key ${made.privateKeyPath} (mode 0600 — keep it offline)\npublic key ${made.publicKeyPath}`);
   return EXIT.ok;
 }

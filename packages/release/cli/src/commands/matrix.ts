@@ -18,6 +18,7 @@ import { gateRelease, loadLedger, loadProducts, releaseDateOf, scopeRelease, vie
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { readJsonFile, type Io } from '../io.js';
 import { resolveEpoch } from '../options.js';
+import { stepLabeller } from '../progress.js';
 
 const FORMATS = ['text', 'json', 'markdown', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -153,13 +154,15 @@ async function fromSources(io: Io, repoRoot: string, dateOption: string | undefi
   // The models `fwkit release` would build, its version and date checks included (one rule: scopeRelease).
   const { maintenanceLine } = workspace.release;
   const scope = scopeRelease({ ledger, products, firmware, date, ...(maintenanceLine === undefined ? {} : { maintenanceLine }) });
+  const models = scope.supported.map((p) => p.id);
+  const label = stepLabeller(models);
   const planned = await planProductImages({
     repoRoot: workspace.rootDir,
     workspace,
     sourceDateEpoch,
-    products: scope.supported.map((p) => p.id),
+    products: models,
     onProgress: (model: string, step: string) => {
-      io.progress(`${model}: ${step}`);
+      io.progress(label(model, step));
     },
   });
   const candidate = candidateRelease({ workspace, sourceDateEpoch, date, images: planned.map(ledgerImageOfPlan) });

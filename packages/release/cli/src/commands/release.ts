@@ -8,6 +8,7 @@ import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, readJsonFile, type Io } from '../io.js';
 import { loadSigners, resolveEpoch } from '../options.js';
+import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 import { toolkitVersion } from '../version.js';
 
@@ -47,6 +48,8 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
   checkSigners(signers, trust, files);
 
   const fwkitVersion = await toolkitVersion();
+  // The models are known only inside runRelease: numbered as they come.
+  const label = stepLabeller(undefined);
   let result;
   try {
     result = await interruptibly(signal, () =>
@@ -63,7 +66,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
         trustPath: resolve(io.cwd, trustPath),
         fwkitVersion,
         onProgress: (model: string, step: string) => {
-          io.progress(`${model}: ${step}`);
+          io.progress(label(model, step));
         },
         ...(signal === undefined ? {} : { signal }),
       }),
@@ -78,8 +81,8 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
             ok: false,
             code: error.code,
             message: error.message,
-            details: error.details ?? null,
-            reasons: error.reasons,
+            // The reasons are in details, once (ReleaseGateError); the matrix and candidate are the command's data.
+            ...(error.details === undefined ? {} : { details: error.details }),
             candidate: error.candidate,
             matrix: matrixToJSON(error.matrix),
           },

@@ -195,6 +195,8 @@ function report(io: Io, file: string, root: RootMetadata, now: Date, json: boole
       JSON.stringify(
         {
           ok: true,
+          code: null,
+          message: `${done ?? file}: ${verdict(status)}`,
           file,
           version: root.version,
           specVersion: root.specVersion,
