@@ -154,7 +154,7 @@ export async function bundleDomain(options: {
   /** The product's folder relative to the checkout root (`products/<model>`): the drivers' own files. */
   readonly productDir: string;
   /** platform.json `imports`: what each domain may import (checked at every import, with its line). */
-  readonly imports: PlatformImports;
+  readonly imports: PlatformImports | undefined;
   readonly buildInfo: BuildInfo;
   /** esbuild's target: the firmware runtime's major line (`runtimeTarget`), e.g. `node24`. */
   readonly target: string;

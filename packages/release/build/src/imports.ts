@@ -48,7 +48,8 @@ function within(path: string, dir: string): boolean {
 
 /** The rules of one domain, from platform.json's `imports` and the domain's entry. */
 export function importRulesOf(options: {
-  readonly imports: PlatformImports;
+  /** platform.json `imports`; absent, a domain may import only its own folder. */
+  readonly imports: PlatformImports | undefined;
   readonly domain: string;
   readonly platformDir: string;
   /** The domain's entry, relative to the checkout root. */
@@ -56,12 +57,13 @@ export function importRulesOf(options: {
   readonly productDir: string;
   readonly productsDir: string;
 }): ImportRules {
-  const own = Object.hasOwn(options.imports.domains, options.domain) ? options.imports.domains[options.domain] : undefined;
+  const { shared, domains } = options.imports ?? { shared: [], domains: {} };
+  const own = Object.hasOwn(domains, options.domain) ? domains[options.domain] : undefined;
   return {
     domain: options.domain,
     platformDir: options.platformDir,
     ownDir: dirname(options.entry),
-    shared: options.imports.shared.map((p) => `${options.platformDir}/${p}`),
+    shared: shared.map((p) => `${options.platformDir}/${p}`),
     drivers: own?.drivers ?? false,
     productDir: options.productDir,
     productsDir: options.productsDir,
@@ -111,6 +113,8 @@ export function brokenImportRule(rules: ImportRules, specifier: string, importer
     const name = packageName(specifier);
     return rules.packages.has(name) ? undefined : `${d}.packages does not list ${name}`;
   }
+  // Outside the checkout: refused by the containment check, with its own code (BUILD_SOURCE_OUTSIDE_REPO).
+  if (target === '..' || target.startsWith('../')) return undefined;
   if (fromPlatform) {
     if (within(target, rules.ownDir) || isShared(rules, target)) return undefined;
     return `domain ${rules.domain} may import only its own folder ${rules.ownDir}/, the shared modules of imports.shared and, by name, its packages and built-ins`;

@@ -71,7 +71,8 @@ export function runtimeTarget(runtime: FirmwareRuntime): string {
 const platformPath = z
   .string()
   .min(1)
-  .regex(/^(?![./])(?:[^/\\]+\/)*[^/\\]*$/, 'must be relative, with / as separator')
+  // One issue per path: the segment rule is not reported again for a path that is not relative.
+  .regex(/^(?![./])(?:[^/\\]+\/)*[^/\\]*$/, { error: 'must be relative, with / as separator', abort: true })
   .refine((p) => p.split('/').every((s) => s !== '.' && s !== '..'), 'must not contain . or .. segments')
   .describe('Relative to the platform folder; a trailing / names a whole folder');
 
@@ -121,8 +122,9 @@ export const platformManifestSchema = z
     base: requirementSetSchema.describe('What every product needs'),
     features: z.record(featureName, requirementSetSchema),
     interfaces: z.record(interfaceName, interfaceLifecycleSchema).default({}).describe('Lifecycle of interface versions'),
+    // Optional (older platform releases load; absent, a domain may import only its own folder).
     imports: platformImportsSchema
-      .default({ shared: [], domains: {} })
+      .optional()
       .describe("What each domain's bundle may import: checked by `fwkit build` (hygiene; the operating system is the boundary)"),
   })
   .superRefine((platform, ctx) => {
@@ -147,7 +149,7 @@ export const platformManifestSchema = z
         }
       }
     }
-    for (const name of Object.keys(platform.imports.domains)) {
+    for (const name of Object.keys(platform.imports?.domains ?? {})) {
       if (!Object.hasOwn(platform.domains, name)) {
         ctx.addIssue({ code: 'custom', path: ['imports', 'domains', name], message: `names no domain of "domains"` });
       }
