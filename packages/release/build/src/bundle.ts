@@ -8,7 +8,7 @@ import { BuildError } from './errors.js';
 import { importForbiddenError, importRulesOf, importRulesPlugin, importViolations } from './imports.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 import { LAYOUT } from './layout.js';
-import { checkDynamicLoading } from './loading.js';
+import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
 
 export { DRIVERS_MODULE } from './imports.js';
 
@@ -121,6 +121,15 @@ function checkoutPathsPlugin(checkout: Checkout): Plugin {
   };
 }
 
+/** The dynamic-loading findings of one build's modules, by its checkout (one per build). */
+const loadingMemos = new WeakMap<Checkout, LoadingMemo>();
+
+function loadingMemoOf(checkout: Checkout): LoadingMemo {
+  let memo = loadingMemos.get(checkout);
+  if (memo === undefined) loadingMemos.set(checkout, (memo = new Map<string, Promise<LoadingFinding[]>>()));
+  return memo;
+}
+
 const BUILTINS = new Set(builtinModules);
 
 /** Imports left for run time must be Node built-ins: the image carries no node_modules. */
@@ -223,7 +232,7 @@ export async function bundleDomain(options: {
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
   const files = Object.keys(result.metafile.inputs).filter((input) => !isVirtualInput(input));
   await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
-  await checkDynamicLoading(rootDir, files, domain, TSCONFIG);
+  await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
   const external = runtimeImports(result.metafile);
   if (external.length > 0) {
     throw new BuildError(

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { parse, type Node } from 'acorn';
@@ -207,11 +206,33 @@ const TS_LOADERS: Readonly<Record<string, 'ts' | 'tsx' | 'jsx'>> = {
 const JS_EXTENSIONS: ReadonlySet<string> = new Set(['.js', '.mjs', '.cjs']);
 
 /**
+ * A module whose text (its `\u` escapes decoded) matches none of these cannot hold a finding: every
+ * form needs one of these names as written (`process.binding` needs `binding`; an identifier may
+ * spell one with escapes, `ev\u0061l`, hence the decoding; a keyword cannot be escaped), or
+ * `import` followed by `(` or a comment. Most modules do not match, and parsing cold is what costs
+ * (acorn on the ~360 KB of the example's modules takes ~300 ms in a fresh process).
+ */
+const MAY_LOAD = /\b(?:require|eval|Function|getBuiltinModule|binding|_linkedBinding|dlopen|createRequire)\b|\bimport\s*[(/]/;
+const ESCAPE = /\\u\{([0-9a-fA-F]{1,6})\}|\\u([0-9a-fA-F]{4})/g;
+
+/** Whether a module may hold a dynamic-loading form (false: it cannot, and is not parsed). */
+export function mayLoad(code: string): boolean {
+  const text = code.includes('\\u')
+    ? code.replace(ESCAPE, (escape, long: string | undefined, short: string | undefined) => {
+        const point = parseInt(long ?? short ?? '', 16);
+        return point <= 0x10ffff ? String.fromCodePoint(point) : escape;
+      })
+    : code;
+  return MAY_LOAD.test(text);
+}
+
+/**
  * The dynamic-loading forms of one module's source. JavaScript is parsed as written; TypeScript
  * and JSX first go through esbuild (types stripped, the same settings as the bundle), and each
  * finding is mapped back to its line with the source map.
  */
 export async function scanModule(code: string, extension: string, tsconfigRaw: object): Promise<LoadingFinding[]> {
+  if (!mayLoad(code)) return [];
   const loader = TS_LOADERS[extension];
   if (loader === undefined) return findDynamicLoading(parseProgram(code));
   const js = await transform(code, { loader, sourcemap: 'external', sourcesContent: false, tsconfigRaw, logLevel: 'silent' });
@@ -219,29 +240,31 @@ export async function scanModule(code: string, extension: string, tsconfigRaw: o
   return findDynamicLoading(parseProgram(js.code)).map((f) => ({ ...f, line: originalLine(mappings, f.line, f.column) }));
 }
 
-/** Findings by content (and extension): the domains and products of a build share most modules. */
-const scanned = new Map<string, Promise<LoadingFinding[]>>();
-const MAX_SCANNED = 4096;
+/** Findings per module, for the bundles of one build (its modules do not change while it runs). */
+export type LoadingMemo = Map<string, Promise<LoadingFinding[]>>;
 
 /**
  * Scan every bundled module (checkout-relative paths; data and style files are skipped) and fail
- * with BUILD_DYNAMIC_LOADING naming each file, line and form.
+ * with BUILD_DYNAMIC_LOADING naming each file, line and form. `memo` is shared by the bundles of
+ * one build: the domains and products share most modules, each is read and parsed once.
  */
-export async function checkDynamicLoading(rootDir: string, files: readonly string[], domain: string, tsconfigRaw: object): Promise<void> {
+export async function checkDynamicLoading(
+  rootDir: string,
+  files: readonly string[],
+  domain: string,
+  tsconfigRaw: object,
+  memo: LoadingMemo = new Map(),
+): Promise<void> {
   const violations = (
     await Promise.all(
       files.map(async (file): Promise<LoadingViolation[]> => {
         const extension = extname(file);
         if (!JS_EXTENSIONS.has(extension) && TS_LOADERS[extension] === undefined) return [];
-        const code = await readFile(join(rootDir, file), 'utf8');
-        const key = createHash('sha256').update(extension).update('\0').update(code).digest('hex');
-        let findings = scanned.get(key);
+        let findings = memo.get(file);
         if (findings === undefined) {
-          if (scanned.size >= MAX_SCANNED) scanned.clear();
-          findings = scanModule(code, extension, tsconfigRaw);
-          scanned.set(key, findings);
-          // A failed scan is not remembered: the next build tries again.
-          findings.catch(() => scanned.delete(key));
+          findings = readFile(join(rootDir, file), 'utf8').then((code) => scanModule(code, extension, tsconfigRaw));
+          memo.set(file, findings);
+          findings.catch(() => undefined); // awaited below, by each bundle that holds the module
         }
         let list: LoadingFinding[];
         try {
