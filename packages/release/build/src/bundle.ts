@@ -1,11 +1,11 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
-import { importForbiddenError, importRulesOf, importRulesPlugin, importViolations } from './imports.js';
+import { importForbiddenError, importRulesOf, importRulesPlugin, importViolations, symlinkViolations } from './imports.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 import { LAYOUT } from './layout.js';
 import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
@@ -232,6 +232,18 @@ export async function bundleDomain(options: {
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
   const files = Object.keys(result.metafile.inputs).filter((input) => !isVirtualInput(input));
   await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
+  // Every module's real path is known by now (the containment check resolved them).
+  const realpaths = new Map(
+    await Promise.all(
+      files.map(async (file) => {
+        const named = join(checkout.root, file);
+        const real = await (checkout.realpaths.get(named) ?? realpath(named));
+        return [file, relative(checkout.root, real).split(sep).join('/')] as const;
+      }),
+    ),
+  );
+  const linked = symlinkViolations(rules, realpaths);
+  if (linked.length > 0) throw importForbiddenError(domain, linked);
   await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
   const external = runtimeImports(result.metafile);
   if (external.length > 0) {

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,19 @@ describe('import check: what each domain may import (platform.json imports)', ()
         line: 2,
         module: '../core/describe.js',
         rule: expect.stringContaining('own folder platform/src/protocol/') as unknown,
+      }),
+    ]);
+  });
+
+  it("refuses a symlink in protocol's folder to a file of core", async () => {
+    const root = await checkout({ [PROTOCOL]: await protocolWith("import { describe } from './alias.js';\nexport { describe };\n") });
+    await symlink('../core/describe.ts', join(root, 'platform/src/protocol/alias.ts'));
+    const { violations } = await refused(root, 'BUILD_IMPORT_FORBIDDEN');
+    expect(violations).toEqual([
+      expect.objectContaining({
+        file: 'platform/src/protocol/alias.ts',
+        module: 'platform/src/core/describe.ts',
+        rule: expect.stringContaining('is a link to') as unknown,
       }),
     ]);
   });

@@ -134,6 +134,23 @@ function checkoutRelative(rootDir: string, path: string): string {
   return relative(rootDir, path).split(sep).join('/');
 }
 
+/**
+ * Imports are judged by the paths they name, and esbuild keeps those names (preserveSymlinks). A
+ * platform or product module whose real path is elsewhere in the checkout — a symlink from one
+ * domain's folder into another's — is held to the rule an import of its real path would break.
+ * `realpaths` gives each bundled module's real path relative to the checkout root.
+ */
+export function symlinkViolations(rules: ImportRules, realpaths: ReadonlyMap<string, string>): ImportViolation[] {
+  const out: ImportViolation[] = [];
+  for (const [named, real] of realpaths) {
+    if (real === named || real.startsWith('../')) continue;
+    if (!within(named, rules.platformDir) && !within(named, rules.productDir)) continue;
+    const rule = brokenImportRule(rules, `./${real}`, named, real);
+    if (rule !== undefined) out.push({ file: named, line: 0, column: 0, module: real, rule: `${named} is a link to ${real}: ${rule}` });
+  }
+  return out;
+}
+
 const IMPORT_DETAIL = 'fwkitImport';
 
 /** Checks every import esbuild resolves for one domain; a refused import fails the build at its line. */
