@@ -383,11 +383,17 @@ describe('build failures write nothing', () => {
     const error = await expectFailure(
       (root, out) => buildProductImage({ ...options(root, out), model: 'cam-one' }),
       'BUILD_BUNDLE_FAILED',
-      (root) =>
-        writeFile(
+      async (root) => {
+        // Granted, so that the import check lets esbuild look for it.
+        await editPlatform(root, (p) => {
+          const imports = p['imports'] as { domains: Record<string, unknown> };
+          imports.domains['core'] = { drivers: true, packages: ['no-such-package'] };
+        });
+        await writeFile(
           join(root, 'products/cam-one/src/drivers.ts'),
           "import { x } from 'no-such-package';\nexport default { sensor: x, read: () => 1 };\n",
-        ),
+        );
+      },
     );
     expect(error.details?.['domain']).toBe('core');
   });

@@ -1,13 +1,16 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
+import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
+import { importForbiddenError, importRulesOf, importRulesPlugin, importViolations, symlinkViolations } from './imports.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
+import { LAYOUT } from './layout.js';
+import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
 
-/** Module id under which platform code imports the product's drivers. */
-export const DRIVERS_MODULE = 'fwkit:drivers';
+export { DRIVERS_MODULE } from './imports.js';
 
 /** The build-time constants the platform reads as `__FWKIT_BUILD__`. */
 export interface BuildInfo {
@@ -118,6 +121,15 @@ function checkoutPathsPlugin(checkout: Checkout): Plugin {
   };
 }
 
+/** The dynamic-loading findings of one build's modules, by its checkout (one per build). */
+const loadingMemos = new WeakMap<Checkout, LoadingMemo>();
+
+function loadingMemoOf(checkout: Checkout): LoadingMemo {
+  let memo = loadingMemos.get(checkout);
+  if (memo === undefined) loadingMemos.set(checkout, (memo = new Map<string, Promise<LoadingFinding[]>>()));
+  return memo;
+}
+
 const BUILTINS = new Set(builtinModules);
 
 /** Imports left for run time must be Node built-ins: the image carries no node_modules. */
@@ -148,6 +160,10 @@ export async function bundleDomain(options: {
   readonly entry: string;
   /** Driver entry relative to the checkout root. */
   readonly drivers: string;
+  /** The product's folder relative to the checkout root (`products/<model>`): the drivers' own files. */
+  readonly productDir: string;
+  /** platform.json `imports`: what each domain may import (checked at every import, with its line). */
+  readonly imports: PlatformImports | undefined;
   readonly buildInfo: BuildInfo;
   /** esbuild's target: the firmware runtime's major line (`runtimeTarget`), e.g. `node24`. */
   readonly target: string;
@@ -157,6 +173,14 @@ export async function bundleDomain(options: {
   const { rootDir, domain } = options;
   const path = `${domain}/main.js`;
   const checkout = options.checkout ?? (await checkoutOf(rootDir));
+  const rules = importRulesOf({
+    imports: options.imports,
+    domain,
+    platformDir: LAYOUT.platformDir,
+    entry: options.entry,
+    productDir: options.productDir,
+    productsDir: LAYOUT.productsDir,
+  });
   let result;
   try {
     result = await build({
@@ -178,12 +202,15 @@ export async function bundleDomain(options: {
       preserveSymlinks: true,
       tsconfigRaw: TSCONFIG,
       define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
-      plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
+      // The import rules first: they see every import as written, before any other plugin resolves it.
+      plugins: [importRulesPlugin(rootDir, rules), driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
     });
   } catch (cause) {
     const failure = cause as Partial<BuildFailure>;
     const outside = Array.isArray(failure.errors) ? outsideDetails(failure.errors) : [];
     if (outside.length > 0) throw outsideError(outside, `a source of domain "${domain}"`);
+    const forbidden = Array.isArray(failure.errors) ? importViolations(failure.errors) : [];
+    if (forbidden.length > 0) throw importForbiddenError(domain, forbidden);
     const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
     throw new BuildError(
       'BUILD_BUNDLE_FAILED',
@@ -205,6 +232,19 @@ export async function bundleDomain(options: {
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
   const files = Object.keys(result.metafile.inputs).filter((input) => !isVirtualInput(input));
   await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
+  // Every module's real path is known by now (the containment check resolved them).
+  const realpaths = new Map(
+    await Promise.all(
+      files.map(async (file) => {
+        const named = join(checkout.root, file);
+        const real = await (checkout.realpaths.get(named) ?? realpath(named));
+        return [file, relative(checkout.root, real).split(sep).join('/')] as const;
+      }),
+    ),
+  );
+  const linked = symlinkViolations(rules, realpaths);
+  if (linked.length > 0) throw importForbiddenError(domain, linked);
+  await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
   const external = runtimeImports(result.metafile);
   if (external.length > 0) {
     throw new BuildError(

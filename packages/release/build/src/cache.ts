@@ -24,7 +24,7 @@ import { LAYOUT, productDir } from './layout.js';
  */
 
 /** Bumped when the entry layout or the key's parts change: older entries then miss. */
-const CACHE_FORMAT = 'fwkit-build-cache-2';
+const CACHE_FORMAT = 'fwkit-build-cache-3';
 /** Entries kept; the least recently used go first. */
 export const CACHE_MAX_ENTRIES = 64;
 const ENTRY_SUFFIX = '.entry';
@@ -51,9 +51,12 @@ const TOOLKIT_PACKAGES = [
   '@fwkit/release-signing',
 ] as const;
 
-/** esbuild's version from its package.json: importing esbuild only to ask would cost a cache hit more than the rest of it. */
-function esbuildVersion(): string {
-  const pkg = createRequire(import.meta.url)('esbuild/package.json') as { version?: unknown };
+/**
+ * A tool's version from its package.json (esbuild bundles; acorn reads each module's syntax for the
+ * dynamic-loading check): importing it only to ask would cost a cache hit more than the rest of it.
+ */
+function toolVersion(name: 'esbuild' | 'acorn'): string {
+  const pkg = createRequire(import.meta.url)(`${name}/package.json`) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
@@ -111,7 +114,8 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
     signers: parts.signers.map((s) => ({ keyid: s.keyid, publicKey: Buffer.from(s.publicKey).toString('hex') })),
     trust: sha256Hex(canonicalJson(parts.trust.metadata)),
     node: process.version,
-    esbuild: esbuildVersion(),
+    esbuild: toolVersion('esbuild'),
+    acorn: toolVersion('acorn'),
     fwkit: parts.fwkitVersion,
     toolkit: await toolkitCode(),
     env: Object.fromEntries(RELEVANT_ENV.map((name) => [name, parts.env[name] ?? null])),

@@ -23,6 +23,17 @@ export type BuildErrorCode =
   | 'BUILD_MODEL_RETIRED'
   /** esbuild failed, or a bundle imports something at run time that the image does not contain. */
   | 'BUILD_BUNDLE_FAILED'
+  /**
+   * A module of a domain bundle (platform, drivers or package code) imports what platform.json
+   * `imports` does not allow that domain; `details.violations` (file, line, column, module, rule).
+   */
+  | 'BUILD_IMPORT_FORBIDDEN'
+  /**
+   * A module of a domain bundle loads code in a way the import check cannot see (a computed import()
+   * or require(), process.getBuiltinModule/binding/dlopen, createRequire, eval, Function);
+   * `details.violations` (file, line, column, form).
+   */
+  | 'BUILD_DYNAMIC_LOADING'
   /** SOURCE_DATE_EPOCH is not an integer the image format can carry. */
   | 'BUILD_EPOCH_INVALID'
   /** No signer was given. */

@@ -106,6 +106,8 @@ export async function prepareOne(
         domain: name,
         entry: `${LAYOUT.platformDir}/${domain.entry}`,
         drivers,
+        productDir: productDir(model),
+        imports: platform.imports,
         buildInfo,
         target: runtimeTarget(runtime),
         checkout: workspace.checkout,

@@ -78,6 +78,8 @@ describe('building the repository', () => {
           domain,
           entry: `platform/${entry}`,
           drivers: `products/${result.model}/${product.drivers}`,
+          productDir: `products/${result.model}`,
+          imports: workspace.platform.imports,
           buildInfo: {
             model: result.model,
             modelName: result.modelName,

@@ -18,6 +18,8 @@ export {
   type FirmwareRuntime,
   type PlatformManifest,
   type PlatformDomain,
+  type PlatformImports,
+  type DomainImports,
   type RequirementSet,
   type Grants,
   type InterfaceLifecycle,

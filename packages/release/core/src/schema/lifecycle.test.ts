@@ -161,3 +161,45 @@ describe('ledger', () => {
     );
   });
 });
+
+describe('platform import allow-lists (imports)', () => {
+  const grants = { user: 'fw-core', listen: [], read: [], write: [], ipc: [] };
+  const platform = {
+    schemaVersion: 1,
+    imageFormat: 1,
+    installerFormats: [1],
+    domains: { core: { entry: 'src/core/main.ts', description: 'core', grants } },
+    base: {},
+    features: {},
+  };
+
+  it('is optional (older platform releases load; absent, a domain may import only its own folder)', () => {
+    expect(platformManifestFromJSON(platform).imports).toBeUndefined();
+    const imports = platformManifestFromJSON({
+      ...platform,
+      imports: { shared: ['src/ipc/'], domains: { core: { builtins: ['node:zlib'] } } },
+    }).imports;
+    expect(imports).toEqual({ shared: ['src/ipc/'], domains: { core: { drivers: false, packages: [], builtins: ['node:zlib'] } } });
+  });
+
+  it('refuses a domain it does not declare, a path leaving the platform folder, a built-in without node: and unknown fields', () => {
+    const bad = [
+      { domains: { protocol: {} } },
+      { shared: ['../packages/device/json/'] },
+      { shared: ['src/../../x.ts'] },
+      { shared: ['/etc/passwd'] },
+      { domains: { core: { builtins: ['fs'] } } },
+      { domains: { core: { packages: ['Not A Package'] } } },
+      { domains: { core: { network: true } } },
+    ];
+    expect(bad.map((imports) => issuePaths(() => platformManifestFromJSON({ ...platform, imports })))).toEqual([
+      ['imports.domains.protocol'],
+      ['imports.shared[0]'],
+      ['imports.shared[0]'],
+      ['imports.shared[0]'],
+      ['imports.domains.core.builtins[0]'],
+      ['imports.domains.core.packages[0]'],
+      ['imports.domains.core'],
+    ]);
+  });
+});

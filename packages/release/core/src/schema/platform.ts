@@ -67,6 +67,45 @@ export function runtimeTarget(runtime: FirmwareRuntime): string {
   return `${runtime.name}${semver.major(runtime.version)}`;
 }
 
+/** A path inside the platform folder, as written in platform.json: relative, no `.`/`..` segment, no backslash. */
+const platformPath = z
+  .string()
+  .min(1)
+  // One issue per path: the segment rule is not reported again for a path that is not relative.
+  .regex(/^(?![./])(?:[^/\\]+\/)*[^/\\]*$/, { error: 'must be relative, with / as separator', abort: true })
+  .refine((p) => p.split('/').every((s) => s !== '.' && s !== '..'), 'must not contain . or .. segments')
+  .describe('Relative to the platform folder; a trailing / names a whole folder');
+
+/** What one domain may import besides its own folder and the shared modules (build-time hygiene, not in the image). */
+export const domainImportsSchema = z.strictObject({
+  drivers: z
+    .boolean()
+    .default(false)
+    .describe('May import the product drivers (`fwkit:drivers`); the drivers are then held to these same rules'),
+  packages: z
+    .array(z.string().regex(/^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/))
+    .default([])
+    .describe('npm packages the bundle may contain, by name, those that other packages import included'),
+  builtins: z
+    .array(z.string().regex(/^node:[a-z_][a-z0-9_]*$/))
+    .default([])
+    .describe('Node built-in modules the bundle may import, as node:<name> (node:fs also allows node:fs/promises)'),
+});
+export type DomainImports = z.infer<typeof domainImportsSchema>;
+
+/**
+ * The build's import allow-lists. They live in platform.json only, never in the signed manifest:
+ * a new field in its domains/grants would make older verifiers refuse the image.
+ */
+export const platformImportsSchema = z.strictObject({
+  shared: z.array(platformPath).default([]).describe('Platform modules (files, or folders ending in /) that every domain may import'),
+  domains: z
+    .record(domainName, domainImportsSchema)
+    .default({})
+    .describe('Per domain: what it may import; a domain not listed may import only its own folder and the shared modules'),
+});
+export type PlatformImports = z.infer<typeof platformImportsSchema>;
+
 export const platformManifestSchema = z
   .strictObject({
     $schema: z.string().optional(),
@@ -83,6 +122,10 @@ export const platformManifestSchema = z
     base: requirementSetSchema.describe('What every product needs'),
     features: z.record(featureName, requirementSetSchema),
     interfaces: z.record(interfaceName, interfaceLifecycleSchema).default({}).describe('Lifecycle of interface versions'),
+    // Optional (older platform releases load; absent, a domain may import only its own folder).
+    imports: platformImportsSchema
+      .optional()
+      .describe("What each domain's bundle may import: checked by `fwkit build` (hygiene; the operating system is the boundary)"),
   })
   .superRefine((platform, ctx) => {
     // A removed version must be refused by every requirement, or "removed" would be a lie.
@@ -104,6 +147,11 @@ export const platformManifestSchema = z
             });
           }
         }
+      }
+    }
+    for (const name of Object.keys(platform.imports?.domains ?? {})) {
+      if (!Object.hasOwn(platform.domains, name)) {
+        ctx.addIssue({ code: 'custom', path: ['imports', 'domains', name], message: `names no domain of "domains"` });
       }
     }
     if (!platform.installerFormats.includes(platform.imageFormat)) {
