@@ -3,18 +3,19 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TarReader, openImageFile } from '@fwkit/device-image';
-import { startFirmware, type FirmwareLaunch, type RunningFirmware } from '@fwkit/device-run';
+import { startFirmware, type DomainLaunch, type FirmwareLaunch, type RunningFirmware } from '@fwkit/device-run';
 import { REPO, fwkit, processesOf } from './helpers.js';
 
-// @fwkit/device-run with real processes: the four products' images built by the real CLI, their
-// payloads extracted as an installer's slot would hold them, started and judged over loopback;
-// and small stand-in firmwares that crash, hang, stay silent or report frozen counters.
+// @fwkit/device-run with real processes, in the development mode (plain processes: this file runs
+// on any machine; test/isolation.test.ts runs the sandboxes): the four products' images built by
+// the real CLI, their payloads extracted as an installer's slot would hold them, started and judged
+// over loopback; and small stand-in firmwares that crash, hang, keep dying or report frozen counters.
 
 interface Slot {
   readonly model: string;
   readonly version: string;
   readonly payloadDir: string;
-  readonly supervisorEntry: string;
+  readonly domains: Readonly<Record<string, DomainLaunch>>;
 }
 
 let dir: string;
@@ -24,7 +25,7 @@ const MODELS = (await readdir(join(REPO, 'products'), { withFileTypes: true })).
 /** The payload files of an image, at their manifest paths under `to` (what a slot holds after install). */
 async function extractSlot(image: string, to: string): Promise<Slot> {
   const reader = new TarReader(openImageFile(image));
-  let manifest: { model: string; versions: { firmware: string }; domains: { supervisor: { entry: string } } } | undefined;
+  let manifest: { model: string; versions: { firmware: string }; domains: Record<string, DomainLaunch> } | undefined;
   for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
     const bytes = await reader.readRest();
     if (entry.name === 'manifest.json') manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof manifest;
@@ -35,20 +36,37 @@ async function extractSlot(image: string, to: string): Promise<Slot> {
     }
   }
   if (manifest === undefined) throw new Error(`${image} has no manifest`);
-  return { model: manifest.model, version: manifest.versions.firmware, payloadDir: to, supervisorEntry: manifest.domains.supervisor.entry };
+  return { model: manifest.model, version: manifest.versions.firmware, payloadDir: to, domains: manifest.domains };
 }
 
-/** A payload directory holding one stand-in supervisor script (CommonJS, like a tiny firmware). */
-async function fakeSlot(name: string, script: string, extra: Record<string, string> = {}): Promise<string> {
+const IDLE = 'setInterval(() => {}, 60_000);\n';
+const grants = (user: string, listen: string[] = []): DomainLaunch['grants'] => ({ user, listen, read: [], write: [], ipc: [] });
+
+/**
+ * A stand-in firmware (CommonJS scripts, like a tiny firmware): an idle relay and an API domain
+ * that listens on the socket the launcher hands it (FWKIT_LISTEN_FD), unless the scripts say otherwise.
+ */
+async function fakeSlot(name: string, scripts: { supervisor?: string; protocol: string }): Promise<FirmwareLaunch> {
   const payloadDir = join(dir, 'fake', name);
-  await mkdir(join(payloadDir, 'supervisor'), { recursive: true });
-  await writeFile(join(payloadDir, 'supervisor', 'main.js'), script);
-  for (const [path, text] of Object.entries(extra)) {
-    await mkdir(dirname(join(payloadDir, path)), { recursive: true });
-    await writeFile(join(payloadDir, path), text);
+  for (const [domain, script] of Object.entries({ supervisor: IDLE, ...scripts })) {
+    await mkdir(join(payloadDir, domain), { recursive: true });
+    await writeFile(join(payloadDir, domain, 'main.js'), script);
   }
-  return payloadDir;
+  return {
+    payloadDir,
+    domains: {
+      supervisor: { entry: 'supervisor/main.js', grants: grants('fw-supervisor') },
+      protocol: { entry: 'protocol/main.js', grants: grants('fw-protocol', ['127.0.0.1:8080']) },
+    },
+    expect: { model: 'm', version: '1.0.0' },
+    isolation: { mode: 'none' },
+    listenPort: 0,
+  };
 }
+
+/** A protocol domain serving `handler` (a function source) on the launcher's socket. */
+const serving = (handler: string) =>
+  `require('node:http').createServer(${handler}).listen({ fd: Number(process.env.FWKIT_LISTEN_FD) });\n`;
 
 const started: RunningFirmware[] = [];
 async function start(launch: FirmwareLaunch): Promise<RunningFirmware> {
@@ -89,9 +107,11 @@ function slot(model: string): Slot {
 
 const launchOf = (s: Slot, overrides: Partial<FirmwareLaunch> = {}): FirmwareLaunch => ({
   payloadDir: s.payloadDir,
-  supervisorEntry: s.supervisorEntry,
+  domains: s.domains,
   expect: { model: s.model, version: s.version },
   env: { FWKIT_HARDWARE_REVISION: 'A', FWKIT_SERIAL_NUMBER: `SN-${s.model}` },
+  isolation: { mode: 'none' },
+  listenPort: 0,
   ...overrides,
 });
 
@@ -127,8 +147,15 @@ describe('startFirmware with the products’ real firmware', () => {
       const environ = await readFile(`/proc/${pid}/environ`, 'utf8');
       for (const pair of environ.split('\0').filter((p) => p !== '')) names.add(pair.slice(0, pair.indexOf('=')));
     }
-    // The supervisor adds FWKIT_DOMAIN and the protocol's FWKIT_HTTP_PORT for its domains.
-    expect([...names].sort()).toEqual(['FWKIT_DOMAIN', 'FWKIT_HARDWARE_REVISION', 'FWKIT_HTTP_PORT', 'FWKIT_SERIAL_NUMBER']);
+    // The launcher adds FWKIT_DOMAIN, the protocol's FWKIT_LISTEN_FD and Node's own control channel names for the supervisor.
+    expect([...names].sort()).toEqual([
+      'FWKIT_DOMAIN',
+      'FWKIT_HARDWARE_REVISION',
+      'FWKIT_LISTEN_FD',
+      'FWKIT_SERIAL_NUMBER',
+      'NODE_CHANNEL_FD',
+      'NODE_CHANNEL_SERIALIZATION_MODE',
+    ]);
     await fw.stop();
     await expectGone(fw, s.payloadDir);
   });
@@ -167,8 +194,8 @@ describe('startFirmware with the products’ real firmware', () => {
     const fw = await start(launchOf(s, { payloadDir: copy }));
     expect(fw.verdict).toMatchObject({ ok: false, code: 'FIRMWARE_CRASHED' });
     if (fw.verdict.ok) return;
-    expect(fw.verdict.reason).toContain('exited with code 1'); // the supervisor stops the firmware as a whole
-    expect(fw.verdict.reason).toContain('core exited (code 2)');
+    expect(fw.verdict.reason).toContain('the core domain exited with code 2');
+    expect(fw.verdict.reason).toContain('DRIVER_INVALID: no sensor on the bus');
     await expectGone(fw, copy);
   });
 });
@@ -176,95 +203,88 @@ describe('startFirmware with the products’ real firmware', () => {
 describe('startFirmware with stand-in firmware', () => {
   it('FIRMWARE_CRASHED with code and the last stderr lines, bounded, when the supervisor exits at once', async () => {
     const lines = Array.from({ length: 40 }, (_, i) => `line ${i} ${'x'.repeat(i === 39 ? 5000 : 10)}`);
-    const payloadDir = await fakeSlot('exits-3', `process.stderr.write(${JSON.stringify(`${lines.join('\n')}\n`)});\nprocess.exit(3);\n`);
-    const fw = await start({ payloadDir, supervisorEntry: 'supervisor/main.js', expect: { model: 'm', version: '1.0.0' } });
+    const launch = await fakeSlot('exits-3', {
+      supervisor: `process.stderr.write(${JSON.stringify(`${lines.join('\n')}\n`)});\nprocess.exit(3);\n`,
+      protocol: IDLE,
+    });
+    const fw = await start(launch);
     expect(fw.verdict).toMatchObject({ ok: false, code: 'FIRMWARE_CRASHED' });
     if (fw.verdict.ok) return;
-    expect(fw.verdict.reason).toContain('exited with code 3');
+    expect(fw.verdict.reason).toContain('the supervisor domain exited with code 3');
     expect(fw.verdict.reason).toContain('line 38');
     expect(fw.verdict.reason).not.toContain('line 10 ');
     expect(fw.verdict.reason.length).toBeLessThan(4096);
-    await expectGone(fw, payloadDir);
+    await expectGone(fw, launch.payloadDir);
   });
 
-  it('HEALTH_TIMEOUT for a firmware that listens but never answers; its whole group is killed, SIGTERM ignored or not', async () => {
-    // The supervisor announces a port whose server never responds, and starts a child that ignores SIGTERM.
-    const payloadDir = await fakeSlot(
-      'hangs',
-      `const { spawn } = require('node:child_process');
-const { createServer } = require('node:http');
+  it('HEALTH_TIMEOUT for a firmware that accepts but never answers; its whole group is killed, SIGTERM ignored or not', async () => {
+    // The API domain accepts and never responds, and starts a child that ignores SIGTERM.
+    const launch = await fakeSlot('hangs', {
+      protocol: `const { spawn } = require('node:child_process');
 if (process.argv[2] === 'child') {
   process.on('SIGTERM', () => {});
   setInterval(() => {}, 1000);
 } else {
   spawn(process.execPath, [__filename, 'child'], { stdio: 'ignore' });
-  const server = createServer(() => {});
-  server.listen(0, '127.0.0.1', () => {
-    process.stdout.write('protocol: listening on http://127.0.0.1:' + server.address().port + '\\n');
-  });
+  ${serving('() => {}')}
 }
 `,
-    );
-    const fw = await start({
-      payloadDir,
-      supervisorEntry: 'supervisor/main.js',
-      expect: { model: 'm', version: '1.0.0' },
-      healthTimeoutMs: 1500,
     });
+    const fw = await start({ ...launch, healthTimeoutMs: 1500 });
     expect(fw.verdict).toMatchObject({ ok: false, code: 'HEALTH_TIMEOUT' });
     if (fw.verdict.ok) return;
     expect(fw.verdict.reason).toContain('/api/device never answered');
-    await expectGone(fw, payloadDir);
+    await expectGone(fw, launch.payloadDir);
   });
 
-  it('HEALTH_TIMEOUT for a firmware that never announces its port', async () => {
-    const payloadDir = await fakeSlot('silent', 'setInterval(() => {}, 1000);\n');
-    const fw = await start({
-      payloadDir,
-      supervisorEntry: 'supervisor/main.js',
-      expect: { model: 'm', version: '1.0.0' },
-      healthTimeoutMs: 800,
+  it('restarts an API domain that keeps dying, with back-off, while the relay lives; HEALTH_TIMEOUT in the end', async () => {
+    const launch = await fakeSlot('dies', {
+      // A relay that asks for a restart the moment the launcher attaches the domain's channel (its end closes when the domain dies).
+      supervisor: `process.on('message', (m, socket) => { socket.on('close', () => process.send({ type: 'fwkit.restart', domain: m.domain })); socket.resume(); });\n${IDLE}`,
+      protocol: 'process.exit(1);\n',
     });
+    const fw = await start({ ...launch, healthTimeoutMs: 2000 });
     expect(fw.verdict).toMatchObject({ ok: false, code: 'HEALTH_TIMEOUT' });
-    if (fw.verdict.ok) return;
-    expect(fw.verdict.reason).toContain('never printed');
-    await expectGone(fw, payloadDir);
+    // 250 + 500 + 1000 ms of back-off fit in 2 s; without back-off it would be dozens.
+    expect(fw.restarts().get('protocol')).toBeGreaterThanOrEqual(1);
+    expect(fw.restarts().get('protocol')).toBeLessThanOrEqual(4);
+    await expectGone(fw, launch.payloadDir);
   });
 
   it('HEALTH_MISMATCH when the core’s reports keep coming but no frame is produced (counters not live)', async () => {
-    const payloadDir = await fakeSlot(
-      'frozen',
-      `const { createServer } = require('node:http');
-let seq = 0;
-const server = createServer((req, res) => {
+    const launch = await fakeSlot('frozen', {
+      protocol: `let seq = 0;
+${serving(`(req, res) => {
   res.setHeader('content-type', 'application/json');
   if (req.url === '/api/device') return res.end(JSON.stringify({ model: 'm', firmware: '1.0.0' }));
   seq += 1;
   res.end(JSON.stringify({ status: 'ok', core: { seq, uptimeMs: seq * 1000, frames: { produced: 42, dropped: 0, fps: 0 },
     compression: { frames: 42 }, memory: { rssBytes: 1 } } }));
-});
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write('protocol: listening on http://127.0.0.1:' + server.address().port + '\\n');
-});
-`,
-    );
-    const fw = await start({ payloadDir, supervisorEntry: 'supervisor/main.js', expect: { model: 'm', version: '1.0.0' } });
+}`)}`,
+    });
+    const fw = await start(launch);
     expect(fw.verdict).toMatchObject({ ok: false, code: 'HEALTH_MISMATCH' });
     if (fw.verdict.ok) return;
     expect(fw.verdict.reason).toContain('not live');
-    await expectGone(fw, payloadDir);
+    await expectGone(fw, launch.payloadDir);
   });
 
-  it('FIRMWARE_START_FAILED without a process for a missing entry, an entry outside the slot, or a secret in the environment', async () => {
-    const payloadDir = await fakeSlot('empty', 'process.exit(0);\n');
-    const base: FirmwareLaunch = { payloadDir, supervisorEntry: 'supervisor/main.js', expect: { model: 'm', version: '1.0.0' } };
+  it('FIRMWARE_START_FAILED without a process for a missing entry, an entry outside the slot, a secret in the environment, no API', async () => {
+    const base = await fakeSlot('empty', { protocol: 'process.exit(0);\n' });
+    const withEntry = (entry: string): FirmwareLaunch => ({
+      ...base,
+      domains: { ...base.domains, protocol: { entry, grants: grants('fw-protocol', ['127.0.0.1:8080']) } },
+    });
     const launches: FirmwareLaunch[] = [
-      { ...base, supervisorEntry: 'supervisor/missing.js' },
-      { ...base, supervisorEntry: '../empty/supervisor/main.js' },
-      { ...base, supervisorEntry: '/bin/sh' },
+      withEntry('protocol/missing.js'),
+      withEntry('../empty/protocol/main.js'),
+      withEntry('/bin/sh'),
       { ...base, payloadDir: join(dir, 'no-such-slot') },
       { ...base, env: { FWKIT_DEVICE_KEY: '/device/key.pem' } },
       { ...base, env: { NODE_OPTIONS: '--require /tmp/x.js' } },
+      { ...base, domains: { protocol: base.domains['protocol'] as DomainLaunch } },
+      { ...base, domains: { ...base.domains, protocol: { entry: 'protocol/main.js', grants: grants('fw-protocol') } } },
+      { ...base, isolation: { mode: 'os', stateDir: 'relative', uidBase: 100_000 } },
     ];
     for (const launch of launches) {
       const fw = await start(launch);
@@ -272,5 +292,6 @@ server.listen(0, '127.0.0.1', () => {
       await fw.exited;
       await fw.stop();
     }
+    expect(await processesOf(base.payloadDir)).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ export interface BuildInfo {
 
 export interface Bundle {
   readonly dir: string;
+  readonly info: BuildInfo;
   readonly metafile: Metafile;
   /** Output file of each domain, e.g. `<dir>/core/main.js`. */
   readonly files: Record<keyof typeof DOMAIN_ENTRIES, string>;
@@ -61,6 +62,7 @@ export async function bundlePlatform(driversPath: string, info: BuildInfo): Prom
   });
   return {
     dir,
+    info,
     metafile: result.metafile,
     files: {
       supervisor: join(dir, 'supervisor', 'main.js'),

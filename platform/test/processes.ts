@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { startFirmware as launch, type DomainLaunch, type RunningFirmware } from '@fwkit/device-run';
+import { PLATFORM_DIR, type Bundle } from './bundle.js';
 
-/** A running firmware (supervisor + domains) started from bundles, for tests. */
+/** A running firmware (supervisor + domains) started from bundles by the device's launcher, for tests. */
 export interface Firmware {
-  readonly process: ChildProcess;
   readonly port: number;
   readonly url: string;
   /** Everything written to stderr so far (logs of all three domains). */
@@ -38,42 +41,34 @@ export async function stopProcess(child: ChildProcess, graceMs = 4000): Promise<
 /** Stops everything this module started (for afterAll). */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((child) => stopProcess(child)));
+  await Promise.all([...firmwares].map((fw) => fw.stop()));
 }
 
-/** Starts `node <supervisor> --port 0` and waits for the protocol domain to announce its port. */
-export async function startFirmware(supervisor: string, env: Record<string, string> = {}): Promise<Firmware> {
-  const child = spawn(process.execPath, [supervisor, '--port', '0'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, FWKIT_HEALTH_INTERVAL_MS: '200', ...env },
-  });
-  running.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-  const port = await new Promise<number>((resolve, reject) => {
-    const guard = setTimeout(() => {
-      reject(new Error(`no "listening" line within 15 s; stderr:\n${stderr}`));
-    }, 15_000);
-    child.stdout.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      const m = /protocol: listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (m?.[1] !== undefined) {
-        clearTimeout(guard);
-        resolve(Number(m[1]));
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(guard);
-      reject(new Error(`firmware exited with ${code ?? '?'} before listening; stderr:\n${stderr}`));
-    });
-  });
-  return {
-    process: child,
-    port,
-    url: `http://127.0.0.1:${port}`,
-    stderr: () => stderr,
-    stop: () => stopProcess(child),
+const firmwares = new Set<RunningFirmware>();
+
+/**
+ * Starts a bundle's three domains as a device does (`@fwkit/device-run`, in the development mode:
+ * plain processes; test/isolation.test.ts covers the sandboxes), on a free loopback port, and
+ * waits until it answers healthy.
+ */
+export async function startFirmware(bundle: Bundle, env: Record<string, string> = {}): Promise<Firmware> {
+  const { domains } = JSON.parse(await readFile(join(PLATFORM_DIR, 'platform.json'), 'utf8')) as {
+    domains: Record<string, { entry: string; grants: DomainLaunch['grants'] }>;
   };
+  let stderr = '';
+  const fw = await launch({
+    payloadDir: bundle.dir,
+    domains: Object.fromEntries(Object.entries(domains).map(([name, d]) => [name, { entry: `${name}/main.js`, grants: d.grants }])),
+    expect: { model: bundle.info.model, version: bundle.info.firmware },
+    env: { FWKIT_HEALTH_INTERVAL_MS: '200', ...env },
+    isolation: { mode: 'none' },
+    listenPort: 0,
+    log: (line) => (stderr += `${line}\n`),
+  });
+  firmwares.add(fw);
+  if (!fw.verdict.ok) throw new Error(`the firmware did not start healthy: ${fw.verdict.code}: ${fw.verdict.reason}`);
+  const { port } = fw.verdict;
+  return { port, url: `http://127.0.0.1:${port}`, stderr: () => stderr, stop: () => fw.stop() };
 }
 
 /** Starts one domain bundle directly, with the test acting as the supervisor on fd 3. */

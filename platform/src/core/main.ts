@@ -141,6 +141,8 @@ runMain('core', () => {
       capabilities,
     }),
   );
+  // The launcher stops each domain with SIGTERM (the relay's shutdown message may come first).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void shutdown(`received ${signal}`));
   acquisition.start();
   log(`acquiring ${sensor.name} ${sensor.width}x${sensor.height}@${sensor.fps} (rendered ${geometry.width}x${geometry.height})`);
 

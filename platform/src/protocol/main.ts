@@ -15,17 +15,22 @@ import { createApiServer } from './server.js';
 const HOST = '127.0.0.1';
 const log = logger('protocol');
 
-function portFrom(argv: readonly string[]): number {
-  const arg = argValue(argv, 'port');
-  if (arg === undefined) return envInt('FWKIT_HTTP_PORT', 0, 65535, 8080);
+/**
+ * Where to listen: the socket the launcher bound in the host's network namespace and passed as
+ * FWKIT_LISTEN_FD (this domain's own namespace has no interface), else --port for a developer's
+ * run of the bundle alone.
+ */
+function listenTarget(argv: readonly string[]): { fd: number } | { port: number; host: string } {
+  if (process.env['FWKIT_LISTEN_FD'] !== undefined) return { fd: envInt('FWKIT_LISTEN_FD', 3, 1023, 4) };
+  const arg = argValue(argv, 'port') ?? '8080';
   const port = Number(arg);
   if (!/^\d+$/.test(arg) || port > 65535) throw new StartupError('USAGE', `--port must be 0 to 65535, got ${JSON.stringify(arg)}`);
-  return port;
+  return { port, host: HOST };
 }
 
 runMain('protocol', () => {
   const info = deviceInfo(buildInfo(), process.env);
-  const port = portFrom(process.argv.slice(2));
+  const target = listenTarget(process.argv.slice(2));
   let stopping = false;
 
   const link = new CoreLink({ send: (m) => channel.send(m) });
@@ -65,10 +70,15 @@ runMain('protocol', () => {
   });
 
   server.on('error', (error) => {
-    log(`cannot listen on ${HOST}:${port}: ${error.message}`);
+    log(`cannot listen (${JSON.stringify(target)}): ${error.message}`);
     process.exit(1);
   });
-  server.listen(port, HOST, () => {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      shutdown(`received ${signal}`);
+    });
+  }
+  server.listen(target, () => {
     const bound = (server.address() as AddressInfo).port;
     // The one line on stdout: launchers and tests read the bound port from it (port 0 = any free port).
     process.stdout.write(`protocol: listening on http://${HOST}:${bound}\n`);

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InterruptedError } from '@fwkit/device-core';
 import { Device, storageFailure, type BootResult, type DeviceStatus, type InstallResult } from '@fwkit/device-install';
-import { MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
+import { isolationHost, MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
 import { EXIT, UsageError } from '@fwkit/device-verify';
 import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
 import { DeviceCliError } from './errors.js';
@@ -98,7 +98,7 @@ async function install(device: Device, values: Record<string, unknown>, io: Devi
 }
 
 /** The health decision of a boot: exit 0 only when the booted firmware is healthy and no trial was abandoned. */
-function bootAnswer(result: BootResult): Answer {
+function bootAnswer(result: BootResult, isolation: 'os' | 'none'): Answer {
   const { verdict } = result;
   const health = verdict.ok ? 'healthy' : `not healthy: ${verdict.code}: ${verdict.reason}`;
   const trial =
@@ -112,7 +112,7 @@ function bootAnswer(result: BootResult): Answer {
     ok: code === null,
     code,
     message: `slot ${result.slot}: ${result.version} ${health}${trial}`,
-    boot: { slot: result.slot, version: result.version, trial: result.trial, verdict },
+    boot: { slot: result.slot, version: result.version, trial: result.trial, isolation, verdict },
     status: result.status,
   };
 }
@@ -132,8 +132,24 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   // Before the firmware starts: a stop signal must never leave it running (it has its own process group).
   const stopped = await io.interruptible?.();
   if (serve && stopped === undefined) throw new UsageError('--serve needs a process that can receive stop signals');
-  const result = await device.boot({ runner: startFirmware, serve, ...(healthTimeoutMs === undefined ? {} : { healthTimeoutMs }) });
-  const answer = bootAnswer(result);
+  const isolation = values['no-isolation'] === true ? 'none' : 'os';
+  if (isolation === 'os') {
+    const host = isolationHost();
+    if ('missing' in host) {
+      throw new DeviceCliError('ISOLATION_UNAVAILABLE', `this host cannot isolate the firmware's domains; missing: ${host.missing.join('; ')}`, {
+        details: { missing: host.missing },
+      });
+    }
+  } else {
+    io.err('DEVELOPMENT MODE (--no-isolation): the firmware runs without OS isolation; never on a camera in the field');
+  }
+  const result = await device.boot({
+    runner: startFirmware,
+    serve,
+    isolation,
+    ...(healthTimeoutMs === undefined ? {} : { healthTimeoutMs }),
+  });
+  const answer = bootAnswer(result, isolation);
   print(io, json, answer);
   const status = answer.ok ? EXIT.ok : EXIT.failed;
   const running = result.running;
@@ -183,6 +199,7 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
       image: { type: 'string' },
       now: { type: 'string' },
       serve: { type: 'boolean', default: false },
+      'no-isolation': { type: 'boolean', default: false },
       'health-timeout-ms': { type: 'string' },
     });
     const allowed: Record<DeviceCommandName, readonly string[]> = {
@@ -196,7 +213,9 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
     for (const option of ['image', 'now', 'health-timeout-ms']) {
       if (values[option] !== undefined && !allowed[name].includes(option)) throw new UsageError(`${name} has no --${option}`);
     }
-    if (values['serve'] === true && name !== 'boot') throw new UsageError(`${name} has no --serve`);
+    for (const flag of ['serve', 'no-isolation']) {
+      if (values[flag] === true && name !== 'boot') throw new UsageError(`${name} has no --${flag}`);
+    }
     const now = values['now'] === undefined ? undefined : nowOption(values['now'] as string);
     device = new Device(resolve(io.cwd, dir), now === undefined ? {} : { now: () => now });
     const json = values['json'] === true;

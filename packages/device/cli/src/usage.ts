@@ -11,7 +11,7 @@ export const isDeviceCommand = (name: string): name is DeviceCommandName => (DEV
 export function deviceUsageLines(program: string): Record<DeviceCommandName, string> {
   return {
     install: `${program} install <device-dir> --image <image> [--now <date-time>] [--json]`,
-    boot: `${program} boot <device-dir> [--serve] [--health-timeout-ms <n>] [--now <date-time>] [--json]`,
+    boot: `${program} boot <device-dir> [--serve] [--health-timeout-ms <n>] [--no-isolation] [--now <date-time>] [--json]`,
     status: `${program} status <device-dir> [--json]`,
     commit: `${program} commit <device-dir> [--json]`,
     revert: `${program} revert <device-dir> [--json]`,
@@ -27,6 +27,9 @@ const DESCRIPTIONS: Record<DeviceCommandName, string> = {
     'Boots as the bootloader would: a pending trial is tried (an attempt is used first) and committed when its\n' +
     'health check passes (then the security counter is raised), or reverted when its attempts are used up.\n' +
     'Prints the health decision and stops the firmware; --serve keeps it running until SIGINT/SIGTERM.\n' +
+    'Each domain runs in its own sandbox (uid, namespaces, cgroups, seccomp: docs/security-domains.md); a host\n' +
+    'that cannot isolate is refused with ISOLATION_UNAVAILABLE before anything changes. --no-isolation is the\n' +
+    'development mode: plain processes, a banner on stderr, and "isolation": "none" in the health verdict.\n' +
     'Exit 0: the booted firmware is healthy (a pending trial was committed); 1: its health failed (code =\n' +
     'the verdict, e.g. HEALTH_TIMEOUT) or the trial was reverted (TRIAL_REVERTED); the device state is in --json.',
   status: 'The committed ("installed") version, a pending trial, the state, the security counter and the last result.',

@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFirmware } from '@fwkit/device-run';
-import { rejectedCode, TEST_NOW } from '@fwkit/test-utils';
+import { makeImage, rejectedCode, TEST_NOW } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Device, type DurableEvent } from './device.js';
-import { healthyRunner, identity, image, now, rootJson, stream } from './device.test-support.js';
+import { BLOCK, healthyRunner, identity, image, now, rootJson, stream } from './device.test-support.js';
 import { provision } from './provision.js';
 import { SimStorage } from './sim-storage.js';
 
@@ -44,18 +44,27 @@ async function processesOf(marker: string): Promise<number[]> {
 }
 
 /** A supervisor that announces its port and never answers on it (CommonJS, as the launcher runs it). */
-const HANGS = `const { createServer } = require('node:http');
-const server = createServer(() => {});
-server.listen(0, '127.0.0.1', () => {
-  process.stdout.write('protocol: listening on http://127.0.0.1:' + server.address().port + '\\n');
-});
-`;
+/** A protocol domain that accepts on the socket the launcher bound and never answers; a relay that idles. */
+const HANGS = `require('node:net').createServer(() => {}).listen({ fd: Number(process.env.FWKIT_LISTEN_FD) });\n`;
+const IDLES = 'setInterval(() => {}, 60_000);\n';
 
 describe('a hung health check with the real launcher', () => {
   it('the trial attempt is used, the firmware stopped, and the device reverts', async () => {
     const dir = join(root, 'hang');
     const factory = await image('1.0.0', 1, { blobBlocks: 1 });
-    const update = await image('1.1.0', 2, { blobBlocks: 1, supervisor: HANGS });
+    const update = await makeImage({
+      blockSize: BLOCK,
+      firmware: '1.1.0',
+      security: 2,
+      payloads: [
+        { path: 'supervisor/main.js', domain: 'supervisor', bytes: new TextEncoder().encode(IDLES) },
+        { path: 'protocol/main.js', domain: 'protocol', bytes: new TextEncoder().encode(HANGS) },
+      ],
+      mutateManifest: (manifest) => {
+        const protocol = (manifest.domains as Record<string, { grants: { listen: string[] } }>)['protocol'];
+        if (protocol !== undefined) protocol.grants = { ...protocol.grants, listen: ['127.0.0.1:8080'] };
+      },
+    });
     await provision(dir, {
       identity: identity(),
       trustRoot: rootJson,
@@ -66,7 +75,7 @@ describe('a hung health check with the real launcher', () => {
     const events: DurableEvent[] = [];
     const device = new Device(dir, { now, onDurable: (e) => events.push(e) });
     await device.install(stream(update.bytes));
-    const booted = await device.boot({ runner: startFirmware, healthTimeoutMs: 700 });
+    const booted = await device.boot({ runner: startFirmware, healthTimeoutMs: 700, isolation: 'none' });
     // The attempt was recorded before the start, then the timeout, then the revert.
     const records = events.flatMap((e) =>
       e.kind === 'record' ? [`${e.record.state} ${e.record.attemptsLeft} ${e.record.last.result}`] : [],
@@ -211,7 +220,7 @@ describe('a full disk', () => {
       last: { result: 'install-failed' },
     });
     expect(device.status().last.reason.startsWith('INSTALL_NO_SPACE:')).toBe(true);
-    expect(await device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', version: '1.0.0', trial: 'none' });
+    expect(await device.boot({ runner: healthyRunner(), isolation: 'none' })).toMatchObject({ slot: 'a', version: '1.0.0', trial: 'none' });
   });
 
   it('another storage error (EIO): DEVICE_IO with the system call and errno, no path, no stack of the cause', async () => {
@@ -287,7 +296,7 @@ describe('two processes', () => {
         expect(device.status().state).toBe('installing');
         expect(JSON.parse(await readFile(join(dir, 'install.lock'), 'utf8'))).toMatchObject({ pid: child.pid, operation: 'install' });
         expect(await rejectedCode(device.install(stream(update.bytes)))).toBe('INSTALL_LOCKED');
-        expect(await rejectedCode(device.boot({ runner: healthyRunner() }))).toBe('INSTALL_LOCKED');
+        expect(await rejectedCode(device.boot({ runner: healthyRunner(), isolation: 'none' }))).toBe('INSTALL_LOCKED');
       } finally {
         child.kill('SIGKILL');
         await exited;
@@ -295,7 +304,7 @@ describe('two processes', () => {
       // The holder died with its lock on disk: a dead pid's lock is stale.
       const device = new Device(dir, { now });
       expect(await device.install(stream(update.bytes))).toMatchObject({ result: 'pending-reboot', slot: 'b', version: '1.1.0' });
-      expect(await device.boot({ runner: healthyRunner() })).toMatchObject({ version: '1.1.0', trial: 'committed' });
+      expect(await device.boot({ runner: healthyRunner(), isolation: 'none' })).toMatchObject({ version: '1.1.0', trial: 'committed' });
     },
   );
 });

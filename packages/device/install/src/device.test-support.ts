@@ -55,7 +55,7 @@ export async function* stream(bytes: Uint8Array, chunk = 1000): AsyncGenerator<U
 }
 
 function running(verdict: HealthVerdict): RunningFirmware {
-  return { verdict, exited: Promise.resolve(), stop: () => Promise.resolve() };
+  return { verdict, exited: Promise.resolve(), groups: () => new Map(), restarts: () => new Map(), stop: () => Promise.resolve() };
 }
 
 /** Healthy whenever started (boot starts only a slot that verified). Records what it was asked to run. */
@@ -63,7 +63,7 @@ export function healthyRunner(launches: FirmwareLaunch[] = []): FirmwareRunner {
   return (launch) => {
     launches.push(launch);
     return Promise.resolve(
-      running({ ok: true, port: 0, model: launch.expect.model, version: launch.expect.version, counters: { frames: 1 } }),
+      running({ ok: true, port: 0, model: launch.expect.model, version: launch.expect.version, counters: { frames: 1 }, isolation: 'none' }),
     );
   };
 }
@@ -81,7 +81,7 @@ export function healthyOnly(version: string): FirmwareRunner {
   return (launch) =>
     Promise.resolve(
       launch.expect.version === version
-        ? running({ ok: true, port: 0, model: launch.expect.model, version, counters: {} })
+        ? running({ ok: true, port: 0, model: launch.expect.model, version, counters: {}, isolation: 'none' })
         : running({ ok: false, code: 'FIRMWARE_CRASHED', reason: 'crashed (test runner)' }),
     );
 }

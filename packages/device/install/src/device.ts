@@ -2,7 +2,8 @@ import { deviceIdentityFromJSON, isFwkitError, parseJsonBytes, type DeviceIdenti
 import { openImageFile } from '@fwkit/device-image';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage, type VerifyOptions } from '@fwkit/device-verify';
-import type { FirmwareRunner, HealthVerdict, RunningFirmware } from '@fwkit/device-run';
+import type { Control, FirmwareRunner, HealthVerdict, Isolation, RunningFirmware } from '@fwkit/device-run';
+import { statSync } from 'node:fs';
 import { InstallError } from './errors.js';
 import { takeLock, type LockHolder } from './lock.js';
 import {
@@ -102,6 +103,10 @@ export interface BootOptions {
   /** Keep the firmware running and hand it to the caller (default: stop it after the health decision). */
   readonly serve?: boolean;
   readonly healthTimeoutMs?: number;
+  /** `none`: the development mode, domains as plain processes (default `os`: each in its sandbox). */
+  readonly isolation?: Isolation['mode'];
+  /** Test only: isolation controls switched off, to show what each one stops. */
+  readonly withoutControls?: readonly Control[];
 }
 
 export interface BootResult {
@@ -130,6 +135,18 @@ export function storageFailure(error: unknown): unknown {
 }
 
 export const encode = (value: unknown): Uint8Array => new TextEncoder().encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/** The device's volatile state (the domains' writable /run paths), emptied by nothing: a real camera's /run is a tmpfs. */
+const VOLATILE_DIR = 'run';
+
+/**
+ * The device's first domain uid: one camera has one, but simulated devices share a host, so
+ * each device directory gets its own range, from its inode (two live directories of one file
+ * system never share one); 16 ids per device, clear of system and user accounts.
+ */
+function uidBaseOf(deviceDir: string): number {
+  return 100_000 + (statSync(deviceDir).ino % 2 ** 20) * 16;
+}
 
 function infoOf(manifest: ImageManifest, manifestSha256: string): SlotInfo {
   return { version: manifest.versions.firmware, security: manifest.versions.security, manifestSha256 };
@@ -527,12 +544,23 @@ export class Device {
   }
 
   #start(slot: SlotName, manifest: ImageManifest, identity: DeviceIdentity, options: BootOptions): Promise<RunningFirmware> {
+    const isolation: Isolation =
+      options.isolation === 'none'
+        ? { mode: 'none' }
+        : {
+            mode: 'os',
+            stateDir: this.storage.realPath(VOLATILE_DIR),
+            uidBase: uidBaseOf(this.storage.realPath('.')),
+            ...(options.withoutControls === undefined ? {} : { without: options.withoutControls }),
+          };
     return options.runner({
       payloadDir: this.storage.realPath(payloadDirOf(slot)),
-      supervisorEntry: manifest.domains['supervisor']?.entry ?? '',
+      domains: manifest.domains,
       expect: { model: manifest.model, version: manifest.versions.firmware },
       env: { FWKIT_MODEL: identity.model, FWKIT_HARDWARE_REVISION: identity.hardwareRevision },
       ...(options.healthTimeoutMs === undefined ? {} : { healthTimeoutMs: options.healthTimeoutMs }),
+      isolation,
+      listenPort: 0,
     });
   }
 

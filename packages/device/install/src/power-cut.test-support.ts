@@ -59,7 +59,7 @@ export async function syncSites(factory: MadeImage, update: MadeImage): Promise<
   const sites = new Set<string>();
   const device = new Device(new SimStorage(await provisioned(factory)), { now, onSync: (site) => sites.add(site) });
   await device.install(stream(update.bytes, 4096));
-  await device.boot({ runner: healthyRunner() });
+  await device.boot({ runner: healthyRunner(), isolation: 'none' });
   return sites;
 }
 
@@ -92,7 +92,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     },
   });
   await device.install(stream(update.bytes, 4096));
-  await device.boot({ runner: healthyRunner() });
+  await device.boot({ runner: healthyRunner(), isolation: 'none' });
   const total = sim.operations;
   const armedAt = acks.find((a) => a.event.kind === 'record' && a.event.record.state === 'trial')?.at ?? Number.POSITIVE_INFINITY;
 
@@ -129,7 +129,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     if (counter > oldSecurity && !committedNew) fail(`counter ${counter} raised before the commit`);
     let result;
     try {
-      result = await crashed.boot({ runner: healthyRunner() });
+      result = await crashed.boot({ runner: healthyRunner(), isolation: 'none' });
     } catch (error) {
       fail(`boot failed: ${String(error)}`);
       return;
@@ -222,7 +222,7 @@ export async function runRecoveryHarness(options: {
   const setup = new SimStorage(await provisioned(factory));
   const first = new Device(setup, { now });
   await first.install(stream(update.bytes, 4096));
-  await first.boot({ runner: healthyRunner() });
+  await first.boot({ runner: healthyRunner(), isolation: 'none' });
   const broken = copySimState(setup.state);
   for (const slot of ['a', 'b']) {
     const node = broken.entries.get(`slots/${slot}/payload/core/blob.bin`);
@@ -264,7 +264,7 @@ export async function runRecoveryHarness(options: {
       if (crashed.counter().security !== counterBefore) fail('the counter moved before a boot');
       let booted;
       try {
-        booted = await crashed.boot({ runner: healthyRunner() });
+        booted = await crashed.boot({ runner: healthyRunner(), isolation: 'none' });
       } catch (error) {
         if ((error as { code?: string }).code !== 'BOOT_NO_VALID_SLOT') {
           fail(`boot failed: ${String(error)}`);
@@ -274,7 +274,7 @@ export async function runRecoveryHarness(options: {
         if (recoveredAgain) continue;
         recoveredAgain = true;
         await crashed.recover(stream(recovery.bytes, 4096));
-        booted = await crashed.boot({ runner: healthyRunner() });
+        booted = await crashed.boot({ runner: healthyRunner(), isolation: 'none' });
       }
       if (booted.version !== version) fail(`booted ${booted.version}, not the recovery image ${version}`);
       if (booted.status.committed?.version !== version) fail('status does not report the recovery image as committed');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { coreSample, judgeDevice, judgeLive, type CoreSample } from './health.js';
-import { LineSplitter, MAX_LINE_CHARS, Tail, listeningPort } from './output.js';
+import { LineSplitter, MAX_LINE_CHARS, Tail } from './output.js';
 
 const expected = { model: 'ptz-4k', version: '1.4.0' };
 
@@ -78,18 +78,6 @@ describe('coreSample and judgeLive', () => {
 });
 
 describe('the firmware output readers', () => {
-  it('takes the port only from the loopback listening line', () => {
-    expect(listeningPort('protocol: listening on http://127.0.0.1:8080')).toBe(8080);
-    for (const line of [
-      'protocol: listening on http://0.0.0.0:8080',
-      'protocol: listening on http://127.0.0.1:0',
-      'protocol: listening on http://127.0.0.1:70000',
-      'x protocol: listening on http://127.0.0.1:8080',
-    ]) {
-      expect(listeningPort(line)).toBeUndefined();
-    }
-  });
-
   it('splits lines across chunks and cuts over-long ones', () => {
     const lines: string[] = [];
     const splitter = new LineSplitter((line) => lines.push(line));

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { coreSample, countersOf, judgeDevice, judgeLive, type CoreSample } from './health.js';
-import { LineSplitter, Tail, listeningPort } from './output.js';
-import { groupRunning, signalGroup } from './process-group.js';
+import { startDomains, SUPERVISOR, type Domains, type Ending } from './domains.js';
+import { isolationHost } from './host.js';
 import {
   DEFAULT_HEALTH_TIMEOUT_MS,
   type FirmwareFailureCode,
   type FirmwareLaunch,
   type HealthVerdict,
+  type Isolation,
   type RunningFirmware,
 } from './types.js';
 
@@ -20,15 +20,11 @@ import {
  * answers is pure (health.ts).
  */
 
-/** After SIGTERM, how long the firmware has before SIGKILL: above the supervisor's own 3 s grace for its domains. */
-export const STOP_GRACE_MS = 5000;
 const PROBE_INTERVAL_MS = 150;
 /** One request may not take longer, so a firmware that accepts and never answers cannot stall a probe round. */
 const REQUEST_TIMEOUT_MS = 2000;
 /** Longest API answer read; the two answers the probe reads are well under 2 KiB. */
 const MAX_ANSWER_BYTES = 64 * 1024;
-/** After the supervisor exits, how long its stderr may take to drain before the crash reason is written. */
-const STDERR_DRAIN_MS = 300;
 /** The longest health check a launch may ask for (the CLI refuses a longer --health-timeout-ms as a usage error). */
 export const MAX_HEALTH_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -39,13 +35,25 @@ const ENV_VALUE = /^[\x20-\x7e]{0,256}$/;
 /** A relative path inside the payload directory: no absolute path, no `.` or `..` segment. */
 const ENTRY_PATH = /^(?!\.{1,2}(?:\/|$))(?:[A-Za-z0-9_-][A-Za-z0-9._-]*\/)*[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
 
+/** Domain uids stay clear of system accounts (below 1000) and of the overflow id range. */
+const MIN_UID_BASE = 1000;
+const MAX_UID_BASE = 2 ** 31 - 1024;
+
 const failure = (code: FirmwareFailureCode, reason: string): HealthVerdict => Object.freeze({ ok: false, code, reason });
 
 /** What is wrong with a launch request, if anything (the installer's bug, reported as a start failure). */
 function launchProblem(launch: FirmwareLaunch): string | undefined {
   if (typeof launch.payloadDir !== 'string' || launch.payloadDir === '') return 'payloadDir must be a directory path';
-  if (!ENTRY_PATH.test(launch.supervisorEntry) || launch.supervisorEntry.split('/').includes('..')) {
-    return `supervisorEntry must be a relative path inside the payload directory, got ${JSON.stringify(launch.supervisorEntry).slice(0, 100)}`;
+  const names = Object.keys(launch.domains);
+  if (!names.includes(SUPERVISOR)) return 'the domains must include the supervisor';
+  for (const [name, domain] of Object.entries(launch.domains)) {
+    if (!ENTRY_PATH.test(domain.entry)) {
+      return `the ${name} entry must be a relative path inside the payload directory, got ${JSON.stringify(domain.entry).slice(0, 100)}`;
+    }
+  }
+  const outward = names.filter((name) => (launch.domains[name]?.grants.listen.length ?? 0) > 0);
+  if (outward.length !== 1 || launch.domains[outward[0] ?? '']?.grants.listen.length !== 1) {
+    return 'exactly one domain must hold exactly one listen grant (the API the health check asks)';
   }
   if (
     typeof launch.expect.model !== 'string' ||
@@ -64,123 +72,16 @@ function launchProblem(launch: FirmwareLaunch): string | undefined {
   if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_HEALTH_TIMEOUT_MS) {
     return `healthTimeoutMs must be an integer from 1 to ${MAX_HEALTH_TIMEOUT_MS}`;
   }
-  return undefined;
-}
-
-type Ending =
-  | { readonly kind: 'spawn-error'; readonly message: string }
-  | { readonly kind: 'exit'; readonly code: number | null; readonly signal: NodeJS.Signals | null; readonly stderr: string };
-
-/** One started firmware: its process group, the port it announced, how it ended. */
-interface Firmware {
-  /** The port from the listening line; pending until the firmware prints it. */
-  readonly port: Promise<number>;
-  /** The supervisor's end (or the spawn's failure), with the stderr tail. */
-  readonly ended: Promise<Ending>;
-  readonly exited: Promise<void>;
-  stop(): Promise<void>;
-}
-
-function spawnFirmware(entry: string, launch: FirmwareLaunch): Firmware {
-  let child: ChildProcess;
-  try {
-    // Nothing of the launcher's environment is inherited (no NODE_OPTIONS, no paths to keys): only the identity facts.
-    // detached: a new process group (and session) led by the supervisor, which its domains join.
-    child = spawn(process.execPath, [entry, '--port', '0'], {
-      cwd: launch.payloadDir,
-      env: { ...launch.env },
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-      port: new Promise(() => undefined),
-      ended: Promise.resolve({ kind: 'spawn-error', message }),
-      exited: Promise.resolve(),
-      stop: () => Promise.resolve(),
-    };
-  }
-
-  const tail = new Tail();
-  const stderr = new LineSplitter((line) => {
-    tail.add(line);
-  });
-  let announce: (port: number) => void = () => undefined;
-  const port = new Promise<number>((resolvePort) => {
-    announce = resolvePort;
-  });
-  const stdout = new LineSplitter((line) => {
-    const bound = listeningPort(line);
-    if (bound !== undefined) announce(bound);
-  });
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    stdout.push(chunk);
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr.push(chunk);
-  });
-
-  const pgid = child.pid;
-  let killTimer: NodeJS.Timeout | undefined;
-  // Once the group is gone its id may be reused: never signal it again.
-  let gone = false;
-  const terminate = () => {
-    if (pgid === undefined || gone || killTimer !== undefined) return;
-    signalGroup(pgid, 'SIGTERM');
-    killTimer = setTimeout(() => {
-      signalGroup(pgid, 'SIGKILL');
-    }, STOP_GRACE_MS);
-  };
-
-  const ended = new Promise<Ending>((resolveEnded) => {
-    // on, not once: a second 'error' without a listener would throw in the launcher.
-    child.on('error', (error) => {
-      // Without a pid the process never ran (ENOENT, EACCES, a bad cwd); other errors come with an exit.
-      if (child.pid === undefined) resolveEnded({ kind: 'spawn-error', message: error.message });
-    });
-    child.once('exit', (code, signal) => {
-      const report = () => {
-        stderr.end();
-        resolveEnded({ kind: 'exit', code, signal, stderr: tail.text() });
-      };
-      // The domains share the supervisor's stderr, so 'close' may wait for them; the tail is written either way.
-      const drained = setTimeout(report, STDERR_DRAIN_MS);
-      child.once('close', () => {
-        clearTimeout(drained);
-        report();
-      });
-    });
-  });
-
-  // Every process of the group, not only the supervisor: a domain left behind would hold the port or the sensor.
-  const exited = new Promise<void>((resolveExited) => {
-    if (pgid === undefined) {
-      void ended.then(() => {
-        resolveExited();
-      });
-      return;
+  const port = launch.listenPort;
+  if (port !== undefined && (!Number.isSafeInteger(port) || port < 0 || port > 65535)) return 'listenPort must be 0 to 65535';
+  const isolation: Isolation = launch.isolation;
+  if (isolation.mode === 'os') {
+    if (!Number.isSafeInteger(isolation.uidBase) || isolation.uidBase < MIN_UID_BASE || isolation.uidBase > MAX_UID_BASE) {
+      return `uidBase must be an integer from ${MIN_UID_BASE} to ${MAX_UID_BASE}`;
     }
-    child.once('exit', () => {
-      void (async () => {
-        if (groupRunning(pgid)) terminate();
-        while (groupRunning(pgid)) await sleep(25);
-        gone = true;
-        clearTimeout(killTimer);
-        resolveExited();
-      })();
-    });
-  });
-
-  return {
-    port,
-    ended,
-    exited,
-    stop: () => {
-      terminate();
-      return exited;
-    },
-  };
+    if (!isolation.stateDir.startsWith('/')) return 'stateDir must be an absolute path';
+  }
+  return undefined;
 }
 
 interface AnswerOf {
@@ -233,14 +134,13 @@ function untilAborted(signal: AbortSignal): Promise<never> {
  * counts. Undefined once `signal` aborts; `progress.waiting` says what it was waiting for.
  */
 async function probe(
-  fw: Firmware,
-  expect: FirmwareLaunch['expect'],
+  fw: Domains,
+  launch: FirmwareLaunch,
   signal: AbortSignal,
   progress: { waiting: string },
 ): Promise<HealthVerdict | undefined> {
   try {
-    progress.waiting = 'the firmware never printed "protocol: listening on http://127.0.0.1:<port>"';
-    const port = await Promise.race([fw.port, untilAborted(signal)]);
+    const { port } = fw;
     const base = `http://127.0.0.1:${port}`;
 
     progress.waiting = `${base}/api/device never answered 200`;
@@ -250,7 +150,7 @@ async function probe(
       device = await get(`${base}/api/device`, signal);
     }
     if (device.body === undefined) return failure('HEALTH_MISMATCH', '/api/device answered more than 64 KiB');
-    const judged = judgeDevice(device.body, expect);
+    const judged = judgeDevice(device.body, launch.expect);
     if (!judged.ok) return failure('HEALTH_MISMATCH', judged.reason);
 
     progress.waiting = `${base}/api/health never answered 200 with a core report`;
@@ -274,6 +174,7 @@ async function probe(
               model: judged.value.model,
               version: judged.value.firmware,
               counters: countersOf(live.value),
+              isolation: launch.isolation.mode,
             });
           }
         }
@@ -288,11 +189,11 @@ async function probe(
 
 function describeExit(ending: Extract<Ending, { kind: 'exit' }>): string {
   const how = ending.signal !== null ? `was killed by ${ending.signal}` : `exited with code ${ending.code ?? '?'}`;
-  return `the firmware ${how} before it answered healthy${ending.stderr === '' ? ' (no stderr)' : `; last stderr lines:\n${ending.stderr}`}`;
+  return `the ${ending.domain} domain ${how} before it answered healthy${ending.stderr === '' ? ' (no stderr)' : `; last stderr lines:\n${ending.stderr}`}`;
 }
 
 /** The first of: a verdict from the probe, the firmware's end, the deadline. */
-async function judge(fw: Firmware, launch: FirmwareLaunch): Promise<HealthVerdict> {
+async function judge(fw: Domains, launch: FirmwareLaunch): Promise<HealthVerdict> {
   const timeoutMs = launch.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
   const deadline = AbortSignal.timeout(timeoutMs);
   const settled = new AbortController();
@@ -306,7 +207,7 @@ async function judge(fw: Firmware, launch: FirmwareLaunch): Promise<HealthVerdic
   );
   try {
     return await Promise.race([
-      probe(fw, launch.expect, signal, progress).then((verdict) => verdict ?? hung()),
+      probe(fw, launch, signal, progress).then((verdict) => verdict ?? hung()),
       ended,
       untilAborted(deadline).catch(hung),
     ]);
@@ -316,29 +217,48 @@ async function judge(fw: Firmware, launch: FirmwareLaunch): Promise<HealthVerdic
 }
 
 function notStarted(reason: string): RunningFirmware {
-  return Object.freeze({ verdict: failure('FIRMWARE_START_FAILED', reason), exited: Promise.resolve(), stop: () => Promise.resolve() });
+  return Object.freeze({
+    verdict: failure('FIRMWARE_START_FAILED', reason),
+    exited: Promise.resolve(),
+    groups: () => new Map<string, number>(),
+    restarts: () => new Map<string, number>(),
+    stop: () => Promise.resolve(),
+  });
 }
 
 /**
- * Starts the supervisor of a slot's payload on an ephemeral loopback port and waits for the
- * health verdict. After a failed verdict the firmware is already stopped; after a healthy one
- * it runs until `stop()` (or until it dies: `exited`).
+ * Starts every domain of a slot's payload, the outward-facing one on the loopback port the
+ * launcher bound, and waits for the health verdict. After a failed verdict the firmware is
+ * already stopped; after a healthy one it runs until `stop()` (or until a vital domain dies:
+ * `exited`). Under OS isolation a host that cannot isolate is a start failure; the installer
+ * checks that before a boot (`isolationHost`), so that it never costs a trial attempt.
  */
 export async function startFirmware(launch: FirmwareLaunch): Promise<RunningFirmware> {
   const problem = launchProblem(launch);
   if (problem !== undefined) return notStarted(problem);
   const payloadDir = resolve(launch.payloadDir);
-  const entry = join(payloadDir, launch.supervisorEntry);
   // A missing entry is a start failure, not a crash: the slot holds nothing to run.
-  try {
-    if (!(await stat(entry)).isFile()) return notStarted(`the supervisor entry ${launch.supervisorEntry} is not a file`);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
-    return notStarted(`the supervisor entry ${launch.supervisorEntry} cannot be read (${code})`);
+  for (const [name, domain] of Object.entries(launch.domains)) {
+    try {
+      if (!(await stat(join(payloadDir, domain.entry))).isFile()) return notStarted(`the ${name} entry ${domain.entry} is not a file`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+      return notStarted(`the ${name} entry ${domain.entry} cannot be read (${code})`);
+    }
   }
-
-  const fw = spawnFirmware(entry, { ...launch, payloadDir });
+  let host;
+  if (launch.isolation.mode === 'os') {
+    host = isolationHost();
+    if ('missing' in host) return notStarted(`this host cannot isolate the domains: missing ${host.missing.join('; ')}`);
+  }
+  let fw: Domains;
+  try {
+    fw = await startDomains({ ...launch, payloadDir }, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return notStarted(`cannot set the domains up: ${code ?? (error instanceof Error ? error.message : String(error))}`);
+  }
   const verdict = await judge(fw, launch);
   if (!verdict.ok) await fw.stop();
-  return Object.freeze({ verdict, exited: fw.exited, stop: () => fw.stop() });
+  return Object.freeze({ verdict, exited: fw.exited, groups: () => fw.groups(), restarts: () => fw.restarts(), stop: () => fw.stop() });
 }

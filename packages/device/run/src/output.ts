@@ -1,5 +1,5 @@
 /**
- * Bounded readers of the firmware's stdout and stderr. The firmware is the trial slot's code:
+ * Bounded readers of the firmware's stderr. The firmware is the trial slot's code:
  * whatever it prints, the launcher keeps at most a few KiB of it.
  */
 
@@ -9,17 +9,6 @@ export const MAX_LINE_CHARS = 1024;
 export const STDERR_TAIL_LINES = 12;
 /** Longest stderr line a crash reason quotes. */
 export const TAIL_LINE_CHARS = 240;
-
-/**
- * The one stdout line the launcher reads (the protocol domain prints it once it listens; the
- * supervisor's stdout is the domains' stdout). Only loopback is accepted.
- */
-const LISTENING = /^protocol: listening on http:\/\/127\.0\.0\.1:(\d{1,5})$/;
-
-export function listeningPort(line: string): number | undefined {
-  const port = Number(LISTENING.exec(line)?.[1] ?? Number.NaN);
-  return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : undefined;
-}
 
 /** Splits a byte stream into lines, each cut to MAX_LINE_CHARS, holding at most one partial line. */
 export class LineSplitter {
