@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { TEST_NOW } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyCheckout, dropParallel12, editJson, fwkit, REPO, type RunResult } from './helpers.js';
+import { copyCheckout, dropParallel12, editJson, fwkit, REPO, type RunResult, BOOT_FLAGS } from './helpers.js';
 import { makeVerifyDir } from './verify-fixture.js';
 
 // Issue 10: one JSON shape for every command's --json output, documented by
@@ -221,7 +221,7 @@ describe('every command prints one JSON shape with --json (schemas/cli-output.sc
     expect(documentOf(await fwkit(['device', 'status', dir, '--json']))).toMatchObject({ ok: true, code: null });
     expect(documentOf(await bundle(['status', dir, '--json'], work))).toMatchObject({ ok: true, code: null });
     expect(documentOf(await fwkit(['device', 'status', join(work, 'none'), '--json'])).ok).toBe(false);
-    expect(documentOf(await fwkit(['device', 'boot', dir, '--json']))).toMatchObject({ ok: true, boot: expect.anything() as unknown });
+    expect(documentOf(await fwkit(['device', 'boot', dir, ...BOOT_FLAGS, '--json']))).toMatchObject({ ok: true, boot: expect.anything() as unknown });
     const install = ['install', dir, '--image', image, '--now', now, '--json'];
     expect(documentOf(await fwkit(['device', ...install]))).toMatchObject({ ok: true, install: expect.anything() as unknown });
     expect(documentOf(await bundle(['revert', dir, '--json'], work))).toMatchObject({ ok: true, code: null });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { copyCheckout } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deviceUsageLines } from '@fwkit/device-cli';
-import { editJson, fwkit, processesOf, REPO, snapshot, type RunResult } from './helpers.js';
+import { editJson, fwkit, processesOf, REPO, snapshot, type RunResult, BOOT_FLAGS } from './helpers.js';
 
 // Issue 9 end to end, with real processes through the built CLIs: every product provisioned with an
 // older factory image (built in a copy of the checkout whose release.json says 1.3.0, security 2),
@@ -159,7 +159,7 @@ describe('every product: provision an older factory image, install the current o
         last: { result: 'pending-reboot' },
       });
 
-      const booted = await device(['boot', devDir, '--json']);
+      const booted = await device(['boot', devDir, ...BOOT_FLAGS, '--json']);
       expect(booted.code, booted.stderr).toBe(0);
       const answer = answerOf(booted);
       expect(answer).toMatchObject({ ok: true, code: null, boot: { slot: 'b', version: CURRENT.firmware, trial: 'committed' } });
@@ -191,7 +191,7 @@ describe('the device bundle runs the same commands', () => {
     expect(installed.code, installed.stderr).toBe(0);
     expect(answerOf(installed).status).toMatchObject({ state: 'trial', trial: { version: CURRENT.firmware } });
 
-    const booted = await bundle(['boot', devDir]);
+    const booted = await bundle(['boot', devDir, ...BOOT_FLAGS]);
     expect(booted.code, booted.stderr).toBe(0);
     expect(booted.stdout).toContain(`slot b: ${CURRENT.firmware} healthy; trial committed, security counter ${CURRENT.security}`);
 
@@ -206,7 +206,7 @@ describe('the device bundle runs the same commands', () => {
     expect((await device(['status', devDir, '--json'])).stdout).toBe(status.stdout);
 
     // A normal boot of the committed slot: healthy, no trial, no attempt used, exit 0.
-    const normal = await bundle(['boot', devDir, '--json']);
+    const normal = await bundle(['boot', devDir, ...BOOT_FLAGS, '--json']);
     expect(normal.code, normal.stderr).toBe(0);
     expect(answerOf(normal)).toMatchObject({ ok: true, code: null, boot: { slot: 'b', trial: 'none', verdict: { ok: true } } });
     expect(answerOf(normal).status).toEqual(answerOf(status).status);
@@ -219,7 +219,7 @@ describe('boot --serve', () => {
     const devDir = await trialPending(model, 'serve');
     const child = spawn(
       process.execPath,
-      [join(REPO, 'packages', 'release', 'cli', 'dist', 'bin.js'), 'device', 'boot', devDir, '--serve', '--json'],
+      [join(REPO, 'packages', 'release', 'cli', 'dist', 'bin.js'), 'device', 'boot', devDir, ...BOOT_FLAGS, '--serve', '--json'],
       {
         cwd: REPO,
         env: { ...process.env, CI: 'true' },
@@ -248,8 +248,9 @@ describe('boot --serve', () => {
       });
       const answer = JSON.parse(line) as Answer;
       expect(answer).toMatchObject({ ok: true, boot: { trial: 'committed', verdict: { ok: true, model, version: CURRENT.firmware } } });
-      // supervisor, core and protocol, from the committed slot, still running and answering.
-      expect(await processesOf(join(devDir, 'slots'))).toHaveLength(3);
+      // supervisor, core and protocol, from the committed slot, still running and answering (isolated:
+      // each domain's sandbox chain names the slot, the domain's own node sees it as /opt/fwkit/active).
+      expect(await processesOf(join(devDir, 'slots'))).toHaveLength(BOOT_FLAGS.length === 0 ? 6 : 3);
       const port = (answer.boot?.verdict as { port?: number }).port;
       const health = await fetch(`http://127.0.0.1:${String(port)}/api/device`);
       expect(await health.json()).toMatchObject({ model, firmware: CURRENT.firmware });
@@ -281,7 +282,7 @@ describe('boot decisions other than a commit (exit 1 with a code, the device sta
     bytes[10] = (bytes[10] ?? 0) ^ 0x01;
     await writeFile(file, bytes);
 
-    const booted = await device(['boot', devDir, '--json']);
+    const booted = await device(['boot', devDir, ...BOOT_FLAGS, '--json']);
     expect(booted.code, booted.stderr).toBe(1);
     const answer = answerOf(booted);
     expect(answer).toMatchObject({
@@ -310,14 +311,14 @@ describe('boot decisions other than a commit (exit 1 with a code, the device sta
       bytes[10] = (bytes[10] ?? 0) ^ 0x01;
       await writeFile(file, bytes);
     }
-    const bricked = await device(['boot', devDir, '--json']);
+    const bricked = await device(['boot', devDir, ...BOOT_FLAGS, '--json']);
     expect(bricked.code, bricked.stderr).toBe(1);
     expect(answerOf(bricked)).toMatchObject({ ok: false, code: 'BOOT_NO_VALID_SLOT' });
 
     const recovered = await bundle(['recover', devDir, '--image', imagesOf(model).current, '--json']);
     expect(recovered.code, recovered.stderr).toBe(0);
     expect(answerOf(recovered).status).toMatchObject({ committed: { slot: 'a', version: CURRENT.firmware }, trial: null });
-    const booted = await device(['boot', devDir, '--json']);
+    const booted = await device(['boot', devDir, ...BOOT_FLAGS, '--json']);
     expect(booted.code, booted.stderr).toBe(0);
     expect(answerOf(booted)).toMatchObject({ ok: true, boot: { slot: 'a', version: CURRENT.firmware, verdict: { ok: true } } });
     expect(answerOf(booted).status).toMatchObject({ securityCounter: CURRENT.security });
@@ -326,7 +327,7 @@ describe('boot decisions other than a commit (exit 1 with a code, the device sta
   it('a health check that does not pass in time uses every attempt, reverts, and says the booted firmware is not healthy', async () => {
     const model = MODELS[3] ?? '';
     const devDir = await trialPending(model, 'timeout');
-    const booted = await device(['boot', devDir, '--health-timeout-ms', '50', '--json']);
+    const booted = await device(['boot', devDir, ...BOOT_FLAGS, '--health-timeout-ms', '50', '--json']);
     expect(booted.code, booted.stderr).toBe(1);
     const answer = answerOf(booted);
     expect(answer).toMatchObject({

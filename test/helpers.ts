@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DeviceIdentity } from '@fwkit/device-core';
 import { fieldDevicesOf, productManifestFromJSON } from '@fwkit/release-core';
-import { copyCheckout as copyCheckoutTree } from '@fwkit/test-utils';
+import { copyCheckout as copyCheckoutTree, haveTools, OS_ISOLATION } from '@fwkit/test-utils';
 
 export const REPO = fileURLToPath(new URL('..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../packages/release/cli/dist/bin.js', import.meta.url));
@@ -31,6 +31,15 @@ export interface FwkitOptions {
 
 /** Root can make device nodes, mount namespaces and switch to nobody; permission tests skip without it. */
 export const NOBODY = 65534;
+
+/**
+ * `device boot` isolates the firmware's domains where the machine can (root, namespaces, setpriv,
+ * bubblewrap; CI requires it); elsewhere the boots run in the development mode, so that the
+ * installer's tests still run there.
+ */
+export const BOOT_FLAGS: readonly string[] = haveTools(OS_ISOLATION, 'device boots run without OS isolation (--no-isolation)')
+  ? []
+  : ['--no-isolation'];
 
 /** Runs the real `fwkit` CLI in a child process. */
 export function fwkit(args: readonly string[], options: FwkitOptions = {}): Promise<RunResult> {

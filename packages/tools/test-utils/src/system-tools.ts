@@ -181,6 +181,20 @@ export function describeWithTools(tools: string | readonly string[], title: stri
     });
 }
 
+/** What the device launcher needs to isolate a firmware's domains (its own check is @fwkit/device-run's isolationHost). */
+export const OS_ISOLATION: readonly string[] = ['root', 'namespaces', 'setpriv', 'bubblewrap'];
+
+/**
+ * For tests that can run another way without the tools (e.g. boots in the development mode
+ * without OS isolation): true when every tool is present; false, with a notice naming the other
+ * way, when one is missing; under FWKIT_REQUIRE_TOOLS=1 it throws instead.
+ */
+export function haveTools(tools: readonly string[], otherwise: string): boolean {
+  const decision = decide(tools, otherwise);
+  if (decision.action === 'fail') failure(decision);
+  return decision.action === 'run';
+}
+
 /**
  * For `it.skipIf(skipWithout('bsdtar'))(…)`, `it.each` and the like: true (skip, with the notice)
  * when a tool is missing. Under FWKIT_REQUIRE_TOOLS=1 it throws instead, failing the whole file.
