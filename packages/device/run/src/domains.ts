@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdir } from 'node:fs/promises';
 import { realpathSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createDomainCgroup, limitsOf, type DomainCgroup } from './cgroups.js';
@@ -65,6 +66,14 @@ interface Running {
   readonly gone: Promise<void>;
 }
 
+const SIGNAL_NAMES = new Map(Object.entries(osConstants.signals).map(([name, number]) => [number, name as NodeJS.Signals]));
+
+/** bwrap exits with 128 + n when the domain was killed by signal n (as a shell does): report the signal. */
+function throughSandbox(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
+  const killedBy = code !== null && code > 128 ? SIGNAL_NAMES.get(code - 128) : undefined;
+  return killedBy === undefined ? { code, signal } : { code: null, signal: killedBy };
+}
+
 const controlsOf = (launch: FirmwareLaunch): ReadonlySet<Control> =>
   new Set(launch.isolation.mode === 'os' ? CONTROLS.filter((c) => !(launch.isolation.mode === 'os' && launch.isolation.without?.includes(c))) : []);
 
@@ -81,6 +90,7 @@ function parseListen(address: string): { host: string; port: number } {
  */
 export async function startDomains(launch: FirmwareLaunch, host: IsolationHost | undefined): Promise<Domains> {
   const controls = controlsOf(launch);
+  const sandboxed = launch.isolation.mode === 'os';
   const node = realpathSync(process.execPath);
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   const names = Object.keys(launch.domains).sort((a, b) => (a === SUPERVISOR ? -1 : b === SUPERVISOR ? 1 : a < b ? -1 : 1));
@@ -204,9 +214,16 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
       });
     });
     const entry: Running = { child, pgid, started: Date.now(), gone };
-    child.once('exit', (code, signal) => {
+    child.once('exit', (exitCode, exitSignal) => {
       if (running.get(name)?.child !== child) return;
+      const { code, signal } = sandboxed ? throughSandbox(exitCode, exitSignal) : { code: exitCode, signal: exitSignal };
       running.delete(name);
+      if (!stopping) {
+        const then = outward.includes(name) ? 'restarted when the relay asks' : 'the firmware stops';
+        const line = `[launcher] ${name} exited (${signal ?? `code ${code ?? '?'}`}); ${then}`;
+        tail.add(line);
+        launch.log?.(line);
+      }
       lives.set(name, Date.now() - entry.started);
       if (wanted.delete(name)) restart(name);
       if (stopping || outward.includes(name)) return;

@@ -113,11 +113,12 @@ function bwrapArgs(plan: SandboxPlan, has: (control: Control) => boolean): strin
   for (const [name, value] of Object.entries(plan.env)) args.push('--setenv', name, value);
   if (has('pid-ns')) args.push('--unshare-pid');
   if (has('mounts')) {
-    args.push('--tmpfs', '/', '--ro-bind', plan.node, plan.node);
-    for (const dir of LIBRARY_DIRS) args.push('--ro-bind-try', dir, dir);
-    if (has('credentials')) args.push('--ro-bind', plan.tools.setpriv, plan.tools.setpriv);
+    const programs = [plan.node, ...(has('credentials') ? [plan.tools.setpriv] : [])];
     const readOnly = plan.grants.read.filter((path) => path !== ACTIVE_SLOT && !plan.grants.write.includes(path));
-    args.push('--proc', '/proc', '--dev', '/dev', ...parentDirs([ACTIVE_SLOT, ...readOnly, ...plan.grants.write]));
+    args.push('--tmpfs', '/', ...parentDirs([...programs, ACTIVE_SLOT, ...readOnly, ...plan.grants.write]));
+    for (const program of programs) args.push('--ro-bind', program, program);
+    for (const dir of LIBRARY_DIRS) args.push('--ro-bind-try', dir, dir);
+    args.push('--proc', '/proc', '--dev', '/dev');
     args.push('--ro-bind', plan.payloadDir, ACTIVE_SLOT);
     for (const path of readOnly) args.push(isDevicePath(path) ? '--dev-bind-try' : '--ro-bind-try', hostPathOf(path, plan), path);
     for (const path of plan.grants.write) args.push(isDevicePath(path) ? '--dev-bind-try' : '--bind', hostPathOf(path, plan), path);
