@@ -310,7 +310,8 @@ function nodeOf(pgid: number): number {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && stat.includes('(node)')) return Number(pid);
+      const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      if (Number(fields[2]) === pgid && program.endsWith('/node')) return Number(pid);
     } catch {
       // exited while listed
     }

@@ -54,8 +54,29 @@ export interface DomainCgroup {
   readonly procs: readonly string[];
   /** The group directories (for tests and the health report). */
   readonly dirs: readonly string[];
-  /** Removes the groups once their processes are gone (a few retries while the kernel lets go of them). */
+  /** Removes the groups once their processes are gone (see removeGroup). */
   remove(): Promise<void>;
+}
+
+/**
+ * Removes an empty group, retrying while the kernel still holds it (a v1 memory group stays busy
+ * for a moment after its last process exits); then the device's group, once its last domain's
+ * is gone. A group left behind is harmless (empty, reused by the next boot): never an error.
+ */
+async function removeGroup(dir: string): Promise<void> {
+  for (const target of [dir, join(dir, '..')]) {
+    for (let attempt = 0; attempt < 40; attempt++) {
+      try {
+        await rmdir(target);
+        break;
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') break;
+        if (code !== 'EBUSY' || target !== dir) return;
+        await sleep(50);
+      }
+    }
+  }
 }
 
 /** Creates (or reuses) `fwkit/<device>/<domain>` with `limits`; rejects when the host refuses. */
@@ -92,21 +113,7 @@ export async function createDomainCgroup(version: CgroupVersion, device: string,
     procs: dirs.map((dir) => join(dir, 'cgroup.procs')),
     dirs,
     remove: async () => {
-      for (const dir of dirs) {
-        for (let attempt = 0; attempt < 20; attempt++) {
-          try {
-            await rmdir(dir);
-            break;
-          } catch (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code === 'ENOENT') break;
-            if (code !== 'EBUSY' && code !== 'ENOTEMPTY') throw error;
-            await sleep(50);
-          }
-        }
-        // The device's directory goes too once its last domain's does; another boot of it may still use it.
-        await rmdir(join(dir, '..')).catch(() => undefined);
-      }
+      for (const dir of dirs) await removeGroup(dir);
     },
   };
 }
