@@ -221,7 +221,10 @@ describe('every command prints one JSON shape with --json (schemas/cli-output.sc
     expect(documentOf(await fwkit(['device', 'status', dir, '--json']))).toMatchObject({ ok: true, code: null });
     expect(documentOf(await bundle(['status', dir, '--json'], work))).toMatchObject({ ok: true, code: null });
     expect(documentOf(await fwkit(['device', 'status', join(work, 'none'), '--json'])).ok).toBe(false);
-    expect(documentOf(await fwkit(['device', 'boot', dir, ...BOOT_FLAGS, '--json']))).toMatchObject({ ok: true, boot: expect.anything() as unknown });
+    expect(documentOf(await fwkit(['device', 'boot', dir, ...BOOT_FLAGS, '--json']))).toMatchObject({
+      ok: true,
+      boot: expect.anything() as unknown,
+    });
     const install = ['install', dir, '--image', image, '--now', now, '--json'];
     expect(documentOf(await fwkit(['device', ...install]))).toMatchObject({ ok: true, install: expect.anything() as unknown });
     expect(documentOf(await bundle(['revert', dir, '--json'], work))).toMatchObject({ ok: true, code: null });

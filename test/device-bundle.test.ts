@@ -10,7 +10,8 @@ import { fwkit, REPO, type RunResult } from './helpers.js';
 import { makeVerifyDir } from './verify-fixture.js';
 
 // The device bundle (issue 7): dist/device/fwkit-device.mjs, one file that does what a camera's
-// updater does. It stays under 96 KB (64 KB until the installer joined it, issue 9), contains only
+// updater does. It stays under 112 KB (64 KB until the installer joined it, issue 9; 96 KB until the
+// domain sandboxes, issue 11), contains only
 // modules on its allow-list, works copied alone
 // to an empty directory, and answers exactly as `fwkit verify --device` does (exit status, code,
 // --json output) on good and broken images.
@@ -20,9 +21,11 @@ const METAFILE = join(REPO, 'dist', 'device', 'fwkit-device.meta.json');
 
 /**
  * The size limit of the minified bundle, node built-ins not counted (they are not in it): 64 KB for
- * the verifier, raised to 96 KB when the installer and the firmware launcher joined it (issue 9).
+ * the verifier, raised to 96 KB when the installer and the firmware launcher joined it (issue 9),
+ * and to 112 KB when the launcher started each domain in its own sandbox (issue 11: about 12 KB of
+ * sandbox command, cgroups, seccomp program and socket hand-over).
  */
-const LIMIT = 96 * 1024;
+const LIMIT = 112 * 1024;
 
 /** Packages the bundle may contain: fwkit's device part and the small libraries it verifies with. */
 const ALLOWED = new Set([

@@ -65,8 +65,7 @@ async function fakeSlot(name: string, scripts: { supervisor?: string; protocol: 
 }
 
 /** A protocol domain serving `handler` (a function source) on the launcher's socket. */
-const serving = (handler: string) =>
-  `require('node:http').createServer(${handler}).listen({ fd: Number(process.env.FWKIT_LISTEN_FD) });\n`;
+const serving = (handler: string) => `require('node:http').createServer(${handler}).listen({ fd: Number(process.env.FWKIT_LISTEN_FD) });\n`;
 
 const started: RunningFirmware[] = [];
 async function start(launch: FirmwareLaunch): Promise<RunningFirmware> {

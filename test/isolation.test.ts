@@ -108,7 +108,9 @@ function reachable(port: number): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', () => {
+      resolve(false);
+    });
   });
 }
 
@@ -134,7 +136,7 @@ async function hostileBoot(without: readonly Control[]): Promise<HostileRun> {
       },
     });
   // It never answers the health check: the launcher stops it after the timeout, the attacks done.
-  await new Device(hostileDir, { now }).boot({ runner, isolation: 'os', withoutControls: without, healthTimeoutMs: 6000 });
+  await new Device(hostileDir, { now }).boot({ runner, isolation: 'os', withoutControls: without, healthTimeoutMs: 12_000 });
   const report = lines.find((line) => line.startsWith('HOSTILE {'));
   if (report === undefined) throw new Error(`no report from the hostile domain:\n${lines.join('\n')}`);
   return { outcomes: JSON.parse(report.slice('HOSTILE '.length)) as Record<string, Outcome>, lines, boundReachable: await knock };
@@ -161,41 +163,39 @@ const EXPECTED: Readonly<Record<string, Readonly<Partial<Record<Control | 'all',
 };
 
 describeWithTools(OS_ISOLATION, 'OS isolation of the domains (issue 11)', () => {
-  it(
-    'a hostile protocol domain: every attack denied by the OS or the runtime, and allowed once the controls in its way are off',
-    async () => {
-      const steps: Array<Control | 'all'> = ['all', ...CONTROLS];
-      const current: Record<string, string> = {};
-      for (const [index, step] of steps.entries()) {
-        const without = index === 0 ? [] : CONTROLS.slice(0, index);
-        const before = hostConnections;
-        const { outcomes, lines, boundReachable } = await hostileBoot(without);
-        for (const [attack, expected] of Object.entries(EXPECTED)) {
-          current[attack] = expected[step] ?? current[attack] ?? '?';
-          expect(`${attack}: ${verdictOf(outcomes[attack])}`, `without ${without.join(', ') || 'nothing'}`).toBe(
-            `${attack}: ${current[attack]}`,
-          );
-        }
-        // A port bound inside the empty namespace is no port of the camera's: the host cannot reach it.
-        expect(boundReachable).toBe(without.includes('net-ns'));
-        // (A restarted domain attacks again: more than one connection once the namespace is off.)
-        expect(hostConnections - before > 0).toBe(outcomes['connectHost']?.ok === true);
-        // The flood: dropped and counted by the relay; the core never stops.
-        expect(lines.some((line) => /\[supervisor\] dropped a message from protocol \(\d+ dropped\): IPC_MALFORMED/.test(line))).toBe(true);
-        expect(lines.some((line) => /IPC_TOO_LARGE/.test(line))).toBe(true);
-        expect(lines.some((line) => /\[supervisor\] denied \(\d+ dropped\): protocol may not send supervisor.shutdown/.test(line))).toBe(true);
-        expect(lines.filter((line) => line.startsWith('[launcher] core exited'))).toEqual([]);
-        // Past its memory limit: killed by the kernel inside its own cgroup, or, without cgroups, it holds it all.
-        if (without.includes('cgroups')) {
-          expect(lines).toContain(`HOSTILE-ALLOCATED ${ALLOCATE_MIB}`);
-        } else {
-          expect(lines.some((line) => line.startsWith('HOSTILE-ALLOCATED'))).toBe(false);
-          expect(lines).toContain('[launcher] protocol exited (SIGKILL); restarted when the relay asks');
-        }
+  it('a hostile protocol domain: every attack denied by the OS or the runtime, and allowed once the controls in its way are off', async () => {
+    const steps: Array<Control | 'all'> = ['all', ...CONTROLS];
+    const current: Record<string, string> = {};
+    for (const [index, step] of steps.entries()) {
+      const without = index === 0 ? [] : CONTROLS.slice(0, index);
+      const before = hostConnections;
+      const { outcomes, lines, boundReachable } = await hostileBoot(without);
+      for (const [attack, expected] of Object.entries(EXPECTED)) {
+        current[attack] = expected[step] ?? current[attack] ?? '?';
+        expect(`${attack}: ${verdictOf(outcomes[attack])}`, `without ${without.join(', ') || 'nothing'}`).toBe(
+          `${attack}: ${current[attack]}`,
+        );
       }
-    },
-    180_000,
-  );
+      // A port bound inside the empty namespace is no port of the camera's: the host cannot reach it.
+      expect(boundReachable).toBe(without.includes('net-ns'));
+      // (A restarted domain attacks again: more than one connection once the namespace is off.)
+      expect(hostConnections - before > 0).toBe(outcomes['connectHost']?.ok === true);
+      // The flood: dropped and counted by the relay; the core never stops.
+      expect(lines.some((line) => /\[supervisor\] dropped a message from protocol \(\d+ dropped\): IPC_MALFORMED/.test(line))).toBe(true);
+      expect(lines.some((line) => /IPC_TOO_LARGE/.test(line))).toBe(true);
+      expect(lines.some((line) => /\[supervisor\] denied \(\d+ dropped\): protocol may not send supervisor.shutdown/.test(line))).toBe(
+        true,
+      );
+      expect(lines.filter((line) => line.startsWith('[launcher] core exited'))).toEqual([]);
+      // Past its memory limit: killed by the kernel inside its own cgroup, or, without cgroups, it holds it all.
+      if (without.includes('cgroups')) {
+        expect(lines).toContain(`HOSTILE-ALLOCATED ${ALLOCATE_MIB}`);
+      } else {
+        expect(lines.some((line) => line.startsWith('HOSTILE-ALLOCATED'))).toBe(false);
+        expect(lines).toContain('[launcher] protocol exited (SIGKILL); restarted when the relay asks');
+      }
+    }
+  }, 180_000);
 
   it('each running domain: its uid, no-new-privileges, no capability, its own namespaces and cgroup limits, from /proc', async () => {
     const lines: string[] = [];
@@ -221,11 +221,12 @@ describeWithTools(OS_ISOLATION, 'OS isolation of the domains (issue 11)', () => 
           nnp: '1',
           seccomp: '2',
         });
-        for (const caps of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb']) expect(`${domain} ${caps} ${field(caps)}`).toBe(`${domain} ${caps} 0000000000000000`);
+        for (const caps of ['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'])
+          expect(`${domain} ${caps} ${field(caps)}`).toBe(`${domain} ${caps} 0000000000000000`);
         for (const ns of ['mnt', 'net', 'pid', 'ipc', 'uts']) {
-          expect(`${domain} ${ns} ${readlinkSync(`/proc/${pid}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`) ? 'shared' : 'own'}`).toBe(
-            `${domain} ${ns} own`,
-          );
+          expect(
+            `${domain} ${ns} ${readlinkSync(`/proc/${pid}/ns/${ns}`) === readlinkSync(`/proc/self/ns/${ns}`) ? 'shared' : 'own'}`,
+          ).toBe(`${domain} ${ns} own`);
         }
         // The cgroups it is in, and their limits.
         const cgroups = readFileSync(`/proc/${pid}/cgroup`, 'utf8');
@@ -236,7 +237,10 @@ describeWithTools(OS_ISOLATION, 'OS isolation of the domains (issue 11)', () => 
         expect(Number(readFileSync(`/sys/fs/cgroup/memory${memory ?? ''}/memory.limit_in_bytes`, 'utf8'))).toBe(limits?.memoryBytes);
         expect(Number(readFileSync(`/sys/fs/cgroup/pids${pids ?? ''}/pids.max`, 'utf8'))).toBe(limits?.pids);
         // No interface but the namespace's own loopback (down): nothing to reach, nothing to be reached on.
-        const interfaces = readFileSync(`/proc/${pid}/net/dev`, 'utf8').split('\n').slice(2).flatMap((line) => /^\s*([^:\s]+):/.exec(line)?.[1] ?? []);
+        const interfaces = readFileSync(`/proc/${pid}/net/dev`, 'utf8')
+          .split('\n')
+          .slice(2)
+          .flatMap((line) => /^\s*([^:\s]+):/.exec(line)?.[1] ?? []);
         expect(`${domain} ${interfaces.join(',')}`).toBe(`${domain} lo`);
       }
       // Each grant user its own id: consecutive, in the order of the sorted names, clear of system accounts.

@@ -26,12 +26,15 @@ interface Attach {
   readonly domain: string;
 }
 
-const isAttach = (m: unknown): m is Attach =>
-  typeof m === 'object' && m !== null && (m as Attach).type === 'fwkit.attach' && typeof (m as Attach).domain === 'string';
+const isAttach = (m: unknown): m is Attach => {
+  const fields = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+  return fields['type'] === 'fwkit.attach' && typeof fields['domain'] === 'string';
+};
 
 runMain('supervisor', () => {
   const send = process.send?.bind(process);
-  if (send === undefined) throw new StartupError('USAGE', 'no control channel: start the firmware through the device launcher (fwkit device boot)');
+  if (send === undefined)
+    throw new StartupError('USAGE', 'no control channel: start the firmware through the device launcher (fwkit device boot)');
   const channels = new Map<Domain, Channel>();
   const latest = new Map<IpcMessage['type'], IpcMessage>();
   let dropped = 0;

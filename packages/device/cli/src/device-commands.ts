@@ -136,9 +136,13 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   if (isolation === 'os') {
     const host = isolationHost();
     if ('missing' in host) {
-      throw new DeviceCliError('ISOLATION_UNAVAILABLE', `this host cannot isolate the firmware's domains; missing: ${host.missing.join('; ')}`, {
-        details: { missing: host.missing },
-      });
+      throw new DeviceCliError(
+        'ISOLATION_UNAVAILABLE',
+        `this host cannot isolate the firmware's domains; missing: ${host.missing.join('; ')}`,
+        {
+          details: { missing: host.missing },
+        },
+      );
     }
   } else {
     io.err('DEVELOPMENT MODE (--no-isolation): the firmware runs without OS isolation; never on a camera in the field');

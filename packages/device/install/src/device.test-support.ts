@@ -63,7 +63,14 @@ export function healthyRunner(launches: FirmwareLaunch[] = []): FirmwareRunner {
   return (launch) => {
     launches.push(launch);
     return Promise.resolve(
-      running({ ok: true, port: 0, model: launch.expect.model, version: launch.expect.version, counters: { frames: 1 }, isolation: 'none' }),
+      running({
+        ok: true,
+        port: 0,
+        model: launch.expect.model,
+        version: launch.expect.version,
+        counters: { frames: 1 },
+        isolation: 'none',
+      }),
     );
   };
 }

@@ -80,7 +80,12 @@ async function removeGroup(dir: string): Promise<void> {
 }
 
 /** Creates (or reuses) `fwkit/<device>/<domain>` with `limits`; rejects when the host refuses. */
-export async function createDomainCgroup(version: CgroupVersion, device: string, domain: string, limits: DomainLimits): Promise<DomainCgroup> {
+export async function createDomainCgroup(
+  version: CgroupVersion,
+  device: string,
+  domain: string,
+  limits: DomainLimits,
+): Promise<DomainCgroup> {
   const files: Array<[string, string]> = [];
   let dirs: string[];
   if (version === 1) {

@@ -44,7 +44,8 @@ export type Ending =
     };
 
 /** The launcher's messages to and from the supervisor over the Node IPC control channel. */
-export type ControlMessage = { readonly type: 'fwkit.attach'; readonly domain: string } | { readonly type: 'fwkit.restart'; readonly domain: string };
+export type ControlMessage =
+  { readonly type: 'fwkit.attach'; readonly domain: string } | { readonly type: 'fwkit.restart'; readonly domain: string };
 
 export interface Domains {
   /** The port the outward-facing domain listens on (bound by the launcher). */
@@ -75,7 +76,11 @@ function throughSandbox(code: number | null, signal: NodeJS.Signals | null): { c
 }
 
 const controlsOf = (launch: FirmwareLaunch): ReadonlySet<Control> =>
-  new Set(launch.isolation.mode === 'os' ? CONTROLS.filter((c) => !(launch.isolation.mode === 'os' && launch.isolation.without?.includes(c))) : []);
+  new Set(
+    launch.isolation.mode === 'os'
+      ? CONTROLS.filter((c) => !(launch.isolation.mode === 'os' && launch.isolation.without?.includes(c)))
+      : [],
+  );
 
 /** `host:port` of a listen grant (the schema has checked its form). */
 function parseListen(address: string): { host: string; port: number } {
@@ -111,7 +116,6 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
   const lives = new Map<string, number>();
   const listenAt = new Map<string, { host: string; port: number }>();
   let stopping = false;
-  let supervisor: ChildProcess | undefined;
   let endFirmware: (ending: Ending) => void = () => undefined;
   const ended = new Promise<Ending>((resolve) => {
     endFirmware = resolve;
@@ -143,8 +147,10 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
     ...launch.env,
     FWKIT_DOMAIN: name,
     ...(outward.includes(name) ? { FWKIT_LISTEN_FD: String(LISTEN_FD) } : {}),
-    ...(name === SUPERVISOR ? { NODE_CHANNEL_FD: String(IPC_FD), NODE_CHANNEL_SERIALIZATION_MODE: 'json' } : {}),
   });
+  /** Node names the control channel in the environment it gives the sandbox chain, which clears it: named again inside. */
+  const sandboxEnv = (name: string): Record<string, string> =>
+    name === SUPERVISOR ? { ...env(name), NODE_CHANNEL_FD: String(IPC_FD), NODE_CHANNEL_SERIALIZATION_MODE: 'json' } : env(name);
 
   const spawnDomain = (name: string, channel: Socket | 'ipc', listener: Listener | undefined): ChildProcess => {
     const domain = launch.domains[name] as DomainLaunch;
@@ -166,7 +172,7 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
         payloadDir: launch.payloadDir,
         stateDir: launch.isolation.stateDir,
         cgroupProcs: cgroups.get(name)?.procs ?? [],
-        env: env(name),
+        env: sandboxEnv(name),
       }));
       stdio.push(listener?.fd ?? 'ignore', controls.has('seccomp') ? 'pipe' : 'ignore');
     } else {
@@ -175,8 +181,7 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
       if (listener !== undefined) stdio.push(listener.fd);
     }
     // detached: a process group per domain, so a stop reaches every process of its chain.
-    const { NODE_CHANNEL_FD: _fd, NODE_CHANNEL_SERIALIZATION_MODE: _mode, ...plainEnv } = env(name);
-    const child = spawn(file, args, { cwd: launch.payloadDir, env: launch.isolation.mode === 'os' ? {} : plainEnv, detached: true, stdio });
+    const child = spawn(file, args, { cwd: launch.payloadDir, env: sandboxed ? {} : env(name), detached: true, stdio });
     if (launch.isolation.mode === 'os' && host !== undefined && controls.has('seccomp')) {
       const program = (child.stdio as unknown as ReadonlyArray<Writable | null | undefined>)[SECCOMP_FD];
       program?.on('error', () => undefined);
@@ -236,6 +241,9 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
     return entry;
   };
 
+  const supervisor = spawnDomain(SUPERVISOR, 'ipc', undefined);
+  watch(SUPERVISOR, supervisor);
+
   const startChannelled = async (name: string): Promise<void> => {
     const pair = await socketPair();
     const at = listenAt.get(name);
@@ -249,7 +257,7 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
     }
     watch(name, child);
     // Node queues a handle until the previous one is acknowledged, and closes the launcher's copy once it is sent.
-    if (supervisor?.connected === true) {
+    if (supervisor.connected) {
       supervisor.send({ type: 'fwkit.attach', domain: name } satisfies ControlMessage, pair.relayEnd, (error) => {
         if (error !== null) pair.relayEnd.destroy();
       });
@@ -278,8 +286,6 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
     }, delay).unref();
   };
 
-  supervisor = spawnDomain(SUPERVISOR, 'ipc', undefined);
-  watch(SUPERVISOR, supervisor);
   supervisor.on('error', () => undefined);
   supervisor.on('message', (message: unknown) => {
     // The supervisor is firmware: it may only ask for what the launcher would do anyway.
