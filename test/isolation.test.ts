@@ -195,7 +195,7 @@ describeWithTools(OS_ISOLATION, 'OS isolation of the domains (issue 11)', () => 
         expect(lines).toContain('[launcher] protocol exited (SIGKILL); restarted when the relay asks');
       }
     }
-  }, 180_000);
+  }, 300_000);
 
   it('each running domain: its uid, no-new-privileges, no capability, its own namespaces and cgroup limits, from /proc', async () => {
     const lines: string[] = [];
