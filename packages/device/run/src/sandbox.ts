@@ -151,7 +151,7 @@ export function sandboxCommand(plan: SandboxPlan): SandboxCommand {
     : [];
   const sandbox = [plan.tools.bwrap, ...bwrapArgs(plan, has), '--', ...credentials, ...node];
   const network = has('net-ns') ? [plan.tools.unshare, '--net', '--', ...sandbox] : sandbox;
-  if (plan.cgroupProcs.length === 0) return { file: network[0] ?? '', args: network.slice(1) };
+  if (!has('cgroups') || plan.cgroupProcs.length === 0) return { file: network[0] ?? '', args: network.slice(1) };
   // The shell writes its own pid into each cgroup, then becomes the chain: every later process is born inside.
   const join = 'for procs do [ "$procs" = -- ] && break; echo $$ > "$procs" || exit 125; shift; done; shift; exec "$@"';
   return { file: plan.tools.sh, args: ['-c', join, 'fwkit-cgroup', ...plan.cgroupProcs, '--', ...network] };
