@@ -619,21 +619,14 @@ async function benchReport() {
     return;
   }
   const { chromium } = await import(PACKAGES.playwright);
+  const { quietChromiumArgs } = await import(PACKAGES.testUtils);
   const blank = join(dir, 'blank.html');
   await writeFile(blank, '<!doctype html><title>blank</title>');
   // A fresh profile; the flags keep the browser from calling home while it is timed.
   const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
     executablePath: PATHS.chromium,
     headless: true,
-    args: [
-      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
+    args: quietChromiumArgs(),
   });
   try {
     await loadTimes(context, full.file, 1); // warm-up: the browser's own start-up is not the page's

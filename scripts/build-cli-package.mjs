@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './node-bundle.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const cliDir = join(repo, 'packages', 'release', 'cli');
@@ -75,13 +76,7 @@ export async function buildCliPackage(out = join(repo, 'dist', 'cli-package')) {
   const result = await build({
     entryPoints: [join(cliDir, 'dist', 'bin.js')],
     absWorkingDir: repo,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    legalComments: 'none',
-    charset: 'utf8',
+    ...NODE_BUNDLE,
     external: EXTERNAL.map(([name]) => name).flatMap((name) => [name, `${name}/*`]),
     define: { FWKIT_BUNDLED: 'true' },
     // Bundled CommonJS modules (semver, tar-stream) require node built-ins: give the bundle a require.

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { NODE_BUNDLE } from './node-bundle.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 export const DEVICE_BUNDLE = join(repo, 'dist', 'device', 'fwkit-device.mjs');
@@ -18,13 +19,7 @@ export async function buildDeviceBundle() {
   const result = await build({
     entryPoints: [join(repo, 'packages', 'device', 'cli', 'dist', 'bin.js')],
     absWorkingDir: repo,
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    legalComments: 'none',
-    charset: 'utf8',
+    ...NODE_BUNDLE,
     metafile: true,
     write: false,
     logLevel: 'warning',

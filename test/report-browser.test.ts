@@ -1,7 +1,7 @@
 // The matrix report in a real browser: Debian's chromium driven by playwright-core (which never
 // downloads a browser of its own), with real clicks and key presses on a 1,000 × 200 report.
 import { renderMatrixHtml, type Matrix, type MatrixReason } from '@fwkit/release-matrix';
-import { describeWithTools, syntheticMatrix } from '@fwkit/test-utils';
+import { describeWithTools, quietChromiumArgs, syntheticMatrix } from '@fwkit/test-utils';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,15 +43,7 @@ describeWithTools('chromium', 'the matrix report in Chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1400, height: 900 },
-      args: [
-        ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: quietChromiumArgs(),
     });
     // Self-contained: anything but the file itself is refused and recorded.
     await context.route('**/*', (route) => {

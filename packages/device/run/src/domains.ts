@@ -11,7 +11,7 @@ import type { IsolationHost } from './host.js';
 import { LineSplitter, Tail } from './output.js';
 import { groupRunning, signalGroup } from './process-group.js';
 import { CONTROLS, IPC_FD, LISTEN_FD, SECCOMP_FD, hostPathOf, idsOf, sandboxCommand, stateDirsOf, type Control } from './sandbox.js';
-import type { DomainLaunch, FirmwareLaunch } from './types.js';
+import type { DomainLaunch, FirmwareLaunch, Isolation } from './types.js';
 
 /**
  * The privileged half of a running firmware: starts every domain of the slot in its own
@@ -75,12 +75,11 @@ function throughSandbox(code: number | null, signal: NodeJS.Signals | null): { c
   return killedBy === undefined ? { code, signal } : { code: null, signal: killedBy };
 }
 
-const controlsOf = (launch: FirmwareLaunch): ReadonlySet<Control> =>
-  new Set(
-    launch.isolation.mode === 'os'
-      ? CONTROLS.filter((c) => !(launch.isolation.mode === 'os' && launch.isolation.without?.includes(c)))
-      : [],
-  );
+function controlsOf(isolation: Isolation): ReadonlySet<Control> {
+  if (isolation.mode === 'none') return new Set();
+  const without = isolation.without ?? [];
+  return new Set(CONTROLS.filter((control) => !without.includes(control)));
+}
 
 /** `host:port` of a listen grant (the schema has checked its form). */
 function parseListen(address: string): { host: string; port: number } {
@@ -94,7 +93,7 @@ function parseListen(address: string): { host: string; port: number } {
  * socket); a domain that fails to start ends the firmware instead.
  */
 export async function startDomains(launch: FirmwareLaunch, host: IsolationHost | undefined): Promise<Domains> {
-  const controls = controlsOf(launch);
+  const controls = controlsOf(launch.isolation);
   const sandboxed = launch.isolation.mode === 'os';
   const node = realpathSync(process.execPath);
   const nodeMajor = Number(process.versions.node.split('.')[0]);
@@ -123,15 +122,21 @@ export async function startDomains(launch: FirmwareLaunch, host: IsolationHost |
 
   if (launch.isolation.mode === 'os' && host !== undefined) {
     const device = `u${launch.isolation.uidBase}`;
-    for (const name of names) {
-      const domain = launch.domains[name] as DomainLaunch;
-      if (controls.has('cgroups')) cgroups.set(name, await createDomainCgroup(host.cgroups, device, name, limitsOf(name)));
-      for (const path of stateDirsOf(domain.grants)) {
-        const dir = hostPathOf(path, { payloadDir: launch.payloadDir, stateDir: launch.isolation.stateDir });
-        await mkdir(dir, { recursive: true });
-        await chown(dir, idOf(domain), idOf(domain));
-        await chmod(dir, 0o700);
+    try {
+      for (const name of names) {
+        const domain = launch.domains[name] as DomainLaunch;
+        if (controls.has('cgroups')) cgroups.set(name, await createDomainCgroup(host.cgroups, device, name, limitsOf(name)));
+        for (const path of stateDirsOf(domain.grants)) {
+          const dir = hostPathOf(path, { payloadDir: launch.payloadDir, stateDir: launch.isolation.stateDir });
+          await mkdir(dir, { recursive: true });
+          await chown(dir, idOf(domain), idOf(domain));
+          await chmod(dir, 0o700);
+        }
       }
+    } catch (error) {
+      // Nothing started: leave no group behind (the state directories are the device's own, kept).
+      for (const cgroup of cgroups.values()) await cgroup.remove();
+      throw error;
     }
   }
   // Bound before any domain starts: the port is known at once, and a taken port fails the start.

@@ -5,3 +5,4 @@ export * from './codes.js';
 export * from './system-tools.js';
 export * from './checkout.js';
 export * from './matrix.js';
+export * from './browser.js';
