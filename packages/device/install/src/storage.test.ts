@@ -28,6 +28,37 @@ describe('NodeStorage: queued payload writes', () => {
     expect(Buffer.compare(await readFile(join(root, 'payload.bin')), expected)).toBe(0);
   });
 
+  it('gathers neighbouring blocks into larger writes, yet every byte lands where it was written: two files, gaps, odd sizes, a block larger than a gathered write', async () => {
+    const storage = new NodeStorage(root);
+    const files = { 'a.bin': new Uint8Array(24 << 20), 'b.bin': new Uint8Array(24 << 20) };
+    for (const name of Object.keys(files)) storage.write(name, new Uint8Array(0));
+    const writes: [keyof typeof files, number, number][] = [
+      ['a.bin', 0, 1 << 20],
+      ['a.bin', 1 << 20, 1 << 20],
+      ['b.bin', 0, 3], // another file between two neighbours of a.bin
+      ['a.bin', 2 << 20, 1 << 20],
+      ['a.bin', 3 << 20, (1 << 20) + 7], // crosses the gathered size
+      ['a.bin', 9 << 20, 5], // a gap
+      ['a.bin', (9 << 20) + 5, 6 << 20], // larger than a gathered write
+      ['b.bin', 3, (2 << 20) - 1],
+      ['b.bin', 12 << 20, 1 << 20],
+      ['a.bin', 4 << 20, 1], // behind the last write
+    ];
+    const block = new Uint8Array(6 << 20);
+    for (const [i, [name, offset, size]] of writes.entries()) {
+      const bytes = block.subarray(0, size).fill(i + 1);
+      files[name].fill(i + 1, offset, offset + size);
+      await storage.writeAt(name, offset, bytes);
+    }
+    await storage.drain();
+    for (const [name, expected] of Object.entries(files)) {
+      const written = await readFile(join(root, name));
+      const end = expected.findLastIndex((b) => b !== 0) + 1;
+      expect(written.byteLength, name).toBe(end);
+      expect(Buffer.compare(written, expected.subarray(0, end)), name).toBe(0);
+    }
+  });
+
   it('reports a write that failed on the thread pool, at the latest from drain, and then is clean again', async () => {
     const storage = new NodeStorage(root);
     const failed = await storage

@@ -67,18 +67,32 @@ const WRITE_AHEAD_BYTES = 8 * 1024 * 1024;
 const WRITE_BACK_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Neighbouring blocks of a file are gathered into writes of this size: four 1 MiB blocks per system
+ * call and thread-pool round trip, as a plain copy writes.
+ */
+const WRITE_CHUNK_BYTES = 4 * 1024 * 1024;
+
+/** A file `writeAt` writes: its handle, the tail of its writes (one at a time, in order), and the bytes gathered for the next one. */
+interface OpenFile {
+  readonly handle: Promise<FileHandle>;
+  tail: Promise<void>;
+  unsynced: number;
+  staged: { readonly buffer: Uint8Array; readonly offset: number; length: number } | undefined;
+}
+
+/**
  * DeviceStorage on node:fs: synchronous, each call one system call or a few in the program's
  * order, except `writeAt`, which queues payload writes on the thread pool up to WRITE_AHEAD_BYTES.
  */
 export class NodeStorage implements DeviceStorage {
-  /** Per file: its handle, and the tail of its writes (one at a time, in order, as a plain copy writes). */
-  readonly #handles = new Map<string, { readonly handle: Promise<FileHandle>; tail: Promise<void>; unsynced: number }>();
+  readonly #handles = new Map<string, OpenFile>();
   #inFlight: { readonly landed: Promise<void>; readonly bytes: number }[] = [];
   /** Flushes and removals that run beside the writes; `drain` waits for them. */
   #background: Promise<void>[] = [];
-  /** Copies of the blocks in flight, recycled once written (fresh megabytes would cost page faults). */
+  /** Buffers of the writes in flight, recycled once written (fresh megabytes would cost page faults). */
   readonly #spare: Uint8Array[] = [];
   #inFlightBytes = 0;
+  #lastWritten: OpenFile | undefined;
   #failure: { readonly error: unknown } | undefined;
 
   constructor(readonly root: string) {}
@@ -156,33 +170,25 @@ export class NodeStorage implements DeviceStorage {
     let open = this.#handles.get(file);
     if (open === undefined) {
       const handle = fs.promises.open(this.realPath(file), 'r+');
-      open = { handle, tail: handle.then(() => undefined), unsynced: 0 };
+      open = { handle, tail: handle.then(() => undefined), unsynced: 0, staged: undefined };
       this.#handles.set(file, open);
     }
-    open.unsynced += bytes.byteLength;
-    const writeBack = open.unsynced >= WRITE_BACK_BYTES;
-    if (writeBack) open.unsynced = 0;
-    const spare = this.#spare.pop();
-    const copy = spare !== undefined && spare.byteLength === bytes.byteLength ? spare : new Uint8Array(bytes.byteLength);
-    copy.set(bytes);
-    const { handle } = open;
-    const landed = open.tail
-      .then(async () => {
-        const h = await handle;
-        for (let done = 0; done < copy.byteLength;) {
-          done += (await h.write(copy, done, copy.byteLength - done, offset + done)).bytesWritten;
-        }
-        this.#spare.push(copy);
-        // Not awaited: the flush runs beside the next writes (drain waits for it).
-        if (writeBack)
-          this.#inFlight.push({ landed: h.datasync().catch((error: unknown) => void (this.#failure ??= { error })), bytes: 0 });
-      })
-      .catch((error: unknown) => {
-        this.#failure ??= { error };
-      });
-    open.tail = landed;
-    this.#inFlight.push({ landed, bytes: bytes.byteLength });
-    this.#inFlightBytes += bytes.byteLength;
+    // Only the file written last gathers bytes: a payload that ended gives its tail to the queue.
+    if (this.#lastWritten !== undefined && this.#lastWritten !== open) this.#queueStaged(this.#lastWritten);
+    this.#lastWritten = open;
+    let staged = open.staged;
+    if (staged !== undefined && staged.offset + staged.length === offset && staged.length + bytes.byteLength <= staged.buffer.byteLength) {
+      staged.buffer.set(bytes, staged.length);
+      staged.length += bytes.byteLength;
+    } else {
+      this.#queueStaged(open);
+      const spare = this.#spare.pop();
+      const buffer =
+        spare !== undefined && spare.byteLength >= bytes.byteLength ? spare : new Uint8Array(Math.max(WRITE_CHUNK_BYTES, bytes.byteLength));
+      buffer.set(bytes);
+      staged = open.staged = { buffer, offset, length: bytes.byteLength };
+    }
+    if (staged.length === staged.buffer.byteLength) this.#queueStaged(open);
     while (this.#inFlightBytes > WRITE_AHEAD_BYTES) {
       const oldest = this.#inFlight.shift();
       if (oldest === undefined) break;
@@ -190,6 +196,35 @@ export class NodeStorage implements DeviceStorage {
       await oldest.landed;
     }
     this.#throwFailure();
+  }
+
+  /** Queues a file's staged bytes as one write after its earlier ones. */
+  #queueStaged(open: OpenFile): void {
+    const staged = open.staged;
+    if (staged === undefined) return;
+    open.staged = undefined;
+    open.unsynced += staged.length;
+    const writeBack = open.unsynced >= WRITE_BACK_BYTES;
+    if (writeBack) open.unsynced = 0;
+    const { handle } = open;
+    const { buffer, offset, length } = staged;
+    const landed = open.tail
+      .then(async () => {
+        const h = await handle;
+        for (let done = 0; done < length;) {
+          done += (await h.write(buffer, done, length - done, offset + done)).bytesWritten;
+        }
+        this.#spare.push(buffer);
+        // Not awaited, and not in the write-ahead queue: the flush runs beside the next writes, and
+        // only drain waits for it (a writer held up by a flush would stall the verifier).
+        if (writeBack) this.#background.push(h.datasync().catch((error: unknown) => void (this.#failure ??= { error })));
+      })
+      .catch((error: unknown) => {
+        this.#failure ??= { error };
+      });
+    open.tail = landed;
+    this.#inFlight.push({ landed, bytes: length });
+    this.#inFlightBytes += length;
   }
 
   discard(dir: string): void {
@@ -200,6 +235,8 @@ export class NodeStorage implements DeviceStorage {
   }
 
   async drain(): Promise<void> {
+    for (const open of this.#handles.values()) this.#queueStaged(open);
+    this.#lastWritten = undefined;
     const inFlight = this.#inFlight;
     this.#inFlight = [];
     this.#inFlightBytes = 0;
