@@ -2,13 +2,12 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildProducts } from '@fwkit/release-build/build';
 import { defaultCacheDir } from '@fwkit/release-build/cache';
-import { checkSigners } from '@fwkit/release-build/signers';
 import { loadBuildScope } from '@fwkit/release-build/scope';
 import { dayOfEpoch } from '@fwkit/release-core';
-import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
+import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
-import { interruptibly, readJsonFile, type Io } from '../io.js';
-import { loadSigners, resolveEpoch } from '../options.js';
+import { interruptibly, type Io } from '../io.js';
+import { signingInputs } from '../options.js';
 import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 
@@ -37,11 +36,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError('build needs --keys <dir> or --key <pem>... with --trust <root.json>');
   const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
-  const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const { signers, files, trustPath } = await loadSigners(io, values);
-  const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
-  // Every key in the trust root, and enough of them, before anything is built (named by file).
-  checkSigners(signers, trust, files);
+  const { sourceDateEpoch, signers, trust } = await signingInputs(io, values, repoRoot);
 
   // Retired models are skipped by --all and refused by name (BUILD_MODEL_RETIRED), judged on the build's day.
   const scope = await loadBuildScope(repoRoot, values.product, dayOfEpoch(sourceDateEpoch));

@@ -1,13 +1,12 @@
 import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { checkSigners } from '@fwkit/release-build';
 import { matrixToJSON, renderMatrixText } from '@fwkit/release-matrix';
 import { isIsoDay } from '@fwkit/device-core';
 import { LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release-pipeline';
-import { isExampleKeyId, trustRootFromJSON } from '@fwkit/device-trust';
+import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
-import { interruptibly, readJsonFile, type Io } from '../io.js';
-import { loadSigners, resolveEpoch } from '../options.js';
+import { interruptibly, type Io } from '../io.js';
+import { signingInputs } from '../options.js';
 import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 import { toolkitVersion } from '../version.js';
@@ -41,11 +40,7 @@ export async function releaseCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError(`--date "${values.date}" is not a calendar day written YYYY-MM-DD`);
   const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
-  const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const { signers, files, trustPath } = await loadSigners(io, values);
-  const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
-  // Every key in the trust root, and enough of them, before anything is built (named by file).
-  checkSigners(signers, trust, files);
+  const { sourceDateEpoch, signers, trust, trustPath } = await signingInputs(io, values, repoRoot);
 
   const fwkitVersion = await toolkitVersion();
   // The models are known only inside runRelease: numbered as they come.
