@@ -77,6 +77,8 @@ interface OpenFile {
   readonly handle: Promise<FileHandle>;
   tail: Promise<void>;
   unsynced: number;
+  /** An fdatasync of the file is under way (a pile of them would hold the thread pool the writes need). */
+  flushing: boolean;
   staged: { readonly buffer: Uint8Array; readonly offset: number; length: number } | undefined;
 }
 
@@ -170,7 +172,7 @@ export class NodeStorage implements DeviceStorage {
     let open = this.#handles.get(file);
     if (open === undefined) {
       const handle = fs.promises.open(this.realPath(file), 'r+');
-      open = { handle, tail: handle.then(() => undefined), unsynced: 0, staged: undefined };
+      open = { handle, tail: handle.then(() => undefined), unsynced: 0, flushing: false, staged: undefined };
       this.#handles.set(file, open);
     }
     // Only the file written last gathers bytes: a payload that ended gives its tail to the queue.
@@ -204,8 +206,12 @@ export class NodeStorage implements DeviceStorage {
     if (staged === undefined) return;
     open.staged = undefined;
     open.unsynced += staged.length;
-    const writeBack = open.unsynced >= WRITE_BACK_BYTES;
-    if (writeBack) open.unsynced = 0;
+    // One flush at a time per file: the next one is due once it finished, and then covers more.
+    const writeBack = open.unsynced >= WRITE_BACK_BYTES && !open.flushing;
+    if (writeBack) {
+      open.unsynced = 0;
+      open.flushing = true;
+    }
     const { handle } = open;
     const { buffer, offset, length } = staged;
     const landed = open.tail
@@ -217,7 +223,13 @@ export class NodeStorage implements DeviceStorage {
         this.#spare.push(buffer);
         // Not awaited, and not in the write-ahead queue: the flush runs beside the next writes, and
         // only drain waits for it (a writer held up by a flush would stall the verifier).
-        if (writeBack) this.#background.push(h.datasync().catch((error: unknown) => void (this.#failure ??= { error })));
+        if (writeBack) {
+          const flushed = h
+            .datasync()
+            .catch((error: unknown) => void (this.#failure ??= { error }))
+            .finally(() => (open.flushing = false));
+          this.#background.push(flushed);
+        }
       })
       .catch((error: unknown) => {
         this.#failure ??= { error };
