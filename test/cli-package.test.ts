@@ -84,6 +84,15 @@ describe('the bundled CLI package', () => {
     const identity = (r: RunResult) => (JSON.parse(r.stdout) as Built).images.map((i) => [i.model, i.manifestSha256]);
     expect(identity(fromPackage)).toEqual(identity(fromCheckout));
 
+    // The build cache on, as by default (in a folder of this test): a cold build, then a hit; both the same image.
+    const cacheEnv = { ...EPOCH, FWKIT_CACHE_DIR: join(work, 'package-build-cache') };
+    const cachedArgs = args.filter((arg) => arg !== '--no-cache');
+    const cold = await run(bin, [...cachedArgs, '--out', join(installed, 'out-cold')], installed, cacheEnv);
+    const warm = await run(bin, [...cachedArgs, '--out', join(installed, 'out-warm')], installed, cacheEnv);
+    expect([cold.code, warm.code], `${cold.stderr}${warm.stderr}`).toEqual([0, 0]);
+    expect(warm.stderr).toContain(`${MODEL}: cached`);
+    expect([identity(cold), identity(warm)]).toEqual([identity(fromCheckout), identity(fromCheckout)]);
+
     const image = join(
       installed,
       'out',

@@ -39,6 +39,9 @@ export function defaultCacheDir(repoRoot: string, env: Readonly<Record<string, s
 /** Set to true by the bundler of the CLI package; undeclared anywhere else. */
 declare const FWKIT_BUNDLED: boolean | undefined;
 
+/** Whether this code runs from the bundled CLI package (scripts/build-cli-package.mjs defines FWKIT_BUNDLED). */
+const isBundled = (): boolean => typeof FWKIT_BUNDLED !== 'undefined' && FWKIT_BUNDLED;
+
 const TOOLKIT_PACKAGES = [
   '@fwkit/device-json',
   '@fwkit/device-core',
@@ -56,6 +59,9 @@ const TOOLKIT_PACKAGES = [
  * dynamic-loading check): importing it only to ask would cost a cache hit more than the rest of it.
  */
 function toolVersion(name: 'esbuild' | 'acorn'): string {
+  // The bundled CLI package carries acorn inside its own code (whose digest is the toolkit's); only
+  // esbuild, a native binary, is a package beside it.
+  if (name === 'acorn' && isBundled()) return 'bundled';
   const pkg = createRequire(import.meta.url)(`${name}/package.json`) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
@@ -75,10 +81,9 @@ function toolkitCode(): Promise<string> {
   toolkitDigest ??= (async () => {
     // In the bundled CLI package (scripts/build-cli-package.mjs) every package is inside the one
     // file beside this code: its folder is the whole toolkit, and the packages resolve nowhere.
-    const bundled = typeof FWKIT_BUNDLED !== 'undefined' && FWKIT_BUNDLED;
     const dirs = [
       dirname(fileURLToPath(import.meta.url)),
-      ...(bundled ? [] : TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name))))),
+      ...(isBundled() ? [] : TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name))))),
     ];
     const hash = createHash('sha256');
     for (const dir of dirs) {
