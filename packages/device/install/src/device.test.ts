@@ -179,6 +179,21 @@ describe('install, boot, commit, revert', () => {
     await expect(readFile(join(m.dir, LAYOUT.lock))).rejects.toThrow();
   });
 
+  it('an install into a slot with content takes over its payload files: rewritten in place (same inode), resized, verified at boot', async () => {
+    const m = await made(v100); // 1.0.0 in slot a, 6 blocks and a tail
+    await m.device.install(stream(v110.bytes));
+    await m.device.boot({ runner: healthyRunner() }); // 1.1.0 committed in slot b; slot a is the inactive one
+    const before = await stat(blobOf(m.dir, 'a'));
+    const smaller = await image('1.2.0', 3, { blobBlocks: 3 });
+    expect(await m.device.install(stream(smaller.bytes))).toMatchObject({ result: 'pending-reboot', slot: 'a' });
+    const after = await stat(blobOf(m.dir, 'a'));
+    const blob = smaller.payloads.find((p) => p.path === 'core/blob.bin')?.bytes;
+    expect([after.ino, after.size]).toEqual([before.ino, blob?.byteLength]);
+    expect(sha(await readFile(blobOf(m.dir, 'a')))).toBe(sha(blob ?? new Uint8Array()));
+    await expect(stat(join(m.dir, 'slots', 'a.discarded'))).rejects.toThrow();
+    expect(await m.device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', version: '1.2.0', trial: 'committed' });
+  });
+
   it('commit by hand commits the trial and raises the counter; the next boot runs it without an attempt', async () => {
     const m = await made(v100);
     await m.device.install(stream(v110.bytes));

@@ -9,6 +9,11 @@ import { healthyRunner, identity, now, rootJson, stream } from './device.test-su
 export interface HarnessOptions {
   readonly factory: MadeImage;
   readonly update: MadeImage;
+  /**
+   * Installed, booted and committed before the scenario (into slot b): the scenario's install then
+   * goes into slot a over the factory image, taking over its payload files, and "old" is this image.
+   */
+  readonly committedFirst?: MadeImage;
   /** fsync sites left out (the mutation check). */
   readonly skipSync?: ReadonlySet<string>;
   /** Stop at the first violation (the mutation check only needs one). */
@@ -54,6 +59,15 @@ export async function provisioned(factory: MadeImage): Promise<SimState> {
   return copySimState(sim.state);
 }
 
+/** `provisioned(factory)`, then `first` installed, booted and committed (slot b active, everything durable). */
+async function committedOver(factory: MadeImage, first: MadeImage): Promise<SimState> {
+  const sim = new SimStorage(await provisioned(factory));
+  const device = new Device(sim, { now });
+  await device.install(stream(first.bytes, 4096));
+  await device.boot({ runner: healthyRunner(), isolation: 'none' });
+  return copySimState(sim.state);
+}
+
 /** The fsync sites one plain install(update) and its boot pass through (what the mutation check removes). */
 export async function syncSites(factory: MadeImage, update: MadeImage): Promise<ReadonlySet<string>> {
   const sites = new Set<string>();
@@ -70,12 +84,13 @@ export async function syncSites(factory: MadeImage, update: MadeImage): Promise<
  * volatile write), boots each and checks the invariants.
  */
 export async function runHarness(options: HarnessOptions): Promise<HarnessReport> {
-  const { factory, update, skipSync = new Set<string>(), stopAtFirst = false, samples = 24, seed = 9 } = options;
-  const oldVersion = factory.manifest.versions.firmware;
+  const { factory, update, committedFirst, skipSync = new Set<string>(), stopAtFirst = false, samples = 24, seed = 9 } = options;
+  const old = committedFirst ?? factory;
+  const oldVersion = old.manifest.versions.firmware;
   const newVersion = update.manifest.versions.firmware;
-  const oldSecurity = factory.manifest.versions.security;
+  const oldSecurity = old.manifest.versions.security;
   const newSecurity = update.manifest.versions.security;
-  const start = await provisioned(factory);
+  const start = committedFirst === undefined ? await provisioned(factory) : await committedOver(factory, committedFirst);
 
   const sim = new SimStorage(start);
   const acks: Ack[] = [];

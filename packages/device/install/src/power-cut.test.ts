@@ -5,10 +5,12 @@ import { runHarness, runRecoveryHarness, syncSites } from './power-cut.test-supp
 
 let factory: MadeImage;
 let update: MadeImage;
+let newest: MadeImage;
 
 beforeAll(async () => {
   factory = await image('1.0.0', 1);
   update = await image('1.1.0', 2);
+  newest = await image('1.2.0', 3);
 });
 
 describe('power cut at every operation of an install and its boot', () => {
@@ -18,6 +20,13 @@ describe('power cut at every operation of an install and its boot', () => {
       `power-cut harness: ${report.total} cut points (${report.exhaustiveCuts} with every subset of the volatile operations, ` +
         `${report.sampledCuts} sampled), ${report.states} crash states booted`,
     );
+    expect(report.violations.slice(0, 5)).toEqual([]);
+    expect(report.total).toBeGreaterThan(40);
+  });
+
+  it('an install over a slot with content (its payload files taken over and rewritten in place): every crash state boots the old or the new image', async () => {
+    const report = await runHarness({ factory, committedFirst: update, update: newest });
+    console.info(`power-cut harness, install over content: ${report.total} cut points, ${report.states} crash states booted`);
     expect(report.violations.slice(0, 5)).toEqual([]);
     expect(report.total).toBeGreaterThan(40);
   });

@@ -106,16 +106,34 @@ export class SlotWriter {
     const dir = slotDir(this.slot);
     const aside = `${dir}.discarded`;
     if (this.storage.isDir(aside)) removeTree(this.storage, aside);
-    if (this.storage.isDir(dir)) {
-      this.storage.rename(dir, aside);
-      this.storage.discard(aside);
-    }
+    const hadContent = this.storage.isDir(dir);
+    if (hadContent) this.storage.rename(dir, aside);
     this.#put(ENTRY_MANIFEST, docs.manifestBytes);
     this.#put(ENTRY_SIGNATURES, docs.signaturesBytes);
     for (const payload of docs.manifest.payloads) {
       this.#put(blocksEntryName(payload.path), docs.blockLists.get(payload.path) ?? new Uint8Array(0));
-      this.#put(payloadEntryName(payload.path), new Uint8Array(0));
+      const entry = payloadEntryName(payload.path);
+      if (!hadContent || !this.#takeOver(`${aside}/${entry}`, entry, payload.size)) this.#put(entry, new Uint8Array(0));
     }
+    if (hadContent) this.storage.discard(aside);
+  }
+
+  /**
+   * Takes the old content's payload file of the same name, resized, to be overwritten block by
+   * block: the disk rewrites blocks it has, as an A/B device rewrites its inactive partition,
+   * instead of freeing a payload's worth and allocating it again (unlinking a 1 GiB file took
+   * 0.56 s on the bench's disk). What it holds until its last block landed does not matter: the
+   * slot is marked invalid, and a failed install removes it.
+   */
+  #takeOver(old: string, entry: string, size: number): boolean {
+    const name = old.slice(parentOf(old).length + 1);
+    if (!this.storage.list(parentOf(old)).includes(name) || this.storage.isDir(old)) return false;
+    const file = slotFile(this.slot, entry);
+    this.#mkdirs(parentOf(file));
+    this.storage.rename(old, file);
+    this.storage.truncate(file, size);
+    this.#files.add(file);
+    return true;
   }
 
   /** Settles when the storage takes the next block (the write may still be under way: `drain`). */
