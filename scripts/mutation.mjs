@@ -1,9 +1,11 @@
 // @ts-check
 // `npm run mutation [-- [--full] [package …]]`: mutation testing of the device packages
 // (docs/testing.md). Each package runs in its own Stryker run, in order, against its break
-// threshold (scripts/mutation-packages.mjs). Incremental by default: Stryker re-tests only the
-// mutants whose code or covering tests changed since test/mutation/<package>.json (committed);
-// --full re-tests every mutant. StrykerJS 10 needs Node >= 22: on an older Node this re-runs itself
+// threshold (scripts/mutation-packages.mjs), and then every survivor must be explained in
+// test/mutation/equivalent.json (scripts/mutation-report.mjs --check). Without a package named,
+// the packages CI gates run. Incremental by default: Stryker re-tests only the mutants whose code
+// or covering tests changed since test/mutation/<package>.json (committed: commit it after a
+// run); --full re-tests every mutant (the bench). StrykerJS 10 needs Node >= 22: on an older Node this re-runs itself
 // on the Node 24 of .ci/lts-node (installed outside the project).
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -41,14 +43,18 @@ if (major < 22) {
 
 const stryker = fileURLToPath(new URL('../node_modules/@stryker-mutator/core/bin/stryker.js', import.meta.url));
 const failed = [];
-for (const name of names.length > 0 ? names : Object.keys(MUTATION_PACKAGES)) {
+const gated = Object.entries(MUTATION_PACKAGES)
+  .filter(([, pkg]) => pkg.gate)
+  .map(([name]) => name);
+for (const name of names.length > 0 ? names : gated) {
   console.error(`\nmutation: ${name}${full ? ' (full)' : ''}`);
   const run = spawnSync(process.execPath, [stryker, 'run', 'stryker.config.mjs', ...(full ? ['--force'] : [])], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, FWKIT_MUTATION_PACKAGE: name },
   });
-  if (run.status !== 0) failed.push(name);
+  const check = spawnSync(process.execPath, ['scripts/mutation-report.mjs', '--check', name], { cwd: root, stdio: 'inherit' });
+  if (run.status !== 0 || check.status !== 0) failed.push(name);
 }
 if (failed.length > 0) {
   console.error(`mutation: below the threshold or failed: ${failed.join(', ')}`);
