@@ -21,7 +21,7 @@ const config = {
   timeoutMS: 20_000,
   incremental: true,
   incrementalFile: `test/mutation/${name}.json`,
-  reporters: ['clear-text', 'json'],
+  reporters: ['clear-text', 'json', 'progress-append-only'],
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 95, low: 90, break: pkg.break },
