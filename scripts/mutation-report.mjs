@@ -41,7 +41,7 @@ function summarize(name) {
   if (!existsSync(path)) return undefined;
   /** @type {{ files: Record<string, { source: string, mutants: any[] }> }} */
   const report = JSON.parse(readFileSync(path, 'utf8'));
-  const counts = { total: 0, ignored: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0 };
+  const counts = { total: 0, ignored: 0, notRun: 0, killed: 0, timeout: 0, survived: 0, noCoverage: 0, errors: 0 };
   /** @type {Survivor[]} */
   const survivors = [];
   for (const [file, { source, mutants }] of Object.entries(report.files)) {
@@ -50,7 +50,9 @@ function summarize(name) {
       counts.total++;
       switch (m.status) {
         case 'Ignored':
-          counts.ignored++;
+          // Message-only (our ignorer), or not run at all (a measuring run with --ignoreStatic).
+          if (String(m.statusReason).startsWith('message-only')) counts.ignored++;
+          else counts.notRun++;
           break;
         case 'Killed':
           counts.killed++;
@@ -95,9 +97,9 @@ const code = (/** @type {string} */ s) => `\`${s.replace(/`/g, "'").replace(/\|/
 function render() {
   const out = [BEGIN, ''];
   out.push(
-    '| Package | Mutated | Score (non-message) | Mutants | Message-only (ignored) | Killed | Timeout | Survived | No coverage | Gate |',
+    '| Package | Mutated | Score (non-message) | Mutants | Message-only (ignored) | Not run (static) | Killed | Timeout | Survived | No coverage | Gate |',
   );
-  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+  out.push('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
   /** @type {ReturnType<typeof summarize>[]} */
   const all = [];
   for (const [name, pkg] of Object.entries(MUTATION_PACKAGES)) {
@@ -108,12 +110,12 @@ function render() {
       .map((g) => g.replace('packages/device/', ''))
       .join(', ');
     if (s === undefined) {
-      out.push(`| ${name} | ${mutated} | not run yet | | | | | | | ${pkg.gate ? 'CI' : 'no'} |`);
+      out.push(`| ${name} | ${mutated} | not run yet | | | | | | | | ${pkg.gate ? 'CI' : 'no'} |`);
       continue;
     }
     const c = s.counts;
     out.push(
-      `| ${name} | ${mutated} | ${s.score.toFixed(2)}% | ${c.total} | ${c.ignored} | ${c.killed} | ${c.timeout} | ${c.survived} | ${c.noCoverage} | ${pkg.gate ? `CI, break ${pkg.break}%` : `no (floor ${pkg.break}%)`} |`,
+      `| ${name} | ${mutated} | ${s.score.toFixed(2)}%${c.notRun > 0 ? ' (of the mutants run)' : ''} | ${c.total} | ${c.ignored} | ${c.notRun} | ${c.killed} | ${c.timeout} | ${c.survived} | ${c.noCoverage} | ${pkg.gate ? `CI, break ${pkg.break}%` : `no (floor ${pkg.break}%)`} |`,
     );
   }
   for (const s of all) {
@@ -147,6 +149,10 @@ if (args[0] === '--check') {
     for (const v of unexplained) console.error(`  ${v.file}:${v.line} ${v.mutator}: ${v.original} → ${v.replacement} (${v.status})`);
     if (unexplained.length > 0) {
       console.error(`mutation-report: ${name} has ${unexplained.length} survivor(s) that test/mutation/equivalent.json does not explain`);
+      failed = true;
+    }
+    if (s.counts.notRun > 0) {
+      console.error(`mutation-report: ${name} has ${s.counts.notRun} mutant(s) that were not run (a --ignoreStatic run); run it --full`);
       failed = true;
     }
     if (s.score < pkg.break) {
