@@ -21,8 +21,8 @@ const BEGIN = '<!-- mutation-report:begin (node scripts/mutation-report.mjs --wr
 const END = '<!-- mutation-report:end -->';
 
 /**
- * @typedef {{ package: string, file: string, mutator: string, original: string, replacement: string, reason: string }} Equivalent
- * @typedef {{ file: string, line: number, mutator: string, original: string, replacement: string, status: string, reason?: string }} Survivor
+ * @typedef {{ package: string, file: string, mutator: string, original: string, replacement: string, code?: string, reason: string }} Equivalent
+ * @typedef {{ file: string, line: number, mutator: string, original: string, replacement: string, code: string, status: string, reason?: string }} Survivor
  */
 
 /** @type {Equivalent[]} */
@@ -30,13 +30,32 @@ const equivalents = JSON.parse(readFileSync(`${root}test/mutation/equivalent.jso
 
 /** @param {Survivor} s */
 const explain = (s) =>
-  equivalents.find((e) => e.file === s.file && e.mutator === s.mutator && e.original === s.original && e.replacement === s.replacement)
-    ?.reason;
+  equivalents.find(
+    (e) =>
+      e.file === s.file &&
+      e.mutator === s.mutator &&
+      e.original === s.original &&
+      e.replacement === s.replacement &&
+      (e.code === undefined || e.code === s.code),
+  )?.reason;
 
 const oneLine = (/** @type {string} */ text) => text.replace(/\s+/g, ' ').trim();
 
+/** A mutate glob as a regular expression (`**`, `*` and literal text are all the globs use). */
+const globRe = (/** @type {string} */ glob) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*\*\//g, '(?:.*/)?')
+      .replace(/\*/g, '[^/]*')}$`,
+  );
+
 /** @param {string} name */
 function summarize(name) {
+  const pkg = MUTATION_PACKAGES[name];
+  const include = (pkg?.mutate ?? []).filter((g) => !g.startsWith('!')).map(globRe);
+  const exclude = (pkg?.mutate ?? []).filter((g) => g.startsWith('!')).map((g) => globRe(g.slice(1)));
+  const mutated = (/** @type {string} */ file) => include.some((re) => re.test(file)) && !exclude.some((re) => re.test(file));
   const path = `${root}test/mutation/${name}.json`;
   if (!existsSync(path)) return undefined;
   /** @type {{ files: Record<string, { source: string, mutants: any[] }> }} */
@@ -45,6 +64,7 @@ function summarize(name) {
   /** @type {Survivor[]} */
   const survivors = [];
   for (const [file, { source, mutants }] of Object.entries(report.files)) {
+    if (!mutated(file)) continue; // a file the package no longer mutates
     const lines = source.split('\n');
     for (const m of mutants) {
       counts.total++;
@@ -74,6 +94,7 @@ function summarize(name) {
             mutator: m.mutatorName,
             original,
             replacement: oneLine(m.replacement ?? ''),
+            code: oneLine(lines[start.line - 1] ?? ''),
             status: m.status,
           };
           const reason = explain(s);
