@@ -25,7 +25,8 @@ const config = {
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
   thresholds: { high: 95, low: 90, break: pkg.break },
-  tempDirName: '.stryker-tmp',
+  // One directory per package: runs of two packages at once do not remove each other's sandbox.
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: 'always',
   ignorePatterns: ['out', 'reports', 'coverage'],
 };

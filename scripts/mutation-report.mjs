@@ -46,8 +46,9 @@ const globRe = (/** @type {string} */ glob) =>
   new RegExp(
     `^${glob
       .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*\*\//g, '(?:.*/)?')
-      .replace(/\*/g, '[^/]*')}$`,
+      .replace(/\*\*\//g, '\0')
+      .replace(/\*/g, '[^/]*')
+      .replaceAll('\0', '(?:.*/)?')}$`,
   );
 
 /** @param {string} name */
