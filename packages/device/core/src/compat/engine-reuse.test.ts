@@ -35,7 +35,7 @@ const hardwareOf = (compiled: CompiledImage): unknown => (compiled as unknown as
 
 const withRequires = (requires: Partial<ImageFacts['requires']> & Record<string, unknown>): ImageFacts => ({
   ...base,
-  requires: { ...base.requires, ...requires } as ImageFacts['requires'],
+  requires: { ...base.requires, ...requires },
 });
 
 describe('compiling an image after another (the matrix reuses hardware rules)', () => {
@@ -66,6 +66,7 @@ describe('compiling an image after another (the matrix reuses hardware rules)', 
   const different: [string, ImageFacts, string[]][] = [
     ['another model', { ...base, model: 'other' }, ['MODEL_MISMATCH']],
     ['fewer revisions', { ...base, hardwareRevisions: ['B'] }, ['HARDWARE_REVISION_UNSUPPORTED']],
+    ['the first revision only', { ...base, hardwareRevisions: ['A'] }, []],
     ['more revisions', { ...base, hardwareRevisions: ['A', 'B', 'C'] }, []],
     ['other revisions, as many', { ...base, hardwareRevisions: ['B', 'C'] }, ['HARDWARE_REVISION_UNSUPPORTED']],
     ['the same revisions in another order', { ...base, hardwareRevisions: ['B', 'A'] }, []],
@@ -96,6 +97,25 @@ describe('compiling an image after another (the matrix reuses hardware rules)', 
     expect(next.accepts(device)).toBe(codes.length === 0);
     // …and the lender still answers for itself.
     expect(previous.accepts(device)).toBe(true);
+  });
+
+  it('looks only at own fields, as the rules do: an inherited enumerable field changes nothing', () => {
+    const inheriting = <T extends object>(own: T, inherited: Record<string, unknown>): T =>
+      Object.assign(Object.create(inherited) as T, own);
+    const previous = compileImage(base);
+    const requires = inheriting(base.requires, { gpu: '>=1' });
+    const interfaces = inheriting(base.requires.interfaces, { 'x.inherited': '*' });
+    for (const facts of [
+      { ...base, requires },
+      { ...base, requires: { ...base.requires, interfaces } },
+    ]) {
+      const next = compileImage(facts, previous);
+      expect(hardwareOf(next)).toBe(hardwareOf(previous));
+      expect(next.check(device)).toEqual([]);
+    }
+    // …on either side.
+    const lender = compileImage({ ...base, requires });
+    expect(hardwareOf(compileImage(base, lender))).toBe(hardwareOf(lender));
   });
 
   it('compiles anew when the previous image had a requirement the new one lacks', () => {
