@@ -168,6 +168,23 @@ if (args[0] === '--check') {
       continue;
     }
     const unexplained = s.survivors.filter((v) => v.reason === undefined);
+    // An explanation no survivor needs any more (the mutant is gone or killed) is stale: drop it.
+    const stale = equivalents.filter(
+      (e) =>
+        e.package === name &&
+        !s.survivors.some(
+          (v) =>
+            v.file === e.file &&
+            v.mutator === e.mutator &&
+            v.original === e.original &&
+            v.replacement === e.replacement &&
+            (e.code === undefined || e.code === v.code),
+        ),
+    );
+    for (const e of stale)
+      console.error(
+        `mutation-report: stale entry in test/mutation/equivalent.json: ${e.file} ${e.mutator}: ${e.original} → ${e.replacement}`,
+      );
     for (const v of unexplained) console.error(`  ${v.file}:${v.line} ${v.mutator}: ${v.original} → ${v.replacement} (${v.status})`);
     if (unexplained.length > 0) {
       console.error(`mutation-report: ${name} has ${unexplained.length} survivor(s) that test/mutation/equivalent.json does not explain`);
