@@ -1,6 +1,16 @@
 import { canonicalJson, sha256Hex } from '@fwkit/device-core';
 import { describe, expect, it } from 'vitest';
-import { bootRecordOf, counterOf, otherSlot, readDual, slotDir, writeDual, type BootRecord, type SyncPoints } from './record.js';
+import {
+  bootRecordOf,
+  counterOf,
+  otherSlot,
+  readDual,
+  SLOT_NAMES,
+  slotDir,
+  writeDual,
+  type BootRecord,
+  type SyncPoints,
+} from './record.js';
 import { SimStorage } from './sim-storage.js';
 
 // The boot record's pure half: what a copy must hold to count, and which of two copies stands.
@@ -90,6 +100,7 @@ describe('slots', () => {
   it('names the other slot and each slot directory', () => {
     expect([otherSlot('a'), otherSlot('b')]).toEqual(['b', 'a']);
     expect([slotDir('a'), slotDir('b')]).toEqual(['slots/a', 'slots/b']);
+    expect(SLOT_NAMES).toEqual(['a', 'b']);
   });
 });
 
@@ -131,6 +142,13 @@ describe('two-copy documents', () => {
       storage.write('doc.1', copy(one, { n: one }));
       expect(readDual(storage, 'doc', accept)).toEqual({ seq: 3, body: { n: 3 } });
     }
+  });
+
+  it('takes copy 0 when both copies hold the same sequence (a tie cannot come from writeDual)', () => {
+    const storage = new SimStorage();
+    storage.write('doc.0', copy(4, { n: 0 }));
+    storage.write('doc.1', copy(4, { n: 1 }));
+    expect(readDual(storage, 'doc', accept)).toEqual({ seq: 4, body: { n: 0 } });
   });
 
   it('ignores a copy that is missing, torn, not an object, mis-summed, without a whole sequence, or refused by the check', () => {
