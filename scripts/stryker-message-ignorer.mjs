@@ -41,6 +41,11 @@ function messageOnly(path) {
     if (/Error$/.test(name) && path.key === 1) return `the message of a ${name}`;
     return undefined;
   }
+  // The text of an issue or a failed check: a `message: …` property (issues listed in an error's
+  // details and message, a threshold's failure text).
+  if (path.isObjectProperty() && !path.node.computed && path.node.key.type === 'Identifier' && path.node.key.name === 'message') {
+    return 'a message property';
+  }
   // `details: …` (or a spread that only adds `details`) in the options of a typed error.
   const options = parent.isObjectExpression() ? parent.parentPath : null;
   if (options !== null && (options.isNewExpression() || options.isCallExpression()) && parent.key === 2) {
