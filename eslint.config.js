@@ -3,7 +3,17 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   // Test fixtures are tiny fake repositories (their .ts files belong to no project).
-  { ignores: ['**/dist/**', '**/node_modules/**', 'out/**', 'coverage/**', 'packages/*/*/test-fixtures/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'out/**',
+      'coverage/**',
+      '.stryker-tmp/**',
+      'reports/**',
+      'packages/*/*/test-fixtures/**',
+    ],
+  },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

@@ -109,8 +109,8 @@ export interface VerifiedImage {
   readonly fileSha256?: string;
 }
 
-function fail(code: VerifyError['code'], message: string, details?: Record<string, unknown>): VerifyError {
-  return new VerifyError(code, message, details === undefined ? undefined : { details });
+function fail(code: VerifyError['code'], message: string, details: Record<string, unknown>): VerifyError {
+  return new VerifyError(code, message, { details });
 }
 
 /** Reads entries and insists each is exactly the next one of the layout (mix-and-match, smuggled entries). */
@@ -232,14 +232,16 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     //    once per device. 'any-device' skips them, but a requirement nobody understands is refused
     //    regardless. One device that does not fit fails the image before a payload byte is read.
     const reports = deviceReports(manifest, devices, allowDowngrade);
-    const misfit = reports.find((r) => !r.ok);
-    if (misfit !== undefined) throw deviceError(misfit, reports);
-    if (devices === 'any-device') {
-      const unknown = unknownRequirements(manifest);
-      const first = unknown.at(0);
-      if (first !== undefined) {
-        throw new VerifyError(first.code, unknown.map((r) => r.message).join('; '), { reasons: unknown, details: { reasons: unknown } });
-      }
+    for (const report of reports) {
+      const [reason] = report.reasons;
+      if (reason !== undefined) throw deviceError(report, reason, reports);
+    }
+    // With devices this adds nothing (REQUIREMENT_UNKNOWN is a device reason); for 'any-device' it
+    // is the one rule that still applies.
+    const unknown = unknownRequirements(manifest);
+    const first = unknown.at(0);
+    if (first !== undefined) {
+      throw new VerifyError(first.code, unknown.map((r) => r.message).join('; '), { reasons: unknown, details: { reasons: unknown } });
     }
 
     // 5. Block lists. Endless data: their total is bounded by the signed manifest; each is exactly
@@ -295,21 +297,28 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
       // The entry's size is the signed size (above): reading until it runs out reads exactly the
       // blocks the list covers, the last one short when the size is not a multiple of blockSize.
       for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
-        // Without a sink the block is hashed from the reader's chunks as they stand (no copy); a
-        // sink gets a copy in one recycled buffer, which is what was hashed.
         const hash = createSha256();
-        const block = sink === undefined ? undefined : await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
-        if (block === undefined) await reader.readPieces(blockSize, (piece) => hash.update(piece));
-        else hash.update(block);
-        const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
-        if (!bytesEqual(hash.digest(), expected)) {
-          throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
-            entry: name,
-            block: index,
-            offset,
-          });
+        const check = (): void => {
+          const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
+          if (!bytesEqual(hash.digest(), expected)) {
+            throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
+              entry: name,
+              block: index,
+              offset,
+            });
+          }
+        };
+        if (sink === undefined) {
+          // Without a sink the block is hashed from the reader's chunks as they stand (no copy).
+          await reader.readPieces(blockSize, (piece) => hash.update(piece));
+          check();
+        } else {
+          // A sink gets a copy in one recycled buffer, which is what was hashed.
+          const block = await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
+          hash.update(block);
+          check();
+          await sink.block(payload.path, offset, block);
         }
-        if (block !== undefined) await sink?.block(payload.path, offset, block);
       }
     }
 
@@ -376,16 +385,15 @@ export function describeDevice(device: DeviceIdentity): {
  * (in the order given), the message lists its reasons (naming the device when there are several),
  * and the error carries every device's report.
  */
-function deviceError(misfit: DeviceReport, reports: readonly DeviceReport[]): VerifyError {
-  const [first] = misfit.reasons;
+function deviceError(misfit: DeviceReport, first: Reason, reports: readonly DeviceReport[]): VerifyError {
   // One reason stays one line; several get a line each (one long line of them was unreadable).
   const reasons =
     misfit.reasons.length === 1
-      ? (first?.message ?? '')
+      ? first.message
       : `${misfit.reasons.length} reasons:${misfit.reasons.map((r) => `\n  - ${r.code}: ${r.message}`).join('')}`;
   const { model, hardwareRevision, bootloader } = describeDevice(misfit.device);
   const message = reports.length === 1 ? reasons : `device ${model} rev ${hardwareRevision} with bootloader ${bootloader}: ${reasons}`;
-  return new VerifyError(first?.code ?? 'MODEL_MISMATCH', message, {
+  return new VerifyError(first.code, message, {
     reasons: misfit.reasons,
     devices: reports,
     details: {

@@ -150,11 +150,6 @@ interface InterfaceNeed {
   readonly range: Range;
 }
 
-function hasUnknownRequirement(requires: ImageRequires): boolean {
-  for (const key in requires) if (Object.hasOwn(requires, key) && !KNOWN.includes(key)) return true;
-  return false;
-}
-
 /**
  * The rules that look at what an image requires of the hardware, all but flash: model, revision,
  * unknown requirements, interfaces, bootloader, image format, RAM. A model's releases mostly
@@ -174,7 +169,7 @@ class HardwareRules {
       Object.entries(requires.interfaces).map(([name, required]) => Object.freeze({ name, required, range: cachedRange(required) })),
     );
     this.bootloader = cachedRange(requires.bootloader);
-    this.unknown = hasUnknownRequirement(requires) ? Object.freeze(unknownRequirements(image)) : NO_REASONS;
+    this.unknown = Object.freeze(unknownRequirements(image));
   }
 
   /** Whether `image` asks the same of the hardware, flash aside (allocates nothing). */
@@ -218,31 +213,28 @@ class HardwareRules {
 
   /**
    * The rules, in order, written once. Without `out` it stops at the first failure and allocates
-   * nothing; with `out` it collects every reason. Identity rules come first: when the model is
-   * wrong, the rest is noise but still reported.
+   * nothing (the answer: true when every rule passed); with `out` it collects every reason there
+   * (and its answer means nothing). Identity rules come first: when the model is wrong, the rest
+   * is noise but still reported.
    */
   run(device: DeviceIdentity, out: Reason[] | undefined): boolean {
     const image = this.image;
     const requires = image.requires;
     const provides = device.provides;
-    let ok = true;
     // Wrong model: an image built for another camera.
     if (image.model !== device.model) {
       if (out === undefined) return false;
       out.push(modelMismatch(image.model, device.model));
-      ok = false;
     }
     // A hardware revision the image was not built and tested for.
     if (!image.hardwareRevisions.includes(device.hardwareRevision)) {
       if (out === undefined) return false;
       out.push(revisionUnsupported(device.model, device.hardwareRevision, image.hardwareRevisions));
-      ok = false;
     }
     // A requirement the device cannot honour because it does not understand it.
     if (this.unknown.length > 0) {
       if (out === undefined) return false;
       out.push(...this.unknown);
-      ok = false;
     }
     // Interfaces the image's drivers use, in the versions they were written against.
     for (const need of this.interfaces) {
@@ -251,11 +243,9 @@ class HardwareRules {
       if (provided === undefined) {
         if (out === undefined) return false;
         out.push(interfaceMissing(device.model, device.hardwareRevision, need.name, need.required));
-        ok = false;
       } else if (!need.range.test(provided)) {
         if (out === undefined) return false;
         out.push(interfaceIncompatible(device.model, device.hardwareRevision, need.name, need.required, provided));
-        ok = false;
       }
     }
     // The bootloader must be new enough and able to verify the image's format.
@@ -263,20 +253,17 @@ class HardwareRules {
     if (!this.bootloader.test(bootloader.version)) {
       if (out === undefined) return false;
       out.push(bootloaderTooOld(requires.bootloader, bootloader.version));
-      ok = false;
     }
     if (!bootloader.imageFormats.includes(requires.imageFormat)) {
       if (out === undefined) return false;
       out.push(imageFormatUnsupported(requires.imageFormat, bootloader.version, bootloader.imageFormats));
-      ok = false;
     }
     // An image that does not fit in the device's RAM.
     if (requires.ramBytes > provides.ramBytes) {
       if (out === undefined) return false;
       out.push(ramInsufficient(requires.ramBytes, provides.ramBytes));
-      ok = false;
     }
-    return ok;
+    return true;
   }
 }
 
@@ -303,29 +290,28 @@ class CompiledImageRules implements CompiledImage {
     return Object.freeze(out);
   }
 
-  /** The hardware rules, then flash, then the upgrade rules (rollback, upgrade range, downgrade), in that order. */
+  /**
+   * The hardware rules, then flash, then the upgrade rules (rollback, upgrade range, downgrade), in
+   * that order. Without `out`: whether every rule passes (stopping at the first that fails); with
+   * `out`: every reason, collected there (the answer then means nothing).
+   */
   private run(device: DeviceIdentity, out: Reason[] | undefined): boolean {
-    const image = this.facts;
-    let ok = out === undefined ? this.hardware.fit(device) : this.hardware.run(device, out);
-    if (!ok && out === undefined) return false;
+    if (out === undefined) {
+      if (!this.hardware.fit(device)) return false;
+    } else {
+      this.hardware.run(device, out);
+    }
     // An image that does not fit in the partition.
-    const need = image.requires.flashBytes;
+    const need = this.facts.requires.flashBytes;
     const room = device.provides.flashPartitionBytes;
     if (need > room) {
       if (out === undefined) return false;
       out.push(flashInsufficient(need, room));
-      ok = false;
     }
     // Rollback and skipped steps. A factory-fresh device (no `installed`) is being provisioned,
     // not upgraded: neither applies (docs/decisions.md, "The factory case").
     const installed = device.installed;
-    if (installed !== undefined) {
-      if (!this.upgrade.run(installed, out)) {
-        if (out === undefined) return false;
-        ok = false;
-      }
-    }
-    return ok;
+    return installed === undefined || this.upgrade.run(installed, out);
   }
 }
 

@@ -1,0 +1,83 @@
+import { readdirSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InputError } from './errors.js';
+import { openInputFile, readInputFile } from './read-file.js';
+
+// The edges of readInputFile: the limit from both sides, `inspect`, the errors' causes, and the
+// descriptor closed whatever happens.
+
+const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+async function failure(promise: Promise<unknown>): Promise<InputError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('it resolved');
+}
+
+describe('readInputFile, at its edges', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fwkit-read-edges-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a file one byte under, at and (refuses) one over the limit, across the first read buffer', async () => {
+    const path = join(dir, 'sized');
+    for (const size of [1000, 64 * 1024, 64 * 1024 + 1, 200_000]) {
+      const bytes = Buffer.alloc(size, 0x62);
+      await writeFile(path, bytes);
+      expect((await readInputFile(path, 'test', size + 1)).equals(bytes)).toBe(true);
+      expect((await readInputFile(path, 'test', size)).equals(bytes)).toBe(true);
+      expect((await failure(readInputFile(path, 'test', size - 1))).code).toBe('INPUT_TOO_LARGE');
+    }
+  });
+
+  it('shows `inspect` the open file, and its throw refuses the file', async () => {
+    const path = join(dir, 'inspected');
+    await writeFile(path, 'abc');
+    const sizes: number[] = [];
+    expect((await readInputFile(path, 'test', 10, (stats) => void sizes.push(stats.size))).toString()).toBe('abc');
+    expect(sizes).toEqual([3]);
+    const refused = new InputError('INPUT_NOT_REGULAR', 'refused by inspect');
+    await expect(
+      readInputFile(path, 'test', 10, () => {
+        throw refused;
+      }),
+    ).rejects.toBe(refused);
+  });
+
+  it('keeps the system error as the cause', async () => {
+    const missing = await failure(readInputFile(join(dir, 'missing'), 'test', 10));
+    expect(missing.code).toBe('INPUT_NOT_FOUND');
+    expect((missing.cause as { code?: unknown }).code).toBe('ENOENT');
+    const directory = await failure(openInputFile(dir, 'test'));
+    expect(directory.code).toBe('INPUT_NOT_REGULAR');
+  });
+
+  it('closes the file after success and after every refusal', async () => {
+    const path = join(dir, 'fds');
+    await writeFile(path, 'x'.repeat(100));
+    const before = openFds();
+    await readInputFile(path, 'test', 100);
+    expect(openFds()).toBe(before);
+    await failure(readInputFile(path, 'test', 99));
+    expect(openFds()).toBe(before);
+    await failure(
+      readInputFile(path, 'test', 100, () => {
+        throw new InputError('INPUT_NOT_REGULAR', 'no');
+      }),
+    );
+    expect(openFds()).toBe(before);
+    await failure(openInputFile(dir, 'test'));
+    expect(openFds()).toBe(before);
+  });
+});
