@@ -28,16 +28,16 @@ const END = '<!-- mutation-report:end -->';
 /** @type {Equivalent[]} */
 const equivalents = JSON.parse(readFileSync(`${root}test/mutation/equivalent.json`, 'utf8')).survivors;
 
+/** Whether an explanation is the one of this survivor (the same edit of the same code). */
+const explains = (/** @type {Equivalent} */ e, /** @type {Survivor} */ s) =>
+  e.file === s.file &&
+  e.mutator === s.mutator &&
+  e.original === s.original &&
+  e.replacement === s.replacement &&
+  (e.code === undefined || e.code === s.code);
+
 /** @param {Survivor} s */
-const explain = (s) =>
-  equivalents.find(
-    (e) =>
-      e.file === s.file &&
-      e.mutator === s.mutator &&
-      e.original === s.original &&
-      e.replacement === s.replacement &&
-      (e.code === undefined || e.code === s.code),
-  )?.reason;
+const explain = (s) => equivalents.find((e) => explains(e, s))?.reason;
 
 const oneLine = (/** @type {string} */ text) => text.replace(/\s+/g, ' ').trim();
 
@@ -169,18 +169,7 @@ if (args[0] === '--check') {
     }
     const unexplained = s.survivors.filter((v) => v.reason === undefined);
     // An explanation no survivor needs any more (the mutant is gone or killed) is stale: drop it.
-    const stale = equivalents.filter(
-      (e) =>
-        e.package === name &&
-        !s.survivors.some(
-          (v) =>
-            v.file === e.file &&
-            v.mutator === e.mutator &&
-            v.original === e.original &&
-            v.replacement === e.replacement &&
-            (e.code === undefined || e.code === v.code),
-        ),
-    );
+    const stale = equivalents.filter((e) => e.package === name && !s.survivors.some((v) => explains(e, v)));
     for (const e of stale)
       console.error(
         `mutation-report: stale entry in test/mutation/equivalent.json: ${e.file} ${e.mutator}: ${e.original} → ${e.replacement}`,

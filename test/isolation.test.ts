@@ -100,17 +100,24 @@ const recording =
 
 type Outcome = { readonly ok: true; readonly detail?: unknown } | { readonly ok: false; readonly code: string };
 
-/** Whether a loopback port of the host takes a connection. */
+/**
+ * Whether the hostile domain's server answers on this loopback port of the host. It greets with
+ * `hostile`: a port number inside the domain's own namespace may be in use on the host by another
+ * test's server, which is no proof that the domain's port is reachable.
+ */
 function reachable(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
+    let greeting = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (greeting += chunk));
+    socket.once('close', () => {
+      resolve(greeting.startsWith('hostile'));
     });
     socket.once('error', () => {
       resolve(false);
     });
+    socket.setTimeout(2000, () => socket.destroy());
   });
 }
 

@@ -3,11 +3,9 @@ import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { MAX_SOURCE_DATE_EPOCH, parseSourceDateEpoch } from '@fwkit/device-core';
-import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
-import { checkSigners } from '@fwkit/release-build/signers';
 import { loadPemSigner, type Signer } from '@fwkit/release-signing';
 import { CliError, UsageError } from './errors.js';
-import { readJsonFile, type Io } from './io.js';
+import type { Io } from './io.js';
 import { passphraseSource } from './passphrase.js';
 
 /**
@@ -79,22 +77,6 @@ export async function loadSigners(
   } finally {
     await source.forget();
   }
-}
-
-/**
- * What build and release start from: the build time, the signers, and the trust root read for that
- * time, every signer checked against it (named by file) before anything is built.
- */
-export async function signingInputs(
-  io: Io,
-  values: Parameters<typeof loadSigners>[1],
-  repoRoot: string,
-): Promise<{ sourceDateEpoch: number; signers: Signer[]; trust: TrustRoot; trustPath: string }> {
-  const sourceDateEpoch = await resolveEpoch(io, repoRoot);
-  const { signers, files, trustPath } = await loadSigners(io, values);
-  const trust = trustRootFromJSON(await readJsonFile(io, trustPath, 'trust root'), new Date(sourceDateEpoch * 1000));
-  checkSigners(signers, trust, files);
-  return { sourceDateEpoch, signers, trust, trustPath };
 }
 
 // `--now` is parsed the same way by fwkit-device: one implementation, on the device side.

@@ -7,7 +7,7 @@ import { dayOfEpoch } from '@fwkit/release-core';
 import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, type Io } from '../io.js';
-import { signingInputs } from '../options.js';
+import { signingInputs } from '../signing-inputs.js';
 import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 

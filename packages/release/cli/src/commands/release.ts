@@ -6,7 +6,7 @@ import { LEDGER_PATH, ReleaseGateError, runRelease } from '@fwkit/release-pipeli
 import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, type Io } from '../io.js';
-import { signingInputs } from '../options.js';
+import { signingInputs } from '../signing-inputs.js';
 import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 import { toolkitVersion } from '../version.js';
