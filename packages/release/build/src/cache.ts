@@ -77,7 +77,7 @@ async function filesUnder(dir: string): Promise<string[]> {
 let toolkitDigest: Promise<string> | undefined;
 
 /** SHA-256 over the compiled code of this package and the ones it builds with: a changed toolkit misses. */
-function toolkitCode(): Promise<string> {
+export function toolkitCode(): Promise<string> {
   toolkitDigest ??= (async () => {
     // In the bundled CLI package (scripts/build-cli-package.mjs) every package is inside the one
     // file beside this code: its folder is the whole toolkit, and the packages resolve nowhere.
@@ -236,17 +236,27 @@ function entryPath(cacheDir: string, key: string): string {
 export function encodeCacheEntry(entry: CacheEntry): Buffer {
   const { image, sbom, ...meta } = entry;
   const head = Buffer.from(`${JSON.stringify({ ...meta, imageBytes: image.byteLength, sbomBytes: sbom.byteLength })}\n`, 'utf8');
-  const body = Buffer.concat([head, image, sbom]);
+  return seal(Buffer.concat([head, image, sbom]));
+}
+
+/** A cache file's bytes: the SHA-256 of `body` in hex, a newline, then `body`. */
+export function seal(body: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`${sha256Hex(body)}\n`, 'latin1'), body]);
+}
+
+/** The body of a sealed cache file, or undefined when its digest does not match (damaged or truncated). */
+export function unseal(bytes: Buffer): Buffer | undefined {
+  if (bytes.indexOf(0x0a) !== 64) return undefined;
+  const body = bytes.subarray(65);
+  return bytes.subarray(0, 64).toString('latin1') === sha256Hex(body) ? body : undefined;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The entry in an entry file, or undefined when it is damaged, truncated or of another format. */
 export function decodeCacheEntry(bytes: Buffer): CacheEntry | undefined {
-  if (bytes.indexOf(0x0a) !== 64) return undefined;
-  const body = bytes.subarray(65);
-  if (bytes.subarray(0, 64).toString('latin1') !== sha256Hex(body)) return undefined;
+  const body = unseal(bytes);
+  if (body === undefined) return undefined;
   const newline = body.indexOf(0x0a);
   let meta: unknown;
   try {
@@ -332,11 +342,12 @@ export async function writeCache(
     sbom: build.sbom,
   };
   await writeFileAtomic(entryPath(cacheDir, key), encodeCacheEntry(entry));
-  await evict(cacheDir);
+  await evict(cacheDir, ENTRY_SUFFIX);
 }
 
-async function evict(cacheDir: string): Promise<void> {
-  const names = (await readdir(cacheDir)).filter((name) => name.endsWith(ENTRY_SUFFIX));
+/** Removes the least recently used files named `*<suffix>` beyond CACHE_MAX_ENTRIES. */
+export async function evict(cacheDir: string, suffix: string): Promise<void> {
+  const names = (await readdir(cacheDir)).filter((name) => name.endsWith(suffix));
   if (names.length <= CACHE_MAX_ENTRIES) return;
   const aged = await Promise.all(
     names.map(async (name) => ({

@@ -64,4 +64,17 @@ describe('scanModule', () => {
     expect(mayLoad('const s = "\\u0041"; ev\\u{61}l(s);')).toBe(true);
     expect(mayLoad('import /* c */ (x)')).toBe(true);
   });
+
+  it('does not take comments that name a form for code, and still finds the code beside them', async () => {
+    const comments = [
+      '// These require the /u flag; see eval() and new Function() in the docs.',
+      "/** @type {import('./expression.js').default[]} */",
+      'export const list = [];',
+      '/*! legal: process.binding is not used */',
+    ];
+    expect(mayLoad(comments.join('\n'))).toBe(true);
+    expect(await scanModule(comments.join('\n'), '.js', TS)).toEqual([]);
+    const withCode = [...comments, 'export const load = (name) => import(name); // import(name)'].join('\n');
+    expect((await scanModule(withCode, '.js', TS)).map((f) => [f.line, f.form])).toEqual([[5, 'computed import()']]);
+  });
 });

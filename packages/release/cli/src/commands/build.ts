@@ -2,8 +2,8 @@ import { relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildProducts } from '@fwkit/release-build/build';
 import { defaultCacheDir } from '@fwkit/release-build/cache';
-import { loadBuildScope } from '@fwkit/release-build/scope';
-import { dayOfEpoch } from '@fwkit/release-core';
+import { loadBuildScopeCached } from '@fwkit/release-build/scope-cache';
+import { dayOfEpoch } from '@fwkit/release-core/days';
 import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, type Io } from '../io.js';
@@ -38,8 +38,9 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   const repoRoot = resolve(io.cwd, values.repo);
   const { sourceDateEpoch, signers, trust } = await signingInputs(io, values, repoRoot);
 
+  const cacheDir = values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env);
   // Retired models are skipped by --all and refused by name (BUILD_MODEL_RETIRED), judged on the build's day.
-  const scope = await loadBuildScope(repoRoot, values.product, dayOfEpoch(sourceDateEpoch));
+  const scope = await loadBuildScopeCached(repoRoot, values.product, dayOfEpoch(sourceDateEpoch), cacheDir);
   for (const s of scope.skipped)
     io.err(`fwkit: note: ${s.model} skipped: retired since ${s.retiredFrom} (last day of support ${s.lastDay})`);
 
@@ -51,7 +52,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
       : buildProducts({
           repoRoot,
           products: scope.models,
-          cacheDir: values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env),
+          cacheDir,
           env: io.env,
           outDir: resolve(io.cwd, values.out),
           sourceDateEpoch,
