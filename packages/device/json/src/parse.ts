@@ -110,6 +110,14 @@ function hexValue(c: number): number {
   return -1;
 }
 
+/**
+ * A run of string characters that need no look: no quote, backslash, control character or UTF-16
+ * surrogate. Skipped by the regular expression engine rather than a character at a time (a
+ * 200 KB package-lock.json took ~100 ms in a fresh process, mostly in the string loop).
+ */
+// eslint-disable-next-line no-control-regex -- control characters end a run: they must be refused.
+const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
+
 const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 
 class Parser {
@@ -281,6 +289,9 @@ class Parser {
     let out = '';
     let runStart = this.pos;
     for (;;) {
+      PLAIN_RUN.lastIndex = this.pos;
+      PLAIN_RUN.test(text);
+      this.pos = PLAIN_RUN.lastIndex;
       const c = text.charCodeAt(this.pos);
       if (c === 0x22) {
         out += text.slice(runStart, this.pos);
