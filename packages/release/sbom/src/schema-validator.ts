@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,11 +107,28 @@ export function schemaValidatorCode(): string {
   return `${FINGERPRINT_PREFIX}${inputs.fingerprint}\n${code}`;
 }
 
+/** The first bytes of a file (fewer when it is shorter), or undefined when there is no such file. */
+function headOf(path: string, bytes: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const head = Buffer.alloc(bytes);
+    return head.subarray(0, readSync(fd, head, 0, bytes, 0));
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function loadCompiled(inputs: SchemaInputs): AjvValidate | undefined {
-  if (!existsSync(VALIDATOR_CODE_PATH)) return undefined;
-  const text = readFileSync(VALIDATOR_CODE_PATH, 'utf8');
-  // Made from other schemas or package versions: stale, compile afresh instead.
-  if (!text.startsWith(`${FINGERPRINT_PREFIX}${inputs.fingerprint}\n`)) return undefined;
+  // Only its first line is compared (the code is ~1 MB, and require reads it once more).
+  const expected = Buffer.from(`${FINGERPRINT_PREFIX}${inputs.fingerprint}\n`, 'utf8');
+  const head = headOf(VALIDATOR_CODE_PATH, expected.byteLength);
+  // Absent, or made from other schemas or package versions (stale): compiled afresh instead.
+  if (head === undefined || !head.equals(expected)) return undefined;
   return require(VALIDATOR_CODE_PATH) as AjvValidate;
 }
 
