@@ -7,7 +7,7 @@ import { sbomBesideImage } from '@fwkit/release-sbom/beside';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
 import { verifyImage, VerifyError } from '@fwkit/device-verify';
-import { cacheKey, inputDigests, readCache, writeCache, type CachedBuild, type InputDigests } from './cache.js';
+import { cacheKey, inputDigests, isStringList, readCache, writeCache, type CachedBuild, type InputDigests } from './cache.js';
 import {
   checkEpoch,
   fwkitVersion,
@@ -106,8 +106,6 @@ function factsOf(result: BuildResult): Record<string, unknown> {
     verifiedFor: result.verifiedFor,
   };
 }
-
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /**
  * Write a cached build into `options.outDir` once it has proved itself: the image verifies against

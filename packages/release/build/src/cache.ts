@@ -251,7 +251,10 @@ export function unseal(bytes: Buffer): Buffer | undefined {
   return bytes.subarray(0, 64).toString('latin1') === sha256Hex(body) ? body : undefined;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Shape checks for what a cache file holds (read back as untyped JSON). */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+export const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** The entry in an entry file, or undefined when it is damaged, truncated or of another format. */
 export function decodeCacheEntry(bytes: Buffer): CacheEntry | undefined {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '@fwkit/device-core';
 import { writeFileAtomic } from '@fwkit/release-core/fs';
-import { evict, inputDigests, seal, toolkitCode, unseal } from './cache.js';
+import { evict, inputDigests, isRecord, isStringList, seal, toolkitCode, unseal } from './cache.js';
 import { listProducts, productDir } from './layout.js';
 import type { BuildScope, SkippedModel } from './scope.js';
 
@@ -27,11 +27,9 @@ interface ScopeRecord {
   readonly scope: BuildScope;
 }
 
-const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
-
 function isSkipped(value: unknown): value is SkippedModel {
-  if (typeof value !== 'object' || value === null) return false;
-  const { model, status, lastDay, retiredFrom } = value as Record<string, unknown>;
+  if (!isRecord(value)) return false;
+  const { model, status, lastDay, retiredFrom } = value;
   return typeof model === 'string' && status === 'retired' && typeof lastDay === 'string' && typeof retiredFrom === 'string';
 }
 
@@ -45,13 +43,12 @@ function decodeScopeRecord(bytes: Buffer, key: string): ScopeRecord | undefined 
   } catch {
     return undefined;
   }
-  if (typeof record !== 'object' || record === null) return undefined;
-  const { format, files, scope } = record as Record<string, unknown>;
-  if (format !== SCOPE_FORMAT || (record as Record<string, unknown>)['key'] !== key) return undefined;
-  if (typeof files !== 'object' || files === null || typeof scope !== 'object' || scope === null) return undefined;
-  const { models, skipped } = scope as Record<string, unknown>;
+  if (!isRecord(record) || record['format'] !== SCOPE_FORMAT || record['key'] !== key) return undefined;
+  const { files, scope } = record;
+  if (!isRecord(files) || !isRecord(scope)) return undefined;
+  const { models, skipped } = scope;
   if (!isStringList(models) || !Array.isArray(skipped) || !skipped.every(isSkipped)) return undefined;
-  return { format, key, files: files as Record<string, string>, scope: Object.freeze({ models, skipped }) };
+  return { format: SCOPE_FORMAT, key, files: files as Record<string, string>, scope: Object.freeze({ models, skipped }) };
 }
 
 /**
