@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { stopSignalsToAbort } from '@fwkit/device-core';
 import { writeLine } from '@fwkit/device-verify/stdio';
 import { main } from './main.js';
 
@@ -10,5 +11,5 @@ process.exitCode = await main(process.argv.slice(2), {
   err: (text) => {
     writeLine(2, text);
   },
-  interruptible: async () => (await import('@fwkit/device-core')).stopSignalsToAbort(),
+  interruptible: () => Promise.resolve(stopSignalsToAbort()),
 });
