@@ -1,30 +1,34 @@
-// The device commands (issue 9): install, boot, status, commit and revert of a device directory.
+// The device commands (issue 9): install, boot, status, commit, revert and recover of a device directory.
 // One implementation for both CLIs: `fwkit-device <command>` (the device bundle) and
 // `fwkit device <command>` (the release CLI delegates here); only the program name differs.
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InterruptedError } from '@fwkit/device-core';
-import { Device, storageFailure, type BootResult, type DeviceStatus, type InstallResult } from '@fwkit/device-install';
+import { Device, storageFailure, type BootResult, type DeviceStatus } from '@fwkit/device-install';
 import { isolationHost, MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
 import { EXIT, UsageError } from '@fwkit/device-verify';
-import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
+import { nowOption } from '@fwkit/device-verify/report';
 import { DeviceCliError } from './errors.js';
+import { reportFailure, type DeviceIo } from './io.js';
 import { deviceCommandUsage, type DeviceCommandName } from './usage.js';
 
 export { DEVICE_COMMANDS, deviceCommandUsage, deviceUsageLines, isDeviceCommand, type DeviceCommandName } from './usage.js';
+export type { DeviceIo } from './io.js';
 
-/** Where a device command writes: data to stdout, messages to stderr. */
-export interface DeviceIo {
-  readonly cwd: string;
-  out(text: string): void;
-  err(text: string): void;
-  /**
-   * From now on SIGINT/SIGTERM do not kill the process but abort the returned signal (with an
-   * InterruptedError). `boot` needs it: the firmware runs in its own process group, so only this
-   * process can stop it. The same shape as the release CLI's Io.
-   */
-  interruptible?(): Promise<AbortSignal>;
-}
+const STRING = { type: 'string' } as const;
+const FLAG = { type: 'boolean', default: false } as const;
+
+/** Each command's options beside --json; parseArgs refuses any other (a usage error). */
+const OPTIONS: Readonly<Record<DeviceCommandName, NonNullable<ParseArgsConfig['options']>>> = {
+  install: { image: STRING, now: STRING },
+  recover: { image: STRING, now: STRING },
+  boot: { serve: FLAG, 'no-isolation': FLAG, 'health-timeout-ms': STRING, now: STRING },
+  status: {},
+  commit: {},
+  revert: {},
+};
+
+type Values = Readonly<Record<string, string | boolean | undefined>>;
 
 /** What every successful device command prints with --json: ok, code, message, the command's result and the device status. */
 type Answer = { readonly ok: boolean; readonly code: string | null; readonly message: string; readonly status: DeviceStatus } & Record<
@@ -32,32 +36,21 @@ type Answer = { readonly ok: boolean; readonly code: string | null; readonly mes
   unknown
 >;
 
-function parse(
-  args: readonly string[],
-  options: NonNullable<ParseArgsConfig['options']>,
-): { values: Record<string, unknown>; dir: string } {
-  const { values, positionals } = parseArgs({
-    args: [...args],
-    allowPositionals: true,
-    options: { ...options, json: { type: 'boolean', default: false } },
-  });
-  const [dir, ...extra] = positionals;
-  if (dir === undefined || dir === '' || extra.length > 0) throw new UsageError('name exactly one device directory');
-  return { values, dir };
-}
+const done = (message: string, status: DeviceStatus, result: Record<string, unknown> = {}): Answer => ({
+  ok: true,
+  code: null,
+  message,
+  ...result,
+  status,
+});
 
 /** Text lines of a device status, as `status` prints it (and the other commands after their message). */
 export function renderStatus(status: DeviceStatus): string {
-  const committed =
-    status.committed === null
-      ? 'none'
-      : `${status.committed.version} (slot ${status.committed.slot}, security ${status.committed.security})`;
-  const trial =
-    status.trial === null ? 'none' : `${status.trial.version} (slot ${status.trial.slot}, ${status.trial.attemptsLeft} attempt(s) left)`;
+  const { committed, trial } = status;
   return [
     `state: ${status.state}`,
-    `committed: ${committed}`,
-    `trial: ${trial}`,
+    `committed: ${committed === null ? 'none' : `${committed.version} (slot ${committed.slot}, security ${committed.security})`}`,
+    `trial: ${trial === null ? 'none' : `${trial.version} (slot ${trial.slot}, ${trial.attemptsLeft} attempt(s) left)`}`,
     `security counter: ${status.securityCounter}`,
     `last: ${status.last.result}: ${status.last.reason}`,
   ].join('\n');
@@ -67,34 +60,25 @@ function print(io: DeviceIo, json: boolean, answer: Answer): void {
   io.out(json ? JSON.stringify(answer) : `${answer.message}\n${renderStatus(answer.status)}`);
 }
 
-function imageOption(name: DeviceCommandName, values: Record<string, unknown>): string {
+/** `install` and `recover`: the image named by --image. */
+async function installImage(name: 'install' | 'recover', device: Device, values: Values, io: DeviceIo): Promise<Answer> {
   const image = values['image'];
   if (typeof image !== 'string' || image === '') throw new UsageError(`${name} needs --image <image>`);
-  return image;
-}
-
-async function recover(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<Answer> {
-  const image = imageOption('recover', values);
-  const result = await device.recoverFile(resolve(io.cwd, image));
-  return {
-    ok: true,
-    code: null,
-    message: `${image}: ${result.version} recovered into slot ${result.slot} and committed (the next boot raises the security counter)`,
-    recover: result,
-    status: device.status(),
-  };
-}
-
-async function install(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<Answer> {
-  const image = imageOption('install', values);
-  const result: InstallResult = await device.installFile(resolve(io.cwd, image));
-  return {
-    ok: true,
-    code: null,
-    message: `${image}: ${result.version} installed into slot ${result.slot}: pending reboot (boot tries it, ${result.attempts} attempt(s))`,
-    install: result,
-    status: device.status(),
-  };
+  const path = resolve(io.cwd, image);
+  if (name === 'recover') {
+    const recover = await device.recoverFile(path);
+    return done(
+      `${image}: ${recover.version} recovered into slot ${recover.slot} and committed (the next boot raises the security counter)`,
+      device.status(),
+      { recover },
+    );
+  }
+  const install = await device.installFile(path);
+  return done(
+    `${image}: ${install.version} installed into slot ${install.slot}: pending reboot (boot tries it, ${install.attempts} attempt(s))`,
+    device.status(),
+    { install },
+  );
 }
 
 /** The health decision of a boot: exit 0 only when the booted firmware is healthy and no trial was abandoned. */
@@ -117,18 +101,19 @@ function bootAnswer(result: BootResult, isolation: 'os' | 'none'): Answer {
   };
 }
 
-async function boot(device: Device, values: Record<string, unknown>, io: DeviceIo): Promise<number> {
-  const json = values['json'] === true;
-  const serve = values['serve'] === true;
-  const timeout = values['health-timeout-ms'];
-  let healthTimeoutMs: number | undefined;
-  if (typeof timeout === 'string') {
-    healthTimeoutMs = Number(timeout);
-    // Checked here: the launcher would refuse it as a failed start, and a trial would lose an attempt to a typo.
-    if (!/^\d+$/.test(timeout) || healthTimeoutMs < 1 || healthTimeoutMs > MAX_HEALTH_TIMEOUT_MS) {
-      throw new UsageError(`--health-timeout-ms "${timeout}" is not a whole number of milliseconds from 1 to ${MAX_HEALTH_TIMEOUT_MS}`);
-    }
+/** `--health-timeout-ms`, checked here: the launcher would refuse it as a failed start, and a trial would lose an attempt to a typo. */
+function healthTimeoutOption(value: string | boolean | undefined): { healthTimeoutMs?: number } {
+  if (typeof value !== 'string') return {};
+  const healthTimeoutMs = Number(value);
+  if (!/^\d+$/.test(value) || healthTimeoutMs < 1 || healthTimeoutMs > MAX_HEALTH_TIMEOUT_MS) {
+    throw new UsageError(`--health-timeout-ms "${value}" is not a whole number of milliseconds from 1 to ${MAX_HEALTH_TIMEOUT_MS}`);
   }
+  return { healthTimeoutMs };
+}
+
+async function boot(device: Device, values: Values, io: DeviceIo): Promise<number> {
+  const serve = values['serve'] === true;
+  const healthTimeout = healthTimeoutOption(values['health-timeout-ms']);
   // Before the firmware starts: a stop signal must never leave it running (it has its own process group).
   const stopped = await io.interruptible?.();
   if (serve && stopped === undefined) throw new UsageError('--serve needs a process that can receive stop signals');
@@ -147,16 +132,11 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   } else {
     io.err('DEVELOPMENT MODE (--no-isolation): the firmware runs without OS isolation; never on a camera in the field');
   }
-  const result = await device.boot({
-    runner: startFirmware,
-    serve,
-    isolation,
-    ...(healthTimeoutMs === undefined ? {} : { healthTimeoutMs }),
-  });
+  const result = await device.boot({ runner: startFirmware, serve, isolation, ...healthTimeout });
   const answer = bootAnswer(result, isolation);
-  print(io, json, answer);
+  print(io, values['json'] === true, answer);
   const status = answer.ok ? EXIT.ok : EXIT.failed;
-  const running = result.running;
+  const { running } = result;
   if (running === undefined) return status;
   if (!result.verdict.ok || stopped === undefined) {
     await running.stop();
@@ -164,15 +144,14 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   }
   // Serving: until a stop signal (then the firmware is stopped and the decision's status stands) or the firmware's own exit.
   io.err(`serving slot ${result.slot} (${result.version}) on port ${result.verdict.port} until SIGINT or SIGTERM`);
-  const signal = stopped;
   const how = await Promise.race([
     running.exited.then(() => 'exited' as const),
-    new Promise<'signal'>((done) => {
-      if (signal.aborted) done('signal');
-      signal.addEventListener(
+    new Promise<'signal'>((settle) => {
+      if (stopped.aborted) settle('signal');
+      stopped.addEventListener(
         'abort',
         () => {
-          done('signal');
+          settle('signal');
         },
         { once: true },
       );
@@ -180,87 +159,67 @@ async function boot(device: Device, values: Record<string, unknown>, io: DeviceI
   ]);
   await running.stop();
   if (how === 'signal') {
-    const name = signal.reason instanceof InterruptedError ? signal.reason.signal : 'a stop signal';
+    const name = stopped.reason instanceof InterruptedError ? stopped.reason.signal : 'a stop signal';
     io.err(`stopped the firmware (${name})`);
     return status;
   }
   throw new DeviceCliError('FIRMWARE_EXITED', `the firmware of slot ${result.slot} (${result.version}) exited while being served`);
 }
 
+/** The commands that print one answer; boot prints its own (it may keep serving). */
+function answer(
+  name: Exclude<DeviceCommandName, 'boot'>,
+  device: Device,
+  values: Values,
+  io: DeviceIo,
+  dir: string,
+): Promise<Answer> | Answer {
+  switch (name) {
+    case 'install':
+    case 'recover':
+      return installImage(name, device, values, io);
+    case 'status': {
+      const status = device.status();
+      const { committed, trial } = status;
+      const pending = trial === null ? '' : `; trial ${trial.version} pending (slot ${trial.slot})`;
+      const installed = committed === null ? 'nothing committed' : `committed ${committed.version} (slot ${committed.slot})`;
+      return done(`${dir}: ${status.state}: ${installed}${pending}`, status);
+    }
+    case 'commit': {
+      const status = device.commit();
+      return done(`committed ${status.committed?.version ?? '?'} (slot ${status.committed?.slot ?? '?'})`, status);
+    }
+    case 'revert': {
+      const status = device.revert();
+      return done(`reverted: ${status.committed?.version ?? 'nothing'} stays committed`, status);
+    }
+  }
+}
+
 /**
- * Runs one device command. It reports its own errors (the shared mapping of
- * @fwkit/device-verify/report) so that both CLIs print the same; with --json a failure on a
- * readable device also carries its status (e.g. the failed install).
+ * Runs one device command. It reports its own errors (io.ts, the mapping both CLIs share); with
+ * --json a failure on a readable device also carries its status (e.g. the failed install).
  */
 export async function runDeviceCommand(program: string, name: DeviceCommandName, args: readonly string[], io: DeviceIo): Promise<number> {
+  const usage = deviceCommandUsage(program, name);
   if (args.includes('--help') || args.includes('-h')) {
-    io.out(deviceCommandUsage(program, name));
+    io.out(usage);
     return EXIT.ok;
   }
   let device: Device | undefined;
   try {
-    const { values, dir } = parse(args, {
-      image: { type: 'string' },
-      now: { type: 'string' },
-      serve: { type: 'boolean', default: false },
-      'no-isolation': { type: 'boolean', default: false },
-      'health-timeout-ms': { type: 'string' },
-    });
-    const allowed: Record<DeviceCommandName, readonly string[]> = {
-      install: ['image', 'now'],
-      recover: ['image', 'now'],
-      boot: ['serve', 'health-timeout-ms', 'now'],
-      status: [],
-      commit: [],
-      revert: [],
-    };
-    for (const option of ['image', 'now', 'health-timeout-ms']) {
-      if (values[option] !== undefined && !allowed[name].includes(option)) throw new UsageError(`${name} has no --${option}`);
-    }
-    for (const flag of ['serve', 'no-isolation']) {
-      if (values[flag] === true && name !== 'boot') throw new UsageError(`${name} has no --${flag}`);
-    }
-    const now = values['now'] === undefined ? undefined : nowOption(values['now'] as string);
+    const parsed = parseArgs({ args: [...args], allowPositionals: true, options: { ...OPTIONS[name], json: FLAG } });
+    const values: Values = parsed.values;
+    const [dir, ...extra] = parsed.positionals;
+    if (dir === undefined || dir === '' || extra.length > 0) throw new UsageError('name exactly one device directory');
+    const now = typeof values['now'] === 'string' ? nowOption(values['now']) : undefined;
     device = new Device(resolve(io.cwd, dir), now === undefined ? {} : { now: () => now });
-    const json = values['json'] === true;
-    switch (name) {
-      case 'install':
-        print(io, json, await install(device, values, io));
-        return EXIT.ok;
-      case 'recover':
-        print(io, json, await recover(device, values, io));
-        return EXIT.ok;
-      case 'boot':
-        return await boot(device, values, io);
-      case 'status': {
-        const status = device.status();
-        const trial = status.trial === null ? '' : `; trial ${status.trial.version} pending (slot ${status.trial.slot})`;
-        const committed =
-          status.committed === null ? 'nothing committed' : `committed ${status.committed.version} (slot ${status.committed.slot})`;
-        print(io, json, { ok: true, code: null, message: `${dir}: ${status.state}: ${committed}${trial}`, status });
-        return EXIT.ok;
-      }
-      case 'commit': {
-        const status = device.commit();
-        print(io, json, {
-          ok: true,
-          code: null,
-          message: `committed ${status.committed?.version ?? '?'} (slot ${status.committed?.slot ?? '?'})`,
-          status,
-        });
-        return EXIT.ok;
-      }
-      case 'revert': {
-        const status = device.revert();
-        print(io, json, { ok: true, code: null, message: `reverted: ${status.committed?.version ?? 'nothing'} stays committed`, status });
-        return EXIT.ok;
-      }
-    }
+    if (name === 'boot') return await boot(device, values, io);
+    print(io, values['json'] === true, await answer(name, device, values, io, dir));
+    return EXIT.ok;
   } catch (caught) {
-    const outcome = errorOutcome(storageFailure(caught));
-    if (args.includes('--json')) io.out(JSON.stringify({ ...outcome.json, ...(outcome.usage ? {} : statusOf(device)) }));
-    io.err(outcome.usage ? `${program}: ${outcome.line}\n\n${deviceCommandUsage(program, name)}` : `${program}: ${outcome.line}`);
-    return outcome.status;
+    const failed = device;
+    return reportFailure(io, storageFailure(caught), { program, json: args.includes('--json'), usage, data: () => statusOf(failed) });
   }
 }
 

@@ -41,9 +41,10 @@ const DESCRIPTIONS: Record<DeviceCommandName, string> = {
     'Refused with RECOVERY_NOT_NEEDED while a slot still boots (install an update instead). See docs/device.md.',
 };
 
-const FOOTER = 'Exit codes: 0 ok, 1 refused or failed (a code says why), 2 usage error, 3 internal error (a bug).';
+/** The exit codes of every fwkit-device command (and of `fwkit device <command>`). */
+export const EXIT_CODES = 'Exit codes: 0 ok, 1 refused or failed (a code says why), 2 usage error, 3 internal error (a bug).';
 
 /** The --help text of one device command. */
 export function deviceCommandUsage(program: string, name: DeviceCommandName): string {
-  return `Usage: ${deviceUsageLines(program)[name]}\n\n${DESCRIPTIONS[name]}\n\n${FOOTER}`;
+  return `Usage: ${deviceUsageLines(program)[name]}\n\n${DESCRIPTIONS[name]}\n\n${EXIT_CODES}`;
 }

@@ -2,9 +2,9 @@ import { chmod, lstat, mkdtemp, open, readdir, rename, rm } from 'node:fs/promis
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { INPUT_LIMITS, readJsonInputFile } from '@fwkit/device-core';
-import { isDeviceCommand, renderStatus, runDeviceCommand } from '@fwkit/device-cli';
+import { isDeviceCommand, renderStatus, reportFailure, runDeviceCommand } from '@fwkit/device-cli';
 import { InstallError, provision, storageFailure, type DevicePolicy } from '@fwkit/device-install';
-import { errorOutcome, nowOption } from '@fwkit/device-verify/report';
+import { nowOption } from '@fwkit/device-verify/report';
 import { CliError, EXIT, UsageError } from '../errors.js';
 import { loadFieldDevices } from '../field-devices.js';
 import { readJsonFile, type Io } from '../io.js';
@@ -35,10 +35,7 @@ export async function deviceCommand(args: string[], io: Io): Promise<number> {
     return await provisionCommand(rest, io);
   } catch (caught) {
     // The same mapping and output as the device commands' (runDeviceCommand).
-    const outcome = errorOutcome(storageFailure(caught));
-    if (rest.includes('--json')) io.out(JSON.stringify(outcome.json));
-    io.err(outcome.usage ? `${PROGRAM}: ${outcome.line}\n\n${help}` : `${PROGRAM}: ${outcome.line}`);
-    return outcome.status;
+    return reportFailure(io, storageFailure(caught), { program: PROGRAM, json: rest.includes('--json'), usage: help });
   }
 }
 
