@@ -121,235 +121,237 @@ const PLAIN_RUN = /[^"\\\u0000-\u001f\ud800-\udfff]*/y;
 const ESCAPES: Record<number, string> = { 0x22: '"', 0x5c: '\\', 0x2f: '/', 0x62: '\b', 0x66: '\f', 0x6e: '\n', 0x72: '\r', 0x74: '\t' };
 
 class Parser {
-  private pos = 0;
-  private readonly path: (string | number)[] = [];
+  readonly #text: string;
+  readonly #maxDepth: number;
+  #pos = 0;
+  readonly #path: (string | number)[] = [];
 
-  constructor(
-    private readonly text: string,
-    private readonly maxDepth: number,
-  ) {}
+  constructor(text: string, maxDepth: number) {
+    this.#text = text;
+    this.#maxDepth = maxDepth;
+  }
 
   parse(): unknown {
-    this.skipWhitespace();
-    const value = this.value(0);
-    this.skipWhitespace();
-    if (this.pos < this.text.length) this.fail('JSON_INVALID', 'unexpected data after the JSON value');
+    this.#skipWhitespace();
+    const value = this.#value(0);
+    this.#skipWhitespace();
+    if (this.#pos < this.#text.length) this.#fail('JSON_INVALID', 'unexpected data after the JSON value');
     return value;
   }
 
-  private fail(code: JsonErrorCode, reason: string, at = this.pos): never {
-    throw new JsonParseError(code, reason, { ...locate(this.text, at), path: formatJsonPath(this.path) });
+  #fail(code: JsonErrorCode, reason: string, at = this.#pos): never {
+    throw new JsonParseError(code, reason, { ...locate(this.#text, at), path: formatJsonPath(this.#path) });
   }
 
-  private unexpected(): never {
-    this.fail('JSON_INVALID', this.pos >= this.text.length ? 'unexpected end of input' : 'unexpected character');
+  #unexpected(): never {
+    this.#fail('JSON_INVALID', this.#pos >= this.#text.length ? 'unexpected end of input' : 'unexpected character');
   }
 
-  private skipWhitespace(): void {
-    const text = this.text;
-    let pos = this.pos;
+  #skipWhitespace(): void {
+    const text = this.#text;
+    let pos = this.#pos;
     for (;;) {
       const c = text.charCodeAt(pos);
       if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) pos++;
       else break;
     }
-    this.pos = pos;
+    this.#pos = pos;
   }
 
-  private value(depth: number): unknown {
-    const c = this.text.charCodeAt(this.pos);
+  #value(depth: number): unknown {
+    const c = this.#text.charCodeAt(this.#pos);
     switch (c) {
       case 0x7b: // {
-        return this.object(depth + 1);
+        return this.#object(depth + 1);
       case 0x5b: // [
-        return this.array(depth + 1);
+        return this.#array(depth + 1);
       case 0x22: // "
-        return this.string();
+        return this.#string();
       case 0x74: // t
-        return this.literal('true', true);
+        return this.#literal('true', true);
       case 0x66: // f
-        return this.literal('false', false);
+        return this.#literal('false', false);
       case 0x6e: // n
-        return this.literal('null', null);
+        return this.#literal('null', null);
       default:
-        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.number();
-        return this.unexpected();
+        if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return this.#number();
+        return this.#unexpected();
     }
   }
 
-  private literal<T>(word: string, value: T): T {
-    if (!this.text.startsWith(word, this.pos)) {
+  #literal<T>(word: string, value: T): T {
+    if (!this.#text.startsWith(word, this.#pos)) {
       // Point at the first character that differs.
       let i = 0;
-      while (i < word.length && this.text.charCodeAt(this.pos + i) === word.charCodeAt(i)) i++;
-      this.pos += i;
-      this.unexpected();
+      while (i < word.length && this.#text.charCodeAt(this.#pos + i) === word.charCodeAt(i)) i++;
+      this.#pos += i;
+      this.#unexpected();
     }
-    this.pos += word.length;
+    this.#pos += word.length;
     return value;
   }
 
-  private enter(depth: number): void {
-    if (depth > this.maxDepth) this.fail('JSON_TOO_DEEP', `nesting deeper than ${this.maxDepth}`);
-    this.pos++;
-    this.skipWhitespace();
+  #enter(depth: number): void {
+    if (depth > this.#maxDepth) this.#fail('JSON_TOO_DEEP', `nesting deeper than ${this.#maxDepth}`);
+    this.#pos++;
+    this.#skipWhitespace();
   }
 
-  private object(depth: number): Record<string, unknown> {
-    this.enter(depth);
+  #object(depth: number): Record<string, unknown> {
+    this.#enter(depth);
     const out: Record<string, unknown> = {};
-    if (this.text.charCodeAt(this.pos) === 0x7d) {
-      this.pos++;
+    if (this.#text.charCodeAt(this.#pos) === 0x7d) {
+      this.#pos++;
       return out;
     }
     for (;;) {
-      if (this.text.charCodeAt(this.pos) !== 0x22) this.unexpected();
-      const keyAt = this.pos;
-      const key = this.string();
-      this.path.push(key);
-      if (Object.prototype.hasOwnProperty.call(out, key)) this.fail('JSON_DUPLICATE_KEY', 'duplicate key', keyAt);
-      this.skipWhitespace();
-      if (this.text.charCodeAt(this.pos) !== 0x3a) this.unexpected();
-      this.pos++;
-      this.skipWhitespace();
-      const value = this.value(depth);
-      this.path.pop();
+      if (this.#text.charCodeAt(this.#pos) !== 0x22) this.#unexpected();
+      const keyAt = this.#pos;
+      const key = this.#string();
+      this.#path.push(key);
+      if (Object.prototype.hasOwnProperty.call(out, key)) this.#fail('JSON_DUPLICATE_KEY', 'duplicate key', keyAt);
+      this.#skipWhitespace();
+      if (this.#text.charCodeAt(this.#pos) !== 0x3a) this.#unexpected();
+      this.#pos++;
+      this.#skipWhitespace();
+      const value = this.#value(depth);
+      this.#path.pop();
       // An own data property, as JSON.parse makes it: `out[key] = v` would set the prototype.
       if (key === '__proto__') Object.defineProperty(out, key, { value, writable: true, enumerable: true, configurable: true });
       else out[key] = value;
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
+      this.#skipWhitespace();
+      const c = this.#text.charCodeAt(this.#pos);
       if (c === 0x2c) {
-        this.pos++;
-        this.skipWhitespace();
+        this.#pos++;
+        this.#skipWhitespace();
       } else if (c === 0x7d) {
-        this.pos++;
+        this.#pos++;
         return out;
-      } else this.unexpected();
+      } else this.#unexpected();
     }
   }
 
-  private array(depth: number): unknown[] {
-    this.enter(depth);
+  #array(depth: number): unknown[] {
+    this.#enter(depth);
     const out: unknown[] = [];
-    if (this.text.charCodeAt(this.pos) === 0x5d) {
-      this.pos++;
+    if (this.#text.charCodeAt(this.#pos) === 0x5d) {
+      this.#pos++;
       return out;
     }
     for (;;) {
-      this.path.push(out.length);
-      out.push(this.value(depth));
-      this.path.pop();
-      this.skipWhitespace();
-      const c = this.text.charCodeAt(this.pos);
+      this.#path.push(out.length);
+      out.push(this.#value(depth));
+      this.#path.pop();
+      this.#skipWhitespace();
+      const c = this.#text.charCodeAt(this.#pos);
       if (c === 0x2c) {
-        this.pos++;
-        this.skipWhitespace();
+        this.#pos++;
+        this.#skipWhitespace();
       } else if (c === 0x5d) {
-        this.pos++;
+        this.#pos++;
         return out;
-      } else this.unexpected();
+      } else this.#unexpected();
     }
   }
 
-  private digits(): number {
-    const start = this.pos;
+  #digits(): number {
+    const start = this.#pos;
     for (;;) {
-      const c = this.text.charCodeAt(this.pos);
-      if (c >= 0x30 && c <= 0x39) this.pos++;
+      const c = this.#text.charCodeAt(this.#pos);
+      if (c >= 0x30 && c <= 0x39) this.#pos++;
       else break;
     }
-    return this.pos - start;
+    return this.#pos - start;
   }
 
-  private number(): number {
-    const start = this.pos;
-    const text = this.text;
-    if (text.charCodeAt(this.pos) === 0x2d) this.pos++;
-    if (text.charCodeAt(this.pos) === 0x30) this.pos++;
-    else if (this.digits() === 0) this.unexpected();
-    if (text.charCodeAt(this.pos) === 0x2e) {
-      this.pos++;
-      if (this.digits() === 0) this.unexpected();
+  #number(): number {
+    const start = this.#pos;
+    const text = this.#text;
+    if (text.charCodeAt(this.#pos) === 0x2d) this.#pos++;
+    if (text.charCodeAt(this.#pos) === 0x30) this.#pos++;
+    else if (this.#digits() === 0) this.#unexpected();
+    if (text.charCodeAt(this.#pos) === 0x2e) {
+      this.#pos++;
+      if (this.#digits() === 0) this.#unexpected();
     }
-    const e = text.charCodeAt(this.pos);
+    const e = text.charCodeAt(this.#pos);
     if (e === 0x65 || e === 0x45) {
-      this.pos++;
-      const sign = text.charCodeAt(this.pos);
-      if (sign === 0x2b || sign === 0x2d) this.pos++;
-      if (this.digits() === 0) this.unexpected();
+      this.#pos++;
+      const sign = text.charCodeAt(this.#pos);
+      if (sign === 0x2b || sign === 0x2d) this.#pos++;
+      if (this.#digits() === 0) this.#unexpected();
     }
     // Number() of a token of this grammar is exactly what JSON.parse yields (1e400 → Infinity, -0 → -0).
-    return Number(text.slice(start, this.pos));
+    return Number(text.slice(start, this.#pos));
   }
 
-  private string(): string {
-    const text = this.text;
-    this.pos++;
+  #string(): string {
+    const text = this.#text;
+    this.#pos++;
     let out = '';
-    let runStart = this.pos;
+    let runStart = this.#pos;
     for (;;) {
-      PLAIN_RUN.lastIndex = this.pos;
+      PLAIN_RUN.lastIndex = this.#pos;
       PLAIN_RUN.test(text);
-      this.pos = PLAIN_RUN.lastIndex;
-      const c = text.charCodeAt(this.pos);
+      this.#pos = PLAIN_RUN.lastIndex;
+      const c = text.charCodeAt(this.#pos);
       if (c === 0x22) {
-        out += text.slice(runStart, this.pos);
-        this.pos++;
+        out += text.slice(runStart, this.#pos);
+        this.#pos++;
         return out;
       }
       if (c === 0x5c) {
-        out += text.slice(runStart, this.pos);
-        out += this.escape();
-        runStart = this.pos;
+        out += text.slice(runStart, this.#pos);
+        out += this.#escape();
+        runStart = this.#pos;
         continue;
       }
       if (c < 0x20 || Number.isNaN(c)) {
         // Control characters must be escaped; NaN is the end of the text.
-        this.unexpected();
+        this.#unexpected();
       }
       if (c >= 0xd800 && c <= 0xdfff) {
-        if (isHigh(c) && isLow(text.charCodeAt(this.pos + 1))) this.pos++;
-        else this.fail('JSON_INVALID', 'lone surrogate in string');
+        if (isHigh(c) && isLow(text.charCodeAt(this.#pos + 1))) this.#pos++;
+        else this.#fail('JSON_INVALID', 'lone surrogate in string');
       }
-      this.pos++;
+      this.#pos++;
     }
   }
 
   /** One escape sequence at `pos` (the backslash); a surrogate pair takes two `\u` escapes. */
-  private escape(): string {
-    const at = this.pos;
-    const c = this.text.charCodeAt(this.pos + 1);
+  #escape(): string {
+    const at = this.#pos;
+    const c = this.#text.charCodeAt(this.#pos + 1);
     if (c !== 0x75) {
       const simple = ESCAPES[c];
       if (simple === undefined) {
-        this.pos++;
-        this.fail('JSON_INVALID', Number.isNaN(c) ? 'unexpected end of input' : 'invalid escape');
+        this.#pos++;
+        this.#fail('JSON_INVALID', Number.isNaN(c) ? 'unexpected end of input' : 'invalid escape');
       }
-      this.pos += 2;
+      this.#pos += 2;
       return simple;
     }
-    const unit = this.hex4(this.pos + 2);
-    this.pos += 6;
-    if (isLow(unit)) this.fail('JSON_INVALID', 'lone surrogate in string', at);
+    const unit = this.#hex4(this.#pos + 2);
+    this.#pos += 6;
+    if (isLow(unit)) this.#fail('JSON_INVALID', 'lone surrogate in string', at);
     if (!isHigh(unit)) return String.fromCharCode(unit);
-    if (this.text.charCodeAt(this.pos) === 0x5c && this.text.charCodeAt(this.pos + 1) === 0x75) {
-      const low = this.hex4(this.pos + 2);
+    if (this.#text.charCodeAt(this.#pos) === 0x5c && this.#text.charCodeAt(this.#pos + 1) === 0x75) {
+      const low = this.#hex4(this.#pos + 2);
       if (isLow(low)) {
-        this.pos += 6;
+        this.#pos += 6;
         return String.fromCharCode(unit, low);
       }
     }
-    return this.fail('JSON_INVALID', 'lone surrogate in string', at);
+    return this.#fail('JSON_INVALID', 'lone surrogate in string', at);
   }
 
-  private hex4(at: number): number {
+  #hex4(at: number): number {
     let value = 0;
     for (let i = 0; i < 4; i++) {
-      const digit = hexValue(this.text.charCodeAt(at + i));
+      const digit = hexValue(this.#text.charCodeAt(at + i));
       if (digit < 0) {
-        this.pos = at + i;
-        this.fail('JSON_INVALID', at + i >= this.text.length ? 'unexpected end of input' : 'invalid \\u escape');
+        this.#pos = at + i;
+        this.#fail('JSON_INVALID', at + i >= this.#text.length ? 'unexpected end of input' : 'invalid \\u escape');
       }
       value = value * 16 + digit;
     }
