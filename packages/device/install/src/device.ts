@@ -157,22 +157,22 @@ function infoOf(manifest: ImageManifest, manifestSha256: string): SlotInfo {
  * state afresh (the boot-control record, the counter), as a bootloader does after power-on.
  */
 export class Device {
-  readonly storage: DeviceStorage;
+  readonly #storage: DeviceStorage;
   readonly #options: DeviceOptions;
   readonly #sync: SyncPoints;
 
   constructor(storage: DeviceStorage | string, options: DeviceOptions = {}) {
-    this.storage = typeof storage === 'string' ? new NodeStorage(storage) : storage;
+    this.#storage = typeof storage === 'string' ? new NodeStorage(storage) : storage;
     this.#options = options;
     const skip = options.skipSync ?? new Set<string>();
     this.#sync = {
       fsync: (site, file) => {
         options.onSync?.(site);
-        if (!skip.has(site)) this.storage.fsync(file);
+        if (!skip.has(site)) this.#storage.fsync(file);
       },
       fsyncDir: (site, dir) => {
         options.onSync?.(site);
-        if (!skip.has(site)) this.storage.fsyncDir(dir);
+        if (!skip.has(site)) this.#storage.fsyncDir(dir);
       },
     };
   }
@@ -182,7 +182,7 @@ export class Device {
   }
 
   #json(file: string): unknown {
-    const bytes = this.storage.read(file);
+    const bytes = this.#storage.read(file);
     if (bytes === undefined) throw new InstallError('DEVICE_INVALID', `the device has no ${file}`, { details: { file } });
     return parseJsonBytes(bytes, file);
   }
@@ -201,20 +201,20 @@ export class Device {
 
   /** The boot-control record (the newer valid copy). */
   record(): { seq: number; record: BootRecord } {
-    const found = readDual(this.storage, LAYOUT.record, bootRecordOf);
+    const found = readDual(this.#storage, LAYOUT.record, bootRecordOf);
     if (found === undefined) throw new InstallError('DEVICE_INVALID', 'no valid boot-control record (both copies missing or torn)');
     return { seq: found.seq, record: found.body };
   }
 
   /** The anti-rollback counter: the lowest security version this device may run. */
   counter(): { seq: number; security: number } {
-    const found = readDual(this.storage, LAYOUT.counter, counterOf);
+    const found = readDual(this.#storage, LAYOUT.counter, counterOf);
     if (found === undefined) throw new InstallError('DEVICE_INVALID', 'no valid security counter (both copies missing or torn)');
     return { seq: found.seq, security: found.body.security };
   }
 
   #writeRecord(site: string, seq: number, record: BootRecord): { seq: number; record: BootRecord } {
-    writeDual(this.storage, this.#sync, site, LAYOUT.record, seq + 1, record);
+    writeDual(this.#storage, this.#sync, site, LAYOUT.record, seq + 1, record);
     this.#options.onDurable?.({ kind: 'record', seq: seq + 1, record });
     return { seq: seq + 1, record };
   }
@@ -223,7 +223,7 @@ export class Device {
   #raiseCounter(security: number): void {
     const current = this.counter();
     if (security <= current.security) return;
-    writeDual(this.storage, this.#sync, 'counter', LAYOUT.counter, current.seq + 1, { security });
+    writeDual(this.#storage, this.#sync, 'counter', LAYOUT.counter, current.seq + 1, { security });
     this.#options.onDurable?.({ kind: 'counter', seq: current.seq + 1, security });
   }
 
@@ -259,7 +259,7 @@ export class Device {
    */
   async #locked<T>(operation: string, action: () => Promise<T>): Promise<T> {
     try {
-      const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
+      const unlock = takeLock(this.#storage, operation, this.#options.isLockStale);
       try {
         return await action();
       } finally {
@@ -273,7 +273,7 @@ export class Device {
   /** `#locked` for the synchronous operations (commit, revert). */
   #lockedSync<T>(operation: string, action: () => T): T {
     try {
-      const unlock = takeLock(this.storage, operation, this.#options.isLockStale);
+      const unlock = takeLock(this.#storage, operation, this.#options.isLockStale);
       try {
         return action();
       } finally {
@@ -350,7 +350,7 @@ export class Device {
       ...(committed === null ? {} : { installed: { firmware: committed.version, security: counter } }),
     };
     const target = otherSlot(record.active);
-    const slot = new SlotWriter(this.storage, target);
+    const slot = new SlotWriter(this.#storage, target);
     const progress = { started: false };
     try {
       const verified = await this.#streamIntoSlot(
@@ -393,7 +393,7 @@ export class Device {
         // The target is durably invalid: dropping its partial content is safe, and on a full disk it
         // frees the room the failure record needs.
         try {
-          removeTree(this.storage, slotDir(target));
+          removeTree(this.#storage, slotDir(target));
         } catch {
           // what is left stays invalid; the next install removes it
         }
@@ -533,7 +533,7 @@ export class Device {
   async #bootable(slot: SlotName, trust: TrustRoot, identity: DeviceIdentity, now: Date, counter: number): Promise<ImageManifest | string> {
     let manifest: ImageManifest;
     try {
-      manifest = (await verifySlot(this.storage, slot, trust, identity, now)).manifest;
+      manifest = (await verifySlot(this.#storage, slot, trust, identity, now)).manifest;
     } catch (error) {
       if (!(error instanceof VerifyError)) throw error;
       return `slot ${slot}: ${error.code}`;
@@ -549,12 +549,12 @@ export class Device {
         ? { mode: 'none' }
         : {
             mode: 'os',
-            stateDir: this.storage.realPath(VOLATILE_DIR),
-            uidBase: uidBaseOf(this.storage.realPath('.')),
+            stateDir: this.#storage.realPath(VOLATILE_DIR),
+            uidBase: uidBaseOf(this.#storage.realPath('.')),
             ...(options.withoutControls === undefined ? {} : { without: options.withoutControls }),
           };
     return options.runner({
-      payloadDir: this.storage.realPath(payloadDirOf(slot)),
+      payloadDir: this.#storage.realPath(payloadDirOf(slot)),
       domains: manifest.domains,
       expect: { model: manifest.model, version: manifest.versions.firmware },
       env: { FWKIT_MODEL: identity.model, FWKIT_HARDWARE_REVISION: identity.hardwareRevision },
@@ -630,7 +630,7 @@ export class Device {
     const trust = this.trustRoot();
     const identity = this.identity();
     const now = this.#now();
-    const found = readDual(this.storage, LAYOUT.record, bootRecordOf);
+    const found = readDual(this.#storage, LAYOUT.record, bootRecordOf);
     if (found !== undefined) {
       for (const slot of SLOT_NAMES) {
         if (found.body.slots[slot] !== null && typeof (await this.#bootable(slot, trust, identity, now, counter)) !== 'string') {
@@ -640,7 +640,7 @@ export class Device {
     }
     let seq = found?.seq ?? 0;
     const target: SlotName = 'a';
-    const slot = new SlotWriter(this.storage, target);
+    const slot = new SlotWriter(this.#storage, target);
     const progress = { started: false };
     try {
       const verified = await this.#streamIntoSlot(slot, image, { trust, devices: [factoryIdentity(identity)], now }, (docs) => {

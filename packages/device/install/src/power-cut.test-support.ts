@@ -124,7 +124,8 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
     const lastSeq = (kind: DurableEvent['kind']): number =>
       Math.max(0, ...before.filter((a) => a.event.kind === kind).map((a) => a.event.seq));
     // Power-on: after a cut no process holds the device lock, whoever wrote it.
-    const crashed = new Device(new SimStorage(state), { now, isLockStale: () => true });
+    const storage = new SimStorage(state);
+    const crashed = new Device(storage, { now, isLockStale: () => true });
     let seq: number;
     let counter: number;
     let committedNew: boolean;
@@ -150,7 +151,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
       return;
     }
     const after = crashed.status();
-    if (crashed.storage.read(LAYOUT.lock) !== undefined) fail('the device lock outlived the boot');
+    if (storage.read(LAYOUT.lock) !== undefined) fail('the device lock outlived the boot');
     if (!result.verdict.ok) fail('the booted firmware is not healthy');
     if (result.version !== oldVersion && result.version !== newVersion) fail(`booted ${result.version}, neither old nor new`);
     if (k >= armedAt && result.version !== newVersion) fail(`the trial was armed (acknowledged) but ${result.version} booted`);

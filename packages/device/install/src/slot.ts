@@ -92,22 +92,25 @@ export function slotManifest(storage: DeviceStorage, slot: SlotName): ImageManif
  * file and then every directory (deepest first) durable through the named fsync sites.
  */
 export class SlotWriter {
+  readonly #storage: DeviceStorage;
   readonly #files = new Set<string>();
   readonly #dirs = new Set<string>();
 
   constructor(
-    private readonly storage: DeviceStorage,
+    storage: DeviceStorage,
     readonly slot: SlotName,
-  ) {}
+  ) {
+    this.#storage = storage;
+  }
 
   begin(docs: VerifiedDocuments): void {
     // The old content goes aside and away in the background (it is already marked invalid); one
     // left aside by a power cut is removed now.
     const dir = slotDir(this.slot);
     const aside = `${dir}.discarded`;
-    if (this.storage.isDir(aside)) removeTree(this.storage, aside);
-    const hadContent = this.storage.isDir(dir);
-    if (hadContent) this.storage.rename(dir, aside);
+    if (this.#storage.isDir(aside)) removeTree(this.#storage, aside);
+    const hadContent = this.#storage.isDir(dir);
+    if (hadContent) this.#storage.rename(dir, aside);
     this.#put(ENTRY_MANIFEST, docs.manifestBytes);
     this.#put(ENTRY_SIGNATURES, docs.signaturesBytes);
     for (const payload of docs.manifest.payloads) {
@@ -115,7 +118,7 @@ export class SlotWriter {
       const entry = payloadEntryName(payload.path);
       if (!hadContent || !this.#takeOver(`${aside}/${entry}`, entry, payload.size)) this.#put(entry, new Uint8Array(0));
     }
-    if (hadContent) this.storage.discard(aside);
+    if (hadContent) this.#storage.discard(aside);
   }
 
   /**
@@ -127,23 +130,23 @@ export class SlotWriter {
    */
   #takeOver(old: string, entry: string, size: number): boolean {
     const name = old.slice(parentOf(old).length + 1);
-    if (!this.storage.list(parentOf(old)).includes(name) || this.storage.isDir(old)) return false;
+    if (!this.#storage.list(parentOf(old)).includes(name) || this.#storage.isDir(old)) return false;
     const file = slotFile(this.slot, entry);
     this.#mkdirs(parentOf(file));
-    this.storage.rename(old, file);
-    this.storage.truncate(file, size);
+    this.#storage.rename(old, file);
+    this.#storage.truncate(file, size);
     this.#files.add(file);
     return true;
   }
 
   /** Settles when the storage takes the next block (the write may still be under way: `drain`). */
   block(path: string, offset: number, bytes: Uint8Array): Promise<void> {
-    return this.storage.writeAt(slotFile(this.slot, payloadEntryName(path)), offset, bytes);
+    return this.#storage.writeAt(slotFile(this.slot, payloadEntryName(path)), offset, bytes);
   }
 
   /** Every payload write landed (or the first failure); before `sync`, and before the slot is removed after a failure. */
   drain(): Promise<void> {
-    return this.storage.drain();
+    return this.#storage.drain();
   }
 
   sync(sync: SyncPoints): void {
@@ -153,8 +156,8 @@ export class SlotWriter {
 
   #mkdirs(path: string): void {
     const parent = parentOf(path);
-    if (parent !== '' && !this.storage.isDir(parent)) this.#mkdirs(parent);
-    if (!this.storage.isDir(path)) this.storage.mkdir(path);
+    if (parent !== '' && !this.#storage.isDir(parent)) this.#mkdirs(parent);
+    if (!this.#storage.isDir(path)) this.#storage.mkdir(path);
     this.#dirs.add(parent);
     this.#dirs.add(path);
   }
@@ -162,7 +165,7 @@ export class SlotWriter {
   #put(entry: string, bytes: Uint8Array): void {
     const file = slotFile(this.slot, entry);
     this.#mkdirs(parentOf(file));
-    this.storage.write(file, bytes);
+    this.#storage.write(file, bytes);
     this.#files.add(file);
   }
 }

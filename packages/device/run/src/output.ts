@@ -12,57 +12,63 @@ export const TAIL_LINE_CHARS = 240;
 
 /** Splits a byte stream into lines, each cut to MAX_LINE_CHARS, holding at most one partial line. */
 export class LineSplitter {
-  private partial = '';
-  private overlong = false;
+  readonly #onLine: (line: string) => void;
+  #partial = '';
+  #overlong = false;
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(onLine: (line: string) => void) {
+    this.#onLine = onLine;
+  }
 
   push(chunk: Buffer | string): void {
     const parts = chunk.toString().split('\n');
     const last = parts.pop() ?? '';
     for (const part of parts) {
-      this.take(part);
-      this.flushLine();
+      this.#take(part);
+      this.#flushLine();
     }
-    this.take(last);
+    this.#take(last);
   }
 
   /** The unterminated rest, e.g. when the stream ends. */
   end(): void {
-    if (this.partial !== '' || this.overlong) this.flushLine();
+    if (this.#partial !== '' || this.#overlong) this.#flushLine();
   }
 
-  private take(piece: string): void {
-    if (this.overlong) return;
-    this.partial += piece;
-    if (this.partial.length > MAX_LINE_CHARS) {
-      this.partial = `${this.partial.slice(0, MAX_LINE_CHARS)}…`;
-      this.overlong = true;
+  #take(piece: string): void {
+    if (this.#overlong) return;
+    this.#partial += piece;
+    if (this.#partial.length > MAX_LINE_CHARS) {
+      this.#partial = `${this.#partial.slice(0, MAX_LINE_CHARS)}…`;
+      this.#overlong = true;
     }
   }
 
-  private flushLine(): void {
-    const line = this.partial.replace(/\r$/, '');
-    this.partial = '';
-    this.overlong = false;
-    this.onLine(line);
+  #flushLine(): void {
+    const line = this.#partial.replace(/\r$/, '');
+    this.#partial = '';
+    this.#overlong = false;
+    this.#onLine(line);
   }
 }
 
 /** The last `limit` lines, for a crash reason. */
 export class Tail {
-  private readonly lines: string[] = [];
+  readonly #limit: number;
+  readonly #lines: string[] = [];
 
-  constructor(private readonly limit = STDERR_TAIL_LINES) {}
+  constructor(limit = STDERR_TAIL_LINES) {
+    this.#limit = limit;
+  }
 
   add(line: string): void {
     if (line.trim() === '') return;
     const printable = line.replace(/[^\x20-\x7e\u00a0-\uffff]/g, '?');
-    this.lines.push(printable.length > TAIL_LINE_CHARS ? `${printable.slice(0, TAIL_LINE_CHARS)}…` : printable);
-    if (this.lines.length > this.limit) this.lines.shift();
+    this.#lines.push(printable.length > TAIL_LINE_CHARS ? `${printable.slice(0, TAIL_LINE_CHARS)}…` : printable);
+    if (this.#lines.length > this.#limit) this.#lines.shift();
   }
 
   text(): string {
-    return this.lines.join('\n');
+    return this.#lines.join('\n');
   }
 }
