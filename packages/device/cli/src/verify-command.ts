@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { EXIT, UsageError, verifyImageFile } from '@fwkit/device-verify';
-import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/device-verify/report';
+import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, uncheckedOnDevice, verifySummary } from '@fwkit/device-verify/report';
 import { reportFailure, type DeviceIo } from './io.js';
 import { EXIT_CODES } from './usage.js';
 
@@ -45,7 +45,7 @@ export async function runVerify(args: readonly string[], io: DeviceIo): Promise<
     const trust = await loadTrustRoot(io.cwd, values.trust, now);
     const device = await loadDeviceIdentity(io.cwd, values.device);
     const verified = await verifyImageFile(resolve(io.cwd, image), { trust, devices: [device], now });
-    io.out(renderSummary(verifySummary(image, verified, 'device'), verified.exampleKeys, values.json));
+    io.out(renderSummary(verifySummary(image, verified, uncheckedOnDevice(verified)), verified.exampleKeys, values.json));
     return EXIT.ok;
   } catch (error) {
     return reportFailure(io, error, { program: 'fwkit-device', json: args.includes('--json'), usage: VERIFY_HELP });

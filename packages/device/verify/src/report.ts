@@ -38,23 +38,41 @@ export function nowOption(value: string | undefined): Date {
 /** A rule `verify` could not check for the chosen device (its output says so): the device rules, or the installed-firmware rules. */
 export type UncheckedRule = 'device' | 'upgradeFrom' | 'securityVersion';
 
-/** How the devices were chosen: a device.json (what a camera has), the field configurations of a model, or none. */
-export type DeviceChoice = 'device' | 'field' | 'any-device';
-
-/** The verdict on a verified image, as `--json` prints it. */
-export interface VerifySummary {
-  readonly ok: true;
-  readonly code: null;
-  readonly message: string;
-  readonly image: Record<string, unknown>;
-  readonly devices: readonly ReturnType<typeof describeDevice>[];
+/** What a verification did not establish, as its output says: a factory-fresh device, the rules not checked, and why. */
+export interface Unchecked {
   readonly factory: boolean;
   readonly notChecked: readonly UncheckedRule[];
   readonly note: string | null;
 }
 
+/** The verdict on a verified image, as `--json` prints it. */
+export interface VerifySummary extends Unchecked {
+  readonly ok: true;
+  readonly code: null;
+  readonly message: string;
+  readonly image: Record<string, unknown>;
+  readonly devices: readonly ReturnType<typeof describeDevice>[];
+}
+
+/** The rules that compare the image with the installed firmware, as notes name them. */
+export const installedRules = (upgradeFrom: string): string => `upgradeFrom (${upgradeFrom}) and the security version`;
+
+/**
+ * What a verification against a device.json did not establish: nothing, unless the device has no
+ * `installed` firmware — a factory-fresh device (provisioning), where upgradeFrom and the security
+ * version do not apply. (`fwkit verify --model/--hw` and `--any-device` say what they skipped themselves.)
+ */
+export function uncheckedOnDevice(verified: VerifiedImage): Unchecked {
+  if (verified.devices[0]?.device.installed !== undefined) return { factory: false, notChecked: [], note: null };
+  return {
+    factory: true,
+    notChecked: ['upgradeFrom', 'securityVersion'],
+    note: `factory provisioning: the device has no installed firmware, so ${installedRules(verified.manifest.upgradeFrom)} do not apply`,
+  };
+}
+
 /** The summary of a verified image; `imageArg` is the path as the user gave it. */
-export function verifySummary(imageArg: string, verified: VerifiedImage, choice: DeviceChoice): VerifySummary {
+export function verifySummary(imageArg: string, verified: VerifiedImage, unchecked: Unchecked): VerifySummary {
   const { manifest } = verified;
   return {
     ok: true,
@@ -72,7 +90,9 @@ export function verifySummary(imageArg: string, verified: VerifiedImage, choice:
       exampleKeys: verified.exampleKeys,
     },
     devices: verified.devices.map((r) => describeDevice(r.device)),
-    ...uncheckedRules(choice, verified.devices[0]?.device, manifest.upgradeFrom),
+    factory: unchecked.factory,
+    notChecked: unchecked.notChecked,
+    note: unchecked.note,
   };
 }
 
@@ -83,41 +103,6 @@ export function renderSummary(summary: VerifySummary, exampleKeys: boolean, json
   if (exampleKeys) lines.push('WARNING: signed with EXAMPLE keys (keys.example) — not for production');
   if (summary.note !== null) lines.push(`NOTE: ${summary.note}`);
   return lines.join('\n');
-}
-
-/**
- * What this verification did not establish, for the output. upgradeFrom and the security version
- * compare the image with the installed firmware: --model/--hw names none, and a device.json
- * without `installed` is a factory-fresh device (provisioning, where they do not apply).
- */
-function uncheckedRules(
-  choice: DeviceChoice,
-  device: DeviceIdentity | undefined,
-  upgradeFrom: string,
-): { factory: boolean; notChecked: UncheckedRule[]; note: string | null } {
-  const installedRules = `upgradeFrom (${upgradeFrom}) and the security version`;
-  if (choice === 'any-device') {
-    return {
-      factory: false,
-      notChecked: ['device', 'upgradeFrom', 'securityVersion'],
-      note: `--any-device: the device rules and ${installedRules} were not checked`,
-    };
-  }
-  if (choice === 'field') {
-    return {
-      factory: false,
-      notChecked: ['upgradeFrom', 'securityVersion'],
-      note: `${installedRules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
-    };
-  }
-  if (device?.installed === undefined) {
-    return {
-      factory: true,
-      notChecked: ['upgradeFrom', 'securityVersion'],
-      note: `factory provisioning: the device has no installed firmware, so ${installedRules} do not apply`,
-    };
-  }
-  return { factory: false, notChecked: [], note: null };
 }
 
 /** How a failed command ends: its exit status, its --json line, and the line for stderr (without the program's name). */

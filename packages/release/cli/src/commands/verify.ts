@@ -1,8 +1,17 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DeviceIdentity } from '@fwkit/device-core';
-import { verifyImageFile } from '@fwkit/device-verify';
-import { loadDeviceIdentity, loadTrustRoot, nowOption, renderSummary, verifySummary } from '@fwkit/device-verify/report';
+import { verifyImageFile, type VerifiedImage } from '@fwkit/device-verify';
+import {
+  installedRules,
+  loadDeviceIdentity,
+  loadTrustRoot,
+  nowOption,
+  renderSummary,
+  uncheckedOnDevice,
+  verifySummary,
+  type Unchecked,
+} from '@fwkit/device-verify/report';
 import { EXIT, UsageError } from '../errors.js';
 import { loadFieldDevices } from '../field-devices.js';
 import type { Io } from '../io.js';
@@ -43,7 +52,7 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     // The identity is the manifest digest; the file's digest is a second hash of every byte, on request.
     fileDigest: values['file-digest'],
   });
-  io.out(renderSummary(verifySummary(image, verified, selection.kind), verified.exampleKeys, values.json));
+  io.out(renderSummary(verifySummary(image, verified, uncheckedOf(selection, verified)), verified.exampleKeys, values.json));
   return EXIT.ok;
 }
 
@@ -83,6 +92,31 @@ export function deviceSelection(values: {
   if (model === undefined) throw new UsageError('--hw needs --model <model>');
   if (hw === undefined) throw new UsageError('--model needs --hw <revision>');
   return { kind: 'field', model, hw, products: products ?? 'products' };
+}
+
+/**
+ * What this verification did not establish, for the output. upgradeFrom and the security version
+ * compare the image with the installed firmware: --model/--hw names none, and --any-device skips the
+ * device rules too; with --device it is the device side's answer (a factory-fresh device.json).
+ */
+function uncheckedOf(selection: DeviceSelection, verified: VerifiedImage): Unchecked {
+  const rules = installedRules(verified.manifest.upgradeFrom);
+  switch (selection.kind) {
+    case 'device':
+      return uncheckedOnDevice(verified);
+    case 'field':
+      return {
+        factory: false,
+        notChecked: ['upgradeFrom', 'securityVersion'],
+        note: `${rules} were not checked: --model/--hw names no installed firmware (use --device <device.json>)`,
+      };
+    case 'any-device':
+      return {
+        factory: false,
+        notChecked: ['device', 'upgradeFrom', 'securityVersion'],
+        note: `--any-device: the device rules and ${rules} were not checked`,
+      };
+  }
 }
 
 async function resolveDevices(io: Io, selection: Exclude<DeviceSelection, { kind: 'any-device' }>): Promise<DeviceIdentity[]> {
