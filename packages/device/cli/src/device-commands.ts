@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { InterruptedError } from '@fwkit/device-core';
 import { Device, storageFailure, type BootResult, type DeviceStatus } from '@fwkit/device-install';
-import { isolationHost, MAX_HEALTH_TIMEOUT_MS, startFirmware } from '@fwkit/device-run';
+import { HEALTH_TIMEOUT_RULE, isHealthTimeout, isolationHost, startFirmware } from '@fwkit/device-run';
 import { EXIT, UsageError } from '@fwkit/device-verify';
 import { nowOption } from '@fwkit/device-verify/report';
 import { DeviceCliError } from './errors.js';
@@ -105,9 +105,8 @@ function bootAnswer(result: BootResult, isolation: 'os' | 'none'): Answer {
 function healthTimeoutOption(value: string | boolean | undefined): { healthTimeoutMs?: number } {
   if (typeof value !== 'string') return {};
   const healthTimeoutMs = Number(value);
-  if (!/^\d+$/.test(value) || healthTimeoutMs < 1 || healthTimeoutMs > MAX_HEALTH_TIMEOUT_MS) {
-    throw new UsageError(`--health-timeout-ms "${value}" is not a whole number of milliseconds from 1 to ${MAX_HEALTH_TIMEOUT_MS}`);
-  }
+  if (!/^\d+$/.test(value) || !isHealthTimeout(healthTimeoutMs))
+    throw new UsageError(`--health-timeout-ms "${value}" is not ${HEALTH_TIMEOUT_RULE}`);
   return { healthTimeoutMs };
 }
 

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseJsonBytes } from '@fwkit/device-core';
+import { procStat } from '@fwkit/device-run';
 import { InstallError } from './errors.js';
 import { LAYOUT } from './record.js';
 import type { DeviceStorage } from './storage.js';
@@ -15,14 +15,7 @@ export interface LockHolder {
 
 /** Field 22 (starttime, clock ticks since boot) of /proc/<pid>/stat; null when it cannot be read. */
 export function processStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
+  return procStat(pid)?.[19] ?? null;
 }
 
 function pidAlive(pid: number): boolean {

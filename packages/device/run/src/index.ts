@@ -10,8 +10,9 @@ export {
   type RunningFirmware,
   type FirmwareRunner,
 } from './types.js';
-export { MAX_HEALTH_TIMEOUT_MS, startFirmware } from './launch.js';
+export { HEALTH_TIMEOUT_RULE, isHealthTimeout, MAX_HEALTH_TIMEOUT_MS, startFirmware } from './launch.js';
 export { STOP_GRACE_MS } from './domains.js';
 export { isolationHost } from './host.js';
+export { procStat } from './process-group.js';
 export { CONTROLS, type Control, ACTIVE_SLOT } from './sandbox.js';
 export { DOMAIN_LIMITS, type DomainLimits } from './cgroups.js';

@@ -27,6 +27,10 @@ const REQUEST_TIMEOUT_MS = 2000;
 const MAX_ANSWER_BYTES = 64 * 1024;
 /** The longest health check a launch may ask for (the CLI refuses a longer --health-timeout-ms as a usage error). */
 export const MAX_HEALTH_TIMEOUT_MS = 10 * 60 * 1000;
+/** The health timeouts a launch may ask for, in words; the rule itself is `isHealthTimeout`. */
+export const HEALTH_TIMEOUT_RULE = `a whole number of milliseconds from 1 to ${MAX_HEALTH_TIMEOUT_MS}`;
+/** The one rule for a health timeout: the launcher's, and the CLI's for --health-timeout-ms (checked before a trial can lose an attempt). */
+export const isHealthTimeout = (ms: number): boolean => Number.isSafeInteger(ms) && ms >= 1 && ms <= MAX_HEALTH_TIMEOUT_MS;
 
 /** Environment names the launcher passes: identity facts only, never anything named like a secret. */
 const ENV_NAME = /^FWKIT_[A-Z0-9_]{1,64}$/;
@@ -68,10 +72,7 @@ function launchProblem(launch: FirmwareLaunch): string | undefined {
     if (SECRET_NAME.test(name)) return `environment ${name} looks like a secret; the firmware's domains get identity facts only`;
     if (!ENV_VALUE.test(value)) return `environment ${name} must be at most 256 printable ASCII characters`;
   }
-  const timeout = launch.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
-  if (!Number.isSafeInteger(timeout) || timeout < 1 || timeout > MAX_HEALTH_TIMEOUT_MS) {
-    return `healthTimeoutMs must be an integer from 1 to ${MAX_HEALTH_TIMEOUT_MS}`;
-  }
+  if (!isHealthTimeout(launch.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS)) return `healthTimeoutMs must be ${HEALTH_TIMEOUT_RULE}`;
   const port = launch.listenPort;
   if (port !== undefined && (!Number.isSafeInteger(port) || port < 0 || port > 65535)) return 'listenPort must be 0 to 65535';
   const isolation: Isolation = launch.isolation;

@@ -21,16 +21,19 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   }
 }
 
-/** The `state` and `pgrp` fields of /proc/<pid>/stat (after the parenthesised command name, which may hold anything). */
-function statOf(pid: string): { state: string; pgrp: number } | undefined {
+/**
+ * The fields of /proc/<pid>/stat after the command name (field 2, which may hold spaces and
+ * parentheses: counted from its closing one), so that [0] is field 3 (state); undefined when it
+ * cannot be read (the process exited, or there is no /proc).
+ */
+export function procStat(pid: number | string): string[] | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
-    return undefined; // exited while we looked
+    return undefined;
   }
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /**
@@ -47,7 +50,7 @@ export function groupRunning(pgid: number): boolean {
     return true;
   }
   return pids.some((pid) => {
-    const stat = statOf(pid);
-    return stat !== undefined && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X';
+    const [state, , pgrp] = procStat(pid) ?? [];
+    return Number(pgrp) === pgid && state !== 'Z' && state !== 'X';
   });
 }
