@@ -75,17 +75,6 @@ export function verifySlot(
   return verifyImage(asAsync(slotAsImage(storage, slot)), { trust, devices: [factoryIdentity(device)], now });
 }
 
-/** The manifest a slot holds, if it parses (for status only: nothing is trusted from it). */
-export function slotManifest(storage: DeviceStorage, slot: SlotName): ImageManifest | undefined {
-  const bytes = storage.read(slotFile(slot, ENTRY_MANIFEST));
-  if (bytes === undefined) return undefined;
-  try {
-    return decodeManifest(bytes);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Writes the inactive slot (already marked invalid): `begin` replaces its content with the image's
  * documents and empty payload files, `block` writes a verified payload block, `sync` makes every
