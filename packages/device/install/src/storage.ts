@@ -44,11 +44,13 @@ export interface DeviceStorage {
   realPath(path: string): string;
 }
 
-function ignoreCode(code: string, action: () => void): void {
+/** `action()`, or `fallback` when it fails with the errno `code` (a name that is missing, or already there). */
+function orOnError<T>(code: 'ENOENT' | 'EEXIST', fallback: T, action: () => T): T {
   try {
-    action();
+    return action();
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== code) throw error;
+    if ((error as NodeJS.ErrnoException).code === code) return fallback;
+    throw error;
   }
 }
 
@@ -104,30 +106,15 @@ export class NodeStorage implements DeviceStorage {
   }
 
   read(file: string): Uint8Array | undefined {
-    try {
-      return fs.readFileSync(this.realPath(file));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    return orOnError('ENOENT', undefined, () => fs.readFileSync(this.realPath(file)));
   }
 
   list(dir: string): string[] {
-    try {
-      return fs.readdirSync(this.realPath(dir)).sort();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
+    return orOnError('ENOENT', [], () => fs.readdirSync(this.realPath(dir)).sort());
   }
 
   isDir(path: string): boolean {
-    try {
-      return fs.statSync(this.realPath(path)).isDirectory();
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-      throw error;
-    }
+    return orOnError('ENOENT', false, () => fs.statSync(this.realPath(path)).isDirectory());
   }
 
   #withFd(file: string, flags: string, mode: number | undefined, action: (fd: number) => void): void {
@@ -292,19 +279,19 @@ export class NodeStorage implements DeviceStorage {
   }
 
   mkdir(dir: string): void {
-    ignoreCode('EEXIST', () => {
+    orOnError('EEXIST', undefined, () => {
       fs.mkdirSync(this.realPath(dir), { mode: 0o755 });
     });
   }
 
   unlink(file: string): void {
-    ignoreCode('ENOENT', () => {
+    orOnError('ENOENT', undefined, () => {
       fs.unlinkSync(this.realPath(file));
     });
   }
 
   rmdir(dir: string): void {
-    ignoreCode('ENOENT', () => {
+    orOnError('ENOENT', undefined, () => {
       fs.rmdirSync(this.realPath(dir));
     });
   }
