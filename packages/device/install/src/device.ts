@@ -18,7 +18,6 @@ import {
   type BootRecord,
   type SlotInfo,
   type SlotName,
-  type SyncPoints,
 } from './record.js';
 import { factoryIdentity, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
@@ -62,10 +61,6 @@ export interface DeviceOptions {
   readonly now?: () => Date;
   /** Told after each atomic write returned (the power-cut harness). */
   readonly onDurable?: (event: DurableEvent) => void;
-  /** TEST ONLY: the fsync sites to leave out (the harness's mutation check). */
-  readonly skipSync?: ReadonlySet<string>;
-  /** TEST ONLY: told each fsync site passed (the harness lists the sites to mutate). */
-  readonly onSync?: (site: string) => void;
   /**
    * Decides whether a lock's holder is gone; default `holderIsGone` (its pid is not a live process,
    * or now belongs to a process started at another time). Power-on passes `() => true`: after a
@@ -159,22 +154,10 @@ function infoOf(manifest: ImageManifest, manifestSha256: string): SlotInfo {
 export class Device {
   readonly #storage: DeviceStorage;
   readonly #options: DeviceOptions;
-  readonly #sync: SyncPoints;
 
   constructor(storage: DeviceStorage | string, options: DeviceOptions = {}) {
     this.#storage = typeof storage === 'string' ? new NodeStorage(storage) : storage;
     this.#options = options;
-    const skip = options.skipSync ?? new Set<string>();
-    this.#sync = {
-      fsync: (site, file) => {
-        options.onSync?.(site);
-        if (!skip.has(site)) this.#storage.fsync(file);
-      },
-      fsyncDir: (site, dir) => {
-        options.onSync?.(site);
-        if (!skip.has(site)) this.#storage.fsyncDir(dir);
-      },
-    };
   }
 
   #now(): Date {
@@ -214,7 +197,7 @@ export class Device {
   }
 
   #writeRecord(site: string, seq: number, record: BootRecord): { seq: number; record: BootRecord } {
-    writeDual(this.#storage, this.#sync, site, LAYOUT.record, seq + 1, record);
+    writeDual(this.#storage, site, LAYOUT.record, seq + 1, record);
     this.#options.onDurable?.({ kind: 'record', seq: seq + 1, record });
     return { seq: seq + 1, record };
   }
@@ -223,7 +206,7 @@ export class Device {
   #raiseCounter(security: number): void {
     const current = this.counter();
     if (security <= current.security) return;
-    writeDual(this.#storage, this.#sync, 'counter', LAYOUT.counter, current.seq + 1, { security });
+    writeDual(this.#storage, 'counter', LAYOUT.counter, current.seq + 1, { security });
     this.#options.onDurable?.({ kind: 'counter', seq: current.seq + 1, security });
   }
 
@@ -326,7 +309,7 @@ export class Device {
       },
     });
     await slot.drain();
-    slot.sync(this.#sync);
+    slot.sync();
     return verified;
   }
 

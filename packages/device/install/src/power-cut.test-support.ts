@@ -71,7 +71,7 @@ async function committedOver(factory: MadeImage, first: MadeImage): Promise<SimS
 /** The fsync sites one plain install(update) and its boot pass through (what the mutation check removes). */
 export async function syncSites(factory: MadeImage, update: MadeImage): Promise<ReadonlySet<string>> {
   const sites = new Set<string>();
-  const device = new Device(new SimStorage(await provisioned(factory)), { now, onSync: (site) => sites.add(site) });
+  const device = new Device(new SimStorage(await provisioned(factory), { onSync: (site) => sites.add(site) }), { now });
   await device.install(stream(update.bytes, 4096));
   await device.boot({ runner: healthyRunner(), isolation: 'none' });
   return sites;
@@ -92,20 +92,18 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessReport
   const newSecurity = update.manifest.versions.security;
   const start = committedFirst === undefined ? await provisioned(factory) : await committedOver(factory, committedFirst);
 
-  const sim = new SimStorage(start);
   const acks: Ack[] = [];
   const sites = new Set<string>();
   // Where the first left-out fsync would have been: cut points up to it are the unmutated run's.
   let mutatedAt: number | undefined;
-  const device = new Device(sim, {
-    now,
-    skipSync,
-    onDurable: (event) => acks.push({ at: sim.operations, event }),
+  const sim: SimStorage = new SimStorage(start, {
+    skip: skipSync,
     onSync: (site) => {
       sites.add(site);
       if (skipSync.has(site)) mutatedAt ??= sim.operations;
     },
   });
+  const device = new Device(sim, { now, onDurable: (event) => acks.push({ at: sim.operations, event }) });
   await device.install(stream(update.bytes, 4096));
   await device.boot({ runner: healthyRunner(), isolation: 'none' });
   const total = sim.operations;
@@ -247,17 +245,18 @@ export async function runRecoveryHarness(options: {
     bytes[100] = (bytes[100] ?? 0) ^ 0x01;
   }
   const counterBefore = new Device(new SimStorage(broken), { now }).counter().security;
-  const sim = new SimStorage(broken);
   let ackedAt = Number.POSITIVE_INFINITY;
   const sites = new Set<string>();
   let mutatedAt: number | undefined;
-  const device = new Device(sim, {
-    now,
-    skipSync,
+  const sim: SimStorage = new SimStorage(broken, {
+    skip: skipSync,
     onSync: (site) => {
       sites.add(site);
       if (skipSync.has(site)) mutatedAt ??= sim.operations;
     },
+  });
+  const device = new Device(sim, {
+    now,
     onDurable: (e) => {
       if (e.kind === 'record' && e.record.last.result === 'recovered') ackedAt = Math.min(ackedAt, sim.operations);
     },

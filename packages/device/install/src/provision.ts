@@ -3,7 +3,7 @@ import { deviceIdentityFromJSON, type DeviceIdentity } from '@fwkit/device-core'
 import { openImageFile } from '@fwkit/device-image';
 import { DEFAULT_POLICY, Device, encode, policyOf, storageFailure, type DeviceOptions, type DevicePolicy } from './device.js';
 import { InstallError } from './errors.js';
-import { LAYOUT, writeDual, type BootRecord, type SyncPoints } from './record.js';
+import { LAYOUT, writeDual, type BootRecord } from './record.js';
 import { factoryIdentity } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
@@ -45,17 +45,9 @@ export async function provision(target: DeviceStorage | string, options: Provisi
     storage.mkdir(LAYOUT.bootDir);
     storage.mkdir(LAYOUT.slotsDir);
     storage.fsyncDir('');
-    const sync: SyncPoints = {
-      fsync: (_s, f) => {
-        storage.fsync(f);
-      },
-      fsyncDir: (_s, d) => {
-        storage.fsyncDir(d);
-      },
-    };
-    writeDual(storage, sync, 'provision', LAYOUT.counter, 1, { security: 0 });
+    writeDual(storage, 'provision', LAYOUT.counter, 1, { security: 0 });
     // Slot b stands as "committed" but empty while the factory image streams into slot a.
-    writeDual(storage, sync, 'provision', LAYOUT.record, 1, {
+    writeDual(storage, 'provision', LAYOUT.record, 1, {
       state: 'idle',
       active: 'b',
       trial: null,
@@ -66,7 +58,7 @@ export async function provision(target: DeviceStorage | string, options: Provisi
     const image = typeof options.factoryImage === 'string' ? openImageFile(options.factoryImage) : options.factoryImage;
     const installed = await device.install(image);
     const { seq, record } = device.record();
-    writeDual(storage, sync, 'provision', LAYOUT.record, seq + 1, {
+    writeDual(storage, 'provision', LAYOUT.record, seq + 1, {
       ...record,
       state: 'idle',
       active: installed.slot,
@@ -74,7 +66,7 @@ export async function provision(target: DeviceStorage | string, options: Provisi
       attemptsLeft: 0,
       last: { result: 'provisioned', reason: `factory image ${installed.version} in slot ${installed.slot}` },
     } satisfies BootRecord);
-    writeDual(storage, sync, 'provision', LAYOUT.counter, 2, { security: installed.security });
+    writeDual(storage, 'provision', LAYOUT.counter, 2, { security: installed.security });
     return device;
   } catch (error) {
     removeProvisioned(storage);

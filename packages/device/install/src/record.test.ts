@@ -1,16 +1,6 @@
 import { canonicalJson, sha256Hex } from '@fwkit/device-core';
 import { describe, expect, it } from 'vitest';
-import {
-  bootRecordOf,
-  counterOf,
-  otherSlot,
-  readDual,
-  SLOT_NAMES,
-  slotDir,
-  writeDual,
-  type BootRecord,
-  type SyncPoints,
-} from './record.js';
+import { bootRecordOf, counterOf, otherSlot, readDual, SLOT_NAMES, slotDir, writeDual, type BootRecord } from './record.js';
 import { SimStorage } from './sim-storage.js';
 
 // The boot record's pure half: what a copy must hold to count, and which of two copies stands.
@@ -106,26 +96,26 @@ describe('slots', () => {
 
 describe('two-copy documents', () => {
   const syncs: string[] = [];
-  const sync: SyncPoints = {
-    fsync: (site, file) => void syncs.push(`fsync ${site} ${file}`),
-    fsyncDir: (site, dir) => void syncs.push(`fsyncDir ${site} ${dir}`),
-  };
   const copy = (seq: number | string, body: unknown, sha256 = sha256Hex(canonicalJson({ body, seq }))): Uint8Array =>
     new TextEncoder().encode(JSON.stringify({ seq, body, sha256 }));
   const accept = (body: unknown) => body as { n: number };
 
   it('writes each sequence over the older copy, through a synced temp file and a synced rename', () => {
-    const storage = new SimStorage();
+    const storage = new SimStorage(undefined, { onSync: (site) => void syncs.push(site) });
     storage.mkdir('boot');
     syncs.length = 0;
-    writeDual(storage, sync, 'record', 'boot/record', 4, { n: 4 });
+    writeDual(storage, 'record', 'boot/record', 4, { n: 4 });
     expect(storage.read('boot/record.0')).toBeDefined();
     expect(storage.read('boot/record.1')).toBeUndefined();
     expect(storage.read('boot/record.0.tmp')).toBeUndefined();
-    expect(syncs).toEqual(['fsync record.fsync boot/record.0.tmp', 'fsyncDir record.fsyncDir boot']);
-    writeDual(storage, sync, 'record', 'boot/record', 5, { n: 5 });
+    expect(syncs).toEqual(['record.fsync', 'record.fsyncDir']);
+    const flushes = Array.from({ length: storage.operations }, (_, i) => storage.opAt(i)).filter(
+      (op) => op?.k === 'fsync' || op?.k === 'fsyncDir',
+    );
+    expect(flushes).toEqual([expect.objectContaining({ k: 'fsync', path: 'boot/record.0.tmp' }), { k: 'fsyncDir', dir: 'boot' }]);
+    writeDual(storage, 'record', 'boot/record', 5, { n: 5 });
     expect(readDual(storage, 'boot/record', accept)).toEqual({ seq: 5, body: { n: 5 } });
-    writeDual(storage, sync, 'record', 'boot/record', 6, { n: 6 });
+    writeDual(storage, 'record', 'boot/record', 6, { n: 6 });
     expect(readDual(storage, 'boot/record', accept)).toEqual({ seq: 6, body: { n: 6 } });
     // The copy of 5 stands beside the one of 6.
     storage.write('boot/record.0', new Uint8Array(0));

@@ -40,12 +40,6 @@ export interface BootRecord {
   readonly last: { readonly result: string; readonly reason: string };
 }
 
-/** Names the fsync sites, so the power-cut harness can remove each one (the mutation check). */
-export interface SyncPoints {
-  fsync(site: string, file: string): void;
-  fsyncDir(site: string, dir: string): void;
-}
-
 const STATES: readonly string[] = ['idle', 'installing', 'trial', 'committed', 'reverted'];
 
 function isSlotName(value: unknown): value is SlotName {
@@ -121,14 +115,14 @@ export function readDual<T>(storage: DeviceStorage, base: string, check: (body: 
  * fsync, rename over the copy, fsync of the directory. A cut at any point leaves the newer copy
  * intact, so the old or the new document is read, never a mix.
  */
-export function writeDual(storage: DeviceStorage, sync: SyncPoints, site: string, base: string, seq: number, body: unknown): void {
+export function writeDual(storage: DeviceStorage, site: string, base: string, seq: number, body: unknown): void {
   const bytes = new TextEncoder().encode(`${JSON.stringify({ seq, body, sha256: sha256Hex(canonicalJson({ body, seq })) })}\n`);
   const file = `${base}.${seq % 2}`;
   const temp = `${file}.tmp`;
   storage.write(temp, bytes);
-  sync.fsync(`${site}.fsync`, temp);
+  storage.fsync(temp, `${site}.fsync`);
   storage.rename(temp, file);
-  sync.fsyncDir(`${site}.fsyncDir`, parentOf(file));
+  storage.fsyncDir(parentOf(file), `${site}.fsyncDir`);
 }
 
 export interface CounterBody {

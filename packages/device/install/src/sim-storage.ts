@@ -9,6 +9,14 @@ export interface SimState {
   nextIno: number;
 }
 
+/** The fsync sites (DeviceStorage.fsync's `site`) the power-cut harness watches. */
+export interface SyncSites {
+  /** The sites to leave out: the harness's mutation check removes one fsync at a time. */
+  readonly skip?: ReadonlySet<string>;
+  /** Told each named site as it is passed (left out or not), so the harness can list them. */
+  readonly onSync?: (site: string) => void;
+}
+
 /** One logged operation; flushes persist the earlier operations they cover. */
 export type SimOp =
   | { readonly k: 'link'; readonly path: string; readonly node: SimNode }
@@ -92,12 +100,14 @@ export class SimStorage implements DeviceStorage {
   readonly state: SimState;
   readonly #base: SimState;
   readonly #log: Logged[] = [];
+  readonly #sites: SyncSites;
   /** Total file bytes the storage holds; a write beyond it fails with ENOSPC. */
   capacity = Number.POSITIVE_INFINITY;
 
-  constructor(state: SimState = emptySimState()) {
+  constructor(state: SimState = emptySimState(), sites: SyncSites = {}) {
     this.#base = copySimState(state);
     this.state = copySimState(state);
+    this.#sites = sites;
   }
 
   /** Operations so far (flushes included): the cut points. */
@@ -234,8 +244,16 @@ export class SimStorage implements DeviceStorage {
     this.#record({ k: 'trunc', ino: this.#file(file), size });
   }
 
-  fsync(file: string): void {
+  fsync(file: string, site?: string): void {
+    if (this.#leftOut(site)) return;
     this.#record({ k: 'fsync', ino: this.#file(file), path: file });
+  }
+
+  /** Reports a named fsync site, and whether the mutation check leaves it out. */
+  #leftOut(site: string | undefined): boolean {
+    if (site === undefined) return false;
+    this.#sites.onSync?.(site);
+    return this.#sites.skip?.has(site) === true;
   }
 
   rename(from: string, to: string): void {
@@ -243,7 +261,8 @@ export class SimStorage implements DeviceStorage {
     this.#record({ k: 'rename', from, to });
   }
 
-  fsyncDir(dir: string): void {
+  fsyncDir(dir: string, site?: string): void {
+    if (this.#leftOut(site)) return;
     if (!this.isDir(dir)) throw notFound(dir);
     this.#record({ k: 'fsyncDir', dir });
   }

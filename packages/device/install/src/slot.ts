@@ -11,7 +11,7 @@ import {
 } from '@fwkit/device-image';
 import type { TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage } from '@fwkit/device-verify';
-import { slotDir, type SlotName, type SyncPoints } from './record.js';
+import { slotDir, type SlotName } from './record.js';
 import { parentOf, removeTree, type DeviceStorage } from './storage.js';
 
 /**
@@ -138,9 +138,9 @@ export class SlotWriter {
     return this.#storage.drain();
   }
 
-  sync(sync: SyncPoints): void {
-    for (const file of this.#files) sync.fsync('slot.fsync', file);
-    for (const dir of [...this.#dirs].sort().reverse()) sync.fsyncDir('slot.fsyncDir', dir);
+  sync(): void {
+    for (const file of this.#files) this.#storage.fsync(file, 'slot.fsync');
+    for (const dir of [...this.#dirs].sort().reverse()) this.#storage.fsyncDir(dir, 'slot.fsyncDir');
   }
 
   #mkdirs(path: string): void {

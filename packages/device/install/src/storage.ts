@@ -34,9 +34,14 @@ export interface DeviceStorage {
   /** Settles once every `writeAt` and `discard` finished (rejects with the first failure); before an fsync of those files. */
   drain(): Promise<void>;
   truncate(file: string, size: number): void;
-  fsync(file: string): void;
+  /**
+   * `site` names the call site (`arm-trial.fsync`, `slot.fsyncDir`, …) for the power-cut harness,
+   * whose simulated storage can leave one site out to show that the harness notices; a real
+   * storage ignores it.
+   */
+  fsync(file: string, site?: string): void;
   rename(from: string, to: string): void;
-  fsyncDir(dir: string): void;
+  fsyncDir(dir: string, site?: string): void;
   mkdir(dir: string): void;
   unlink(file: string): void;
   rmdir(dir: string): void;
