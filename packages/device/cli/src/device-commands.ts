@@ -217,8 +217,7 @@ export async function runDeviceCommand(program: string, name: DeviceCommandName,
     print(io, values['json'] === true, await answer(name, device, values, io, dir));
     return EXIT.ok;
   } catch (caught) {
-    const failed = device;
-    return reportFailure(io, storageFailure(caught), { program, json: args.includes('--json'), usage, data: () => statusOf(failed) });
+    return reportFailure(io, storageFailure(caught), { program, json: args.includes('--json'), usage, data: () => statusOf(device) });
   }
 }
 
