@@ -32,14 +32,14 @@ export const MUTATION_PACKAGES = {
   image: {
     mutate: ['packages/device/image/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['image', 'verify'],
-    break: 75,
+    break: 90,
     gate: false,
   },
   trust: {
     mutate: ['packages/device/trust/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['trust', 'verify'],
-    break: 80,
-    gate: false,
+    break: 95,
+    gate: true,
   },
   verify: {
     mutate: ['packages/device/verify/src/verify.ts'],
