@@ -26,8 +26,8 @@ export const MUTATION_PACKAGES = {
       'packages/device/core/src/read-file.ts',
     ],
     tests: ['core', 'image', 'trust', 'verify'],
-    break: 80,
-    gate: false,
+    break: 95,
+    gate: true,
   },
   image: {
     mutate: ['packages/device/image/src/*.ts', '!**/*.test.ts', '!**/index.ts'],

@@ -92,6 +92,14 @@ describe('edges the generated ranges rarely reach', () => {
     agree('>=1.0.0-alpha || >=0.0.0', ['1.0.0-beta', '1.0.0', '0.5.0']);
     agree('>=1.0.0  <2.0.0', ['0.9.9', '1.0.0', '1.9.9', '2.0.0']);
     agree('* - 2.0.0', ['0.0.0', '2.0.0', '2.0.1']);
+    agree('^0.2', ['0.1.9', '0.2.0', '0.2.9', '0.3.0']);
+    agree('^1.2', ['1.1.9', '1.2.0', '1.9.9', '2.0.0']);
+    agree('^0.0', ['0.0.0', '0.0.5', '0.1.0']);
+  });
+
+  it('refuses a wildcard before a number in a comparator', () => {
+    for (const r of ['x.1', '*.1.2', '1.x.2', '>=X.0']) expect([r, isValidRange(r)]).toEqual([r, false]);
+    expect(isValidRange('1.2.x')).toBe(true);
   });
 
   it('orders numeric pre-release identifiers as numbers, and digits-then-letters as text', () => {
@@ -155,6 +163,20 @@ describe('intersectRanges at its edges', () => {
     expect(intersectRanges(['<=2.0.0', '<=2.0.0'])).toBe('<=2.0.0');
     expect(intersectRanges(['>=1.0.0', '* - 2.0.0'])).toBe('>=1.0.0 <=2.0.0');
     expect(intersectRanges(['<=2.0.0', '>=1.0.0'])).toBe('>=1.0.0 <=2.0.0');
+  });
+
+  it('keeps an inclusive lower bound over a looser exclusive one, and the reverse for upper bounds', () => {
+    expect(intersectRanges(['>=2.0.0', '>1.0.0'])).toBe('>=2.0.0');
+    expect(intersectRanges(['^1.2', '<1.5.0'])).toBe('>=1.2.0 <1.5.0');
+    expect(intersectRanges(['<=1.0.0', '<2.0.0'])).toBe('<=1.0.0');
+  });
+
+  it('shows the parts as written, not the bounds read from them, when nothing is left between the bounds', () => {
+    expect(intersectRanges(['^2.0.0', '<1.5.0'])).toBe('^2.0.0 <1.5.0');
+    expect(intersectRanges(['>1.2.3', '<=1.2.3 >=1.0.0'])).toBe('>1.2.3 <=1.2.3 >=1.0.0');
+    expect(intersectRanges(['>=1.2.3 >=1.0.0', '<1.2.3'])).toBe('>=1.2.3 >=1.0.0 <1.2.3');
+    expect(intersectRanges(['>=1.2.3 >=1.0.0', '<=1.2.3'])).toBe('>=1.2.3 <=1.2.3');
+    expect(intersectRanges(['^1.0.0', '<=1.5.0 >=0.5.0'])).toBe('>=1.0.0 <=1.5.0');
   });
 
   it('shows the ranges as given when nothing is left between the bounds, and only then', () => {
