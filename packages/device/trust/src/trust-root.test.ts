@@ -330,7 +330,7 @@ describe('readRootMetadata and trustRootFromJSON, edge by edge', () => {
     for (const pub of [`a${hex}`, `${hex}a`, `ab${hex}`, `${hex}ab`]) {
       const doc = fresh();
       const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: pub } };
-      doc.signed.keys[keyIdOf(key)] = key as KeyDoc;
+      doc.signed.keys[keyIdOf(key)] = key;
       expect([pub, codeOf(() => readRootMetadata(doc))]).toEqual([pub, 'TRUST_ROOT_INVALID']);
     }
   });
