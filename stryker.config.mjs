@@ -28,6 +28,7 @@ const config = {
   // One directory per package: runs of two packages at once do not remove each other's sandbox.
   tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: 'always',
-  ignorePatterns: ['out', 'reports', 'coverage'],
+  // .stryker-tmp: another package's run (they may run side by side) is not copied into this sandbox.
+  ignorePatterns: ['out', 'reports', 'coverage', '.stryker-tmp'],
 };
 export default config;

@@ -46,3 +46,20 @@ describe('digests', () => {
     expect(bytesEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
   });
 });
+
+describe('SHA256_HEX', () => {
+  it('matches 64 lowercase hex characters and nothing that merely contains them', () => {
+    expect(SHA256_HEX.test(ABC_SHA256)).toBe(true);
+    for (const text of [
+      `x${ABC_SHA256}`,
+      `${ABC_SHA256}x`,
+      `${ABC_SHA256}0`,
+      ABC_SHA256.slice(1),
+      'a',
+      ABC_SHA256.toUpperCase(),
+      'g'.repeat(64),
+    ]) {
+      expect([text, SHA256_HEX.test(text)]).toEqual([text, false]);
+    }
+  });
+});

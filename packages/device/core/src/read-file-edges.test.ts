@@ -1,10 +1,11 @@
 import { readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
-import { openInputFile, readInputFile } from './read-file.js';
+import { INPUT_LIMITS, openInputFile, readInputFile } from './read-file.js';
 
 // The edges of readInputFile: the limit from both sides, `inspect`, the errors' causes, and the
 // descriptor closed whatever happens.
@@ -79,5 +80,45 @@ describe('readInputFile, at its edges', () => {
     expect(openFds()).toBe(before);
     await failure(openInputFile(dir, 'test'));
     expect(openFds()).toBe(before);
+  });
+
+  it('calls a file it cannot open for another reason unreadable, with the system error as the cause', async () => {
+    const loop = join(dir, 'loop');
+    await symlink(loop, loop); // open(2): ELOOP
+    const error = await failure(readInputFile(loop, 'test', 10));
+    expect(error.code).toBe('INPUT_UNREADABLE');
+    expect((error.cause as { code?: unknown }).code).toBe('ELOOP');
+  });
+
+  it('calls a regular file whose read fails unreadable, and closes it', async () => {
+    // /proc/self/mem is a regular file; reading at offset 0 (an unmapped address) fails with EIO.
+    const before = openFds();
+    const error = await failure(readInputFile('/proc/self/mem', 'test', 10));
+    expect(error.code).toBe('INPUT_UNREADABLE');
+    expect((error.cause as { code?: unknown }).code).toBe('EIO');
+    expect(openFds()).toBe(before);
+  });
+
+  it('refuses a Unix socket with the system error as the cause', async () => {
+    const path = join(dir, 'sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const error = await failure(readInputFile(path, 'test', 10));
+      expect(error.code).toBe('INPUT_NOT_REGULAR');
+      expect((error.cause as { code?: unknown }).code).toBe('ENXIO');
+    } finally {
+      server.close();
+    }
+  });
+
+  it('holds a document of its limit in MiB and refuses one byte more (the trust root: 1 MiB)', async () => {
+    const path = join(dir, 'root.json');
+    const limit = INPUT_LIMITS.trustRoot;
+    expect(limit).toBe(1024 * 1024);
+    await writeFile(path, Buffer.alloc(limit, 0x20));
+    expect((await readInputFile(path, 'trust root', limit)).byteLength).toBe(limit);
+    await writeFile(path, Buffer.alloc(limit + 1, 0x20));
+    expect((await failure(readInputFile(path, 'trust root', limit))).code).toBe('INPUT_TOO_LARGE');
   });
 });

@@ -3,6 +3,7 @@ import { makeImage, thrownCode } from '@fwkit/test-utils';
 import { describe, expect, it } from 'vitest';
 import { ImageError } from './errors.js';
 import { MAX_SIGNATURES, SIGNATURES_PAYLOAD_TYPE } from './layout.js';
+import { entryPlaceError } from './layout.js';
 import { decodeManifest } from './manifest.js';
 import { decodeSignatures, encodeSignatures } from './signatures.js';
 
@@ -139,5 +140,82 @@ describe('signatures.json', () => {
         ]),
       ),
     ).toBe('IMAGE_ENCODE_INVALID');
+  });
+});
+
+describe('signatures.json at its edges', () => {
+  const doc = (signatures: unknown) => ({ payloadType: SIGNATURES_PAYLOAD_TYPE, signatures });
+  const keyid = (i: number) => i.toString(16).padStart(64, '0');
+
+  it('has the payload type fwkit images are signed under (a fixed wire value)', () => {
+    const bytes = text('{"payloadType":"application/vnd.fwkit.manifest+json","signatures":[]}');
+    expect(decodeSignatures(bytes).payloadType).toBe(SIGNATURES_PAYLOAD_TYPE);
+    expect(Buffer.from(encodeSignatures([])).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  it(`holds exactly ${MAX_SIGNATURES} records, not one more`, () => {
+    const full = Array.from({ length: MAX_SIGNATURES }, (_, i) => ({ keyid: keyid(i), sig: SIG }));
+    expect(decodeSignatures(canonicalJson(doc(full))).signatures).toHaveLength(MAX_SIGNATURES);
+    expect(decodeSignatures(encodeSignatures(full)).signatures).toHaveLength(MAX_SIGNATURES);
+    const over = [...full, { keyid: keyid(MAX_SIGNATURES), sig: SIG }];
+    expect(codeOf(() => decodeSignatures(canonicalJson(doc(over))))).toBe('SIGNATURES_INVALID');
+    expect(codeOf(() => encodeSignatures(over))).toBe('IMAGE_ENCODE_INVALID');
+  });
+
+  it('refuses keyids and signatures that only contain the right form, or are not strings', () => {
+    for (const record of [
+      { keyid: 'ab' + KEY_A, sig: SIG },
+      { keyid: KEY_A + 'ab', sig: SIG },
+      { keyid: KEY_A, sig: 'ab' + SIG },
+      { keyid: KEY_A, sig: SIG + 'ab' },
+      { keyid: [KEY_A], sig: SIG },
+      { keyid: KEY_A, sig: [SIG] },
+    ]) {
+      expect(codeOf(() => decodeSignatures(canonicalJson(doc([record]))))).toBe('SIGNATURES_INVALID');
+    }
+  });
+
+  it('refuses null where an object belongs, with its code (never a TypeError)', () => {
+    expect(codeOf(() => decodeSignatures(text('null')))).toBe('SIGNATURES_INVALID');
+    expect(codeOf(() => decodeSignatures(canonicalJson(doc([null]))))).toBe('SIGNATURES_INVALID');
+    expect(codeOf(() => decodeSignatures(canonicalJson(doc([{ keyid: KEY_A, sig: SIG }, null]))))).toBe('SIGNATURES_INVALID');
+  });
+
+  it('encodes any order of records sorted by keyid', () => {
+    // 0, 41, 82, 22, 63, …: every step of 41 (mod 101) goes up or wraps down.
+    const keyids = Array.from({ length: 12 }, (_, i) => keyid((i * 41) % 101));
+    const decoded = decodeSignatures(encodeSignatures(keyids.map((k) => ({ keyid: k, sig: SIG }))));
+    expect(decoded.signatures.map((s) => s.keyid)).toEqual([...keyids].sort());
+  });
+});
+
+describe('manifest.json at its edges', () => {
+  it('refuses a byte-order mark as not JSON, not merely as non-canonical', () => {
+    expect(codeOf(() => decodeManifest(text('\ufeff{"formatVersion":1}')))).toBe('MANIFEST_INVALID');
+  });
+
+  it('refuses null and other non-objects with its code (never a TypeError)', () => {
+    for (const value of ['null', '[]', '1', '"x"']) expect(codeOf(() => decodeManifest(text(value)))).toBe('MANIFEST_INVALID');
+  });
+
+  it('calls a float non-canonical: it has no canonical form', () => {
+    expect(codeOf(() => decodeManifest(text('{"formatVersion":1,"x":1.5}')))).toBe('MANIFEST_NONCANONICAL');
+  });
+});
+
+describe('entryPlaceError', () => {
+  it('calls a layout name out of order before the manifest is read, including manifest.json itself', () => {
+    const start = ['manifest.json', 'signatures.json'];
+    expect(entryPlaceError('manifest.json', 1, start, new Set(), false)?.code).toBe('IMAGE_ENTRY_ORDER');
+    expect(entryPlaceError('signatures.json', 0, start, new Set(), false)?.code).toBe('IMAGE_ENTRY_ORDER');
+    expect(entryPlaceError('payload/x', 1, start, new Set(), false)?.code).toBe('IMAGE_ENTRY_ORDER');
+    expect(entryPlaceError('other', 1, start, new Set(), false)?.code).toBe('IMAGE_ENTRY_UNEXPECTED');
+    expect(entryPlaceError('signatures.json', 1, start, new Set(['manifest.json']), false)).toBeUndefined();
+  });
+});
+
+describe('ImageError', () => {
+  it('is named after its class', () => {
+    expect(new ImageError('MANIFEST_INVALID', 'x').name).toBe('ImageError');
   });
 });

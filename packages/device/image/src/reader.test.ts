@@ -3,7 +3,9 @@ import { chunked, concatBytes, END_OF_ARCHIVE, flipByte, rawEntry, tarEntries, r
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describePayloads, encodeImage } from '@fwkit/release-image';
+import { InputError } from '@fwkit/device-core';
 import { TarReader, type TarEntry } from './reader.js';
+import { END_MARKER_BYTES } from './ustar.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -205,5 +207,207 @@ describe('TarReader', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+/** A source over `bytes` in `size`-byte chunks that counts the calls the reader makes of it. */
+function countingSource(
+  bytes: Uint8Array,
+  size: number,
+  options: { withReturn?: boolean; failReturn?: boolean; extra?: unknown[] } = {},
+): { source: AsyncIterable<Uint8Array>; calls: { next: number; return: number } } {
+  const calls = { next: 0, return: 0 };
+  const chunks: unknown[] = [];
+  for (let at = 0; at < bytes.byteLength; at += size) chunks.push(bytes.subarray(at, at + size));
+  chunks.push(...(options.extra ?? []));
+  const iterator: AsyncIterator<Uint8Array> = {
+    next: () => {
+      calls.next++;
+      const value = chunks.shift();
+      return Promise.resolve(value === undefined ? { done: true, value: undefined } : { done: false, value: value as Uint8Array });
+    },
+  };
+  if (options.withReturn !== false) {
+    iterator.return = () => {
+      calls.return++;
+      return options.failReturn === true ? Promise.reject(new Error('EBADF')) : Promise.resolve({ done: true, value: undefined });
+    };
+  }
+  return { source: { [Symbol.asyncIterator]: () => iterator }, calls };
+}
+
+/** The warnings `fn` makes the process emit (they are delivered on a later turn of the event loop). */
+async function warningsOf(fn: () => Promise<void>): Promise<string[]> {
+  const seen: string[] = [];
+  const listener = (warning: Error): void => void seen.push(warning.message);
+  process.on('warning', listener);
+  try {
+    await fn();
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off('warning', listener);
+  }
+  return seen;
+}
+
+describe('TarReader states', () => {
+  it('shows the entry and its unread bytes only while its data is being read', async () => {
+    const { bytes } = await sampleImage();
+    const reader = new TarReader(chunked(bytes, 700));
+    expect(reader.entry).toBeUndefined();
+    expect(reader.remaining).toBe(0);
+    const first = await reader.next();
+    expect(first).toMatchObject({ name: 'manifest.json', size: 7, headerOffset: 0, dataOffset: 512 });
+    expect(reader.entry).toEqual(first);
+    expect(reader.remaining).toBe(7);
+    await reader.read(3);
+    expect(reader.remaining).toBe(4);
+    const second = await reader.next();
+    expect(second).toMatchObject({ name: 'signatures.json', headerOffset: 1024, dataOffset: 1536 });
+    for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+      expect(entry.dataOffset).toBe(entry.headerOffset + 512);
+    }
+    expect(reader.entry).toBeUndefined();
+    expect(reader.remaining).toBe(0);
+  });
+
+  it('keeps answering null after the end, without pulling the source again', async () => {
+    const { bytes } = await sampleImage();
+    const { source, calls } = countingSource(bytes, 4096);
+    const reader = new TarReader(source, { digest: true });
+    while ((await reader.next()) !== null);
+    const pulls = calls.next;
+    expect(await reader.next()).toBeNull();
+    expect(await reader.next()).toBeNull();
+    expect(calls.next).toBe(pulls);
+    await reader.close();
+    // A source that has said it is done is not asked to return; the reader stays at its end.
+    expect(calls.return).toBe(0);
+    expect(await reader.next()).toBeNull();
+    expect(reader.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+  });
+
+  it('has no digest before the end, even when asked for one', async () => {
+    const { bytes } = await sampleImage();
+    const reader = new TarReader(chunked(bytes, 700), { digest: true });
+    await reader.next();
+    expect(() => reader.sha256).toThrow(Error);
+    await reader.close();
+  });
+
+  it('refuses to read data before a header or after an error (a caller bug, not a bad image)', async () => {
+    const { bytes } = await sampleImage();
+    const reader = new TarReader(chunked(bytes, 700));
+    await expect(reader.read(1)).rejects.toThrow(Error);
+    await expect(reader.readPieces(1, () => undefined)).rejects.toThrow(Error);
+    await expect(reader.read(1)).rejects.not.toHaveProperty('code');
+    await expect(reader.readPieces(1, () => undefined)).rejects.not.toHaveProperty('code');
+  });
+
+  const failsThen = async (fail: (reader: TarReader) => Promise<unknown>): Promise<void> => {
+    const { bytes } = await sampleImage();
+    const entries = tarEntries(bytes);
+    // Cut inside the payload's data: reading it fails with IMAGE_TRUNCATED.
+    const cut = (entries[3]?.dataOffset ?? 0) + 100;
+    const reader = new TarReader(chunked(bytes.subarray(0, cut), 700));
+    for (let i = 0; i < 4; i++) await reader.next();
+    expect(await codeOf(fail(reader))).toBe('IMAGE_TRUNCATED');
+    // From then on the reader only refuses, with an error that is no verdict on the image.
+    await expect(reader.next()).rejects.not.toHaveProperty('code');
+    expect(reader.remaining).toBe(0);
+  };
+
+  it('stays failed after a read fails', async () => {
+    await failsThen((reader) => reader.read(5000));
+  });
+
+  it('stays failed after readPieces fails', async () => {
+    await failsThen((reader) => reader.readPieces(5000, () => undefined));
+  });
+
+  it('stays failed after next fails', async () => {
+    const { bytes } = await sampleImage();
+    const reader = new TarReader(chunked(bytes.subarray(0, 700), 300));
+    await reader.next();
+    expect(await codeOf(reader.next())).toBe('IMAGE_TRUNCATED');
+    await expect(reader.next()).rejects.not.toHaveProperty('code');
+  });
+
+  it('is failed, not ended, once closed early', async () => {
+    const { bytes } = await sampleImage();
+    const { source, calls } = countingSource(bytes, 700);
+    const reader = new TarReader(source);
+    await reader.next();
+    await reader.close();
+    expect(calls.return).toBe(1);
+    await expect(reader.next()).rejects.not.toHaveProperty('code');
+    await reader.close();
+    expect(calls.return).toBe(1);
+  });
+
+  it('closes a source without a return method, and reports a source that fails to close as a warning only', async () => {
+    const { bytes } = await sampleImage();
+    const bare = countingSource(bytes, 700, { withReturn: false });
+    const plain = new TarReader(bare.source);
+    await plain.next();
+    expect(await warningsOf(() => plain.close())).toEqual([]);
+    const failing = countingSource(bytes, 700, { failReturn: true });
+    const reader = new TarReader(failing.source);
+    await reader.next();
+    const warnings = await warningsOf(() => reader.close());
+    expect(failing.calls.return).toBe(1);
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('does not ask a source that failed to return', async () => {
+    const calls = { return: 0 };
+    const iterator: AsyncIterator<Uint8Array> = {
+      next: () => Promise.reject(new Error('EIO')),
+      return: () => {
+        calls.return++;
+        return Promise.resolve({ done: true, value: undefined });
+      },
+    };
+    const reader = new TarReader({ [Symbol.asyncIterator]: () => iterator });
+    const error: unknown = await reader.next().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'IMAGE_READ_FAILED' });
+    expect((error as Error).cause).toBeInstanceOf(Error);
+    await reader.close();
+    expect(calls.return).toBe(0);
+  });
+
+  it("keeps the code of a coded refusal from the source (openImageFile's INPUT_NOT_REGULAR)", async () => {
+    const refusal = new InputError('INPUT_NOT_REGULAR', 'image /dev/zero is a character device, not a regular file');
+    const refusing: AsyncIterable<Uint8Array> = { [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(refusal) }) };
+    const error: unknown = await new TarReader(refusing).next().catch((e: unknown) => e);
+    expect(error).toBe(refusal);
+  });
+
+  it('refuses a source that yields something other than bytes', async () => {
+    const { source } = countingSource(new Uint8Array(0), 1, { extra: ['manifest.json'] });
+    expect(await codeOf(new TarReader(source).next())).toBe('IMAGE_READ_FAILED');
+  });
+
+  it('skips empty chunks, also after the end marker (no trailing data)', async () => {
+    const { bytes } = await sampleImage();
+    const { source } = countingSource(bytes, 1000, { extra: [new Uint8Array(0), new Uint8Array(0)] });
+    const { entries } = await readAll(source);
+    expect(entries.map((e) => e.name)).toEqual(['manifest.json', 'signatures.json', 'blocks/x', 'payload/x']);
+    const interleaved = (async function* () {
+      for await (const chunk of chunked(bytes, 600)) {
+        yield new Uint8Array(0);
+        yield chunk;
+      }
+    })();
+    expect((await readAll(interleaved)).entries).toHaveLength(4);
+  });
+
+  it('ends an image with END_MARKER_BYTES of zeros, and calls any byte after them trailing data', async () => {
+    const { bytes } = await sampleImage();
+    expect(END_MARKER_BYTES).toBe(2 * 512);
+    const lastEnd = tarEntries(bytes).at(-1)?.end ?? 0;
+    expect(bytes.byteLength - lastEnd).toBe(END_MARKER_BYTES);
+    const error: unknown = await readAll(chunked(concatBytes(bytes, new Uint8Array(1)), 700)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'IMAGE_TRAILING_DATA', details: { offset: bytes.byteLength } });
   });
 });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { MAX_ENTRY_SIZE, MAX_MTIME } from './layout.js';
-import { decodeHeader, encodeCanonicalHeader, isUnsafePath } from './ustar.js';
+import { decodeHeader, encodeCanonicalHeader, headerChecksum, isUnsafePath } from './ustar.js';
 
 /** The header tar-stream's pack writes for a regular file, taken from the front of its output. */
 async function packHeader(name: string, size: number, mtime: number): Promise<Uint8Array> {
@@ -66,6 +66,8 @@ describe('canonical ustar header', () => {
     ['x', MAX_ENTRY_SIZE + 1, 0],
     ['x', 0, MAX_MTIME + 1],
     ['x', 1.5, 0],
+    ['x', 0, -1],
+    ['x', 0, 1.5],
   ])('refuses to encode what tar-stream would write another way: %j size %d mtime %d', (name, size, mtime) => {
     expect(codeOf(() => encodeCanonicalHeader(name, size, mtime))).toBe('IMAGE_ENCODE_INVALID');
   });
@@ -155,5 +157,65 @@ describe('header classification', () => {
         name,
       ).toBe('IMAGE_PATH_UNSAFE');
     }
+  });
+});
+
+/** `block` with its checksum field (8 bytes) written as `form` gives the right sum: `form(octalDigits)`. */
+function withChecksumField(block: Uint8Array, form: (octal: string) => string): Uint8Array {
+  const out = Uint8Array.from(block);
+  const field = form(headerChecksum(out).toString(8));
+  expect(field).toHaveLength(8);
+  for (let i = 0; i < 8; i++) out[148 + i] = field.charCodeAt(i);
+  return out;
+}
+
+describe('numeric fields at their limits', () => {
+  it('decodes the largest size and mtime the format allows, and refuses one more as non-canonical', () => {
+    expect(decodeHeader(encodeCanonicalHeader('a', MAX_ENTRY_SIZE, MAX_MTIME), 0)).toEqual({
+      name: 'a',
+      size: MAX_ENTRY_SIZE,
+      mtime: MAX_MTIME,
+    });
+    expect(decodeHeader(encodeCanonicalHeader('a', MAX_ENTRY_SIZE - 1, MAX_MTIME - 1), 0)).toEqual({
+      name: 'a',
+      size: MAX_ENTRY_SIZE - 1,
+      mtime: MAX_MTIME - 1,
+    });
+    // 12 octal digits fill the field without a terminator: a size 11 digits cannot hold.
+    expect(codeOf(() => decodeHeader(rawHeader({ name: 'payload/x', size: '100000000000' }), 0))).toBe('IMAGE_HEADER_NONCANONICAL');
+    expect(codeOf(() => decodeHeader(rawHeader({ name: 'payload/x', mtime: MAX_MTIME + 1 }), 0))).toBe('IMAGE_HEADER_NONCANONICAL');
+  });
+
+  it('reads the checksum field as tar readers do, so a right sum in another form is non-canonical, not a bad checksum', () => {
+    const block = rawHeader({ name: 'payload/x', size: 10, mtime: 5 });
+    const valid: [string, (octal: string) => string][] = [
+      ['a leading space', (o) => ` ${o.padStart(6, '0')}\0`],
+      ['two leading spaces, NUL-terminated', (o) => `  ${o.padStart(5, '0')}\0`],
+      ['eight digits, no terminator', (o) => o.padStart(8, '0')],
+      ['trailing spaces and NULs', (o) => `${o.padStart(5, '0')} \0 `],
+    ];
+    for (const [what, form] of valid) {
+      expect([what, codeOf(() => decodeHeader(withChecksumField(block, form), 0))]).toEqual([what, 'IMAGE_HEADER_NONCANONICAL']);
+    }
+    const invalid: [string, (octal: string) => string][] = [
+      ['a letter after the digits', (o) => `${o.padStart(6, '0')} x`],
+      ['a digit after the terminator', (o) => `${o.padStart(6, '0')} 1`],
+      ['no digit at all', () => '        '],
+      ['an 8 among the digits', (o) => `8${o.padStart(5, '0')} \0`],
+    ];
+    for (const [what, form] of invalid) {
+      expect([what, codeOf(() => decodeHeader(withChecksumField(block, form), 0))]).toEqual([what, 'IMAGE_HEADER_CHECKSUM']);
+    }
+    expect(
+      decodeHeader(
+        withChecksumField(block, (o) => `${o.padStart(6, '0')} \0`),
+        0,
+      ),
+    ).toEqual({ name: 'payload/x', size: 10, mtime: 5 });
+  });
+
+  it('takes a colon as a drive letter only at the start of a name', () => {
+    expect(isUnsafePath('payload/c:x')).toBe(false);
+    expect(isUnsafePath('a:')).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ import fc from 'fast-check';
 import { fromHex, toHex } from '@fwkit/device-core';
 import * as ed from '@noble/ed25519';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair, publicKeyOf, signEd25519, SigningError, verifyEd25519 } from './index.js';
+import { isCanonicalScalar, isStrictEd25519Input, opensslCurveCheck, strictVerifier, type CurveCheck } from './ed25519.js';
+import { generateKeyPair, keyIdOf, publicKeyOf, signEd25519, SigningError, tufKeyOf, verifyEd25519 } from './index.js';
 
 // noble is the reference here; its synchronous sign and verify need a SHA-512.
 ed.hashes.sha512 = (message) => new Uint8Array(createHash('sha512').update(message).digest());
@@ -212,6 +213,118 @@ describe('keys', () => {
     for (const bad of [new Uint8Array(31), new Uint8Array(64)]) {
       expect(() => publicKeyOf(bad)).toThrow(SigningError);
       expect(() => signEd25519(bad, new Uint8Array())).toThrow(expect.objectContaining({ code: 'KEY_INVALID' }));
+    }
+  });
+});
+
+/**
+ * The bare group equation [S]B = R + [k]A, with none of the strict checks: S is taken mod L and
+ * any encoding of R and A that decodes (non-canonical y, small order) is used. It is what the
+ * strict checks must be shown to refuse by themselves: OpenSSL under Node 24 refuses some of the
+ * same inputs, OpenSSL under Node 20 (and the older runtimes a device may have) does not.
+ */
+const textbookEquation: CurveCheck = (publicKey, message, signature) => {
+  let A: ed.Point;
+  let R: ed.Point;
+  try {
+    A = ed.Point.fromBytes(publicKey, true);
+    R = ed.Point.fromBytes(signature.subarray(0, 32), true);
+  } catch {
+    return false;
+  }
+  const s = fromLe(signature.subarray(32)) % L;
+  const k = fromLe(createHash('sha512').update(signature.subarray(0, 32)).update(publicKey).update(message).digest()) % L;
+  const sB = s === 0n ? ed.Point.ZERO : ed.Point.BASE.multiplyUnsafe(s);
+  const kA = k === 0n ? ed.Point.ZERO : A.multiplyUnsafe(k);
+  return sB.equals(R.add(kA));
+};
+
+describe('the strict checks, proven without relying on OpenSSL to make them', () => {
+  const strict = strictVerifier(textbookEquation);
+  const v = vectors.find((x) => x.name === 'TEST 2');
+  if (v === undefined) throw new Error('no vector');
+  const pk = fromHex(v.publicKey);
+  const msg = fromHex(v.message);
+  const sig = fromHex(v.signature);
+  const withS = (s: bigint): Uint8Array => {
+    const out = Uint8Array.from(sig);
+    out.set(le32(s), 32);
+    return out;
+  };
+  const universalSig = new Uint8Array(64);
+  universalSig.set(ed.Point.BASE.toBytes());
+  universalSig.set(le32(1n), 32);
+  const anyMessage = new TextEncoder().encode('any message at all');
+  // Each: what the bare equation accepts, and strict verification must refuse.
+  const refused: [string, Uint8Array, Uint8Array, Uint8Array][] = [
+    ['S + L (malleated S)', pk, msg, withS(fromLe(sig.subarray(32)) + L)],
+    ['the identity as public key (order 1)', le32(1n), anyMessage, universalSig],
+    ['y = p + 1, a non-canonical encoding of the identity', le32(P + 1n), anyMessage, universalSig],
+  ];
+
+  it('the RFC 8032 vectors verify through the checks (nothing valid is refused)', () => {
+    for (const vector of vectors) {
+      const args = [fromHex(vector.publicKey), fromHex(vector.message), fromHex(vector.signature)] as const;
+      expect(textbookEquation(...args)).toBe(true);
+      expect(isStrictEd25519Input(args[0], args[2])).toBe(true);
+      expect(strict(...args)).toBe(true);
+      expect(verifyEd25519(...args)).toBe(true);
+    }
+  });
+
+  for (const [what, key, message, signature] of refused) {
+    it(`refuses ${what}, which the bare equation accepts`, () => {
+      expect(textbookEquation(key, message, signature)).toBe(true);
+      expect(isStrictEd25519Input(key, signature)).toBe(false);
+      expect(strict(key, message, signature)).toBe(false);
+      expect(verifyEd25519(key, message, signature)).toBe(false);
+    });
+  }
+
+  it('S < L exactly: L - 1 and 0 are canonical, L and above are not', () => {
+    expect(isCanonicalScalar(le32(L - 1n))).toBe(true); // differs from L in the lowest byte only
+    expect(isCanonicalScalar(le32(0n))).toBe(true);
+    expect(isCanonicalScalar(le32(L - 2n ** 248n))).toBe(true); // differs from L in the top byte only
+    expect(isCanonicalScalar(le32(L))).toBe(false);
+    expect(isCanonicalScalar(le32(L + 1n))).toBe(false);
+    expect(isCanonicalScalar(le32(L + 2n ** 240n))).toBe(false);
+    expect(isCanonicalScalar(le32(2n ** 256n - 1n))).toBe(false);
+    expect(isStrictEd25519Input(pk, withS(L - 1n))).toBe(true);
+    expect(isStrictEd25519Input(pk, withS(L))).toBe(false);
+  });
+
+  it('refuses keys and signatures of the wrong length, each on its own', () => {
+    expect(isStrictEd25519Input(pk, sig)).toBe(true);
+    for (const [key, signature] of [
+      [pk.subarray(0, 31), sig],
+      [Uint8Array.of(...pk, 0), sig],
+      [pk, sig.subarray(0, 63)],
+      [pk, Uint8Array.of(...sig, 0)],
+    ] as const) {
+      expect(isStrictEd25519Input(key, signature)).toBe(false);
+      expect(strictVerifier(() => true)(key, msg, signature)).toBe(false);
+    }
+  });
+
+  it('refuses what is not bytes before the equation sees it', () => {
+    const equation = (): boolean => true;
+    expect(strictVerifier(equation)(pk, msg, sig)).toBe(true);
+    const asAny = strictVerifier(equation) as (a: unknown, b: unknown, c: unknown) => boolean;
+    expect(asAny(v.publicKey, msg, sig)).toBe(false);
+    expect(asAny(pk, 'message', sig)).toBe(false);
+    expect(asAny(pk, msg, Array.from(sig))).toBe(false);
+  });
+
+  it("OpenSSL's equation returns false for a key it cannot load, and never throws", () => {
+    expect(opensslCurveCheck(pk, msg, sig)).toBe(true);
+    expect(opensslCurveCheck(pk.subarray(0, 31), msg, sig)).toBe(false);
+    expect(opensslCurveCheck(new Uint8Array(0), msg, sig)).toBe(false);
+  });
+
+  it('a TUF key is made only of a strictly valid public key (KEY_INVALID otherwise)', () => {
+    expect(keyIdOf(tufKeyOf(pk))).toMatch(/^[0-9a-f]{64}$/);
+    for (const bad of [le32(1n), le32(P + 1n), pk.subarray(0, 31)]) {
+      expect(() => tufKeyOf(bad)).toThrow(expect.objectContaining({ code: 'KEY_INVALID', name: 'SigningError' }));
     }
   });
 });

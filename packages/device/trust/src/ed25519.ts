@@ -20,19 +20,19 @@ function assertPrivateKey(privateKey: Uint8Array): void {
   }
 }
 
-/** A fresh key pair from the platform CSPRNG (OpenSSL's). `privateKey` is the RFC 8032 32-byte seed. */
-export function generateKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  return {
-    privateKey: Uint8Array.from(Buffer.from(jwk.d ?? '', 'base64url')),
-    publicKey: Uint8Array.from(Buffer.from(jwk.x ?? '', 'base64url')),
-  };
-}
-
 /** PKCS #8 wrapping of an Ed25519 seed (RFC 8410): the DER prefix before the 32 seed bytes. */
 const PKCS8_ED25519_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 /** SubjectPublicKeyInfo of an Ed25519 key (RFC 8410): the DER prefix before the 32 key bytes. */
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** A fresh key pair from the platform CSPRNG (OpenSSL's). `privateKey` is the RFC 8032 32-byte seed. */
+export function generateKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
+  const pair = generateKeyPairSync('ed25519');
+  return {
+    privateKey: Uint8Array.from(pair.privateKey.export({ format: 'der', type: 'pkcs8' }).subarray(PKCS8_ED25519_PREFIX.length)),
+    publicKey: Uint8Array.from(pair.publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length)),
+  };
+}
 
 /**
  * The seed as an OpenSSL key. Signing and deriving the public key are node:crypto's: noble's
@@ -45,8 +45,8 @@ function privateKeyObject(privateKey: Uint8Array): KeyObject {
 
 export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
   assertPrivateKey(privateKey);
-  const jwk = createPublicKey(privateKeyObject(privateKey)).export({ format: 'jwk' });
-  return Uint8Array.from(Buffer.from(jwk.x ?? '', 'base64url'));
+  const spki = createPublicKey(privateKeyObject(privateKey)).export({ format: 'der', type: 'spki' });
+  return Uint8Array.from(spki.subarray(SPKI_ED25519_PREFIX.length));
 }
 
 /** RFC 8032 Ed25519 (pure, no context). Deterministic: same key and message, same signature. */
@@ -59,13 +59,51 @@ export function signEd25519(privateKey: Uint8Array, message: Uint8Array): Uint8A
 const ORDER_LE = Uint8Array.from(Buffer.from('edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010', 'hex'));
 
 /** S < L, comparing the little-endian encodings from the most significant byte down. */
-function isCanonicalScalar(s: Uint8Array): boolean {
+export function isCanonicalScalar(s: Uint8Array): boolean {
   for (let i = 31; i >= 0; i--) {
     const a = s[i] ?? 0;
     const b = ORDER_LE[i] ?? 0;
     if (a !== b) return a < b;
   }
   return false;
+}
+
+/**
+ * The checks strict verification makes on top of the curve equation: the lengths, S < L, and a
+ * public key that is canonical and not of small order (public-key.ts). Pure, no curve arithmetic.
+ * Which of them OpenSSL also makes depends on its release (3.0, under Node 20, accepts the
+ * small-order and non-canonical keys that 3.5, under Node 24, refuses), so none is left to it.
+ */
+export function isStrictEd25519Input(publicKey: Uint8Array, signature: Uint8Array): boolean {
+  // isValidPublicKey checks the key's length (PUBLIC_KEY_LENGTH) itself.
+  if (signature.byteLength !== SIGNATURE_LENGTH) return false;
+  return isCanonicalScalar(signature.subarray(32)) && isValidPublicKey(publicKey);
+}
+
+/** The curve equation a strict verifier wraps: does `signature` verify over `message` under `publicKey`. */
+export type CurveCheck = (publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) => boolean;
+
+/** OpenSSL's cofactorless check, [S]B = R + [k]A with R compared byte for byte. Never throws. */
+export function opensslCurveCheck(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
+  try {
+    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
+    return cryptoVerify(null, message, key, signature);
+  } catch {
+    // A key OpenSSL cannot load is not one that verifies anything.
+    return false;
+  }
+}
+
+/**
+ * Strict RFC 8032 verification around `curve`: bytes only, isStrictEd25519Input, then the
+ * equation. Its tests wrap a textbook equation that makes none of the checks, so each check is
+ * shown to refuse what the equation alone would accept, whatever OpenSSL runs underneath.
+ */
+export function strictVerifier(curve: CurveCheck): CurveCheck {
+  return (publicKey, message, signature) => {
+    if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
+    return isStrictEd25519Input(publicKey, signature) && curve(publicKey, message, signature);
+  };
 }
 
 /**
@@ -80,18 +118,7 @@ function isCanonicalScalar(s: Uint8Array): boolean {
  * non-canonical R never verifies; its cofactorless equation accepts no signature that noble's
  * strict (cofactored) check would refuse.
  */
-export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
-  if (!(publicKey instanceof Uint8Array) || !(message instanceof Uint8Array) || !(signature instanceof Uint8Array)) return false;
-  if (publicKey.byteLength !== PUBLIC_KEY_LENGTH || signature.byteLength !== SIGNATURE_LENGTH) return false;
-  if (!isCanonicalScalar(signature.subarray(32)) || !isValidPublicKey(publicKey)) return false;
-  try {
-    const key = createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, publicKey]), format: 'der', type: 'spki' });
-    return cryptoVerify(null, message, key, signature);
-  } catch {
-    // A key OpenSSL cannot load is not one that verifies anything.
-    return false;
-  }
-}
+export const verifyEd25519: CurveCheck = strictVerifier(opensslCurveCheck);
 
 export function assertValidPublicKey(publicKey: Uint8Array): void {
   if (!isValidPublicKey(publicKey)) {

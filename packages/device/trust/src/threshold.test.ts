@@ -152,4 +152,34 @@ describe('judgeSignatures', () => {
     // The threshold check is made of the same judgements: the two counted keys meet it.
     expect(checkThreshold(message, records, keys)).toEqual({ ok: true, signers: [a.keyid, b.keyid].sort() });
   });
+
+  it('judges a signature that is not exactly 128 lowercase hex characters malformed, not merely bad', () => {
+    const good = sign(a).sig;
+    for (const sig of ['ab' + good, good + 'ab', good.slice(0, 126) + 'zz', [good], 'ab'.repeat(32)]) {
+      const [judged] = judgeSignatures(message, [{ keyid: a.keyid, sig } as unknown as SignatureRecord], role(1, a));
+      expect(judged?.status).toBe('malformed');
+    }
+    expect(judgeSignatures(message, [{ keyid: a.keyid, sig: good }], role(1, a))[0]?.status).toBe('counted');
+  });
+});
+
+describe('what a failed threshold check names', () => {
+  it('lists the trusted keyids sorted, whatever the order of the role', () => {
+    const sorted = [a.keyid, b.keyid, c.keyid].sort();
+    for (const order of [
+      [a, b, c],
+      [c, b, a],
+      [b, c, a],
+    ]) {
+      const result = checkThreshold(message, [sign(a)], role(2, ...order));
+      expect(result).toMatchObject({ ok: false, code: 'SIGNATURE_THRESHOLD_NOT_MET', validKeys: 1, threshold: 2, trusted: sorted });
+    }
+  });
+
+  it('lists the keyids that signed once each, in order, leaving out records without one', () => {
+    const records = [sign(stranger), { sig: sign(a).sig }, sign(b), sign(stranger), { keyid: 7, sig: '' }] as unknown as SignatureRecord[];
+    const result = checkThreshold(message, records, role(2, a, b));
+    expect(result).toMatchObject({ ok: false, code: 'SIGNATURE_THRESHOLD_NOT_MET', validKeys: 1 });
+    expect(result.ok ? [] : result.signedBy).toEqual([stranger.keyid, b.keyid]);
+  });
 });

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { canonicalJson, toHex } from '@fwkit/device-core';
 import { describe, expect, it } from 'vitest';
-import { generateKeyPair, keyIdOf, signEd25519, trustRootFromJSON, tufKeyOf, type SigningErrorCode } from './index.js';
+import { generateKeyPair, keyIdOf, readRootMetadata, signEd25519, trustRootFromJSON, tufKeyOf, type SigningErrorCode } from './index.js';
 import { privateKeyFromPem } from '@fwkit/release-signing';
 
 const exampleDir = new URL('../../../../keys.example/', import.meta.url);
@@ -254,5 +254,106 @@ describe('trustRootFromJSON', () => {
     const doc = resign(fresh());
     doc.signatures.push({ keyid: 'ef'.repeat(32), sig: '00'.repeat(64) });
     expect(trustRootFromJSON(doc, NOW).version).toBe(1);
+  });
+});
+
+/** The error `fn` throws (or undefined). */
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}
+
+describe('readRootMetadata and trustRootFromJSON, edge by edge', () => {
+  it('rejects a key of another type even with the ed25519 scheme and a correct keyid', () => {
+    const doc = fresh();
+    replaceKey(doc, T1, { ...keyOf(doc, T1), keytype: 'rsa' });
+    expect(codeOf(() => trustRootFromJSON(resign(doc), NOW))).toBe('TRUST_ROOT_INVALID');
+  });
+
+  it('rejects a key object with no canonical form as invalid, not as a keyid mismatch', () => {
+    const doc = fresh();
+    const key = { ...keyOf(doc, T1), ratio: 0.5 };
+    doc.signed.keys[T1] = key;
+    const error = errorOf(() => readRootMetadata(doc));
+    expect(error).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: `signed.keys.${T1}` } });
+    expect((error as Error).cause).toBeDefined();
+  });
+
+  it('rejects a root without keys, even one whose roles name none (it could never be signed)', () => {
+    const doc = fresh();
+    Reflect.deleteProperty(doc.signed, 'keys');
+    for (const role of Object.values(doc.signed.roles)) role.keyids = [];
+    const error = errorOf(() => readRootMetadata(doc));
+    expect(error).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: 'signed.keys' } });
+    expect(codeOf(() => trustRootFromJSON(doc, NOW))).toBe('TRUST_ROOT_INVALID');
+  });
+
+  it('keeps the cause: what structuredClone or the structure reader refused', () => {
+    const notCloneable = errorOf(() => readRootMetadata({ signed: { f: () => 1 }, signatures: [] }));
+    expect(notCloneable).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: '(root)' } });
+    expect((notCloneable as Error).cause).toBeInstanceOf(Error);
+    const doc = fresh();
+    doc.signed._type = 'targets';
+    const structural = errorOf(() => readRootMetadata(doc));
+    expect(structural).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: 'signed._type' } });
+    expect((structural as Error).cause).toBeInstanceOf(Error);
+    const version = fresh();
+    version.signed.version = 0;
+    expect(errorOf(() => readRootMetadata(version))).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: 'signed.version' } });
+    expect((errorOf(() => readRootMetadata(version)) as Error).cause).toBeUndefined();
+  });
+
+  it('reads spec_version as TUF does: "" is the reader\'s own, 1.x with two or three numeric parts', () => {
+    for (const [spec, expected] of [
+      ['', '1.0.31'],
+      ['1.0', '1.0'],
+      ['1.0.31', '1.0.31'],
+      ['1.2.0', '1.2.0'],
+    ] as const) {
+      const doc = fresh();
+      doc.signed.spec_version = spec;
+      expect(readRootMetadata(doc).specVersion).toBe(expected);
+    }
+    for (const spec of ['1', '1.0.0.0', '1.x', '1.0.x', 'x.0', '2.0']) {
+      const doc = fresh();
+      doc.signed.spec_version = spec;
+      expect(errorOf(() => readRootMetadata(doc))).toMatchObject({ code: 'TRUST_ROOT_INVALID', details: { path: 'signed.spec_version' } });
+    }
+  });
+
+  it('refuses a public key that only contains 64 hex characters (odd lengths would not even decode)', () => {
+    const hex = toHex(generateKeyPair().publicKey);
+    for (const pub of [`a${hex}`, `${hex}a`, `ab${hex}`, `${hex}ab`]) {
+      const doc = fresh();
+      const key = { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: pub } };
+      doc.signed.keys[keyIdOf(key)] = key;
+      expect([pub, codeOf(() => readRootMetadata(doc))]).toEqual([pub, 'TRUST_ROOT_INVALID']);
+    }
+  });
+
+  it('refuses a threshold beyond the safe integers, which canonical JSON still holds', () => {
+    const doc = fresh();
+    roleOf(doc, 'targets').threshold = 2 ** 53;
+    expect(errorOf(() => trustRootFromJSON(resign(doc), NOW))).toMatchObject({
+      code: 'TRUST_ROOT_INVALID',
+      details: { path: 'signed.roles.targets' },
+    });
+  });
+
+  it('takes `now` only as a valid Date (a TypeError is a caller bug, not a bad root)', () => {
+    for (const now of [new Date(Number.NaN), '2026-06-01T00:00:00Z', Date.parse('2026-06-01T00:00:00Z'), undefined]) {
+      expect(() => trustRootFromJSON(fresh(), now as Date)).toThrow(TypeError);
+    }
+    expect(trustRootFromJSON(fresh(), NOW).version).toBe(1);
+  });
+
+  it('answers only for the four roles', () => {
+    const trust = trustRootFromJSON(fresh(), NOW);
+    expect(() => trust.role('mirror' as 'root')).toThrow(TypeError);
+    expect(trust.role('snapshot').threshold).toBe(1);
   });
 });
