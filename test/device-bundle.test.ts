@@ -7,6 +7,12 @@ import { loadPemSigner } from '@fwkit/release-signing';
 import { build } from 'esbuild';
 import { flipByte, makeDevice, makeImage, makeRootJson, TEST_EXPIRES, TEST_MODEL, TEST_NOW, tarEntry, testKeys } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEVICE_BUNDLE as BUNDLE,
+  DEVICE_BUNDLE_LIMIT as LIMIT,
+  DEVICE_METAFILE as METAFILE,
+  VERIFIER_LIMIT,
+} from '../scripts/build-device.mjs';
 import { NODE_BUNDLE } from '../scripts/node-bundle.mjs';
 import { fwkit, REPO, type RunResult } from './helpers.js';
 import { makeVerifyDir } from './verify-fixture.js';
@@ -16,27 +22,6 @@ import { makeVerifyDir } from './verify-fixture.js';
 // its verifier alone under issue 7's 64 KB, contains only modules on its allow-list, works copied
 // alone to an empty directory, and answers exactly as `fwkit verify --device` does (exit status,
 // code, --json output) on good and broken images.
-
-const BUNDLE = join(REPO, 'dist', 'device', 'fwkit-device.mjs');
-const METAFILE = join(REPO, 'dist', 'device', 'fwkit-device.meta.json');
-
-/**
- * The size limit of the minified bundle, node built-ins not counted (they are not in it): 64 KB for
- * the verifier (now VERIFIER_LIMIT), 96 KB when the installer and the firmware launcher joined it
- * (issue 9). The sandboxes of issue 11 took it to 109,987 bytes (limit 112 KB); 2026-12-06 brought
- * it back to 102,351 bytes (a dynamic import had kept all of @fwkit/device-core, 5.3 KB; the rest
- * from the CLI, device-json, report and installer, docs/decisions.md). The limit sits just above
- * that until the remaining 4.0 KB to issue 9's 96 KB are found (the decision lists where).
- */
-const LIMIT = 101 * 1024;
-
-/**
- * Issue 7's limit, 64 KB, now held by the verifier alone: what `fwkit-device verify` runs — its
- * command (packages/device/cli/src/verify-command.ts: arguments, verifyImageFile, the report, the
- * error mapping, its usage) and the output writer — bundled from VERIFIER_ENTRY with the device
- * bundle's esbuild options. It is 57,270 bytes (docs/decisions.md, 2026-12-06).
- */
-const VERIFIER_LIMIT = 64 * 1024;
 
 /** A program that is `fwkit-device verify` and nothing else: bin.ts without the other commands. */
 const VERIFIER_ENTRY = `import { writeLine } from '@fwkit/device-verify/stdio';
