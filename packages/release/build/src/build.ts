@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { isFwkitError, InterruptedError, throwIfInterrupted, type FwkitError } from '@fwkit/device-core';
 import { makeStagingDir, publishStaged, removeIfEmpty, writeFileAtomic } from '@fwkit/release-core/fs';
 import { sbomBesideImage } from '@fwkit/release-sbom/beside';
+import type { ProductManifest } from '@fwkit/release-core';
 import type { TrustRoot } from '@fwkit/device-trust';
 import type { Signer } from '@fwkit/release-signing';
 import { verifyImage, VerifyError } from '@fwkit/device-verify';
@@ -64,6 +65,8 @@ export interface BuildProductsOptions extends BuildOptions {
   readonly cacheDir?: string | undefined;
   /** Environment whose relevant variables (NODE_ENV) are part of the cache key; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Product manifests already read (the build's scope read them); a model not among them is read. */
+  readonly productManifests?: readonly ProductManifest[] | undefined;
 }
 
 /** The build stages and the workspace they read: loaded once per build, on the first product built afresh. */
@@ -91,9 +94,10 @@ async function buildFresh(
   model: string,
   options: BuildOptions,
   tools: { fwkit: string },
+  loaded: ProductManifest | undefined,
 ): Promise<BuildResult & { bundled: readonly string[] }> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, onProgress);
+  const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, onProgress, loaded);
   return { ...(await stages.signPrepared(prepared, options)), bundled: prepared.bundled };
 }
 
@@ -212,6 +216,7 @@ async function buildOne(
   tools: { fwkit: string },
   stages: () => Promise<Stages>,
   cache: Cache | undefined,
+  loaded: ProductManifest | undefined,
 ): Promise<BuildResult> {
   const lookup = cache?.lookups.get(model);
   if (lookup?.hit !== undefined) {
@@ -221,7 +226,7 @@ async function buildOne(
       return restored;
     }
   }
-  const { bundled, ...result } = await buildFresh(await stages(), model, options, tools);
+  const { bundled, ...result } = await buildFresh(await stages(), model, options, tools, loaded);
   if (cache !== undefined && lookup !== undefined) {
     try {
       const [image, sbom] = await Promise.all([readFile(result.imagePath), readFile(result.sbomPath)]);
@@ -293,10 +298,11 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
     // A workspace that does not load fails the whole build, before anything is staged.
     if (found.some((l) => l.hit === undefined)) await stages();
   }
+  const loaded = new Map((options.productManifests ?? []).map((p) => [p.id, p]));
   const staging = await makeStagingDir(options.outDir, '.fwkit-build-');
   try {
     const settled = await Promise.allSettled(
-      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache)),
+      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache, loaded.get(model))),
     );
     const staged: BuildResult[] = [];
     const failures: ProductFailure[] = [];

@@ -1,11 +1,19 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { build, type BuildFailure, type Message, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
-import { importForbiddenError, importRulesOf, importRulesPlugin, importViolations, symlinkViolations } from './imports.js';
+import {
+  importForbiddenError,
+  importRulesOf,
+  importRulesPlugin,
+  importViolations,
+  metafileImportViolations,
+  symlinkViolations,
+  type ImportViolation,
+} from './imports.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 import { LAYOUT } from './layout.js';
 import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
@@ -181,35 +189,49 @@ export async function bundleDomain(options: {
     productDir: options.productDir,
     productsDir: LAYOUT.productsDir,
   });
+  const settings = {
+    absWorkingDir: rootDir,
+    entryPoints: [join(rootDir, options.entry)],
+    // Names the output in the metafile; nothing is written (write: false).
+    outfile: join(rootDir, 'out', '.bundle', path),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: options.target,
+    write: false,
+    metafile: true,
+    sourcemap: false,
+    minify: false,
+    legalComments: 'eof',
+    charset: 'utf8',
+    logLevel: 'silent',
+    preserveSymlinks: true,
+    tsconfigRaw: TSCONFIG,
+    define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
+    plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
+  } satisfies BuildOptions;
+  /**
+   * The refused imports with their lines: the same bundle again, with the import rules checked at
+   * each import (before any other plugin resolves it). Only a bundle that failed pays for this.
+   */
+  const locateRefusedImports = async (): Promise<ImportViolation[]> => {
+    try {
+      await build({ ...settings, plugins: [importRulesPlugin(rootDir, rules), ...settings.plugins] });
+      return [];
+    } catch (cause) {
+      const errors = (cause as Partial<BuildFailure>).errors;
+      return Array.isArray(errors) ? importViolations(errors) : [];
+    }
+  };
   let result;
   try {
-    result = await build({
-      absWorkingDir: rootDir,
-      entryPoints: [join(rootDir, options.entry)],
-      // Names the output in the metafile; nothing is written (write: false).
-      outfile: join(rootDir, 'out', '.bundle', path),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: options.target,
-      write: false,
-      metafile: true,
-      sourcemap: false,
-      minify: false,
-      legalComments: 'eof',
-      charset: 'utf8',
-      logLevel: 'silent',
-      preserveSymlinks: true,
-      tsconfigRaw: TSCONFIG,
-      define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
-      // The import rules first: they see every import as written, before any other plugin resolves it.
-      plugins: [importRulesPlugin(rootDir, rules), driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
-    });
+    result = await build(settings);
   } catch (cause) {
     const failure = cause as Partial<BuildFailure>;
     const outside = Array.isArray(failure.errors) ? outsideDetails(failure.errors) : [];
     if (outside.length > 0) throw outsideError(outside, `a source of domain "${domain}"`);
-    const forbidden = Array.isArray(failure.errors) ? importViolations(failure.errors) : [];
+    // A refused import may also be one esbuild cannot resolve: the rules speak first.
+    const forbidden = await locateRefusedImports();
     if (forbidden.length > 0) throw importForbiddenError(domain, forbidden);
     const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
     throw new BuildError(
@@ -217,6 +239,11 @@ export async function bundleDomain(options: {
       `esbuild failed for domain "${domain}":\n${errors.map((e) => `  - ${e.file === undefined ? '' : `${e.file}:${String(e.line)}: `}${e.text}`).join('\n')}`,
       { cause, details: { domain, errors } },
     );
+  }
+  const refused = metafileImportViolations(rootDir, rules, result.metafile);
+  if (refused.length > 0) {
+    const located = await locateRefusedImports();
+    throw importForbiddenError(domain, located.length > 0 ? located : refused);
   }
   const [output, ...extra] = result.outputFiles;
   if (output === undefined || extra.length > 0) {

@@ -1,12 +1,14 @@
 import { builtinModules } from 'node:module';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { Message, Plugin } from 'esbuild';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import type { Message, Metafile, Plugin } from 'esbuild';
+import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
 
 // Build-time import hygiene (issue 11): every import of a domain bundle, checked against the
 // allow-lists of platform.json `imports`. Hygiene, not the boundary: the operating system isolates
-// the domains at run time. The rules are pure (paths and names only); the plugin feeds them.
+// the domains at run time. The rules are pure (paths and names only); a build's metafile feeds them (and, to
+// locate a refused import, a plugin).
 
 /** What one domain's bundle may import; every path is relative to the checkout root, with `/`. */
 export interface ImportRules {
@@ -153,22 +155,51 @@ export function symlinkViolations(rules: ImportRules, realpaths: ReadonlyMap<str
 
 const IMPORT_DETAIL = 'fwkitImport';
 
-/** Checks every import esbuild resolves for one domain; a refused import fails the build at its line. */
+/** The rule an import of `specifier`, written in `importer` (checkout-relative) whose folder is `importerDir`, breaks. */
+function brokenImport(rootDir: string, rules: ImportRules, specifier: string, importer: string, importerDir: string): string | undefined {
+  const relativeOrAbsolute = specifier.startsWith('.') || isAbsolute(specifier);
+  const target = relativeOrAbsolute ? checkoutRelative(rootDir, resolve(importerDir, specifier)) : undefined;
+  return brokenImportRule(rules, specifier, importer, target);
+}
+
+/**
+ * Checks every import esbuild resolves for one domain; a refused import fails the build at its
+ * line. It costs a round trip to this process per import, so a build checks its metafile instead
+ * (`metafileImportViolations`) and bundles with this plugin only to say where a refused import is.
+ */
 export function importRulesPlugin(rootDir: string, rules: ImportRules): Plugin {
   return {
     name: 'fwkit-import-rules',
     setup(b) {
       b.onResolve({ filter: /.*/ }, (args) => {
         if (args.kind === 'entry-point') return undefined;
-        const specifier = args.path;
-        const relativeOrAbsolute = specifier.startsWith('.') || isAbsolute(specifier);
-        const target = relativeOrAbsolute ? checkoutRelative(rootDir, resolve(args.resolveDir, specifier)) : undefined;
-        const rule = brokenImportRule(rules, specifier, checkoutRelative(rootDir, args.importer), target);
+        const rule = brokenImport(rootDir, rules, args.path, checkoutRelative(rootDir, args.importer), args.resolveDir);
         if (rule === undefined) return undefined;
-        return { errors: [{ text: `import of ${specifier} refused: ${rule}`, detail: { [IMPORT_DETAIL]: { module: specifier, rule } } }] };
+        const module = args.path;
+        return { errors: [{ text: `import of ${module} refused: ${rule}`, detail: { [IMPORT_DETAIL]: { module, rule } } }] };
       });
     },
   };
+}
+
+/**
+ * The refused imports of a bundle, from its metafile: every import esbuild resolved, as written
+ * (`original`) and by the module that wrote it (named as esbuild named it, so relative to the
+ * checkout root). The metafile keeps no line: each is reported at line 0.
+ */
+export function metafileImportViolations(rootDir: string, rules: ImportRules, metafile: Metafile): ImportViolation[] {
+  const out: ImportViolation[] = [];
+  for (const [importer, input] of Object.entries(metafile.inputs)) {
+    if (isVirtualInput(importer)) continue;
+    const importerDir = dirname(join(rootDir, importer));
+    for (const imported of input.imports) {
+      if (isVirtualInput(imported.path)) continue;
+      const module = imported.original ?? imported.path;
+      const rule = brokenImport(rootDir, rules, module, importer, importerDir);
+      if (rule !== undefined) out.push({ file: importer, line: 0, column: 0, module, rule });
+    }
+  }
+  return out;
 }
 
 /** The import violations among esbuild's errors (the plugin's, with esbuild's location of each import). */

@@ -3,7 +3,7 @@ import { composeRequirements, lastDayOfSupport, runtimeTarget, type Grants, type
 import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
 import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
-import type { BundledPackage } from '@fwkit/release-sbom';
+import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
 import { version as esbuildVersion } from 'esbuild';
 import { bundleDomain, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
@@ -32,6 +32,9 @@ export interface PreparedImage {
   readonly bundled: readonly string[];
 }
 
+/** The SBOM reads of one build, by its workspace (one per build): shared by its products. */
+const sbomReadsOf = new WeakMap<Workspace, SbomReads>();
+
 /** Load, compose, bundle each domain, write the SBOM, describe the payloads and make the manifest: steps 1-6. */
 export async function prepareOne(
   workspace: Workspace,
@@ -44,7 +47,7 @@ export async function prepareOne(
   const progress = (step: string) => onProgress?.(model, step);
   const { rootDir, platform, platformPackage, release } = workspace;
   progress('load');
-  // A release loaded every product once already; a build reads the one it makes.
+  // A release and a build's scope read each product once already; a product they could not is read here.
   const product = loaded ?? (await loadProduct(rootDir, model));
 
   // Platform + product must compose before anything is bundled.
@@ -97,7 +100,10 @@ export async function prepareOne(
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
   // esbuild bundles in its own process, so the SBOM code (CycloneDX, the schema validator) loads
   // meanwhile instead of before: a cold build then starts bundling that much sooner.
-  const sbomCode = import('@fwkit/release-sbom');
+  const sbomCode = import('@fwkit/release-sbom').then((sbom) => {
+    sbom.prepareSbomValidator();
+    return sbom;
+  });
   sbomCode.catch(() => undefined); // awaited below; this only keeps a failed bundle from leaving it unhandled
   const bundles: (DomainBundle & { grants: Grants })[] = await Promise.all(
     domains.map(async ([name, domain]) => ({
@@ -117,10 +123,12 @@ export async function prepareOne(
   );
 
   progress('sbom');
-  const { buildSbom, loadSbomSources, validateSbom } = await sbomCode;
+  const { buildSbom, loadSbomSources, newSbomReads, validateSbom } = await sbomCode;
   const metafiles = bundles.map((b) => b.metafile);
-  // package-lock.json was read once with the workspace; every product's SBOM uses that copy.
-  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: workspace.lockfile });
+  let reads = sbomReadsOf.get(workspace);
+  if (reads === undefined) sbomReadsOf.set(workspace, (reads = newSbomReads()));
+  // package-lock.json was read once with the workspace, and each source file is hashed once per build.
+  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: workspace.lockfile, reads });
   const sbom = buildSbom({
     firmware: {
       model: product.id,

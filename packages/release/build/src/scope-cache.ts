@@ -84,7 +84,8 @@ export async function loadBuildScopeCached(
   for (const [manifest, digest] of current) if (digest !== undefined) files[manifest] = digest;
   // A product.json that cannot be read has no digest: the build reports it, nothing is recorded.
   if (Object.keys(files).length === current.length) {
-    const record: ScopeRecord = { format: SCOPE_FORMAT, key, files, scope };
+    // The scope alone: the manifests are what the digests stand for.
+    const record: ScopeRecord = { format: SCOPE_FORMAT, key, files, scope: { models: scope.models, skipped: scope.skipped } };
     try {
       await writeFileAtomic(path, seal(Buffer.from(JSON.stringify(record), 'utf8')));
       await evict(cacheDir, SCOPE_SUFFIX);

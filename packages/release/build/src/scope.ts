@@ -17,6 +17,11 @@ export interface BuildScope {
   /** The models to build, in the order asked (or of products/). */
   readonly models: readonly string[];
   readonly skipped: readonly SkippedModel[];
+  /**
+   * The product manifests that loaded, when the scope was computed from them (not when it came
+   * from the build cache's record): a build then need not read them again.
+   */
+  readonly products?: readonly ProductManifest[];
 }
 
 /**
@@ -59,10 +64,6 @@ export async function loadBuildScope(rootDir: string, requested: readonly string
       }),
     ),
   );
-  return scopeBuild(
-    models,
-    loaded.filter((p) => p !== undefined),
-    requested !== undefined && requested.length > 0,
-    date,
-  );
+  const products = loaded.filter((p) => p !== undefined);
+  return Object.freeze({ ...scopeBuild(models, products, requested !== undefined && requested.length > 0, date), products });
 }

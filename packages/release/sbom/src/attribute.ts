@@ -55,11 +55,8 @@ export function workspaceDirOf(path: string, lockfile: Lockfile, dependents?: re
             }),
           ),
         );
-  for (const [key, entry] of lockfile.packages) {
-    if (!entry.link || entry.resolved === undefined || !key.startsWith('node_modules/')) continue;
-    const dir = entry.resolved;
-    if (dir === '' || dir.startsWith('../') || dir.startsWith('/') || !path.startsWith(`${dir}/`)) continue;
-    if (lockfile.packages.get(dir)?.version !== undefined && (allowed === undefined || allowed.has(dir))) return dir;
+  for (const dir of lockfile.workspaceDirs) {
+    if (path.startsWith(`${dir}/`) && (allowed === undefined || allowed.has(dir))) return dir;
   }
   return undefined;
 }

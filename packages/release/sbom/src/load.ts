@@ -12,6 +12,25 @@ export interface SbomSources {
   readonly lockfile: unknown;
 }
 
+/**
+ * What the SBOMs of one build share: each bundled file is read and hashed once, and each
+ * package.json read once, however many products bundle it. Keyed by checkout-relative path.
+ */
+export interface SbomReads {
+  readonly digests: Map<string, Promise<string>>;
+  readonly packageJsons: Map<string, Promise<unknown>>;
+}
+
+export function newSbomReads(): SbomReads {
+  return { digests: new Map(), packageJsons: new Map() };
+}
+
+function once<T>(memo: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
+  let value = memo.get(key);
+  if (value === undefined) memo.set(key, (value = load()));
+  return value;
+}
+
 /** One input file through core's reader (regular file, size limit); coded errors keep their code. */
 async function read(path: string, what: string, limit: number): Promise<Buffer> {
   try {
@@ -25,13 +44,15 @@ async function read(path: string, what: string, limit: number): Promise<Buffer> 
 /**
  * The I/O half of `buildSbom`: read, below `rootDir` (esbuild's `absWorkingDir`), every bundled
  * file to hash it, the package.json of every npm package they sit in, and package-lock.json
- * (unless `options.lockfile` holds it, parsed).
+ * (unless `options.lockfile` holds it, parsed). `options.reads` shares the reads between the
+ * products of one build.
  */
 export async function loadSbomSources(
   rootDir: string,
   metafiles: readonly BundleMetafile[],
-  options: { readonly lockfile?: unknown } = {},
+  options: { readonly lockfile?: unknown; readonly reads?: SbomReads } = {},
 ): Promise<SbomSources> {
+  const reads = options.reads ?? newSbomReads();
   // A caller that read package-lock.json already (a build of several products) hands it in.
   const lockfileJson =
     options.lockfile ??
@@ -43,7 +64,13 @@ export async function loadSbomSources(
   const paths = bundledFiles(metafiles).filter((path) => !path.startsWith('../') && !path.startsWith('/'));
   // Read together, recorded in path order.
   const digests = await Promise.all(
-    paths.map(async (path) => [path, sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource))] as const),
+    paths.map(
+      async (path) =>
+        [
+          path,
+          await once(reads.digests, path, async () => sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource))),
+        ] as const,
+    ),
   );
   // Package folder (the key buildSbom uses) → the folder to read its package.json from.
   const dirs = new Map<string, string>();
@@ -62,7 +89,9 @@ export async function loadSbomSources(
   }
   for (const [dir, from] of [...dirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const where = `${from}/package.json`;
-    packageJsons[dir] = parseJsonBytes(await read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where);
+    packageJsons[dir] = await once(reads.packageJsons, where, async () =>
+      parseJsonBytes(await read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where),
+    );
   }
   return { fileDigests, packageJsons, lockfile: lockfileJson };
 }

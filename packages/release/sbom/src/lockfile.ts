@@ -14,6 +14,11 @@ export interface LockEntry {
 export interface Lockfile {
   /** Entries keyed by folder relative to the lockfile (`node_modules/a/node_modules/b`). */
   readonly packages: ReadonlyMap<string, LockEntry>;
+  /**
+   * The checkout folders of the workspace packages (`packages/device/json`): each link under
+   * node_modules/ to a folder inside the checkout that has a version, in lockfile order.
+   */
+  readonly workspaceDirs: readonly string[];
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -74,7 +79,13 @@ function indexLockfile(value: Record<string, unknown>): Lockfile {
       dependencies: dependencyNames(entry, key),
     });
   }
-  return { packages: out };
+  const workspaceDirs = new Set<string>();
+  for (const [key, entry] of out) {
+    const dir = entry.resolved;
+    if (!entry.link || dir === undefined || !key.startsWith('node_modules/')) continue;
+    if (dir !== '' && !dir.startsWith('../') && !dir.startsWith('/') && out.get(dir)?.version !== undefined) workspaceDirs.add(dir);
+  }
+  return { packages: out, workspaceDirs: [...workspaceDirs] };
 }
 
 /**

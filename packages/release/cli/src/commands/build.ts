@@ -52,6 +52,7 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
       : buildProducts({
           repoRoot,
           products: scope.models,
+          productManifests: scope.products,
           cacheDir,
           env: io.env,
           outDir: resolve(io.cwd, values.out),
