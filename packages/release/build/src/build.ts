@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isFwkitError, InterruptedError, throwIfInterrupted, type FwkitError } from '@fwkit/device-core';
-import { makeStagingDir, publishStaged, removeIfEmpty, writeFileAtomic } from '@fwkit/release-core/fs';
+import { makeStagingDir, publishStaged, removeIfEmpty, writeStagedFile } from '@fwkit/release-core/fs';
 import { sbomBesideImage } from '@fwkit/release-sbom/beside';
 import type { ProductManifest } from '@fwkit/release-core';
 import type { TrustRoot } from '@fwkit/device-trust';
@@ -98,7 +98,8 @@ async function buildFresh(
 ): Promise<BuildResult & { bundled: readonly string[] }> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
   const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, onProgress, loaded);
-  return { ...(await stages.signPrepared(prepared, options)), bundled: prepared.bundled };
+  // `outDir` is the build's staging directory (buildProducts).
+  return { ...(await stages.signPrepared(prepared, { ...options, staging: true })), bundled: prepared.bundled };
 }
 
 /** What an entry records besides its files: the facts of a result the manifest does not hold. */
@@ -165,8 +166,9 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
   const dir = join(options.outDir, model);
   const imagePath = join(dir, `${model}-${firmware}.fwimg`);
   const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
-  await writeFileAtomic(sbomPath, hit.sbom);
-  await writeFileAtomic(imagePath, hit.image);
+  // Into the build's staging directory, which the build publishes.
+  await writeStagedFile(sbomPath, (put) => put(hit.sbom));
+  await writeStagedFile(imagePath, (put) => put(hit.image));
   const facts: BuildFacts = {
     sbomSerialNumber,
     signedBy,

@@ -9,7 +9,7 @@ import {
   type ImageManifest,
   type Reason,
 } from '@fwkit/device-core';
-import { fieldDevicesOf, writeFileAtomic, type ProductManifest } from '@fwkit/release-core';
+import { fieldDevicesOf, writeFileAtomic, writeStagedFile, type ProductManifest } from '@fwkit/release-core';
 import { encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/device-image';
 import { writeImageFile } from '@fwkit/release-image';
 import { sbomBesideImage, validateSbom } from '@fwkit/release-sbom';
@@ -69,6 +69,12 @@ async function selfVerify(label: string, run: () => Promise<unknown>): Promise<v
 /** Where and how a prepared image is signed, verified and written. */
 export interface SignOptions {
   readonly outDir: string;
+  /**
+   * `outDir` is a staging directory (`makeStagingDir`) that the caller publishes: the files are
+   * written there in place and flushed. Default: each file is written atomically (temporary file,
+   * rename).
+   */
+  readonly staging?: boolean;
   readonly signers: readonly Signer[];
   readonly trust: TrustRoot;
   readonly now?: Date;
@@ -115,16 +121,22 @@ export async function signPrepared(prepared: PreparedImage, options: SignOptions
   let written: { bytes: number; sha256: string };
   try {
     progress('write');
-    // Each file appears whole or not at all (temporary file + rename). The image is streamed and
-    // hashed as it is written: the ledger's file digest is of the bytes written, not a re-read.
-    await writeFileAtomic(sbomPath, sbomBeside);
-    written = await writeImageFile(imagePath, {
-      manifestBytes,
-      signaturesBytes: encodeSignatures(signatures),
-      blockLists: prepared.blockLists,
-      payloads: prepared.payloads,
-      sourceDateEpoch: manifest.sourceDateEpoch,
-    });
+    // Each file appears whole or not at all (staged and published, or a temporary file renamed).
+    // The image is streamed and hashed as it is written: the ledger's file digest is of the bytes
+    // written, not a re-read.
+    const staged = options.staging === true;
+    await (staged ? writeStagedFile(sbomPath, (put) => put(sbomBeside)) : writeFileAtomic(sbomPath, sbomBeside));
+    written = await writeImageFile(
+      imagePath,
+      {
+        manifestBytes,
+        signaturesBytes: encodeSignatures(signatures),
+        blockLists: prepared.blockLists,
+        payloads: prepared.payloads,
+        sourceDateEpoch: manifest.sourceDateEpoch,
+      },
+      { staged },
+    );
     // Verified once, from disk: what a device will read is the file. The callers write into a
     // staging directory, so an image that fails here never reaches the out dir.
     progress('verify');

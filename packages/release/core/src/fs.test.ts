@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { itWithTools } from '@fwkit/test-utils';
-import { ensureDirectory, publishStaged, stageFile, writeFileAtomic } from './fs.js';
+import { ensureDirectory, publishStaged, stageFile, writeFileAtomic, writeStagedFile } from './fs.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -85,6 +85,29 @@ describe('writeFileAtomic', () => {
     await expect(failing).rejects.toThrow('the producer broke');
     expect(await readdir(dir)).toEqual(['target']);
     expect(await readFile(join(dir, 'target'), 'utf8')).toBe('old');
+  });
+});
+
+describe('writeStagedFile', () => {
+  it('writes a new file in place (its folder made), refuses one that exists, and leaves none when writing fails', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'model', 'image.fwimg');
+    await writeStagedFile(path, async (put) => {
+      await put(Buffer.from('one '));
+      await put(Buffer.from('two'));
+    });
+    expect(await readFile(path, 'utf8')).toBe('one two');
+    expect(await readdir(join(dir, 'model'))).toEqual(['image.fwimg']);
+    // A staging directory is private: a file already there is a mistake, never replaced.
+    expect(await codeOf(writeStagedFile(path, (put) => put(Buffer.from('x'))))).toBe('OUTPUT_EXISTS');
+    expect(await readFile(path, 'utf8')).toBe('one two');
+
+    const failing = writeStagedFile(join(dir, 'model', 'half.fwimg'), async (put) => {
+      await put(new Uint8Array(10));
+      throw new Error('the producer broke');
+    });
+    await expect(failing).rejects.toThrow('the producer broke');
+    expect(await readdir(join(dir, 'model'))).toEqual(['image.fwimg']);
   });
 });
 

@@ -152,26 +152,20 @@ export interface StagedFile {
 }
 
 /**
- * Open a temporary file beside `path` (O_CREAT|O_EXCL, `mode`) and hand `write` a function that
- * writes all of a chunk; then fsync it. The target is checked first (regular file or absent) and
- * its directory must exist. On failure the temporary file is gone and the target untouched.
+ * Create `file` (O_CREAT|O_EXCL, `mode`), hand `write` a function that writes all of a chunk, then
+ * fsync it. On failure `file` is gone; errors name `path`, the file it stands for.
  */
-export async function stageFile(
+async function writeNewFile(
+  file: string,
   path: string,
   write: (put: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
-  options: AtomicWriteOptions = {},
-): Promise<StagedFile> {
-  const replace = options.replace ?? true;
-  const dir = dirname(path);
-  if ((await checkOutputFile(path)) && !replace) {
-    throw new OutputError('OUTPUT_EXISTS', `refusing to overwrite ${path}`, { details: { path } });
-  }
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  mode = 0o644,
+): Promise<void> {
   let handle: FileHandle;
   try {
-    handle = await open(tmp, 'wx', options.mode ?? 0o644);
+    handle = await open(file, 'wx', mode);
   } catch (error) {
-    throw outputErrorOf(error, dir, 'write a file in');
+    throw outputErrorOf(error, dirname(path), 'write a file in');
   }
   try {
     try {
@@ -187,9 +181,38 @@ export async function stageFile(
       await handle.close();
     }
   } catch (error) {
-    await rm(tmp, { force: true });
+    await rm(file, { force: true });
     throw outputErrorOf(error, path, 'write');
   }
+}
+
+/**
+ * Write a new file into a private staging directory (`makeStagingDir`): created exclusively,
+ * written and flushed, without a temporary name or a directory flush. `publishStaged` renames it
+ * into place and flushes the directories it lands in: that is the step a power cut must not split.
+ */
+export async function writeStagedFile(path: string, write: (put: (chunk: Uint8Array) => Promise<void>) => Promise<void>): Promise<void> {
+  await ensureDirectory(dirname(path));
+  await writeNewFile(path, path, write);
+}
+
+/**
+ * Open a temporary file beside `path` (O_CREAT|O_EXCL, `mode`) and hand `write` a function that
+ * writes all of a chunk; then fsync it. The target is checked first (regular file or absent) and
+ * its directory must exist. On failure the temporary file is gone and the target untouched.
+ */
+export async function stageFile(
+  path: string,
+  write: (put: (chunk: Uint8Array) => Promise<void>) => Promise<void>,
+  options: AtomicWriteOptions = {},
+): Promise<StagedFile> {
+  const replace = options.replace ?? true;
+  const dir = dirname(path);
+  if ((await checkOutputFile(path)) && !replace) {
+    throw new OutputError('OUTPUT_EXISTS', `refusing to overwrite ${path}`, { details: { path } });
+  }
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  await writeNewFile(tmp, path, write, options.mode);
   let done = false; // the temporary file is gone: renamed/linked into place, or removed
   let committed = false;
   return {

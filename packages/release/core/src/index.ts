@@ -32,6 +32,7 @@ export { releaseSpecFromJSON, releaseSpecSchema, type ReleaseSpec } from './sche
 export {
   writeFileAtomic,
   stageFile,
+  writeStagedFile,
   checkOutputFile,
   ensureDirectory,
   syncDirectory,

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { createSha256 } from '@fwkit/device-core';
-import { ensureDirectory, stageFile } from '@fwkit/release-core';
+import { ensureDirectory, stageFile, writeStagedFile } from '@fwkit/release-core';
 import { pack as tarPack } from 'tar-stream';
 import type { BlockList } from './blocks.js';
 import {
@@ -172,22 +172,28 @@ export async function encodeImage(contents: ImageContents): Promise<Uint8Array> 
  * Stream the image to `path` atomically with core's stageFile: written to a temporary file beside
  * it, flushed, then renamed over `path`, so a reader sees no image or a whole one. Payloads may be
  * streamed. A `path` that is not a regular file is refused (OUTPUT_NOT_REGULAR), like every output.
+ * With `staged`, `path` is a new file in a staging directory, written in place and flushed
+ * (`writeStagedFile`): publishing the directory (`publishStaged`) is what puts it in place.
  */
 export async function writeImageFile(
   path: string,
   contents: ImageContents<PayloadBytes | PayloadStream>,
+  options: { readonly staged?: boolean } = {},
 ): Promise<{ bytes: number; sha256: string }> {
   planEntries(contents);
-  await ensureDirectory(dirname(path));
   const hash = createSha256();
   let bytes = 0;
-  const staged = await stageFile(path, (put) =>
+  const write = (put: (chunk: Uint8Array) => Promise<void>) =>
     packImage(contents, async (chunk) => {
       hash.update(chunk);
       bytes += chunk.byteLength;
       await put(chunk);
-    }),
-  );
-  await staged.commit();
+    });
+  if (options.staged === true) {
+    await writeStagedFile(path, write);
+  } else {
+    await ensureDirectory(dirname(path));
+    await (await stageFile(path, write)).commit();
+  }
   return { bytes, sha256: hash.digest('hex') };
 }

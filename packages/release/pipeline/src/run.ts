@@ -209,6 +209,7 @@ export async function runRelease(options: RunReleaseOptions): Promise<ReleaseRes
       results.push(
         await signPreparedImage(image, {
           outDir: staging.dir,
+          staging: true,
           signers: options.signers,
           trust: options.trust,
           ...(options.now === undefined ? {} : { now: options.now }),
