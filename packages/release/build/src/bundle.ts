@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type Plugin } from 'esbuild';
+import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type OutputFile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
@@ -12,11 +12,13 @@ import {
   importViolations,
   metafileImportViolations,
   symlinkViolations,
+  type ImportRules,
   type ImportViolation,
 } from './imports.js';
 import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
 import { LAYOUT } from './layout.js';
 import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
+import { entryMetafile } from './metafile.js';
 
 export { DRIVERS_MODULE } from './imports.js';
 
@@ -157,15 +159,9 @@ function messages(list: readonly Message[]): { text: string; file?: string; line
   return list.map((m) => (m.location === null ? { text: m.text } : { text: m.text, file: m.location.file, line: m.location.line }));
 }
 
-/**
- * Bundle one security domain into a single ESM file with esbuild. Output depends only on the
- * checkout's content: paths are relative to `rootDir`, no source maps, no tsconfig lookup.
- */
-export async function bundleDomain(options: {
+/** What bundling a product's domains needs. */
+export interface BundleOptions {
   readonly rootDir: string;
-  readonly domain: string;
-  /** Entry relative to the checkout root. */
-  readonly entry: string;
   /** Driver entry relative to the checkout root. */
   readonly drivers: string;
   /** The product's folder relative to the checkout root (`products/<model>`): the drivers' own files. */
@@ -177,23 +173,28 @@ export async function bundleDomain(options: {
   readonly target: string;
   /** The checkout of `rootDir`, shared by the bundles of one build (it remembers real paths). */
   readonly checkout?: Checkout;
-}): Promise<DomainBundle> {
-  const { rootDir, domain } = options;
-  const path = `${domain}/main.js`;
-  const checkout = options.checkout ?? (await checkoutOf(rootDir));
-  const rules = importRulesOf({
-    imports: options.imports,
-    domain,
-    platformDir: LAYOUT.platformDir,
-    entry: options.entry,
-    productDir: options.productDir,
-    productsDir: LAYOUT.productsDir,
-  });
-  const settings = {
+}
+
+/** One security domain and its entry, relative to the checkout root. */
+export interface DomainEntry {
+  readonly domain: string;
+  readonly entry: string;
+}
+
+/** Where the outputs are named (in the metafile); nothing is written there (write: false). */
+const OUT_DIR = ['out', '.bundle'] as const;
+
+function outputOf(domain: string): string {
+  return `${domain}/main`;
+}
+
+/** esbuild's settings for the given domains of one product: the same for one domain or several. */
+function esbuildSettings(options: BundleOptions, checkout: Checkout, entries: readonly DomainEntry[]) {
+  const { rootDir } = options;
+  return {
     absWorkingDir: rootDir,
-    entryPoints: [join(rootDir, options.entry)],
-    // Names the output in the metafile; nothing is written (write: false).
-    outfile: join(rootDir, 'out', '.bundle', path),
+    entryPoints: entries.map((e) => ({ in: join(rootDir, e.entry), out: outputOf(e.domain) })),
+    outdir: join(rootDir, ...OUT_DIR),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -210,54 +211,76 @@ export async function bundleDomain(options: {
     define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
     plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
   } satisfies BuildOptions;
-  /**
-   * The refused imports with their lines: the same bundle again, with the import rules checked at
-   * each import (before any other plugin resolves it). Only a bundle that failed pays for this.
-   */
-  const locateRefusedImports = async (): Promise<ImportViolation[]> => {
-    try {
-      await build({ ...settings, plugins: [importRulesPlugin(rootDir, rules), ...settings.plugins] });
-      return [];
-    } catch (cause) {
-      const errors = (cause as Partial<BuildFailure>).errors;
-      return Array.isArray(errors) ? importViolations(errors) : [];
-    }
-  };
-  let result;
+}
+
+function rulesOf(options: BundleOptions, entry: DomainEntry): ImportRules {
+  return importRulesOf({
+    imports: options.imports,
+    domain: entry.domain,
+    platformDir: LAYOUT.platformDir,
+    entry: entry.entry,
+    productDir: options.productDir,
+    productsDir: LAYOUT.productsDir,
+  });
+}
+
+/**
+ * The refused imports of one domain with their lines: its bundle again, alone, with the import
+ * rules checked at each import (before any other plugin resolves it). Only a failure pays for this.
+ */
+async function locateRefusedImports(options: BundleOptions, checkout: Checkout, entry: DomainEntry): Promise<ImportViolation[]> {
+  const settings = esbuildSettings(options, checkout, [entry]);
   try {
-    result = await build(settings);
+    await build({ ...settings, plugins: [importRulesPlugin(options.rootDir, rulesOf(options, entry)), ...settings.plugins] });
+    return [];
   } catch (cause) {
-    const failure = cause as Partial<BuildFailure>;
-    const outside = Array.isArray(failure.errors) ? outsideDetails(failure.errors) : [];
-    if (outside.length > 0) throw outsideError(outside, `a source of domain "${domain}"`);
-    // A refused import may also be one esbuild cannot resolve: the rules speak first.
-    const forbidden = await locateRefusedImports();
-    if (forbidden.length > 0) throw importForbiddenError(domain, forbidden);
-    const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
-    throw new BuildError(
-      'BUILD_BUNDLE_FAILED',
-      `esbuild failed for domain "${domain}":\n${errors.map((e) => `  - ${e.file === undefined ? '' : `${e.file}:${String(e.line)}: `}${e.text}`).join('\n')}`,
-      { cause, details: { domain, errors } },
-    );
+    const errors = (cause as Partial<BuildFailure>).errors;
+    return Array.isArray(errors) ? importViolations(errors) : [];
   }
-  const refused = metafileImportViolations(rootDir, rules, result.metafile);
+}
+
+/** A failed esbuild build of one domain, as the coded error it stands for. */
+async function bundleFailure(cause: unknown, options: BundleOptions, checkout: Checkout, entry: DomainEntry): Promise<Error> {
+  const { domain } = entry;
+  const failure = cause as Partial<BuildFailure>;
+  const outside = Array.isArray(failure.errors) ? outsideDetails(failure.errors) : [];
+  if (outside.length > 0) return outsideError(outside, `a source of domain "${domain}"`);
+  // A refused import may also be one esbuild cannot resolve: the rules speak first.
+  const forbidden = await locateRefusedImports(options, checkout, entry);
+  if (forbidden.length > 0) return importForbiddenError(domain, forbidden);
+  const errors = Array.isArray(failure.errors) ? messages(failure.errors) : [{ text: String(cause) }];
+  return new BuildError(
+    'BUILD_BUNDLE_FAILED',
+    `esbuild failed for domain "${domain}":\n${errors.map((e) => `  - ${e.file === undefined ? '' : `${e.file}:${String(e.line)}: `}${e.text}`).join('\n')}`,
+    { cause, details: { domain, errors } },
+  );
+}
+
+/** One domain's output and part of the metafile, checked: its imports, sources, links and loading. */
+async function checkedBundle(
+  options: BundleOptions,
+  checkout: Checkout,
+  entry: DomainEntry,
+  result: { readonly outputFiles: readonly OutputFile[]; readonly metafile: Metafile },
+): Promise<DomainBundle> {
+  const { rootDir } = options;
+  const { domain } = entry;
+  const output = result.outputFiles.find((f) => f.path === join(rootDir, ...OUT_DIR, `${outputOf(domain)}.js`));
+  if (output === undefined) {
+    throw new BuildError('BUILD_BUNDLE_FAILED', `esbuild produced no output for domain "${domain}"`, {
+      details: { domain, outputs: result.outputFiles.map((f) => relative(rootDir, f.path)) },
+    });
+  }
+  const metafile = entryMetafile(result.metafile, entry.entry, [...OUT_DIR, `${outputOf(domain)}.js`].join('/'));
+  const rules = rulesOf(options, entry);
+  const refused = metafileImportViolations(rootDir, rules, metafile);
   if (refused.length > 0) {
-    const located = await locateRefusedImports();
+    const located = await locateRefusedImports(options, checkout, entry);
     throw importForbiddenError(domain, located.length > 0 ? located : refused);
-  }
-  const [output, ...extra] = result.outputFiles;
-  if (output === undefined || extra.length > 0) {
-    throw new BuildError(
-      'BUILD_BUNDLE_FAILED',
-      `esbuild produced ${result.outputFiles.length} files for domain "${domain}", expected one`,
-      {
-        details: { domain, outputs: result.outputFiles.map((f) => relative(rootDir, f.path)) },
-      },
-    );
   }
   // Every module esbuild read, whichever way it was reached (a relative import, a symlinked
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
-  const files = Object.keys(result.metafile.inputs).filter((input) => !isVirtualInput(input));
+  const files = Object.keys(metafile.inputs).filter((input) => !isVirtualInput(input));
   await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
   // Every module's real path is known by now (the containment check resolved them).
   const realpaths = new Map(
@@ -272,7 +295,7 @@ export async function bundleDomain(options: {
   const linked = symlinkViolations(rules, realpaths);
   if (linked.length > 0) throw importForbiddenError(domain, linked);
   await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
-  const external = runtimeImports(result.metafile);
+  const external = runtimeImports(metafile);
   if (external.length > 0) {
     throw new BuildError(
       'BUILD_BUNDLE_FAILED',
@@ -282,5 +305,35 @@ export async function bundleDomain(options: {
       },
     );
   }
-  return { domain, path, bytes: output.contents, metafile: result.metafile };
+  return { domain, path: `${outputOf(domain)}.js`, bytes: output.contents, metafile };
+}
+
+/**
+ * Bundle the security domains of one product, each into a single ESM file, with one esbuild build:
+ * the modules they share are read and parsed once, and each output is the one a build of its
+ * domain alone makes. Each domain is checked on its own part of the metafile. When the build
+ * fails, each domain is bundled alone, so that the failure is reported as its domain's. Output
+ * depends only on the checkout's content: paths relative to `rootDir`, no source maps, no
+ * tsconfig lookup. The bundles come back in the order of `domains`.
+ */
+export async function bundleDomains(options: BundleOptions & { readonly domains: readonly DomainEntry[] }): Promise<DomainBundle[]> {
+  const checkout = options.checkout ?? (await checkoutOf(options.rootDir));
+  const { domains } = options;
+  let result;
+  try {
+    result = await build(esbuildSettings(options, checkout, domains));
+  } catch (cause) {
+    const [first, ...others] = domains;
+    if (first === undefined) throw cause;
+    if (others.length > 0) await Promise.all(domains.map((entry) => bundleDomains({ ...options, checkout, domains: [entry] })));
+    throw await bundleFailure(cause, options, checkout, first);
+  }
+  return Promise.all(domains.map((entry) => checkedBundle(options, checkout, entry, result)));
+}
+
+/** Bundle one security domain (see `bundleDomains`). */
+export async function bundleDomain(options: BundleOptions & DomainEntry): Promise<DomainBundle> {
+  const [bundle] = await bundleDomains({ ...options, domains: [{ domain: options.domain, entry: options.entry }] });
+  if (bundle === undefined) throw new Error('internal: bundleDomains returned no bundle for one domain');
+  return bundle;
 }

@@ -5,7 +5,7 @@ import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/rele
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
 import { version as esbuildVersion } from 'esbuild';
-import { bundleDomain, type BuildInfo, type DomainBundle } from './bundle.js';
+import { bundleDomains, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadProduct, loadWorkspace, productDir, type Workspace } from './load.js';
@@ -95,8 +95,6 @@ export async function prepareOne(
     hardwareRevisions: product.hardware.map((h) => h.revision),
   };
   const drivers = `${productDir(model)}/${product.drivers}`;
-  // The domains bundle concurrently (esbuild spreads one build over the cores only so far);
-  // Promise.all keeps them in domain order, so the output does not depend on which ends first.
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
   // esbuild bundles in its own process, so the SBOM code (CycloneDX, the schema validator) loads
   // meanwhile instead of before: a cold build then starts bundling that much sooner.
@@ -105,22 +103,22 @@ export async function prepareOne(
     return sbom;
   });
   sbomCode.catch(() => undefined); // awaited below; this only keeps a failed bundle from leaving it unhandled
-  const bundles: (DomainBundle & { grants: Grants })[] = await Promise.all(
-    domains.map(async ([name, domain]) => ({
-      ...(await bundleDomain({
-        rootDir,
-        domain: name,
-        entry: `${LAYOUT.platformDir}/${domain.entry}`,
-        drivers,
-        productDir: productDir(model),
-        imports: platform.imports,
-        buildInfo,
-        target: runtimeTarget(runtime),
-        checkout: workspace.checkout,
-      })),
-      grants: domain.grants,
-    })),
-  );
+  // One esbuild build for every domain.
+  const bundled = await bundleDomains({
+    rootDir,
+    domains: domains.map(([name, domain]) => ({ domain: name, entry: `${LAYOUT.platformDir}/${domain.entry}` })),
+    drivers,
+    productDir: productDir(model),
+    imports: platform.imports,
+    buildInfo,
+    target: runtimeTarget(runtime),
+    checkout: workspace.checkout,
+  });
+  const bundles: (DomainBundle & { grants: Grants })[] = domains.map(([name, domain]) => {
+    const bundle = bundled.find((b) => b.domain === name);
+    if (bundle === undefined) throw new Error(`internal: no bundle for domain ${name}`);
+    return { ...bundle, grants: domain.grants };
+  });
 
   progress('sbom');
   const { buildSbom, loadSbomSources, newSbomReads, validateSbom } = await sbomCode;
