@@ -35,13 +35,13 @@ export function defaultCacheDir(repoRoot: string, env: Readonly<Record<string, s
   return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(repoRoot, 'node_modules', '.cache', 'fwkit', 'build');
 }
 
-/** Workspace packages whose compiled code makes the image (this one's dependencies, transitively): their code is part of the key. */
 /** Set to true by the bundler of the CLI package; undeclared anywhere else. */
 declare const FWKIT_BUNDLED: boolean | undefined;
 
 /** Whether this code runs from the bundled CLI package (scripts/build-cli-package.mjs defines FWKIT_BUNDLED). */
 const isBundled = (): boolean => typeof FWKIT_BUNDLED !== 'undefined' && FWKIT_BUNDLED;
 
+/** Workspace packages whose compiled code makes the image (this one's dependencies, transitively): their code is part of the key. */
 const TOOLKIT_PACKAGES = [
   '@fwkit/device-json',
   '@fwkit/device-core',
@@ -85,9 +85,13 @@ export function toolkitCode(): Promise<string> {
       dirname(fileURLToPath(import.meta.url)),
       ...(isBundled() ? [] : TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name))))),
     ];
+    // Read all at once (a cache hit waits for this), hashed in a fixed order.
+    const contents = await Promise.all(
+      dirs.map(async (dir) => Promise.all((await filesUnder(dir)).map(async (file) => [file.slice(dir.length), await readFile(file)] as const))),
+    );
     const hash = createHash('sha256');
-    for (const dir of dirs) {
-      for (const file of await filesUnder(dir)) hash.update(`${file.slice(dir.length)}\0`).update(await readFile(file));
+    for (const files of contents) {
+      for (const [name, bytes] of files) hash.update(`${name}\0`).update(bytes);
       hash.update('\0\0');
     }
     return hash.digest('hex');

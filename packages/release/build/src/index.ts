@@ -21,7 +21,15 @@ export {
 } from './prepare.js';
 export type { ProgressListener } from './common.js';
 export { candidateRelease, ledgerImageOfBuild, ledgerImageOfPlan, type CandidateReleaseOptions } from './ledger.js';
-export { bundleDomain, DRIVERS_MODULE, type BuildInfo, type DomainBundle } from './bundle.js';
+export {
+  bundleDomain,
+  bundleDomains,
+  DRIVERS_MODULE,
+  type BuildInfo,
+  type BundleOptions,
+  type DomainBundle,
+  type DomainEntry,
+} from './bundle.js';
 export { loadWorkspace, loadProduct, listProducts, LAYOUT, type Workspace, type PlatformPackage } from './load.js';
 export { BuildError, type BuildErrorCode } from './errors.js';
 export { scopeBuild, loadBuildScope, type BuildScope, type SkippedModel } from './scope.js';
