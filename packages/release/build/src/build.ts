@@ -77,7 +77,12 @@ interface Stages {
 }
 
 async function stagesOf(repoRoot: string): Promise<Stages> {
-  const [{ loadWorkspace }, { prepareOne }] = await Promise.all([import('./load.js'), import('./prepare.js')]);
+  const [{ loadWorkspace }, { prepareOne }, { startBundler }] = await Promise.all([
+    import('./load.js'),
+    import('./prepare.js'),
+    import('./bundle.js'),
+  ]);
+  startBundler();
   // Signing is needed only after bundling: its modules load while esbuild works.
   const signing = import('./sign.js');
   signing.catch(() => undefined); // awaited on first use; this only keeps a failed load from going unhandled

@@ -87,7 +87,9 @@ export function toolkitCode(): Promise<string> {
     ];
     // Read all at once (a cache hit waits for this), hashed in a fixed order.
     const contents = await Promise.all(
-      dirs.map(async (dir) => Promise.all((await filesUnder(dir)).map(async (file) => [file.slice(dir.length), await readFile(file)] as const))),
+      dirs.map(async (dir) =>
+        Promise.all((await filesUnder(dir)).map(async (file) => [file.slice(dir.length), await readFile(file)] as const)),
+      ),
     );
     const hash = createHash('sha256');
     for (const files of contents) {

@@ -5,7 +5,7 @@ import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/rele
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
 import { version as esbuildVersion } from 'esbuild';
-import { bundleDomains, type BuildInfo, type DomainBundle } from './bundle.js';
+import { bundleDomains, startBundler, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadProduct, loadWorkspace, productDir, type Workspace } from './load.js';
@@ -218,6 +218,7 @@ export interface PrepareOptions {
  */
 export async function prepareProductImages(options: PrepareOptions): Promise<PreparedImage[]> {
   checkEpoch(options.sourceDateEpoch);
+  startBundler();
   const workspace = options.workspace ?? (await loadWorkspace(options.repoRoot));
   const models = options.products === undefined ? await listProducts(workspace.rootDir) : [...new Set(options.products)];
   const tools = { fwkit: await fwkitVersion() };
