@@ -9,7 +9,7 @@ const ROOT = '/checkout';
 const rules = importRulesOf({
   imports: {
     shared: ['src/errors.ts'],
-    domains: { protocol: { packages: ['fast-xml-parser'], builtins: ['node:http'] } },
+    domains: { protocol: { drivers: false, packages: ['fast-xml-parser'], builtins: ['node:http'] } },
   },
   domain: 'protocol',
   platformDir: 'platform',
