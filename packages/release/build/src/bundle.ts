@@ -1,4 +1,4 @@
-import { realpath } from 'node:fs/promises';
+import { readdir, realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
 import {
@@ -92,21 +92,53 @@ function driversPlugin(checkout: Checkout, driversPath: string): Plugin {
 }
 
 /**
- * One name per module, independent of where the checkout is: a module whose real path is inside
- * the checkout is named by it (a workspace package reached through node_modules is not bundled
- * twice); one whose real path leaves the checkout (a symlinked node_modules or package) is refused.
- * Together with `preserveSymlinks`, no metafile path and no path comment in the output leaves the
- * checkout root.
+ * The packages in the checkout's node_modules/ that are symbolic links (workspace packages, an
+ * `npm link`), by name: the only bare imports whose modules esbuild would name by the link.
  */
-function checkoutPathsPlugin(checkout: Checkout): Plugin {
+async function linkedPackages(rootDir: string): Promise<string[]> {
+  const modules = join(rootDir, 'node_modules');
+  const entries = await readdir(modules, { withFileTypes: true }).catch(() => []);
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) names.push(entry.name);
+    else if (entry.isDirectory() && entry.name.startsWith('@')) {
+      for (const scoped of await readdir(join(modules, entry.name), { withFileTypes: true }).catch(() => [])) {
+        if (scoped.isSymbolicLink()) names.push(`${entry.name}/${scoped.name}`);
+      }
+    }
+  }
+  return names.sort();
+}
+
+/** The linked packages of one build's checkout (one per build). */
+const linkedMemos = new WeakMap<Checkout, Promise<string[]>>();
+
+function linkedPackagesOf(checkout: Checkout): Promise<string[]> {
+  let linked = linkedMemos.get(checkout);
+  if (linked === undefined) linkedMemos.set(checkout, (linked = linkedPackages(checkout.root)));
+  return linked;
+}
+
+/**
+ * One name per module, independent of where the checkout is: a module of a linked package (see
+ * `linkedPackages`) whose real path is inside the checkout is named by it (a workspace package
+ * reached through node_modules is not bundled twice, and is named as the SBOM names it); one whose
+ * real path leaves the checkout is refused. Every other module keeps the name esbuild gives it
+ * (`preserveSymlinks`); the containment check refuses afterwards any whose real path leaves the
+ * checkout. Together, no metafile path and no path comment in the output leaves the checkout root.
+ */
+function checkoutPathsPlugin(checkout: Checkout, linked: readonly string[]): Plugin {
   const rootDir = checkout.root;
+  const escaped = linked.map((name) => name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return {
     name: 'fwkit-checkout-paths',
     setup(b) {
-      // Only bare specifiers (packages): a relative import resolves next to its importer, whose
-      // name this plugin has already fixed, so it needs no second look (and resolving every
-      // import twice in JS would cost more than the bundling itself).
-      b.onResolve({ filter: /^[^./]/ }, async (args) => {
+      // Only the linked packages' bare specifiers: a relative import resolves next to its
+      // importer, whose name is already fixed, and every other package is a real folder. Each
+      // call is a round trip to this process that esbuild waits for: for every bare import it
+      // cost the example's build as much time again as the bundling.
+      if (escaped.length === 0) return;
+      b.onResolve({ filter: new RegExp(`^(?:${escaped.join('|')})(?:/|$)`) }, async (args) => {
         if ((args.pluginData as Record<symbol, unknown> | undefined)?.[RESOLVING] === true) return undefined;
         const result = await b.resolve(args.path, {
           kind: args.kind,
@@ -215,8 +247,9 @@ function outputOf(domain: string): string {
 }
 
 /** esbuild's settings for the given domains of one product: the same for one domain or several. */
-function esbuildSettings(options: BundleOptions, checkout: Checkout, entries: readonly DomainEntry[]) {
+async function esbuildSettings(options: BundleOptions, checkout: Checkout, entries: readonly DomainEntry[]) {
   const { rootDir } = options;
+  const linked = await linkedPackagesOf(checkout);
   return {
     absWorkingDir: rootDir,
     entryPoints: entries.map((e) => ({ in: join(rootDir, e.entry), out: outputOf(e.domain) })),
@@ -235,7 +268,7 @@ function esbuildSettings(options: BundleOptions, checkout: Checkout, entries: re
     preserveSymlinks: true,
     tsconfigRaw: TSCONFIG,
     define: { __FWKIT_BUILD__: JSON.stringify(options.buildInfo) },
-    plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout)],
+    plugins: [driversPlugin(checkout, join(rootDir, options.drivers)), checkoutPathsPlugin(checkout, linked)],
   } satisfies BuildOptions;
 }
 
@@ -255,7 +288,7 @@ function rulesOf(options: BundleOptions, entry: DomainEntry): ImportRules {
  * rules checked at each import (before any other plugin resolves it). Only a failure pays for this.
  */
 async function locateRefusedImports(options: BundleOptions, checkout: Checkout, entry: DomainEntry): Promise<ImportViolation[]> {
-  const settings = esbuildSettings(options, checkout, [entry]);
+  const settings = await esbuildSettings(options, checkout, [entry]);
   try {
     await build({ ...settings, plugins: [importRulesPlugin(options.rootDir, rulesOf(options, entry)), ...settings.plugins] });
     return [];
@@ -347,7 +380,7 @@ export async function bundleDomains(options: BundleOptions & { readonly domains:
   const { domains } = options;
   let result;
   try {
-    result = await build(esbuildSettings(options, checkout, domains));
+    result = await build(await esbuildSettings(options, checkout, domains));
   } catch (cause) {
     const [first, ...others] = domains;
     if (first === undefined) throw cause;
