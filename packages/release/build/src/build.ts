@@ -77,17 +77,14 @@ interface Stages {
 }
 
 async function stagesOf(repoRoot: string): Promise<Stages> {
-  const [{ loadWorkspace }, { prepareOne }, { startBundler }] = await Promise.all([
-    import('./load.js'),
-    import('./prepare.js'),
-    import('./bundle.js'),
-  ]);
-  startBundler();
-  // Signing is needed only after bundling: its modules load while esbuild works.
+  const [{ loadWorkspace }, { prepareOne }] = await Promise.all([import('./load.js'), import('./prepare.js')]);
+  const workspace = await loadWorkspace(repoRoot);
+  // Signing is needed only after bundling: its modules load while esbuild works, which starts
+  // right after this.
   const signing = import('./sign.js');
   signing.catch(() => undefined); // awaited on first use; this only keeps a failed load from going unhandled
   return {
-    workspace: await loadWorkspace(repoRoot),
+    workspace,
     prepareOne,
     signPrepared: async (prepared, options) => (await signing).signPrepared(prepared, options),
   };

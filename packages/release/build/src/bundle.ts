@@ -1,16 +1,7 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import {
-  build,
-  initialize,
-  type BuildFailure,
-  type BuildOptions,
-  type Message,
-  type Metafile,
-  type OutputFile,
-  type Plugin,
-} from 'esbuild';
+import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type OutputFile, type Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
@@ -198,23 +189,6 @@ function runtimeImports(metafile: Metafile): string[] {
 
 function messages(list: readonly Message[]): { text: string; file?: string; line?: number }[] {
   return list.map((m) => (m.location === null ? { text: m.text } : { text: m.text, file: m.location.file, line: m.location.line }));
-}
-
-let bundlerStarted = false;
-
-/**
- * Start esbuild's service process now rather than at the first bundle: it takes ~40 ms to come up,
- * which then passes while the caller reads and checks its inputs. Once per process.
- */
-export function startBundler(): void {
-  if (bundlerStarted) return;
-  bundlerStarted = true;
-  try {
-    // A service that fails to start fails the first build again, with its own error.
-    initialize({}).catch(() => undefined);
-  } catch {
-    // Started already (initialize may be called only once per process).
-  }
 }
 
 /** What bundling a product's domains needs. */

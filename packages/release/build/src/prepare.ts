@@ -1,11 +1,12 @@
 import { canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, sha256Hex, type ImageManifest } from '@fwkit/device-core';
 import { composeRequirements, lastDayOfSupport, runtimeTarget, type Grants, type ProductManifest } from '@fwkit/release-core';
 import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
-import { describePayloads, type BlockList, type PayloadBytes } from '@fwkit/release-image';
+import { describePayloads, type BlockList } from '@fwkit/release-image/blocks';
+import type { PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
 import { version as esbuildVersion } from 'esbuild';
-import { bundleDomains, startBundler, type BuildInfo, type DomainBundle } from './bundle.js';
+import { bundleDomains, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { LAYOUT, listProducts, loadProduct, loadWorkspace, productDir, type Workspace } from './load.js';
@@ -218,7 +219,6 @@ export interface PrepareOptions {
  */
 export async function prepareProductImages(options: PrepareOptions): Promise<PreparedImage[]> {
   checkEpoch(options.sourceDateEpoch);
-  startBundler();
   const workspace = options.workspace ?? (await loadWorkspace(options.repoRoot));
   const models = options.products === undefined ? await listProducts(workspace.rootDir) : [...new Set(options.products)];
   const tools = { fwkit: await fwkitVersion() };

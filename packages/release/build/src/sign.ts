@@ -12,7 +12,8 @@ import {
 import { fieldDevicesOf, writeFileAtomic, writeStagedFile, type ProductManifest } from '@fwkit/release-core';
 import { encodeSignatures, SIGNATURES_PAYLOAD_TYPE } from '@fwkit/device-image';
 import { writeImageFile } from '@fwkit/release-image';
-import { sbomBesideImage, validateSbom } from '@fwkit/release-sbom';
+import { sbomBesideImage } from '@fwkit/release-sbom/beside';
+import { validateSbom } from '@fwkit/release-sbom/validate';
 import { type TrustRoot } from '@fwkit/device-trust';
 import { signEnvelope, type Signer } from '@fwkit/release-signing';
 import { verifyImageFile, VerifyError } from '@fwkit/device-verify';

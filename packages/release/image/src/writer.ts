@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { createSha256 } from '@fwkit/device-core';
-import { ensureDirectory, stageFile, writeStagedFile } from '@fwkit/release-core';
+import { ensureDirectory, stageFile, writeStagedFile } from '@fwkit/release-core/fs';
 import { pack as tarPack } from 'tar-stream';
 import type { BlockList } from './blocks.js';
 import {
