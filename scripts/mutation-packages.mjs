@@ -32,8 +32,8 @@ export const MUTATION_PACKAGES = {
   image: {
     mutate: ['packages/device/image/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['image', 'verify'],
-    break: 90,
-    gate: false,
+    break: 95,
+    gate: true,
   },
   trust: {
     mutate: ['packages/device/trust/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
