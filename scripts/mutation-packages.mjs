@@ -32,8 +32,8 @@ export const MUTATION_PACKAGES = {
   image: {
     mutate: ['packages/device/image/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
     tests: ['image', 'verify'],
-    break: 90,
-    gate: false,
+    break: 95,
+    gate: true,
   },
   trust: {
     mutate: ['packages/device/trust/src/*.ts', '!**/*.test.ts', '!**/index.ts'],
@@ -48,7 +48,7 @@ export const MUTATION_PACKAGES = {
     gate: true,
   },
   install: {
-    mutate: ['packages/device/install/src/record.ts'],
+    mutate: ['packages/device/install/src/record.ts', 'packages/device/install/src/slot.ts'],
     tests: ['install'],
     break: 95,
     gate: true,

@@ -7,8 +7,11 @@
 // Besides the message and details positions themselves, a value is message-only when everything
 // it flows into is: a parameter of a helper in the same file (trust's `invalid(message, path)`)
 // or a local `const`/function (a field path, a file kind's name) all of whose uses lie inside
-// message-only nodes. That is followed through bindings only (a few levels deep); a value that is
-// also used anywhere else — a comparison, a return, a code — is never left out.
+// message-only nodes, or a parameter of a private method of the same class used that way (the
+// reader's `#truncated(what)`). That is followed through bindings only (a few levels deep); a value
+// that is also used anywhere else — a comparison, a return, a code — is never left out. An object
+// literal all of whose fields are message-only (an issue `{ path, message }`) is message-only as a
+// whole: emptying it leaves an object in the same place.
 import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
 
 /** Built-in errors take the message first; fwkit's typed errors take (code, message, options). */
@@ -55,6 +58,46 @@ function onlyInMessages(binding, depth) {
 }
 
 /**
+ * The original code under Stryker's mutant switches. Stryker instruments a node on leaving it, so
+ * a helper declared above its call has already been rewritten when the call is looked at:
+ * `const fail = stryMutAct_…(id) ? () => undefined : (stryCov_…(id), (() => { const fail = (issues) => …; return fail; })())`
+ * (the arrow function inside keeps its name). This finds the original function again.
+ * @param {import('@babel/core').NodePath} path
+ */
+function withoutMutantSwitches(path) {
+  const strykerCall = (/** @type {any} */ node, /** @type {string} */ prefix) =>
+    node?.type === 'CallExpression' && node.callee.type === 'Identifier' && node.callee.name.startsWith(prefix);
+  let at = path;
+  for (let step = 0; step < 8; step++) {
+    const node = /** @type {any} */ (at.node);
+    if (at.isConditionalExpression() && strykerCall(node.test, 'stryMutAct_')) {
+      at = at.get('alternate');
+    } else if (at.isSequenceExpression() && node.expressions.slice(0, -1).every((/** @type {any} */ e) => strykerCall(e, 'stryCov_'))) {
+      at = at.get(`expressions.${node.expressions.length - 1}`);
+    } else if (at.isCallExpression() && node.arguments.length === 0 && node.callee.type === 'ArrowFunctionExpression') {
+      // `(() => { const name = original; return name; })()`
+      const body = node.callee.body;
+      const [declaration, ret] = body.type === 'BlockStatement' ? body.body : [];
+      const declarator =
+        declaration?.type === 'VariableDeclaration' && declaration.declarations.length === 1 ? declaration.declarations[0] : undefined;
+      if (
+        body.body.length !== 2 ||
+        declarator?.id.type !== 'Identifier' ||
+        ret?.type !== 'ReturnStatement' ||
+        ret.argument?.type !== 'Identifier' ||
+        ret.argument.name !== declarator.id.name
+      ) {
+        break;
+      }
+      at = at.get('callee.body.body.0.declarations.0.init');
+    } else {
+      break;
+    }
+  }
+  return /** @type {import('@babel/core').NodePath} */ (Array.isArray(at) ? path : at);
+}
+
+/**
  * The argument at `index` of a call to a function declared in this file (`function f(…)` or
  * `const f = (…) => …`) is message-only when that parameter is used only in messages.
  * @param {import('@babel/core').NodePath} call
@@ -64,7 +107,7 @@ function onlyInMessages(binding, depth) {
  */
 function localParameterOnlyInMessages(call, name, index, depth) {
   let fn = call.scope.getBinding(name)?.path;
-  if (fn?.isVariableDeclarator()) fn = fn.get('init');
+  if (fn?.isVariableDeclarator()) fn = withoutMutantSwitches(fn.get('init'));
   if (fn === undefined || !fn.isFunction()) return false;
   let param = fn.get('params')[index];
   if (param?.isAssignmentPattern()) param = param.get('left');
@@ -73,11 +116,53 @@ function localParameterOnlyInMessages(call, name, index, depth) {
 }
 
 /**
+ * The argument at `index` of a call of a private method of the enclosing class
+ * (`this.#truncated('data of')`) is message-only when that parameter is used only in messages.
+ * @param {import('@babel/core').NodePath} call
+ * @param {number} index
+ * @param {number} depth
+ */
+function privateParameterOnlyInMessages(call, index, depth) {
+  const callee = /** @type {any} */ (call.node).callee;
+  if (callee?.type !== 'MemberExpression' || callee.object.type !== 'ThisExpression' || callee.property.type !== 'PrivateName') {
+    return false;
+  }
+  const name = callee.property.id.name;
+  const body = call.findParent((p) => p.isClassBody());
+  const method = /** @type {import('@babel/core').NodePath[]} */ (body?.get('body') ?? []).find(
+    (member) => member.isClassPrivateMethod() && member.node.key.id.name === name,
+  );
+  if (method === undefined || !method.isClassPrivateMethod()) return false;
+  let param = method.get('params')[index];
+  if (param?.isAssignmentPattern()) param = param.get('left');
+  if (param === undefined || !param.isIdentifier()) return false;
+  return onlyInMessages(method.scope.getBinding(param.node.name), depth);
+}
+
+/**
  * Why the node at `path` is message-only, or undefined when it is not.
  * @param {import('@babel/core').NodePath} path
  * @param {number} [depth] how many helpers or constants deep this question was asked
  */
 function messageOnly(path, depth = 0) {
+  const why = messageOnlyPlace(path, depth);
+  if (why !== undefined || depth > MAX_DEPTH) return why;
+  // An issue as a whole (`{ path, message }`): when every field of an object literal is
+  // message-only, emptying it changes nothing else (it is still an object, still counted in its list).
+  if (path.isObjectExpression() && path.node.properties.length > 0) {
+    const fields = path.get('properties');
+    if (fields.every((field) => messageOnly(field, depth + 1) !== undefined)) return 'an object of message-only fields (an issue)';
+  }
+  return undefined;
+}
+
+/**
+ * Why the node at `path` is message-only by the place it stands in (an argument, a property, a
+ * binding used only in messages), or undefined.
+ * @param {import('@babel/core').NodePath} path
+ * @param {number} depth
+ */
+function messageOnlyPlace(path, depth) {
   const parent = path.parentPath;
   if (parent === null || depth > MAX_DEPTH) return undefined;
   // An argument of a call or `new`.
@@ -90,7 +175,10 @@ function messageOnly(path, depth = 0) {
         : undefined;
     }
     const name = calleeName(parent);
-    if (name === undefined) return undefined;
+    if (name === undefined) {
+      // A private method of this class that only puts this argument into a message (the reader's `#truncated(what)`).
+      return privateParameterOnlyInMessages(parent, path.key, depth) ? 'an argument a private method only puts into a message' : undefined;
+    }
     // The options of a typed error when they hold nothing but `details`.
     if (path.key === 2 && path.isObjectExpression() && /Error$/.test(name) && !BUILTIN_ERRORS.has(name)) {
       const props = /** @type {any[]} */ (path.node.properties);

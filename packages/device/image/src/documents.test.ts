@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ImageError } from './errors.js';
 import { MAX_SIGNATURES, SIGNATURES_PAYLOAD_TYPE } from './layout.js';
 import { entryPlaceError } from './layout.js';
-import { decodeManifest } from './manifest.js';
+import { decodeManifest, parseCanonicalJson } from './manifest.js';
 import { decodeSignatures, encodeSignatures } from './signatures.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -196,6 +196,18 @@ describe('manifest.json at its edges', () => {
 
   it('refuses null and other non-objects with its code (never a TypeError)', () => {
     for (const value of ['null', '[]', '1', '"x"']) expect(codeOf(() => decodeManifest(text(value)))).toBe('MANIFEST_INVALID');
+  });
+
+  it('refuses bytes that are not UTF-8 as not JSON, before the format version and the byte form are looked at', () => {
+    // In a string: a stray continuation byte, an overlong "/", an encoded surrogate, a truncated sequence.
+    const invalid = [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]];
+    for (const bytes of invalid) {
+      for (const version of [1, 2]) {
+        const manifest = Uint8Array.from([...text(`{"formatVersion":${version},"x":"`), ...bytes, ...text('"}')]);
+        expect([bytes, version, codeOf(() => decodeManifest(manifest))]).toEqual([bytes, version, 'MANIFEST_INVALID']);
+        expect(parseCanonicalJson(manifest)).toBeUndefined();
+      }
+    }
   });
 
   it('calls a float non-canonical: it has no canonical form', () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { describePayloads, encodeImage } from '@fwkit/release-image';
 import { InputError } from '@fwkit/device-core';
 import { TarReader, type TarEntry } from './reader.js';
-import { END_MARKER_BYTES } from './ustar.js';
+import { encodeCanonicalHeader, END_MARKER_BYTES } from './ustar.js';
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -98,6 +98,30 @@ describe('TarReader', () => {
       while ((await skipping.next()) !== null);
     })();
     expect(await codeOf(failure)).toBe('IMAGE_PADDING_NONZERO');
+  });
+
+  it('skips unread data in bounded pieces, whatever size the header claims', async () => {
+    // A header claiming 256 MiB, then 2 MiB of data and the end of the source. Skipping it must
+    // not allocate what the header claims: memory is sampled at every pull, while skipping.
+    const claimed = 256 * 1024 * 1024;
+    const piece = new Uint8Array(64 * 1024);
+    const baseline = process.memoryUsage().arrayBuffers;
+    let peak = 0;
+    let samples = 0;
+    async function* source() {
+      yield encodeCanonicalHeader('payload/x', claimed, 0);
+      for (let i = 0; i < 32; i++) {
+        peak = Math.max(peak, process.memoryUsage().arrayBuffers - baseline);
+        samples += 1;
+        yield await Promise.resolve(piece);
+      }
+    }
+    const reader = new TarReader(source());
+    expect(await reader.next()).toMatchObject({ name: 'payload/x', size: claimed });
+    const error: unknown = await reader.next().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'IMAGE_TRUNCATED', details: { offset: 512 + 32 * piece.byteLength } });
+    expect(samples).toBe(32);
+    expect(peak).toBeLessThan(64 * 1024 * 1024);
   });
 
   it('pulls a chunk only when the bytes it holds cannot satisfy a read', async () => {
@@ -314,6 +338,7 @@ describe('TarReader states', () => {
     expect(await codeOf(fail(reader))).toBe('IMAGE_TRUNCATED');
     // From then on the reader only refuses, with an error that is no verdict on the image.
     await expect(reader.next()).rejects.not.toHaveProperty('code');
+    expect(reader.entry).toBeUndefined();
     expect(reader.remaining).toBe(0);
   };
 
@@ -337,9 +362,11 @@ describe('TarReader states', () => {
     const { bytes } = await sampleImage();
     const { source, calls } = countingSource(bytes, 700);
     const reader = new TarReader(source);
-    await reader.next();
+    expect((await reader.next())?.name).toBe('manifest.json');
     await reader.close();
     expect(calls.return).toBe(1);
+    expect(reader.entry).toBeUndefined();
+    expect(reader.remaining).toBe(0);
     await expect(reader.next()).rejects.not.toHaveProperty('code');
     await reader.close();
     expect(calls.return).toBe(1);

@@ -98,9 +98,9 @@ export function decodeSignatures(bytes: Uint8Array): SignaturesDocument {
   const issues: { path: string; message: string }[] = [];
   if (value.payloadType !== SIGNATURES_PAYLOAD_TYPE) issues.push({ path: 'payloadType', message: `must be "${SIGNATURES_PAYLOAD_TYPE}"` });
   const list = value.signatures;
-  if (!Array.isArray(list)) issues.push({ path: 'signatures', message: 'must be an array' });
-  else issues.push(...signatureIssues(list));
-  if (issues.length > 0 || !Array.isArray(list)) throw fail(issues);
+  if (!Array.isArray(list)) throw fail([...issues, { path: 'signatures', message: 'must be an array' }]);
+  issues.push(...signatureIssues(list));
+  if (issues.length > 0) throw fail(issues);
   const signatures = (list as ImageSignature[]).map((s) => Object.freeze({ keyid: s.keyid, sig: s.sig }));
   return Object.freeze({ payloadType: SIGNATURES_PAYLOAD_TYPE, signatures: Object.freeze(signatures) });
 }

@@ -214,6 +214,43 @@ describe('numeric fields at their limits', () => {
     ).toEqual({ name: 'payload/x', size: 10, mtime: 5 });
   });
 
+  it('reads 8 and 9 in the checksum field as no digits, even where reading them as digits would give the right sum', () => {
+    // "…k0" and "…(k-1)8" (or "…k1" and "…(k-1)9") are the same sum if 8 and 9 counted as digits.
+    const notOctal = (octal: string): string | undefined => {
+      const digits = octal.padStart(6, '0');
+      for (let i = digits.length - 1; i > 0; i--) {
+        const low = Number(digits[i]);
+        const high = Number(digits[i - 1]);
+        if (low <= 1 && high >= 1) return `${digits.slice(0, i - 1)}${high - 1}${low + 8}${digits.slice(i + 1)}`;
+      }
+      return undefined;
+    };
+    const seen = new Set<string>();
+    for (let mtime = 0; seen.size < 2 && mtime < 64; mtime++) {
+      const block = rawHeader({ name: 'payload/x', size: 10, mtime });
+      const form = notOctal(headerChecksum(block).toString(8));
+      if (form === undefined) continue;
+      seen.add(form.includes('8') ? '8' : '9');
+      const header = withChecksumField(block, () => `${form} \0`);
+      expect([form, codeOf(() => decodeHeader(header, 0))]).toEqual([form, 'IMAGE_HEADER_CHECKSUM']);
+    }
+    expect([...seen].sort()).toEqual(['8', '9']);
+  });
+
+  it('calls a size or mtime field without a number non-canonical, whichever field it is', () => {
+    for (const value of ['x', '        ', '\0'.repeat(12), '0000000008 ']) {
+      expect(codeOf(() => decodeHeader(rawHeader({ name: 'payload/x', size: value }), 0))).toBe('IMAGE_HEADER_NONCANONICAL');
+      expect(codeOf(() => decodeHeader(rawHeader({ name: 'payload/x', mtime: value }), 0))).toBe('IMAGE_HEADER_NONCANONICAL');
+    }
+  });
+
+  it('reads a name that fills its whole field (no NUL after it) as exactly that name', () => {
+    for (const name of ['a', 'payload/' + 'x'.repeat(91), 'payload/' + 'x'.repeat(92)]) {
+      expect(decodeHeader(encodeCanonicalHeader(name, 1, 2), 0)).toEqual({ name, size: 1, mtime: 2 });
+    }
+    expect(encodeCanonicalHeader('payload/' + 'x'.repeat(92), 1, 2)[99]).not.toBe(0);
+  });
+
   it('takes a colon as a drive letter only at the start of a name', () => {
     expect(isUnsafePath('payload/c:x')).toBe(false);
     expect(isUnsafePath('a:')).toBe(true);

@@ -46,8 +46,8 @@ function* slotAsImage(storage: DeviceStorage, slot: SlotName): Generator<Uint8Ar
     if (bytes === undefined) throw missing(slot, name);
     yield encodeCanonicalHeader(name, bytes.byteLength, manifest.sourceDateEpoch);
     yield bytes;
-    const pad = (TAR_BLOCK - (bytes.byteLength % TAR_BLOCK)) % TAR_BLOCK;
-    if (pad > 0) yield new Uint8Array(pad);
+    // No padding is an empty chunk, which the reader skips.
+    yield new Uint8Array((TAR_BLOCK - (bytes.byteLength % TAR_BLOCK)) % TAR_BLOCK);
   }
   yield new Uint8Array(END_MARKER_BYTES);
 }
@@ -145,7 +145,8 @@ export class SlotWriter {
 
   #mkdirs(path: string): void {
     const parent = parentOf(path);
-    if (parent !== '' && !this.#storage.isDir(parent)) this.#mkdirs(parent);
+    // The device directory ('', its own parent) always exists: the recursion ends there.
+    if (!this.#storage.isDir(parent)) this.#mkdirs(parent);
     if (!this.#storage.isDir(path)) this.#storage.mkdir(path);
     this.#dirs.add(parent);
     this.#dirs.add(path);
