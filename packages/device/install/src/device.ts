@@ -7,6 +7,29 @@ import { statSync } from 'node:fs';
 import { InstallError } from './errors.js';
 import { takeLock, type LockHolder } from './lock.js';
 import {
+  armedTrialRecord,
+  assertInstallAllowed,
+  attemptsExhausted,
+  attemptUsedRecord,
+  belowCounter,
+  bootOrder,
+  committedRecord,
+  counterToFinish,
+  failedInstallRecord,
+  fallbackRecord,
+  installingRecord,
+  interruptedInstallRecord,
+  nextTrialStep,
+  pendingTrial,
+  policyOf,
+  RECOVERY_SLOT,
+  recoveredRecord,
+  recoveringRecord,
+  revertedRecord,
+  trialFailedRecord,
+  type DevicePolicy,
+} from './policy.js';
+import {
   bootRecordOf,
   counterOf,
   LAYOUT,
@@ -22,34 +45,7 @@ import {
 import { factoryIdentity, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
-/** The device policy (policy.json). */
-export interface DevicePolicy {
-  readonly schemaVersion: 1;
-  /** Accept an older firmware version at the same security version (never below the counter). */
-  readonly allowDowngrade: boolean;
-  /** Boot attempts a trial gets before the device reverts (1-10). */
-  readonly trialAttempts: number;
-}
-
-export const DEFAULT_POLICY: DevicePolicy = Object.freeze({ schemaVersion: 1, allowDowngrade: false, trialAttempts: 3 });
-
-export function policyOf(value: unknown): DevicePolicy {
-  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
-  const attempts = v['trialAttempts'];
-  if (
-    v['schemaVersion'] !== 1 ||
-    typeof v['allowDowngrade'] !== 'boolean' ||
-    !Number.isSafeInteger(attempts) ||
-    (attempts as number) < 1 ||
-    (attempts as number) > 10
-  ) {
-    throw new InstallError(
-      'DEVICE_INVALID',
-      `${LAYOUT.policy}: schemaVersion 1, allowDowngrade (boolean) and trialAttempts (1-10) expected`,
-    );
-  }
-  return { schemaVersion: 1, allowDowngrade: v['allowDowngrade'], trialAttempts: attempts as number };
-}
+export { DEFAULT_POLICY, policyOf, type DevicePolicy } from './policy.js';
 
 /** Something the device made durable: the harness checks no later power cut loses it. */
 export type DurableEvent =
@@ -316,15 +312,7 @@ export class Device {
   async #install(image: AsyncIterable<Uint8Array>): Promise<InstallResult> {
     let { seq, record } = this.record();
     const stateBefore = record.state;
-    if (record.state === 'trial') {
-      throw new InstallError(
-        'INSTALL_TRIAL_PENDING',
-        `a trial of slot ${record.trial ?? '?'} is pending: boot it (commit or revert) first`,
-        {
-          details: { trial: record.trial },
-        },
-      );
-    }
+    assertInstallAllowed(record);
     const committed = record.slots[record.active];
     const counter = this.counter().security;
     const policy = this.policy();
@@ -342,32 +330,18 @@ export class Device {
         { trust: this.trustRoot(), devices: [device], now: this.#now(), allowDowngrade: policy.allowDowngrade },
         (docs) => {
           // Everything is checked: mark the target invalid (durably) before its first byte changes.
-          ({ seq, record } = this.#writeRecord('mark-invalid', seq, {
-            ...record,
-            state: 'installing',
-            trial: null,
-            attemptsLeft: 0,
-            slots: { ...record.slots, [target]: null },
-            last: { result: 'installing', reason: `installing ${docs.manifest.versions.firmware} into slot ${target}` },
-          }));
+          ({ seq, record } = this.#writeRecord('mark-invalid', seq, installingRecord(record, target, docs.manifest.versions.firmware)));
           progress.started = true;
         },
       );
-      const attempts = policy.trialAttempts;
-      this.#writeRecord('arm-trial', seq, {
-        ...record,
-        state: 'trial',
-        trial: target,
-        attemptsLeft: attempts,
-        slots: { ...record.slots, [target]: infoOf(verified.manifest, verified.manifestSha256) },
-        last: { result: 'pending-reboot', reason: `${verified.manifest.versions.firmware} installed into slot ${target}; boot to try it` },
-      });
+      const armed = armedTrialRecord(record, target, infoOf(verified.manifest, verified.manifestSha256), policy);
+      this.#writeRecord('arm-trial', seq, armed);
       return {
         result: 'pending-reboot',
         slot: target,
         version: verified.manifest.versions.firmware,
         security: verified.manifest.versions.security,
-        attempts,
+        attempts: armed.attemptsLeft,
       };
     } catch (error) {
       await slot.drain().catch(() => undefined); // no write may land after the cleanup below
@@ -392,14 +366,7 @@ export class Device {
     const message = error instanceof Error ? error.message : String(error);
     try {
       const { seq, record } = this.record();
-      // The resting state the install started from (the committed slot is unchanged); an install
-      // interrupted before this one leaves nothing to return to: idle.
-      const resting = stateBefore === 'installing' || stateBefore === 'trial' ? 'idle' : stateBefore;
-      this.#writeRecord('install-failed', seq, {
-        ...record,
-        state: record.state === 'installing' ? resting : record.state,
-        last: { result: 'install-failed', reason: `${code}: ${message}` },
-      });
+      this.#writeRecord('install-failed', seq, failedInstallRecord(record, stateBefore, code, message));
     } catch {
       // The disk may be full: the record keeps "installing", which the next boot reports as interrupted.
     }
@@ -424,27 +391,23 @@ export class Device {
     const identity = this.identity();
     const now = this.#now();
     // A cut between a commit and its counter raise: finish the raise (the commit is durable).
-    const activeInfo = record.slots[record.active];
-    if (activeInfo !== null && record.state !== 'trial') this.#raiseCounter(activeInfo.security);
+    const unfinishedRaise = counterToFinish(record);
+    if (unfinishedRaise !== null) this.#raiseCounter(unfinishedRaise);
 
     if (record.state === 'installing') {
-      ({ seq, record } = this.#writeRecord('install-interrupted', seq, {
-        ...record,
-        state: 'idle',
-        last: { result: 'install-interrupted', reason: 'the install did not finish (power lost); the slot stays invalid' },
-      }));
+      ({ seq, record } = this.#writeRecord('install-interrupted', seq, interruptedInstallRecord(record)));
     }
 
     let reverted = false;
-    while (record.state === 'trial' && record.trial !== null) {
-      const trial = record.trial;
-      if (record.attemptsLeft === 0) {
+    for (let step = nextTrialStep(record); step.kind !== 'none'; step = nextTrialStep(record)) {
+      const trial = step.slot;
+      if (step.kind === 'revert') {
         ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} used every attempt`));
         reverted = true;
         break;
       }
       // Durable before the start: a cut during the trial has used this attempt.
-      ({ seq, record } = this.#writeRecord('attempt', seq, { ...record, attemptsLeft: record.attemptsLeft - 1 }));
+      ({ seq, record } = this.#writeRecord('attempt', seq, attemptUsedRecord(record)));
       const manifest = await this.#bootable(trial, trust, identity, now, this.counter().security);
       if (typeof manifest === 'string') {
         // A slot that fails verification will not get better: revert now.
@@ -454,14 +417,14 @@ export class Device {
       }
       const running = await this.#start(trial, manifest, identity, options);
       if (running.verdict.ok) {
-        ({ seq, record } = this.#commitRecord(seq, record, 'committed', `trial of ${manifest.versions.firmware} passed its health check`));
+        ({ seq, record } = this.#commitRecord(seq, record, `trial of ${manifest.versions.firmware} passed its health check`));
         this.#raiseCounter(manifest.versions.security);
         return this.#finish(trial, manifest, 'committed', running, options);
       }
       await running.stop();
       const reason = `${running.verdict.code}: ${running.verdict.reason}`;
-      ({ seq, record } = this.#writeRecord('trial-failed', seq, { ...record, last: { result: 'trial-failed', reason } }));
-      if (record.attemptsLeft === 0) {
+      ({ seq, record } = this.#writeRecord('trial-failed', seq, trialFailedRecord(record, reason)));
+      if (attemptsExhausted(record)) {
         ({ seq, record } = this.#revert(seq, record, `trial of slot ${trial} failed every attempt; last: ${reason}`));
         reverted = true;
       }
@@ -481,8 +444,7 @@ export class Device {
     const counter = this.counter().security;
     const failures: string[] = [];
     const committed = record.active;
-    for (const slot of [record.active, otherSlot(record.active)]) {
-      if (record.slots[slot] === null) continue;
+    for (const slot of bootOrder(record)) {
       const checked = await this.#bootable(slot, trust, identity, now, counter);
       if (typeof checked === 'string') {
         failures.push(checked);
@@ -491,18 +453,7 @@ export class Device {
       const manifest = checked;
       if (slot !== record.active) {
         // The committed slot rotted: the other verified slot becomes the committed one, and why is recorded.
-        ({ seq, record } = this.#writeRecord('fallback', seq, {
-          ...record,
-          state: 'reverted',
-          active: slot,
-          trial: null,
-          attemptsLeft: 0,
-          slots: { ...record.slots, [record.active]: null },
-          last: {
-            result: 'fallback',
-            reason: `committed slot ${record.active} failed verification (${failures.join('; ')}); booted slot ${slot}`,
-          },
-        }));
+        ({ seq, record } = this.#writeRecord('fallback', seq, fallbackRecord(record, slot, failures)));
       }
       const running = await this.#start(slot, manifest, identity, options);
       return this.#finish(slot, manifest, reverted || slot !== committed ? 'reverted' : 'none', running, options);
@@ -521,9 +472,7 @@ export class Device {
       if (!(error instanceof VerifyError)) throw error;
       return `slot ${slot}: ${error.code}`;
     }
-    if (manifest.versions.security < counter)
-      return `slot ${slot}: security version ${manifest.versions.security} is below the counter ${counter}`;
-    return manifest;
+    return belowCounter(slot, manifest.versions.security, counter) ?? manifest;
   }
 
   #start(slot: SlotName, manifest: ImageManifest, identity: DeviceIdentity, options: BootOptions): Promise<RunningFirmware> {
@@ -565,28 +514,12 @@ export class Device {
     };
   }
 
-  #commitRecord(seq: number, record: BootRecord, result: string, reason: string): { seq: number; record: BootRecord } {
-    if (record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
-    return this.#writeRecord('commit', seq, {
-      ...record,
-      state: 'committed',
-      active: record.trial,
-      trial: null,
-      attemptsLeft: 0,
-      last: { result, reason },
-    });
+  #commitRecord(seq: number, record: BootRecord, reason: string): { seq: number; record: BootRecord } {
+    return this.#writeRecord('commit', seq, committedRecord(record, reason));
   }
 
   #revert(seq: number, record: BootRecord, reason: string): { seq: number; record: BootRecord } {
-    if (record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
-    return this.#writeRecord('revert', seq, {
-      ...record,
-      state: 'reverted',
-      trial: null,
-      attemptsLeft: 0,
-      slots: { ...record.slots, [record.trial]: null },
-      last: { result: 'reverted', reason },
-    });
+    return this.#writeRecord('revert', seq, revertedRecord(record, reason));
   }
 
   // ---- recovery ---------------------------------------------------------------------------
@@ -622,7 +555,7 @@ export class Device {
       }
     }
     let seq = found?.seq ?? 0;
-    const target: SlotName = 'a';
+    const target = RECOVERY_SLOT;
     const slot = new SlotWriter(this.#storage, target);
     const progress = { started: false };
     try {
@@ -634,25 +567,11 @@ export class Device {
             `the recovery image's security version ${security} is below the counter ${counter}`,
           );
         }
-        ({ seq } = this.#writeRecord('recover-invalid', seq, {
-          state: 'installing',
-          active: target,
-          trial: null,
-          attemptsLeft: 0,
-          slots: { a: null, b: null },
-          last: { result: 'recovering', reason: `recovering with ${docs.manifest.versions.firmware} into slot ${target}` },
-        }));
+        ({ seq } = this.#writeRecord('recover-invalid', seq, recoveringRecord(docs.manifest.versions.firmware)));
         progress.started = true;
       });
       const { firmware: version, security } = verified.manifest.versions;
-      this.#writeRecord('recovered', seq, {
-        state: 'committed',
-        active: target,
-        trial: null,
-        attemptsLeft: 0,
-        slots: { a: infoOf(verified.manifest, verified.manifestSha256), b: null },
-        last: { result: 'recovered', reason: `recovery image ${version} committed in slot ${target}` },
-      });
+      this.#writeRecord('recovered', seq, recoveredRecord(infoOf(verified.manifest, verified.manifestSha256)));
       return { result: 'recovered', slot: target, version, security };
     } catch (error) {
       await slot.drain().catch(() => undefined);
@@ -669,9 +588,10 @@ export class Device {
 
   #commit(): DeviceStatus {
     const { seq, record } = this.record();
-    if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
-    const info = record.slots[record.trial];
-    this.#commitRecord(seq, record, 'committed', 'committed by hand');
+    const trial = pendingTrial(record);
+    if (trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to commit');
+    const info = record.slots[trial];
+    this.#commitRecord(seq, record, 'committed by hand');
     if (info !== null) this.#raiseCounter(info.security);
     return this.#status();
   }
@@ -683,7 +603,7 @@ export class Device {
 
   #revertByHand(reason: string): DeviceStatus {
     const { seq, record } = this.record();
-    if (record.state !== 'trial' || record.trial === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
+    if (pendingTrial(record) === null) throw new InstallError('NO_TRIAL_PENDING', 'no trial to revert');
     this.#revert(seq, record, reason);
     return this.#status();
   }

@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { deviceIdentityFromJSON, type DeviceIdentity } from '@fwkit/device-core';
 import { openImageFile } from '@fwkit/device-image';
-import { DEFAULT_POLICY, Device, encode, policyOf, storageFailure, type DeviceOptions, type DevicePolicy } from './device.js';
+import { Device, encode, storageFailure, type DeviceOptions } from './device.js';
+import { DEFAULT_POLICY, policyOf, type DevicePolicy } from './policy.js';
 import { InstallError } from './errors.js';
 import { LAYOUT, writeDual, type BootRecord } from './record.js';
 import { factoryIdentity } from './slot.js';
