@@ -48,7 +48,7 @@ export const MUTATION_PACKAGES = {
     gate: true,
   },
   install: {
-    mutate: ['packages/device/install/src/record.ts', 'packages/device/install/src/slot.ts'],
+    mutate: ['packages/device/install/src/record.ts', 'packages/device/install/src/slot.ts', 'packages/device/install/src/policy.ts'],
     tests: ['install'],
     break: 95,
     gate: true,
