@@ -45,8 +45,6 @@ import {
 import { factoryIdentity, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
-export { DEFAULT_POLICY, policyOf, type DevicePolicy } from './policy.js';
-
 /** Something the device made durable: the harness checks no later power cut loses it. */
 export type DurableEvent =
   | { readonly kind: 'record'; readonly seq: number; readonly record: BootRecord }

@@ -5,15 +5,14 @@ export { holderIsGone, processStartTime, type LockHolder } from './lock.js';
 export { LAYOUT, type BootRecord, type BootState, type SlotInfo, type SlotName } from './record.js';
 export {
   Device,
-  DEFAULT_POLICY,
   storageFailure,
   type BootOptions,
   type BootResult,
   type DeviceOptions,
-  type DevicePolicy,
   type DeviceStatus,
   type DurableEvent,
   type InstallResult,
   type RecoverResult,
 } from './device.js';
+export { DEFAULT_POLICY, type DevicePolicy } from './policy.js';
 export { provision, type ProvisionOptions } from './provision.js';
