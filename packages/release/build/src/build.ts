@@ -2,7 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isFwkitError, InterruptedError, throwIfInterrupted, type FwkitError } from '@fwkit/device-core';
-import { makeStagingDir, publishStaged, removeIfEmpty, writeStagedFile } from '@fwkit/release-core/fs';
+import { holdsBytes, makeStagingDir, publishStaged, removeIfEmpty, writeStagedFile } from '@fwkit/release-core/fs';
 import { sbomBesideImage } from '@fwkit/release-sbom/beside';
 import type { ProductManifest } from '@fwkit/release-core';
 import type { TrustRoot } from '@fwkit/device-trust';
@@ -115,13 +115,16 @@ function factsOf(result: BuildResult): Record<string, unknown> {
 }
 
 /**
- * Write a cached build into `options.outDir` once it has proved itself: the image verifies against
+ * Stage a cached build's files once it has proved itself: the image verifies against
  * the trust root (signatures, layout, every block) for this model and SOURCE_DATE_EPOCH, and the
  * SBOM is the one inside the image plus the image's identity. An entry whose digest still matches
  * but whose bytes were swapped (someone who can write the cache folder) thus gives at most an image
  * the trusted keys signed for this model — never one that fails its verifier. Undefined: not usable.
+ *
+ * A file that `publishDir` already holds with these bytes (an unchanged rebuild into the same
+ * folder) is not written again: its result names it where it is, and publishing leaves it there.
  */
-async function restore(model: string, hit: CachedBuild, options: BuildOptions): Promise<BuildResult | undefined> {
+async function restore(model: string, hit: CachedBuild, options: BuildOptions, publishDir: string): Promise<BuildResult | undefined> {
   const { sbomSerialNumber, signedBy, packages, verifiedFor } = hit.result;
   if (typeof sbomSerialNumber !== 'string' || !isStringList(signedBy) || !Array.isArray(packages) || !isStringList(verifiedFor))
     return undefined;
@@ -165,12 +168,18 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions): 
 
   // The names come from the verified manifest (a checked model id and version), not from the entry.
   const firmware = manifest.versions.firmware;
-  const dir = join(options.outDir, model);
-  const imagePath = join(dir, `${model}-${firmware}.fwimg`);
-  const sbomPath = join(dir, `${model}-${firmware}.cdx.json`);
-  // Into the build's staging directory, which the build publishes.
-  await writeStagedFile(sbomPath, (put) => put(hit.sbom));
-  await writeStagedFile(imagePath, (put) => put(hit.image));
+  // Into the build's staging directory (`options.outDir`), which the build publishes.
+  const place = async (name: string, bytes: Uint8Array): Promise<string> => {
+    const published = join(publishDir, model, name);
+    if (await holdsBytes(published, bytes)) return published;
+    const staged = join(options.outDir, model, name);
+    await writeStagedFile(staged, (put) => put(bytes));
+    return staged;
+  };
+  const [sbomPath, imagePath] = await Promise.all([
+    place(`${model}-${firmware}.cdx.json`, hit.sbom),
+    place(`${model}-${firmware}.fwimg`, hit.image),
+  ]);
   const facts: BuildFacts = {
     sbomSerialNumber,
     signedBy,
@@ -221,10 +230,11 @@ async function buildOne(
   stages: () => Promise<Stages>,
   cache: Cache | undefined,
   loaded: ProductManifest | undefined,
+  publishDir: string,
 ): Promise<BuildResult> {
   const lookup = cache?.lookups.get(model);
   if (lookup?.hit !== undefined) {
-    const restored = await restore(model, lookup.hit, options);
+    const restored = await restore(model, lookup.hit, options, publishDir);
     if (restored !== undefined) {
       stoppableProgress(options.onProgress, options.signal)(model, 'cached');
       return restored;
@@ -306,7 +316,7 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
   const staging = await makeStagingDir(options.outDir, '.fwkit-build-');
   try {
     const settled = await Promise.allSettled(
-      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache, loaded.get(model))),
+      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache, loaded.get(model), options.outDir)),
     );
     const staged: BuildResult[] = [];
     const failures: ProductFailure[] = [];
@@ -323,11 +333,14 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
       return { result: r, imagePath: join(dir, basename(r.imagePath)), sbomPath: join(dir, basename(r.sbomPath)) };
     });
     // The last step: all checked, then renamed (each SBOM before its image), undone on any failure.
+    // A file already in place with its bytes (a cache hit's, see `restore`) stays where it is.
     await publishStaged(
-      final.flatMap((f) => [
-        { from: f.result.sbomPath, to: f.sbomPath },
-        { from: f.result.imagePath, to: f.imagePath },
-      ]),
+      final
+        .flatMap((f) => [
+          { from: f.result.sbomPath, to: f.sbomPath },
+          { from: f.result.imagePath, to: f.imagePath },
+        ])
+        .filter((move) => move.from !== move.to),
       staging.dir,
     );
     return final.map((f) => Object.freeze({ ...f.result, imagePath: f.imagePath, sbomPath: f.sbomPath }));

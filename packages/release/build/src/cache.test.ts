@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyCheckout, EPOCH, signers, trust, useTempDirs } from './fixture.test-support.js';
@@ -145,6 +145,32 @@ describe('the build cache', () => {
       // The fresh build replaced each entry: the next build is served from the cache again.
       expect((await build(root, { cacheDir })).cached).toEqual(['cam-one', 'cam-two']);
     }
+  });
+
+  it('leaves files the out folder already holds with the same bytes, and rewrites one that differs', async () => {
+    const root = await copyCheckout(await tempDir('fwkit-cache-'));
+    const cacheDir = join(root, 'cache');
+    const out = await tempDir('fwkit-cache-out-');
+    const options = { repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust, env: {}, cacheDir };
+    const first = await buildProducts(options);
+    const [one, two] = first;
+    if (one === undefined || two === undefined) throw new Error('expected two products');
+    const before = await stat(one.imagePath);
+    const expected = await digestsOf(out);
+    // A damaged copy of the other product's image, which the next build must put right.
+    const damaged = Uint8Array.from(await readFile(two.imagePath));
+    damaged[600] = (damaged[600] ?? 0) ^ 0x01;
+    await writeFile(two.imagePath, damaged);
+
+    const again = await buildProducts(options);
+    expect(again.map((r) => [r.imagePath, r.sbomPath])).toEqual(first.map((r) => [r.imagePath, r.sbomPath]));
+    expect(await digestsOf(out)).toEqual(expected);
+    // Not written again: the same file (inode), unmodified since.
+    const after = await stat(one.imagePath);
+    expect([after.ino, after.mtimeMs]).toEqual([before.ino, before.mtimeMs]);
+    expect((await stat(two.imagePath)).ino).not.toBe((await stat(one.imagePath)).ino);
+    // Nothing left behind: no staging directory.
+    expect((await readdir(out)).sort()).toEqual(['cam-one', 'cam-two']);
   });
 
   it('writes nothing when it is off, and lives in $FWKIT_CACHE_DIR or node_modules/.cache/fwkit/build', async () => {

@@ -46,8 +46,11 @@ export interface Workspace {
   readonly platform: PlatformManifest;
   readonly platformPackage: PlatformPackage;
   readonly release: ReleaseSpec;
-  /** package-lock.json as parsed JSON (the SBOM validates what it reads). */
-  readonly lockfile: unknown;
+  /**
+   * package-lock.json as parsed JSON (the SBOM validates what it reads). Only the SBOM needs it,
+   * after bundling: it is read and parsed on first use, while esbuild works, not before.
+   */
+  readonly lockfile: () => Promise<unknown>;
   /** The checkout, shared by every bundle of the build. */
   readonly checkout: Checkout;
 }
@@ -113,18 +116,18 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
     [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile],
     'a document of the checkout',
   );
-  const [platformJson, packageJson, releaseJson, lockfile] = await Promise.all([
+  const [platformJson, packageJson, releaseJson] = await Promise.all([
     readJson(root, LAYOUT.platformManifest, 'BUILD_INPUT_MISSING'),
     readJson(root, LAYOUT.platformPackage, 'BUILD_INPUT_MISSING'),
     readJson(root, LAYOUT.release, 'BUILD_INPUT_MISSING'),
-    readJson(root, LAYOUT.lockfile, 'BUILD_INPUT_MISSING'),
   ]);
+  let lockfile: Promise<unknown> | undefined;
   return Object.freeze({
     rootDir: root,
     platform: platformManifestFromJSON(platformJson, LAYOUT.platformManifest),
     platformPackage: platformPackageFrom(packageJson),
     release: releaseSpecFromJSON(releaseJson, LAYOUT.release),
-    lockfile,
+    lockfile: () => (lockfile ??= readJson(root, LAYOUT.lockfile, 'BUILD_INPUT_MISSING')),
     checkout,
   });
 }

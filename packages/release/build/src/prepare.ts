@@ -97,13 +97,15 @@ export async function prepareOne(
   };
   const drivers = `${productDir(model)}/${product.drivers}`;
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
-  // esbuild bundles in its own process, so the SBOM code (CycloneDX, the schema validator) loads
-  // meanwhile instead of before: a cold build then starts bundling that much sooner.
+  // esbuild bundles in its own process, so what only the SBOM needs (CycloneDX, the schema
+  // validator, package-lock.json) loads meanwhile instead of before: bundling starts that much sooner.
   const sbomCode = import('@fwkit/release-sbom').then((sbom) => {
     sbom.prepareSbomValidator();
     return sbom;
   });
-  sbomCode.catch(() => undefined); // awaited below; this only keeps a failed bundle from leaving it unhandled
+  const lockfile = workspace.lockfile();
+  // Awaited below; this only keeps a failed bundle from leaving them unhandled.
+  for (const pending of [sbomCode, lockfile]) pending.catch(() => undefined);
   // One esbuild build for every domain.
   const bundled = await bundleDomains({
     rootDir,
@@ -127,7 +129,8 @@ export async function prepareOne(
   let reads = sbomReadsOf.get(workspace);
   if (reads === undefined) sbomReadsOf.set(workspace, (reads = newSbomReads()));
   // package-lock.json was read once with the workspace, and each source file is hashed once per build.
-  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: workspace.lockfile, reads });
+  const lockfileJson = await lockfile;
+  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: lockfileJson, reads });
   const sbom = buildSbom({
     firmware: {
       model: product.id,
@@ -144,7 +147,7 @@ export async function prepareOne(
     metafiles,
     fileDigests: sources.fileDigests,
     packageJsons: sources.packageJsons,
-    lockfile: workspace.lockfile,
+    lockfile: lockfileJson,
     sourceDateEpoch,
     tools: [
       { name: 'fwkit', version: tools.fwkit },

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,6 +27,8 @@ export async function resolveEpoch(io: Io, repoRoot: string): Promise<number> {
     return epoch;
   }
   try {
+    // Loaded only here: a build with SOURCE_DATE_EPOCH set (every CI build) never starts a process.
+    const { execFile } = await import('node:child_process');
     const { stdout } = await promisify(execFile)('git', ['log', '-1', '--format=%ct'], { cwd: repoRoot });
     const epoch = Number(stdout.trim());
     if (Number.isInteger(epoch) && epoch > 0) return epoch;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { itWithTools } from '@fwkit/test-utils';
-import { ensureDirectory, publishStaged, stageFile, writeFileAtomic, writeStagedFile } from './fs.js';
+import { ensureDirectory, holdsBytes, publishStaged, stageFile, writeFileAtomic, writeStagedFile } from './fs.js';
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -108,6 +108,23 @@ describe('writeStagedFile', () => {
     });
     await expect(failing).rejects.toThrow('the producer broke');
     expect(await readdir(join(dir, 'model'))).toEqual(['image.fwimg']);
+  });
+});
+
+describe('holdsBytes', () => {
+  it('is true only for a regular file with exactly these bytes, never through a link', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'image.fwimg');
+    await writeFile(path, 'the image');
+    await symlink(path, join(dir, 'link.fwimg'));
+    await mkdir(join(dir, 'folder'));
+    expect(await holdsBytes(path, Buffer.from('the image'))).toBe(true);
+    expect(await holdsBytes(path, Buffer.from('the imagE'))).toBe(false);
+    expect(await holdsBytes(path, Buffer.from('the image, longer'))).toBe(false);
+    expect(await holdsBytes(path, new Uint8Array(0))).toBe(false);
+    expect(await holdsBytes(join(dir, 'link.fwimg'), Buffer.from('the image'))).toBe(false);
+    expect(await holdsBytes(join(dir, 'folder'), new Uint8Array(0))).toBe(false);
+    expect(await holdsBytes(join(dir, 'absent'), new Uint8Array(0))).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, lstat, mkdir, mkdtemp, open, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, link, lstat, mkdir, mkdtemp, open, rename, rm, rmdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FwkitError } from '@fwkit/device-core';
 
@@ -82,6 +82,30 @@ export async function checkOutputFile(path: string): Promise<boolean> {
   throw new OutputError('OUTPUT_NOT_REGULAR', `refusing to write ${path}: it is ${kindOf(stats)}, not a regular file`, {
     details: { path },
   });
+}
+
+/**
+ * Whether `path` is a regular file (not a link to one) holding exactly `bytes`. Anything else —
+ * absent, another kind of file, other bytes, unreadable — is false: the caller then writes it.
+ */
+export async function holdsBytes(path: string, bytes: Uint8Array): Promise<boolean> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile() || stats.size !== bytes.byteLength) return false;
+    const held = Buffer.allocUnsafe(bytes.byteLength);
+    const { bytesRead } = await handle.read(held, 0, held.byteLength, 0);
+    return bytesRead === held.byteLength && held.equals(bytes);
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
 }
 
 /**
