@@ -210,7 +210,7 @@ async function lookUp(
   env: Readonly<Record<string, string | undefined>>,
   tools: { fwkit: string },
 ): Promise<Lookup> {
-  const key = await cacheKey({
+  const key = cacheKey({
     model,
     sourceDateEpoch: options.sourceDateEpoch,
     now: options.now,

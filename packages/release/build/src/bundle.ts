@@ -15,7 +15,16 @@ import {
   type ImportRules,
   type ImportViolation,
 } from './imports.js';
-import { checkInsideCheckout, checkoutOf, isWithin, outsideError, outsideOf, type Checkout, type OutsideSource } from './inside.js';
+import {
+  checkInsideCheckout,
+  checkoutOf,
+  isWithin,
+  outsideError,
+  outsideOf,
+  realpathIn,
+  type Checkout,
+  type OutsideSource,
+} from './inside.js';
 import { LAYOUT } from './layout.js';
 import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
 import { entryMetafile } from './metafile.js';
@@ -74,8 +83,8 @@ function driversPlugin(checkout: Checkout, driversPath: string): Plugin {
   return {
     name: 'fwkit-drivers',
     setup(b) {
-      b.onResolve({ filter: /^fwkit:drivers$/ }, async () => {
-        const outside = await outsideOf(checkout, driversPath);
+      b.onResolve({ filter: /^fwkit:drivers$/ }, () => {
+        const outside = outsideOf(checkout, driversPath);
         return outside === undefined ? { path: driversPath } : outsideMessage(outside);
       });
     },
@@ -142,9 +151,9 @@ function checkoutPathsPlugin(checkout: Checkout, linked: readonly string[]): Plu
         if (result.errors.length > 0) return { errors: result.errors, warnings: result.warnings };
         let path = result.path;
         if (!result.external && result.namespace === 'file' && path !== '') {
-          const real = await realpath(path);
+          const real = realpathIn(checkout, path) ?? (await realpath(path));
           if (!isWithin(rootDir, real)) {
-            const outside = await outsideOf(checkout, path);
+            const outside = outsideOf(checkout, path);
             if (outside !== undefined) return outsideMessage(outside);
           }
           path = real;
@@ -314,16 +323,14 @@ async function checkedBundle(
   // Every module esbuild read, whichever way it was reached (a relative import, a symlinked
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
   const files = Object.keys(metafile.inputs).filter((input) => !isVirtualInput(input));
-  await checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
+  checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
   // Every module's real path is known by now (the containment check resolved them).
   const realpaths = new Map(
-    await Promise.all(
-      files.map(async (file) => {
-        const named = join(checkout.root, file);
-        const real = await (checkout.realpaths.get(named) ?? realpath(named));
-        return [file, relative(checkout.root, real).split(sep).join('/')] as const;
-      }),
-    ),
+    files.map((file) => {
+      const named = join(checkout.root, file);
+      const real = realpathIn(checkout, named) ?? named;
+      return [file, relative(checkout.root, real).split(sep).join('/')] as const;
+    }),
   );
   const linked = symlinkViolations(rules, realpaths);
   if (linked.length > 0) throw importForbiddenError(domain, linked);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,34 +67,29 @@ function toolVersion(name: 'esbuild' | 'acorn'): string {
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+function filesUnder(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true, recursive: true });
   return entries
     .filter((e) => e.isFile() && /\.(c|m)?js$/.test(e.name))
     .map((e) => join(e.parentPath, e.name))
     .sort();
 }
 
-let toolkitDigest: Promise<string> | undefined;
+let toolkitDigest: string | undefined;
 
 /** SHA-256 over the compiled code of this package and the ones it builds with: a changed toolkit misses. */
-export function toolkitCode(): Promise<string> {
-  toolkitDigest ??= (async () => {
+export function toolkitCode(): string {
+  toolkitDigest ??= (() => {
     // In the bundled CLI package (scripts/build-cli-package.mjs) every package is inside the one
     // file beside this code: its folder is the whole toolkit, and the packages resolve nowhere.
     const dirs = [
       dirname(fileURLToPath(import.meta.url)),
       ...(isBundled() ? [] : TOOLKIT_PACKAGES.map((name) => dirname(fileURLToPath(import.meta.resolve(name))))),
     ];
-    // Read all at once (a cache hit waits for this), hashed in a fixed order.
-    const contents = await Promise.all(
-      dirs.map(async (dir) =>
-        Promise.all((await filesUnder(dir)).map(async (file) => [file.slice(dir.length), await readFile(file)] as const)),
-      ),
-    );
+    // Read synchronously, like the inputs (see `inputDigests`): a cache hit waits for this.
     const hash = createHash('sha256');
-    for (const files of contents) {
-      for (const [name, bytes] of files) hash.update(`${name}\0`).update(bytes);
+    for (const dir of dirs) {
+      for (const file of filesUnder(dir)) hash.update(`${file.slice(dir.length)}\0`).update(readFileSync(file));
       hash.update('\0\0');
     }
     return hash.digest('hex');
@@ -115,7 +111,7 @@ export interface CacheKeyParts {
 /** Environment variables that change what a build makes (SOURCE_DATE_EPOCH arrives as `sourceDateEpoch`). */
 const RELEVANT_ENV = ['NODE_ENV'] as const;
 
-export async function cacheKey(parts: CacheKeyParts): Promise<string> {
+export function cacheKey(parts: CacheKeyParts): string {
   const document = {
     format: CACHE_FORMAT,
     model: parts.model,
@@ -128,7 +124,7 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
     esbuild: toolVersion('esbuild'),
     acorn: toolVersion('acorn'),
     fwkit: parts.fwkitVersion,
-    toolkit: await toolkitCode(),
+    toolkit: toolkitCode(),
     env: Object.fromEntries(RELEVANT_ENV.map((name) => [name, parts.env[name] ?? null])),
   };
   return sha256Hex(canonicalJson(document));
@@ -185,7 +181,9 @@ async function isFile(path: string): Promise<boolean> {
 /**
  * The digests of a checkout's files and folders, each read once per build (products share most of
  * their modules). A file that cannot be read, or resolves outside the checkout (which a build
- * refuses), has no digest: an entry that names it misses.
+ * refuses), has no digest: an entry that names it misses. Read synchronously: a hit checks about
+ * a hundred small files, and the promise API's round trips per file (open, stat, read, close)
+ * cost it 3-4 times more (docs/decisions.md, 2026-12-06).
  */
 export interface InputDigests {
   readonly rootDir: string;
@@ -197,10 +195,12 @@ export function inputDigests(rootDir: string): InputDigests {
   const files = new Map<string, Promise<string | undefined>>();
   const folders = new Map<string, Promise<string | undefined>>();
   const checkout = checkoutOf(rootDir);
-  const memo = (map: Map<string, Promise<string | undefined>>, path: string, read: () => Promise<string>) => {
+  const memo = (map: Map<string, Promise<string | undefined>>, path: string, read: () => string | Promise<string>) => {
     let digest = map.get(path);
     if (digest === undefined) {
-      digest = read().catch(() => undefined);
+      digest = Promise.resolve()
+        .then(read)
+        .catch(() => undefined);
       map.set(path, digest);
     }
     return digest;
@@ -209,12 +209,12 @@ export function inputDigests(rootDir: string): InputDigests {
     rootDir,
     file: (path) =>
       memo(files, path, async () => {
-        if ((await outsideOf(await checkout, path)) !== undefined) throw new Error(`${path} resolves outside the checkout`);
-        return sha256Hex(await readFile(join(rootDir, path)));
+        if (outsideOf(await checkout, path) !== undefined) throw new Error(`${path} resolves outside the checkout`);
+        return sha256Hex(readFileSync(join(rootDir, path)));
       }),
     folder: (path) =>
-      memo(folders, path, async () => {
-        const names = (await readdir(join(rootDir, path))).sort();
+      memo(folders, path, () => {
+        const names = readdirSync(join(rootDir, path)).sort();
         return sha256Hex(new TextEncoder().encode(names.join('\0')));
       }),
   };

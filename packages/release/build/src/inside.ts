@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { BuildError } from './errors.js';
@@ -19,8 +20,11 @@ export interface OutsideSource {
 export interface Checkout {
   /** Real path of the checkout root. */
   readonly root: string;
-  /** Real paths found so far (one build resolves each module once, though every product bundles it). */
-  readonly realpaths: Map<string, Promise<string>>;
+  /**
+   * Real paths found so far, by absolute path (undefined: it cannot be resolved). One build
+   * resolves each module once, though every product bundles it.
+   */
+  readonly realpaths: Map<string, string | undefined>;
 }
 
 /** `path` is `root` or below it. */
@@ -48,25 +52,32 @@ export async function checkoutOf(rootDir: string): Promise<Checkout> {
 }
 
 /**
- * Where `path` (relative to the checkout root, or absolute) really is when that is outside the
- * checkout; undefined when it is allowed, or cannot be resolved at all (missing, a
- * symlink loop, no permission): then it cannot be opened either, and the reader reports that.
+ * The real path of `named` (absolute), or undefined when it cannot be resolved (missing, a symlink
+ * loop, no permission). Synchronous, one realpath(3) call: a build asks for every module it
+ * bundled and a cache hit for every file it recorded, and the promise API cost several times more
+ * per call (docs/decisions.md, 2026-12-06).
  */
-export async function outsideOf(checkout: Checkout, path: string): Promise<OutsideSource | undefined> {
-  const named = isAbsolute(path) ? path : join(checkout.root, path);
-  let resolved: string;
+export function realpathIn(checkout: Checkout, named: string): string | undefined {
+  if (checkout.realpaths.has(named)) return checkout.realpaths.get(named);
+  let resolved: string | undefined;
   try {
-    let found = checkout.realpaths.get(named);
-    if (found === undefined) {
-      found = realpath(named);
-      checkout.realpaths.set(named, found);
-    }
-    resolved = await found;
+    resolved = realpathSync.native(named);
   } catch (cause) {
-    if (errnoOf(cause) !== undefined) return undefined;
-    throw cause;
+    if (errnoOf(cause) === undefined) throw cause;
   }
-  if (isWithin(checkout.root, resolved)) return undefined;
+  checkout.realpaths.set(named, resolved);
+  return resolved;
+}
+
+/**
+ * Where `path` (relative to the checkout root, or absolute) really is when that is outside the
+ * checkout; undefined when it is allowed, or cannot be resolved at all: then it cannot be opened
+ * either, and the reader reports that.
+ */
+export function outsideOf(checkout: Checkout, path: string): OutsideSource | undefined {
+  const named = isAbsolute(path) ? path : join(checkout.root, path);
+  const resolved = realpathIn(checkout, named);
+  if (resolved === undefined || isWithin(checkout.root, resolved)) return undefined;
   const shown = isWithin(checkout.root, named) ? relative(checkout.root, named).split(sep).join('/') : named;
   return { path: shown, resolved };
 }
@@ -81,8 +92,7 @@ export function outsideError(files: readonly OutsideSource[], what: string): Bui
 }
 
 /** Refuse, with every offender named, any of `paths` that resolves outside the checkout. */
-export async function checkInsideCheckout(checkout: Checkout, paths: readonly string[], what: string): Promise<void> {
-  const found = await Promise.all(paths.map((p) => outsideOf(checkout, p)));
-  const outside = found.filter((f): f is OutsideSource => f !== undefined);
+export function checkInsideCheckout(checkout: Checkout, paths: readonly string[], what: string): void {
+  const outside = paths.map((p) => outsideOf(checkout, p)).filter((f): f is OutsideSource => f !== undefined);
   if (outside.length > 0) throw outsideError(outside, what);
 }

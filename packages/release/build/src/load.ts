@@ -111,7 +111,7 @@ export async function loadWorkspace(rootDir: string): Promise<Workspace> {
     throw new BuildError('BUILD_INPUT_MISSING', `checkout ${rootDir} not found`, { cause, details: { path: rootDir } });
   }
   const checkout = await checkoutOf(root);
-  await checkInsideCheckout(
+  checkInsideCheckout(
     checkout,
     [LAYOUT.platformManifest, LAYOUT.platformPackage, LAYOUT.release, LAYOUT.lockfile],
     'a document of the checkout',
@@ -137,7 +137,7 @@ export async function loadProduct(rootDir: string, model: string): Promise<Produ
   // The model id becomes a path: anything but a model id could walk out of products/.
   if (!MODEL_ID.test(model)) throw new BuildError('BUILD_PRODUCT_UNKNOWN', `"${model}" is not a model id`, { details: { model } });
   const path = `${productDir(model)}/product.json`;
-  await checkInsideCheckout(await checkoutOf(rootDir), [path], `the product.json of ${model}`);
+  checkInsideCheckout(await checkoutOf(rootDir), [path], `the product.json of ${model}`);
   const product = productManifestFromJSON(await readJson(rootDir, path, 'BUILD_PRODUCT_UNKNOWN', { model }), path);
   if (product.id !== model) {
     throw new BuildError('BUILD_PRODUCT_MISMATCH', `${path} declares model "${product.id}"; it must match its folder "${model}"`, {

@@ -67,7 +67,7 @@ export async function loadBuildScopeCached(
   if (cacheDir === undefined) return compute();
   const explicit = requested !== undefined && requested.length > 0;
   const models = explicit ? [...new Set(requested)] : await listProducts(repoRoot);
-  const key = sha256Hex(canonicalJson({ format: SCOPE_FORMAT, toolkit: await toolkitCode(), models, explicit, date }));
+  const key = sha256Hex(canonicalJson({ format: SCOPE_FORMAT, toolkit: toolkitCode(), models, explicit, date }));
   const path = join(cacheDir, `${key}${SCOPE_SUFFIX}`);
   const digests = inputDigests(repoRoot);
   const manifests = models.map((model) => `${productDir(model)}/product.json`);

@@ -17,8 +17,9 @@ export interface Signer {
  * reaches the private key, so a logged signer cannot leak it.
  */
 export function signerFromPrivateKey(privateKey: Uint8Array): Signer {
-  const publicKey = publicKeyOf(privateKey);
   const seed = Uint8Array.from(privateKey);
+  // From the copy the signer keeps: device-trust makes its OpenSSL key once per seed array.
+  const publicKey = publicKeyOf(seed);
   const keyid = keyIdOf(tufKeyOf(publicKey));
   return Object.freeze({
     keyid,
