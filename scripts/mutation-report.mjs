@@ -22,7 +22,7 @@ const END = '<!-- mutation-report:end -->';
 
 /**
  * @typedef {{ package: string, file: string, mutator: string, original: string, replacement: string, code?: string, reason: string }} Equivalent
- * @typedef {{ file: string, line: number, mutator: string, original: string, replacement: string, code: string, status: string, reason?: string }} Survivor
+ * @typedef {{ file: string, line: number, column: number, mutator: string, original: string, replacement: string, code: string, status: string, reason?: string }} Survivor
  */
 
 /** @type {Equivalent[]} */
@@ -92,6 +92,7 @@ function summarize(name) {
           const s = {
             file,
             line: start.line,
+            column: start.column,
             mutator: m.mutatorName,
             original,
             replacement: oneLine(m.replacement ?? ''),
@@ -110,7 +111,7 @@ function summarize(name) {
   const detected = counts.killed + counts.timeout;
   const valid = detected + counts.survived + counts.noCoverage;
   const score = valid === 0 ? 100 : (100 * detected) / valid;
-  survivors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line);
+  survivors.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.column - b.column);
   return { name, counts, score, survivors };
 }
 
