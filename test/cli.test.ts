@@ -70,6 +70,16 @@ describe('fwkit build', () => {
     });
     expect(unknown.code).toBe(1);
     expect(JSON.parse(unknown.stdout)).toMatchObject({ ok: false, code: 'BUILD_PRODUCT_UNKNOWN' });
+    // --all in a folder that is no checkout: an error, not "built 0 image(s)" (with and without the cache).
+    for (const cache of [[], ['--no-cache']]) {
+      const elsewhere = await fwkit(['build', '--all', '--keys', join(REPO, 'keys.example'), '--out', out, '--json', ...cache], {
+        cwd: out,
+        env: { SOURCE_DATE_EPOCH: EPOCH },
+      });
+      expect(elsewhere.code).toBe(1);
+      expect(JSON.parse(elsewhere.stdout)).toMatchObject({ ok: false, code: 'BUILD_INPUT_MISSING' });
+    }
+    await expect(stat(join(out, 'node_modules'))).rejects.toThrow(); // no cache folder left behind
     expect((await fwkit(['build', '--all', '--product', 'x', '--keys', 'keys.example'])).code).toBe(2);
     expect((await fwkit(['build', '--all', '--bogus'])).code).toBe(2);
     expect((await fwkit(['frobnicate'])).code).toBe(2);

@@ -1,5 +1,6 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BuildError } from './errors.js';
 
 // The checkout's layout, without reading any document: what a build served from the cache needs
 // (load.ts reads and validates the documents, with the release-side schemas).
@@ -20,13 +21,22 @@ function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === code;
 }
 
-/** Model ids of every product in the checkout (folders of products/ holding a product.json), sorted. */
+/**
+ * Model ids of every product in the checkout (folders of products/ holding a product.json), sorted.
+ * A folder without products/ is no checkout (BUILD_INPUT_MISSING): `build --all` run in the wrong
+ * folder must fail, not report zero images built.
+ */
 export async function listProducts(rootDir: string): Promise<string[]> {
   let entries;
   try {
     entries = await readdir(join(rootDir, LAYOUT.productsDir), { withFileTypes: true });
   } catch (cause) {
-    if (isErrno(cause, 'ENOENT')) return [];
+    if (isErrno(cause, 'ENOENT') || isErrno(cause, 'ENOTDIR')) {
+      throw new BuildError('BUILD_INPUT_MISSING', `${LAYOUT.productsDir}/ not found in ${rootDir}: not a fwkit checkout (see --repo)`, {
+        cause,
+        details: { path: join(rootDir, LAYOUT.productsDir) },
+      });
+    }
     throw cause;
   }
   const models: string[] = [];
