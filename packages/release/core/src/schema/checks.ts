@@ -82,9 +82,15 @@ export function nullable<T>(check: Check<T>): Check<T | null> {
   };
 }
 
-/** The JSON type of a parsed JSON value, as JSON Schema's `type` names it ("integer" counted as "number"). */
+/** The JSON type of a parsed JSON value, as JSON Schema's `type` names it ("number" for any number). */
 function jsonTypeOf(value: unknown): string {
   return value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+}
+
+/** The JSON type a check's JSON Schema names ("integer" counted as "number"), if it names one. */
+function typeOf(check: Check<unknown>): unknown {
+  const type = check.jsonSchema['type'];
+  return type === 'integer' ? 'number' : type;
 }
 
 /**
@@ -103,7 +109,7 @@ export function union<const C extends readonly [Check<unknown>, ...Check<unknown
         failed.push({ alternative, issues: own });
       }
       const type = jsonTypeOf(value);
-      const ofType = failed.filter(({ alternative }) => String(alternative.jsonSchema['type']).replace('integer', 'number') === type);
+      const ofType = failed.filter(({ alternative }) => typeOf(alternative) === type);
       const [only] = ofType;
       if (ofType.length === 1 && only !== undefined) {
         issues.push(...only.issues);
