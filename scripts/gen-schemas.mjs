@@ -2,7 +2,7 @@
 // Writes the generated documents of the checkout; a test fails when a committed one drifts from
 // its source. Run after `npm run build`.
 // - schemas/*.json: the JSON Schemas editors use for product.json, platform.json, device.json and
-//   release.json, from the zod schemas;
+//   release.json, from the checks that validate them;
 // - products/<model>/device.example.json: each model's example device.json, by the one
 //   implementation of a model's identity (release-core's fieldDevicesOf, which provision uses).
 import { readdir, readFile, writeFile } from 'node:fs/promises';

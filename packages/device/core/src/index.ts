@@ -63,6 +63,7 @@ export {
 export {
   array,
   checkDocument,
+  describe,
   integer,
   literal,
   looseObject,
@@ -73,8 +74,13 @@ export {
   string,
   type Check,
   FAIL,
+  type Infer,
   type Issue,
   type JsonSchema,
+  type ObjectOf,
+  type Path,
+  type Rules,
+  type Shape,
 } from './schema/check.js';
 export { type Grants, uniqueBy } from './schema/fields.js';
 export * as fields from './schema/fields.js';

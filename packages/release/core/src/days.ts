@@ -1,11 +1,6 @@
 const MS_PER_DAY = 86_400_000;
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** True for text shaped YYYY-MM-DD: what `addDays` takes (a refinement may see a field its own check refused). */
-export function isDayText(text: string): boolean {
-  return DAY.test(text);
-}
-
 /** The UTC day (YYYY-MM-DD) of an instant in seconds since 1970: a release's date from SOURCE_DATE_EPOCH. */
 export function dayOfEpoch(seconds: number): string {
   return new Date(seconds * 1000).toISOString().slice(0, 10);
@@ -13,7 +8,7 @@ export function dayOfEpoch(seconds: number): string {
 
 /**
  * The calendar day `days` after `day` (before, when negative), for any day a document may hold
- * (years 0000–9999, as the schemas' ISO dates). A result outside those years is held at the first
+ * (years 0000–9999, as the schemas' `isoDate`). A result outside those years is held at the first
  * or last day, so that it still compares as a day string. Anything but YYYY-MM-DD is a bug here:
  * the callers hold validated dates.
  */

@@ -2,10 +2,11 @@ import { SchemaError, type SchemaIssue } from '../errors.js';
 import { deepFreeze, formatPath } from './validate.js';
 
 /**
- * A small schema layer for the documents a device reads (device.json, the image manifest). zod
- * costs ~450 KB in a bundle; this costs a few KB (docs/decisions.md, device documents). Each
- * validator parses a value into a fresh container, reports every problem with its path, and
- * describes itself as JSON Schema for editors, so the rule and its JSON Schema have one source.
+ * A small schema layer for the documents a device reads (device.json, the image manifest), and
+ * under the release-side ones (@fwkit/release-core). zod costs ~450 KB in a bundle; this costs a
+ * few KB (docs/decisions.md, device documents). Each validator parses a value into a fresh
+ * container, reports every problem with its path, and describes itself as JSON Schema for
+ * editors, so the rule and its JSON Schema have one source.
  */
 
 export type Path = readonly (string | number)[];
@@ -149,14 +150,15 @@ export function describe<C extends Check<unknown>>(check: C, description: string
   return { ...check, jsonSchema: { ...check.jsonSchema, description } };
 }
 
-type Shape = Readonly<Record<string, Check<unknown>>>;
+export type Shape = Readonly<Record<string, Check<unknown>>>;
 type OptionalKeys<S extends Shape> = { [K in keyof S]: S[K] extends { readonly optional: true } ? K : never }[keyof S];
 type Flat<T> = { [K in keyof T]: T[K] };
 export type ObjectOf<S extends Shape> = Flat<
   { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Exclude<Infer<S[K]>, undefined> }
 >;
 
-type Rules<T> = (value: T, report: (path: Path, message: string) => void) => void;
+/** Cross-field rules of an object: `report` an issue at a path inside it. */
+export type Rules<T> = (value: T, report: (path: Path, message: string) => void) => void;
 
 /**
  * An object with exactly the fields of `shape`: a device must not ignore what it does not

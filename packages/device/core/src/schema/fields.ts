@@ -2,8 +2,8 @@ import { isValidRange, isValidVersion } from '../semver.js';
 import { array, describe, integer, record, refine, strictObject, string, type Infer } from './check.js';
 
 /**
- * The field rules that device documents share with the release-side (zod) schemas. Each rule is
- * written here once: the patterns and messages below feed both this layer and `common.ts`.
+ * The field rules that device documents share with the release-side schemas. Each rule is
+ * written here once: the release side uses these checks themselves (release-core's `schema/checks.ts`).
  */
 
 export const SEMVER_VERSION_MESSAGE = 'must be a semantic version such as 1.2.3';

@@ -12,9 +12,7 @@ import {
   strictObject,
   string,
   type Check,
-  deviceIdentity,
 } from '@fwkit/device-core';
-import { zodOf } from './zod-bridge.js';
 
 const point = strictObject(
   {
@@ -91,22 +89,5 @@ describe('the device schema layer', () => {
       additionalProperties: false,
       properties: { name: { type: 'string', minLength: 1, maxLength: 4, pattern: '^[a-z]+$' }, x: { minimum: 0, maximum: 10 } },
     });
-  });
-
-  it('is the same rule through the zod bridge: same verdict, same paths', () => {
-    const device = {
-      schemaVersion: 1,
-      model: 'demo-cam',
-      hardwareRevision: 'A',
-      bootloader: { version: '3.0.0', imageFormats: [1] },
-      provides: { interfaces: { 'sensor.mipi-csi2': '2.1.0' }, flashPartitionBytes: 1, ramBytes: 1 },
-    };
-    const bridged = zodOf(deviceIdentity);
-    for (const value of [device, { ...device, model: 'Bad', bootloader: { version: '3.0', imageFormats: [0] } }]) {
-      const layer = issuesOf(deviceIdentity, value);
-      const result = bridged.safeParse(value);
-      expect(result.success).toBe(layer.length === 0);
-      expect((result.error?.issues ?? []).map((i) => i.path.join('.'))).toEqual(layer.map((i) => i.path.replace(/\[(\d+)\]/g, '.$1')));
-    }
   });
 });

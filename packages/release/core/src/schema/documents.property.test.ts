@@ -89,7 +89,7 @@ const ledger = fc.uniqueArray(fc.tuple(nat, nat, nat), { maxLength: 4, selector:
         fc.record({
           model: id,
           hardwareRevisions: fc.array(revision, { minLength: 1, maxLength: 3 }),
-          sha256: hex64,
+          manifestSha256: hex64,
           bytes: byteCount,
           formatVersion: fc.integer({ min: 1, max: 3 }),
           requires,

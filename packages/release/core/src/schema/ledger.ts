@@ -1,48 +1,60 @@
-import { z } from 'zod';
+import { imageRequires } from '@fwkit/device-core';
+import { LineOrder, lineOrderMessage } from '../lines.js';
 import {
+  array,
+  boolean,
   byteCount,
+  checkDocument,
+  describe,
+  enumOf,
   hardwareRevision,
   imageFormatVersion,
+  integer,
   isoDate,
+  literal,
   modelId,
+  nullable,
+  optional,
   semverRange,
   semverVersion,
   sha256Hex,
+  strictObject,
+  string,
+  union,
   uniqueBy,
-} from './common.js';
-import { imageRequires, isValidVersion } from '@fwkit/device-core';
-import { LineOrder, lineOrderMessage } from '../lines.js';
-import { zodOf, parseDocument } from './zod-bridge.js';
+  withDefault,
+  type Infer,
+} from './checks.js';
 
 /**
  * The release ledger (`releases/ledger.json`): what is in the field. `fwkit release` appends to
  * it; `fwkit ledger migrate` rewrites a schema-1 ledger as schema 2; nothing else writes it. Each image carries enough (requires, sizes, formats, upgrade
  * range) to recompute any past matrix cell without the old sources.
  */
-export const ledgerImageSchema = z.strictObject({
+export const ledgerImageSchema = strictObject({
   model: modelId,
-  hardwareRevisions: z.array(hardwareRevision).min(1),
-  manifestSha256: sha256Hex.describe(
+  hardwareRevisions: array(hardwareRevision, 1),
+  manifestSha256: describe(
+    sha256Hex,
     "The image's identity: SHA-256 of its signed manifest.json bytes (signatures.json may vary; this does not)",
   ),
-  fileSha256: sha256Hex
-    .optional()
-    .describe('SHA-256 of the image file as released: one copy of the image, NOT its identity (absent for an image not yet signed)'),
-  bytes: byteCount.describe('Size of the image file (of the image without signatures when not yet signed)'),
+  fileSha256: describe(
+    optional(sha256Hex),
+    'SHA-256 of the image file as released: one copy of the image, NOT its identity (absent for an image not yet signed)',
+  ),
+  bytes: describe(byteCount, 'Size of the image file (of the image without signatures when not yet signed)'),
   formatVersion: imageFormatVersion,
-  requires: zodOf(imageRequires),
-  sbomSha256: sha256Hex
-    .optional()
-    .describe('SHA-256 of the SBOM file bytes as embedded in the image (ledger schema 2; absent in releases that predate auditing)'),
-  signedBy: z
-    .array(sha256Hex)
-    .min(1)
-    .optional()
-    .describe(
-      'Keyids of the signatures in the image (ledger schema 2; absent for an image not yet signed and in releases that predate auditing)',
-    ),
+  requires: imageRequires,
+  sbomSha256: describe(
+    optional(sha256Hex),
+    'SHA-256 of the SBOM file bytes as embedded in the image (ledger schema 2; absent in releases that predate auditing)',
+  ),
+  signedBy: describe(
+    optional(array(sha256Hex, 1)),
+    'Keyids of the signatures in the image (ledger schema 2; absent for an image not yet signed and in releases that predate auditing)',
+  ),
 });
-export type LedgerImage = z.infer<typeof ledgerImageSchema>;
+export type LedgerImage = Infer<typeof ledgerImageSchema>;
 
 /** The ledger's schema version that fwkit writes; 1 is read (and migrated by `fwkit ledger migrate`), never appended to. */
 export const LEDGER_SCHEMA_VERSION = 2;
@@ -50,90 +62,78 @@ export const LEDGER_SCHEMA_VERSION = 2;
 /** The audit value of a release migrated from schema 1: it predates auditing, and nothing is invented for it. */
 export const PREDATES_AUDIT = 'predates-audit';
 
-const gitCommit = z.string().regex(/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, 'a full git commit id (40 or 64 hex digits)');
+const gitCommit = string({ pattern: /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/, message: 'a full git commit id (40 or 64 hex digits)' });
 
 /** Who made a release from what, recorded per release from ledger schema 2 on. */
-export const releaseAuditSchema = z
-  .strictObject({
-    sourceCommit: gitCommit.nullable().describe('The git commit released from (HEAD); null: no git checkout (only with allowDirty)'),
-    fwkit: semverVersion.describe('Version of the toolkit that made the release (the @fwkit/cli package)'),
-    node: z
-      .string()
-      .regex(/^v\d+\.\d+\.\d+$/)
-      .describe('Node.js version that ran it (process.version)'),
-    signingKeyids: z.array(sha256Hex).min(1).describe('Keyids of the keys that signed every image'),
-    demo: z.boolean().describe('A demo release (--demo): it may be signed with the published example keys'),
-    allowDirty: z.boolean().describe('Released with --allow-dirty'),
-    dirtyFiles: z.array(z.string().min(1)).describe('Files that were not as committed (only with allowDirty)'),
-  })
-  .superRefine((audit, ctx) => {
-    if (!audit.allowDirty && audit.sourceCommit === null) {
-      ctx.addIssue({ code: 'custom', path: ['sourceCommit'], message: 'a release without a commit needs allowDirty' });
-    }
-    if (!audit.allowDirty && audit.dirtyFiles.length > 0) {
-      ctx.addIssue({ code: 'custom', path: ['dirtyFiles'], message: 'dirty files are released only with allowDirty' });
-    }
-  });
-export type ReleaseAudit = z.infer<typeof releaseAuditSchema>;
+export const releaseAuditSchema = strictObject(
+  {
+    sourceCommit: describe(nullable(gitCommit), 'The git commit released from (HEAD); null: no git checkout (only with allowDirty)'),
+    fwkit: describe(semverVersion, 'Version of the toolkit that made the release (the @fwkit/cli package)'),
+    node: describe(string({ pattern: /^v\d+\.\d+\.\d+$/ }), 'Node.js version that ran it (process.version)'),
+    signingKeyids: describe(array(sha256Hex, 1), 'Keyids of the keys that signed every image'),
+    demo: describe(boolean, 'A demo release (--demo): it may be signed with the published example keys'),
+    allowDirty: describe(boolean, 'Released with --allow-dirty'),
+    dirtyFiles: describe(array(string({ min: 1 })), 'Files that were not as committed (only with allowDirty)'),
+  },
+  (audit, report) => {
+    if (!audit.allowDirty && audit.sourceCommit === null) report(['sourceCommit'], 'a release without a commit needs allowDirty');
+    if (!audit.allowDirty && audit.dirtyFiles.length > 0) report(['dirtyFiles'], 'dirty files are released only with allowDirty');
+  },
+);
+export type ReleaseAudit = Infer<typeof releaseAuditSchema>;
 
-export const ledgerReleaseSchema = z
-  .strictObject({
+export const ledgerReleaseSchema = strictObject(
+  {
     firmware: semverVersion,
     platform: semverVersion,
-    security: z.number().int().nonnegative(),
-    date: isoDate.describe('Release date (the day of its SOURCE_DATE_EPOCH)'),
-    sourceDateEpoch: z.number().int().nonnegative(),
-    upgradeFrom: semverRange.describe('Installed firmware versions that may upgrade to this release directly'),
-    installerFormats: z.array(imageFormatVersion).min(1).describe("Image formats this release's installer verifies"),
-    steppingStone: z.boolean().default(false).describe('Released to open an upgrade path'),
-    images: z.array(ledgerImageSchema).min(1),
-    audit: z
-      .union([releaseAuditSchema, z.literal(PREDATES_AUDIT)])
-      .optional()
-      .describe(`Ledger schema 2: who made the release from what, or "${PREDATES_AUDIT}" for a release migrated from schema 1`),
-  })
-  .superRefine((release, ctx) => {
-    for (const dup of uniqueBy(release.images, (i) => i.model)) {
-      ctx.addIssue({ code: 'custom', path: ['images'], message: `model "${dup}" has two images in one release` });
-    }
-  });
-export type LedgerRelease = z.infer<typeof ledgerReleaseSchema>;
+    security: integer(),
+    date: describe(isoDate, 'Release date (the day of its SOURCE_DATE_EPOCH)'),
+    sourceDateEpoch: integer(),
+    upgradeFrom: describe(semverRange, 'Installed firmware versions that may upgrade to this release directly'),
+    installerFormats: describe(array(imageFormatVersion, 1), "Image formats this release's installer verifies"),
+    steppingStone: describe(withDefault(boolean, false), 'Released to open an upgrade path'),
+    images: array(ledgerImageSchema, 1),
+    audit: describe(
+      optional(union(releaseAuditSchema, literal(PREDATES_AUDIT))),
+      `Ledger schema 2: who made the release from what, or "${PREDATES_AUDIT}" for a release migrated from schema 1`,
+    ),
+  },
+  (release, report) => {
+    for (const dup of uniqueBy(release.images, (i) => i.model)) report(['images'], `model "${dup}" has two images in one release`);
+  },
+);
+export type LedgerRelease = Infer<typeof ledgerReleaseSchema>;
 
 /** A published support promise, or a recorded early end. Append-only: the history of what customers were told. */
-export const supportRecordSchema = z.strictObject({
+export const supportRecordSchema = strictObject({
   model: modelId,
-  lastDay: isoDate.describe('Last day of support as published by this record'),
-  published: isoDate.describe('Date the record was published (the release date that carried it)'),
-  kind: z.enum(['published', 'ended-early']),
-  reason: z.string().optional(),
+  lastDay: describe(isoDate, 'Last day of support as published by this record'),
+  published: describe(isoDate, 'Date the record was published (the release date that carried it)'),
+  kind: enumOf(['published', 'ended-early']),
+  reason: optional(string()),
 });
-export type SupportRecord = z.infer<typeof supportRecordSchema>;
+export type SupportRecord = Infer<typeof supportRecordSchema>;
 
-export const ledgerSchema = z
-  .strictObject({
-    $schema: z.string().optional(),
-    schemaVersion: z.union([z.literal(1), z.literal(LEDGER_SCHEMA_VERSION)]),
-    releases: z.array(ledgerReleaseSchema),
-    support: z.array(supportRecordSchema),
-  })
-  .superRefine((ledger, ctx) => {
-    for (const dup of uniqueBy(ledger.releases, (r) => r.firmware)) {
-      ctx.addIssue({ code: 'custom', path: ['releases'], message: `firmware ${dup} is released twice` });
-    }
+export const ledgerSchema = strictObject(
+  {
+    $schema: optional(string()),
+    schemaVersion: union(literal(1), literal(LEDGER_SCHEMA_VERSION)),
+    releases: array(ledgerReleaseSchema),
+    support: array(supportRecordSchema),
+  },
+  (ledger, report) => {
+    for (const dup of uniqueBy(ledger.releases, (r) => r.firmware)) report(['releases'], `firmware ${dup} is released twice`);
     const order = new LineOrder();
     ledger.releases.forEach((release, i) => {
-      // The field checks do not stop this refinement, so an invalid version is skipped here (it has its own issue).
-      if (!isValidVersion(release.firmware)) return;
       const problem = order.problem(release.firmware);
       // A duplicate is reported above.
-      if (problem !== undefined && problem.kind !== 'exists') {
-        ctx.addIssue({ code: 'custom', path: ['releases', i, 'firmware'], message: lineOrderMessage(problem) });
-      }
+      if (problem !== undefined && problem.kind !== 'exists') report(['releases', i, 'firmware'], lineOrderMessage(problem));
       order.add(release.firmware);
     });
-    for (const problem of auditProblems(ledger)) ctx.addIssue({ code: 'custom', ...problem });
-  });
-export type Ledger = z.infer<typeof ledgerSchema>;
+    for (const problem of auditProblems(ledger)) report(problem.path, problem.message);
+  },
+);
+export type Ledger = Infer<typeof ledgerSchema>;
 
 /**
  * The audit fields by schema version. Schema 1 has none. Schema 2: every release has `audit`,
@@ -194,5 +194,5 @@ export function migrateLedger(ledger: Ledger): Ledger {
 }
 
 export function ledgerFromJSON(value: unknown, what = 'releases/ledger.json'): Ledger {
-  return parseDocument(ledgerSchema, value, what);
+  return checkDocument(ledgerSchema, value, what);
 }
