@@ -262,7 +262,8 @@ describe('the compiled schema validator', () => {
         'good idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'ä@example.org' }] } },
         'bad uri': { ...bom, externalReferences: [{ type: 'website', url: 'not a uri at all' }] },
       };
-      for (const [name, data] of Object.entries(cases)) {
+      // Twice: the second pass meets remembered format verdicts (idn-email), which must not change an answer.
+      for (const [name, data] of [...Object.entries(cases), ...Object.entries(cases)]) {
         const libraryAccepts = (await library.validate(JSON.stringify(data))) === null;
         expect({ name, accepts: compiled(data) }).toEqual({ name, accepts: libraryAccepts });
         expect({
