@@ -67,4 +67,22 @@ describe('metafileImportViolations', () => {
       expect.objectContaining({ file: 'node_modules/fast-xml-parser/src/fxp.js', module: '../../../platform/src/core/sensor.js' }),
     ]);
   });
+
+  it('judges a relative import by the module it names, a folder with a trailing / and an absolute path included', () => {
+    const written = (original: string) =>
+      metafileImportViolations(
+        ROOT,
+        rules,
+        metafile({ 'platform/src/protocol/main.ts': [{ path: 'x', kind: 'import-statement', original }] }),
+      ).map((v) => v.module);
+    // Its own folder, however the path is spelled.
+    for (const own of ['./http/', './http/index.js', './a/../http.js', `${ROOT}/platform/src/protocol/http.js`])
+      expect(written(own)).toEqual([]);
+    // The shared file, absolute or relative; another domain's folder, with or without a trailing /.
+    expect(written(`${ROOT}/platform/src/errors.ts`)).toEqual([]);
+    for (const other of ['../core/', '../core', `${ROOT}/platform/src/core/x.js`, '../..', '../../'])
+      expect(written(other)).toEqual([other]);
+    // Above the checkout: left to the containment check (its own code), however far up.
+    for (const outside of ['../../../../x.js', '../../../../../../../../x.js', '/elsewhere/x.js']) expect(written(outside)).toEqual([]);
+  });
 });
