@@ -5,6 +5,7 @@ import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { build, type Metafile } from 'esbuild';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { sha256Hex } from '@fwkit/device-core';
+import { withoutAnnotations } from './schema-validator.js';
 import {
   buildSbom,
   bundledSha256,
@@ -277,6 +278,41 @@ describe('the compiled schema validator', () => {
     } finally {
       await rm(path, { force: true });
     }
+  });
+});
+
+describe('withoutAnnotations', () => {
+  it('drops titles, descriptions, examples and comments wherever a schema stands, and keeps data that looks like them', () => {
+    const note = { title: 'T', description: 'D', examples: ['e'], $comment: 'c', deprecated: true, 'meta:enum': { a: 'A' } };
+    const schema = {
+      ...note,
+      type: 'object',
+      required: ['description'],
+      properties: { description: { ...note, type: 'string' }, title: { type: 'string', enum: [{ title: 'data' }] } },
+      definitions: { d: { ...note, const: { description: 'data' }, default: { title: 'data' } } },
+      additionalProperties: { ...note, type: 'number' },
+      items: [{ ...note }, true],
+      allOf: [{ ...note, not: { ...note } }],
+      if: { ...note },
+      then: { ...note },
+      else: false,
+      dependencies: { a: ['description'], b: { ...note, minProperties: 1 } },
+      'x-vendor': { description: 'kept: not a keyword this layer knows' },
+    };
+    expect(withoutAnnotations(schema)).toEqual({
+      type: 'object',
+      required: ['description'],
+      properties: { description: { type: 'string' }, title: { type: 'string', enum: [{ title: 'data' }] } },
+      definitions: { d: { const: { description: 'data' }, default: { title: 'data' } } },
+      additionalProperties: { type: 'number' },
+      items: [{}, true],
+      allOf: [{ not: {} }],
+      if: {},
+      then: {},
+      else: false,
+      dependencies: { a: ['description'], b: { minProperties: 1 } },
+      'x-vendor': { description: 'kept: not a keyword this layer knows' },
+    });
   });
 });
 

@@ -27,12 +27,59 @@ const SCHEMA_FILES = {
 } as const;
 /** Packages whose version changes the compiled code. */
 const CODE_PACKAGES = ['ajv', 'ajv-formats', 'ajv-formats-draft2019', '@cyclonedx/cyclonedx-library'] as const;
+/** Names how this module turns the schemas into code; changed with it, so that an older compiled file is made again. */
+const GENERATOR = 'fwkit-sbom-validator-2: annotations left out';
+
+// The compiled code holds the schema objects it refers to (the enum lists, for one), and with them
+// every title, description and example: ~1 MB that each build parsed and allocated before its
+// first SBOM. JSON Schema annotations never change a verdict, so they are left out.
+const ANNOTATIONS = new Set(['title', 'description', 'examples', '$comment', 'deprecated', 'meta:enum']);
+/** Keywords (draft-07 and later) whose value is a schema, a list of schemas, or a map of names to schemas. */
+const SUBSCHEMA = new Set([
+  'additionalItems',
+  'additionalProperties',
+  'contains',
+  'propertyNames',
+  'not',
+  'if',
+  'then',
+  'else',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+]);
+const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
+const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const mapValues = (map: Record<string, unknown>, f: (value: unknown) => unknown) =>
+  Object.fromEntries(Object.entries(map).map(([key, value]) => [key, f(value)]));
+
+/**
+ * `schema` without its annotations, keyword by keyword: only where a schema can stand, so that a
+ * property named `description`, or an object inside `enum`, `const` or `default`, is data and stays.
+ */
+export function withoutAnnotations(schema: unknown): unknown {
+  if (!isRecord(schema)) return schema; // a boolean schema
+  const out: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(keyword)) continue;
+    if (SUBSCHEMA.has(keyword)) out[keyword] = withoutAnnotations(value);
+    else if (SUBSCHEMA_LISTS.has(keyword) && Array.isArray(value)) out[keyword] = value.map(withoutAnnotations);
+    else if (SUBSCHEMA_MAPS.has(keyword) && isRecord(value)) out[keyword] = mapValues(value, withoutAnnotations);
+    else if (keyword === 'items') out[keyword] = Array.isArray(value) ? value.map(withoutAnnotations) : withoutAnnotations(value);
+    // draft-07 `dependencies`: a list of property names (data) or a schema, per property.
+    else if (keyword === 'dependencies' && isRecord(value))
+      out[keyword] = mapValues(value, (v) => (Array.isArray(v) ? v : withoutAnnotations(v)));
+    else out[keyword] = value;
+  }
+  return out;
+}
 
 interface SchemaInputs {
   /** The schemas, parsed only when they are compiled (a build that loads the compiled code needs only the fingerprint). */
   readonly bom: () => unknown;
   readonly refs: () => Readonly<Record<string, unknown>>;
-  /** SHA-256 over the schema bytes and the versions of the code packages: names one compiled validator. */
+  /** SHA-256 over the generator, the schema bytes and the versions of the code packages: names one compiled validator. */
   readonly fingerprint: string;
 }
 
@@ -42,7 +89,7 @@ function packageDir(name: string): string {
 
 function loadSchemaInputs(): SchemaInputs {
   const schemaDir = join(packageDir('@cyclonedx/cyclonedx-library'), 'res', 'schema');
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(`${GENERATOR}\n`);
   for (const name of CODE_PACKAGES) {
     const { version } = JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string };
     hash.update(`${name}@${version}\n`);
@@ -55,8 +102,8 @@ function loadSchemaInputs(): SchemaInputs {
   const bom = read(SCHEMA_FILES.bom);
   const refs = SCHEMA_FILES.refs.map((file) => [`${SCHEMA_URL_BASE}${file}`, read(file)] as const);
   return {
-    bom: () => JSON.parse(bom.toString('utf8')) as unknown,
-    refs: () => Object.fromEntries(refs.map(([id, bytes]) => [id, JSON.parse(bytes.toString('utf8')) as unknown])),
+    bom: () => withoutAnnotations(JSON.parse(bom.toString('utf8'))),
+    refs: () => Object.fromEntries(refs.map(([id, bytes]) => [id, withoutAnnotations(JSON.parse(bytes.toString('utf8')))])),
     fingerprint: hash.digest('hex'),
   };
 }
