@@ -7,9 +7,12 @@ import { fileURLToPath } from 'node:url';
 /**
  * The CycloneDX 1.6 strict JSON schema as one compiled validator. Compiling it with ajv takes
  * about half of a cold `fwkit build`, so `npm run build` writes the compiled code once
- * (`writeSchemaValidatorCode`) and a build loads it; without that file (after a bare `tsc -b`) or
- * when it was made from other inputs, the same schemas are compiled here at first use. Both ways
- * use the ajv options, schemas and formats below, the ones the CycloneDX library's own validator uses.
+ * (scripts/build-sbom-validator.mjs, from `schemaValidatorCode`) and a build loads it; without
+ * that file (after a bare `tsc -b`) or when it was made from other inputs, the same schemas are
+ * compiled here at first use. Both ways
+ * use the ajv options, schemas and formats below, the ones the CycloneDX library's own validator
+ * uses — the schemas without their annotations, a format's verdicts remembered: neither changes
+ * an answer (sbom.test.ts holds the two validators to the same verdicts).
  */
 
 const require = createRequire(import.meta.url);
@@ -28,7 +31,7 @@ const SCHEMA_FILES = {
 /** Packages whose version changes the compiled code. */
 const CODE_PACKAGES = ['ajv', 'ajv-formats', 'ajv-formats-draft2019', '@cyclonedx/cyclonedx-library'] as const;
 /** Names how this module turns the schemas into code; changed with it, so that an older compiled file is made again. */
-const GENERATOR = 'fwkit-sbom-validator-2: annotations left out';
+const GENERATOR = 'fwkit-sbom-validator-2: annotations left out, idn-email verdicts remembered';
 
 // The compiled code holds the schema objects it refers to (the enum lists, for one), and with them
 // every title, description and example: ~1 MB that each build parsed and allocated before its
