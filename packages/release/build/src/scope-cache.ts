@@ -11,8 +11,8 @@ import type { BuildScope, SkippedModel } from './scope.js';
  * models asked for, the build's day, the toolkit's code and the bytes of each product.json: a
  * record keyed by the first three holds the scope and the SHA-256 of each product.json, and is used
  * while those bytes are the same. A build served from the cache thus never loads the release-side
- * schemas (when they were zod, they alone cost a cache hit about a quarter of its time); anything
- * else computes the scope with `loadBuildScope` and records it. A refusal (`BUILD_MODEL_RETIRED`) is never recorded.
+ * schemas; anything else computes the scope with `loadBuildScope` and records it. A refusal
+ * (`BUILD_MODEL_RETIRED`) is never recorded.
  */
 
 /** Bumped when the record's layout or the key's parts change. */
