@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
 import { build, type Metafile } from 'esbuild';
+import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { sha256Hex } from '@fwkit/device-core';
 import { withoutAnnotations } from './schema-validator.js';
@@ -259,9 +260,9 @@ describe('the compiled schema validator', () => {
         'wrong component type': { ...bom, metadata: { ...metadata, component: { type: 'bogus', name: 'x' } } },
         'field outside the spec': { ...bom, fwkitExtra: true },
         'bad date-time': { ...bom, metadata: { ...metadata, timestamp: '2023-13-45 noon' } },
-        'bad idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'not an address' }] } },
-        'good idn-email': { ...bom, metadata: { ...metadata, authors: [{ name: 'a', email: 'ä@example.org' }] } },
-        'bad uri': { ...bom, externalReferences: [{ type: 'website', url: 'not a uri at all' }] },
+        'bad idn-email': { ...bom, metadata: { ...metadata, supplier: { name: 'a', contact: [{ email: 'not an address' }] } } },
+        'good idn-email': { ...bom, metadata: { ...metadata, supplier: { name: 'a', contact: [{ email: 'ä@example.org' }] } } },
+        'odd url': { ...bom, metadata: { ...metadata, supplier: { name: 'a', url: ['not a uri at all'] } } },
       };
       // Twice: the second pass meets remembered format verdicts (idn-email), which must not change an answer.
       for (const [name, data] of [...Object.entries(cases), ...Object.entries(cases)]) {
@@ -278,6 +279,94 @@ describe('the compiled schema validator', () => {
     } finally {
       await rm(path, { force: true });
     }
+  });
+});
+
+describe('the schema narrowed to what fwkit writes', () => {
+  it('refuses what fwkit never writes, which the full schema allows, naming where', async () => {
+    const bom = parse(buildSbom(await fixtureInput()).bytes) as unknown as Record<string, unknown>;
+    const metadata = bom['metadata'] as Record<string, unknown>;
+    const [first, ...rest] = bom['components'] as Record<string, unknown>[];
+    const library = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+    const cases: Record<string, [Record<string, unknown>, string]> = {
+      services: [{ ...bom, services: [{ name: 'rtsp' }] }, '/services'],
+      'metadata.authors': [{ ...bom, metadata: { ...metadata, authors: [{ name: 'a' }] } }, '/metadata/authors'],
+      'component.copyright': [{ ...bom, components: [{ ...first, copyright: '(c) someone' }, ...rest] }, '/components/0/copyright'],
+    };
+    for (const [name, [data, where]] of Object.entries(cases)) {
+      expect({ name, libraryAccepts: (await library.validate(JSON.stringify(data))) === null }).toEqual({ name, libraryAccepts: true });
+      const error = (await validateSbom(JSON.stringify(data)).catch((e: unknown) => e)) as SbomError;
+      expect(error.code).toBe('SBOM_INVALID');
+      const errors = error.details?.['errors'] as { instancePath: string; keyword: string }[];
+      expect(errors.map((e) => [e.instancePath, e.keyword])).toEqual([[where, 'false schema']]);
+    }
+  });
+
+  it('accepts only what the full schema accepts: the real BOM changed at random places', async () => {
+    const bom = parse(buildSbom(await fixtureInput()).bytes) as unknown as Record<string, unknown>;
+    const library = new Validation.JsonStrictValidator(Spec.Version.v1dot6);
+    // Names from the schema (kept and refused) and values taken from the BOM itself, so that changes often stay valid.
+    const names = [
+      'name',
+      'version',
+      'type',
+      'bom-ref',
+      'licenses',
+      'supplier',
+      'authors',
+      'services',
+      'scope',
+      'copyright',
+      'url',
+      'email',
+      'id',
+      'expression',
+      'x',
+    ];
+    const values = fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom<unknown>(
+        ...Object.values(bom),
+        ...(bom['components'] as unknown[]),
+        { license: { id: 'MIT' } },
+        [{ name: 'n' }],
+        'library',
+      ),
+    );
+    /** Every object in the document, by a path of keys. */
+    const places = (value: unknown, path: (string | number)[] = []): (string | number)[][] =>
+      typeof value !== 'object' || value === null
+        ? []
+        : [path, ...Object.entries(value).flatMap(([k, v]) => places(v, [...path, Array.isArray(value) ? Number(k) : k]))];
+    const where = places(bom);
+    const change = fc.record({
+      at: fc.nat(where.length - 1),
+      name: fc.constantFrom(...names),
+      value: fc.option(values, { nil: undefined }),
+    });
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 3 }), async (changes) => {
+        const doc = structuredClone(bom);
+        for (const { at, name, value } of changes) {
+          const target = (where[at] ?? []).reduce<unknown>((o, k) => (o as Record<string | number, unknown> | undefined)?.[k], doc) as
+            Record<string, unknown> | undefined;
+          if (target === undefined || Array.isArray(target)) continue;
+          if (value === undefined) Reflect.deleteProperty(target, name);
+          else target[name] = value;
+        }
+        const narrowed = await validateSbom(JSON.stringify(doc)).then(
+          () => true,
+          () => false,
+        );
+        if (narrowed) {
+          accepted += 1;
+          expect(await library.validate(JSON.stringify(doc))).toBeNull();
+        }
+      }),
+      { numRuns: 300, seed: 7 },
+    );
+    expect(accepted).toBeGreaterThan(30); // the property was tried on documents the narrowed schema accepts
   });
 });
 

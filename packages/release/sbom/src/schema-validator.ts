@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { narrowToEmitted } from './narrow-schema.js';
 
 /**
  * The CycloneDX 1.6 strict JSON schema as one compiled validator. Compiling it with ajv takes
@@ -12,7 +13,8 @@ import { fileURLToPath } from 'node:url';
  * compiled here at first use. Both ways
  * use the ajv options, schemas and formats below, the ones the CycloneDX library's own validator
  * uses — the schemas without their annotations, a format's verdicts remembered: neither changes
- * an answer (sbom.test.ts holds the two validators to the same verdicts).
+ * an answer (sbom.test.ts holds the two validators to the same verdicts). The BOM schema is
+ * narrowed to what fwkit writes (narrow-schema.ts), which only ever refuses more.
  */
 
 const require = createRequire(import.meta.url);
@@ -31,7 +33,7 @@ const SCHEMA_FILES = {
 /** Packages whose version changes the compiled code. */
 const CODE_PACKAGES = ['ajv', 'ajv-formats', 'ajv-formats-draft2019', '@cyclonedx/cyclonedx-library'] as const;
 /** Names how this module turns the schemas into code; changed with it, so that an older compiled file is made again. */
-const GENERATOR = 'fwkit-sbom-validator-2: annotations left out, idn-email verdicts remembered';
+const GENERATOR = 'fwkit-sbom-validator-3: narrowed to the emitted properties, annotations left out, idn-email verdicts remembered';
 
 // The compiled code holds the schema objects it refers to (the enum lists, for one), and with them
 // every title, description and example: ~1 MB that each build parsed and allocated before its
@@ -105,7 +107,7 @@ function loadSchemaInputs(): SchemaInputs {
   const bom = read(SCHEMA_FILES.bom);
   const refs = SCHEMA_FILES.refs.map((file) => [`${SCHEMA_URL_BASE}${file}`, read(file)] as const);
   return {
-    bom: () => withoutAnnotations(JSON.parse(bom.toString('utf8'))),
+    bom: () => narrowToEmitted(withoutAnnotations(JSON.parse(bom.toString('utf8')))),
     refs: () => Object.fromEntries(refs.map(([id, bytes]) => [id, withoutAnnotations(JSON.parse(bytes.toString('utf8')))])),
     fingerprint: hash.digest('hex'),
   };
@@ -194,7 +196,7 @@ function headOf(path: string, bytes: number): Buffer | undefined {
 }
 
 function loadCompiled(inputs: SchemaInputs): AjvValidate | undefined {
-  // Only its first line is compared (the code is ~1 MB, and require reads it once more).
+  // Only its first line is compared (require reads the code once more).
   const expected = Buffer.from(`${FINGERPRINT_PREFIX}${inputs.fingerprint}\n`, 'utf8');
   const head = headOf(VALIDATOR_CODE_PATH, expected.byteLength);
   // Absent, or made from other schemas or package versions (stale): compiled afresh instead.
