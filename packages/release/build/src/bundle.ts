@@ -1,10 +1,11 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { build, type BuildFailure, type BuildOptions, type Message, type Metafile, type OutputFile, type Plugin } from 'esbuild';
+import type { BuildFailure, BuildOptions, Message, Metafile, OutputFile, Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
+import { esbuild } from './esbuild.js';
 import {
   importForbiddenError,
   importRulesOf,
@@ -273,7 +274,7 @@ function rulesOf(options: BundleOptions, entry: DomainEntry): ImportRules {
 async function locateRefusedImports(options: BundleOptions, checkout: Checkout, entry: DomainEntry): Promise<ImportViolation[]> {
   const settings = await esbuildSettings(options, checkout, [entry]);
   try {
-    await build({ ...settings, plugins: [importRulesPlugin(options.rootDir, rulesOf(options, entry)), ...settings.plugins] });
+    await esbuild.build({ ...settings, plugins: [importRulesPlugin(options.rootDir, rulesOf(options, entry)), ...settings.plugins] });
     return [];
   } catch (cause) {
     const errors = (cause as Partial<BuildFailure>).errors;
@@ -361,7 +362,7 @@ export async function bundleDomains(options: BundleOptions & { readonly domains:
   const { domains } = options;
   let result;
   try {
-    result = await build(await esbuildSettings(options, checkout, domains));
+    result = await esbuild.build(await esbuildSettings(options, checkout, domains));
   } catch (cause) {
     const [first, ...others] = domains;
     if (first === undefined) throw cause;

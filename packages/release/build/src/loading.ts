@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Node } from 'acorn';
-import { transform } from 'esbuild';
 import { BuildError } from './errors.js';
+import { esbuild } from './esbuild.js';
 
 // The second half of the import hygiene (issue 11): esbuild reports only the imports it can
 // resolve, so a computed import() or require(), or a way around the module system, would pass the
@@ -243,7 +243,7 @@ export async function scanModule(code: string, extension: string, tsconfigRaw: o
   if (!mayLoad(code)) return [];
   const loader = TS_LOADERS[extension] ?? 'js';
   // Every module scanned was bundled, so esbuild has read it once already.
-  const js = await transform(code, {
+  const js = await esbuild.transform(code, {
     loader,
     sourcemap: 'external',
     sourcesContent: false,

@@ -5,10 +5,10 @@ import { describePayloads, type BlockList } from '@fwkit/release-image/blocks';
 import type { PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
-import { version as esbuildVersion } from 'esbuild';
 import { bundleDomains, type BuildInfo, type DomainBundle } from './bundle.js';
 import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
+import { esbuild } from './esbuild.js';
 import { LAYOUT, listProducts, loadProduct, loadWorkspace, productDir, type Workspace } from './load.js';
 
 /** Payload path of the SBOM inside the image, and the domain of data no process executes. */
@@ -151,7 +151,7 @@ export async function prepareOne(
     sourceDateEpoch,
     tools: [
       { name: 'fwkit', version: tools.fwkit },
-      { name: 'esbuild', version: esbuildVersion },
+      { name: 'esbuild', version: esbuild.version },
     ],
   });
   // A build never ships an SBOM the official schema rejects.
