@@ -73,20 +73,25 @@ export interface BuildProductsOptions extends BuildOptions {
 interface Stages {
   readonly workspace: Workspace;
   readonly prepareOne: typeof import('./prepare.js').prepareOne;
+  readonly loadSigning: () => Promise<unknown>;
   readonly signPrepared: typeof import('./sign.js').signPrepared;
 }
 
 async function stagesOf(repoRoot: string): Promise<Stages> {
   const [{ loadWorkspace }, { prepareOne }] = await Promise.all([import('./load.js'), import('./prepare.js')]);
   const workspace = await loadWorkspace(repoRoot);
-  // Signing is needed only after bundling: its modules load while esbuild works, which starts
-  // right after this.
-  const signing = import('./sign.js');
-  signing.catch(() => undefined); // awaited on first use; this only keeps a failed load from going unhandled
+  // Signing is needed only after bundling: its modules load while esbuild works (`whileBundling`).
+  let signing: Promise<typeof import('./sign.js')> | undefined;
+  const loadSigning = () => {
+    signing ??= import('./sign.js');
+    signing.catch(() => undefined); // awaited on first use; this only keeps a failed load from going unhandled
+    return signing;
+  };
   return {
     workspace,
     prepareOne,
-    signPrepared: async (prepared, options) => (await signing).signPrepared(prepared, options),
+    loadSigning,
+    signPrepared: async (prepared, options) => (await loadSigning()).signPrepared(prepared, options),
   };
 }
 
@@ -99,7 +104,11 @@ async function buildFresh(
   loaded: ProductManifest | undefined,
 ): Promise<BuildResult & { bundled: readonly string[] }> {
   const onProgress = stoppableProgress(options.onProgress, options.signal);
-  const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, onProgress, loaded);
+  const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, {
+    onProgress,
+    loaded,
+    whileBundling: () => void stages.loadSigning(),
+  });
   // `outDir` is the build's staging directory (buildProducts).
   return { ...(await stages.signPrepared(prepared, { ...options, staging: true })), bundled: prepared.bundled };
 }

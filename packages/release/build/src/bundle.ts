@@ -1,6 +1,6 @@
 import { readdir, realpath } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import type { BuildFailure, BuildOptions, Message, Metafile, OutputFile, Plugin } from 'esbuild';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
@@ -16,16 +16,7 @@ import {
   type ImportRules,
   type ImportViolation,
 } from './imports.js';
-import {
-  checkInsideCheckout,
-  checkoutOf,
-  isWithin,
-  outsideError,
-  outsideOf,
-  realpathIn,
-  type Checkout,
-  type OutsideSource,
-} from './inside.js';
+import { realPathsInside, checkoutOf, isWithin, outsideError, outsideOf, realpathIn, type Checkout, type OutsideSource } from './inside.js';
 import { LAYOUT } from './layout.js';
 import { checkDynamicLoading, type LoadingFinding, type LoadingMemo } from './loading.js';
 import { entryMetafile } from './metafile.js';
@@ -215,6 +206,11 @@ export interface BundleOptions {
   readonly target: string;
   /** The checkout of `rootDir`, shared by the bundles of one build (it remembers real paths). */
   readonly checkout?: Checkout;
+  /**
+   * Called once esbuild has been asked to bundle (not on the retries that locate a failure):
+   * work that can overlap bundling starts then, so that it does not hold up esbuild's start.
+   */
+  readonly onRequested?: () => void;
 }
 
 /** One security domain and its entry, relative to the checkout root. */
@@ -324,15 +320,7 @@ async function checkedBundle(
   // Every module esbuild read, whichever way it was reached (a relative import, a symlinked
   // folder, an absolute path): the plugins see only some of them, the metafile lists them all.
   const files = Object.keys(metafile.inputs).filter((input) => !isVirtualInput(input));
-  checkInsideCheckout(checkout, files, `a source of domain "${domain}"`);
-  // Every module's real path is known by now (the containment check resolved them).
-  const realpaths = new Map(
-    files.map((file) => {
-      const named = join(checkout.root, file);
-      const real = realpathIn(checkout, named) ?? named;
-      return [file, relative(checkout.root, real).split(sep).join('/')] as const;
-    }),
-  );
+  const realpaths = realPathsInside(checkout, files, `a source of domain "${domain}"`);
   const linked = symlinkViolations(rules, realpaths);
   if (linked.length > 0) throw importForbiddenError(domain, linked);
   await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
@@ -362,11 +350,14 @@ export async function bundleDomains(options: BundleOptions & { readonly domains:
   const { domains } = options;
   let result;
   try {
-    result = await esbuild.build(await esbuildSettings(options, checkout, domains));
+    const building = esbuild.build(await esbuildSettings(options, checkout, domains));
+    options.onRequested?.();
+    result = await building;
   } catch (cause) {
     const [first, ...others] = domains;
     if (first === undefined) throw cause;
-    if (others.length > 0) await Promise.all(domains.map((entry) => bundleDomains({ ...options, checkout, domains: [entry] })));
+    if (others.length > 0)
+      await Promise.all(domains.map((entry) => bundleDomains({ ...options, checkout, domains: [entry], onRequested: undefined })));
     throw await bundleFailure(cause, options, checkout, first);
   }
   return Promise.all(domains.map((entry) => checkedBundle(options, checkout, entry, result)));

@@ -25,6 +25,8 @@ export interface Checkout {
    * resolves each module once, though every product bundles it.
    */
   readonly realpaths: Map<string, string | undefined>;
+  /** Where each checkout-relative source really is (`realPathsInside`), or how it leaves the checkout. */
+  readonly places: Map<string, string | OutsideSource>;
 }
 
 /** `path` is `root` or below it. */
@@ -48,7 +50,7 @@ export async function checkoutOf(rootDir: string): Promise<Checkout> {
       details: { path: rootDir },
     });
   }
-  return { root, realpaths: new Map() };
+  return { root, realpaths: new Map(), places: new Map() };
 }
 
 /**
@@ -89,6 +91,35 @@ export function outsideError(files: readonly OutsideSource[], what: string): Bui
     `${what} resolves outside the checkout (every source of an image must be inside it):\n${lines.join('\n')}`,
     { details: { files } },
   );
+}
+
+/** Where `file` (checkout-relative) really is, checkout-relative with '/'; or how it leaves the checkout. */
+function placeOf(checkout: Checkout, file: string): string | OutsideSource {
+  const outside = outsideOf(checkout, file);
+  if (outside !== undefined) return outside;
+  const named = join(checkout.root, file);
+  return relative(checkout.root, realpathIn(checkout, named) ?? named)
+    .split(sep)
+    .join('/');
+}
+
+/**
+ * Each of `files` (checkout-relative, as esbuild's metafile names them) with where it really is,
+ * checkout-relative; refuses, with every offender named, any that resolves outside the checkout.
+ * One that cannot be resolved keeps its name (reading it fails later). Remembered per checkout:
+ * every domain of every product bundles most of the same modules.
+ */
+export function realPathsInside(checkout: Checkout, files: readonly string[], what: string): ReadonlyMap<string, string> {
+  const inside = new Map<string, string>();
+  const outside: OutsideSource[] = [];
+  for (const file of files) {
+    let place = checkout.places.get(file);
+    if (place === undefined) checkout.places.set(file, (place = placeOf(checkout, file)));
+    if (typeof place === 'string') inside.set(file, place);
+    else outside.push(place);
+  }
+  if (outside.length > 0) throw outsideError(outside, what);
+  return inside;
 }
 
 /** Refuse, with every offender named, any of `paths` that resolves outside the checkout. */

@@ -36,14 +36,25 @@ export interface PreparedImage {
 /** The SBOM reads of one build, by its workspace (one per build): shared by its products. */
 const sbomReadsOf = new WeakMap<Workspace, SbomReads>();
 
+/** What `prepareOne` may be told besides its product. */
+export interface PrepareOneOptions {
+  readonly onProgress?: ProgressListener | undefined;
+  /** The product's manifest, already read (a release and a build's scope read each once). */
+  readonly loaded?: ProductManifest | undefined;
+  /** Work for later steps (loading their code) to start while esbuild bundles. */
+  readonly whileBundling?: (() => void) | undefined;
+}
+
+/** The next turn of the event loop: esbuild's request, made in this one's microtasks, is out by then. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Load, compose, bundle each domain, write the SBOM, describe the payloads and make the manifest: steps 1-6. */
 export async function prepareOne(
   workspace: Workspace,
   model: string,
   sourceDateEpoch: number,
   tools: { fwkit: string },
-  onProgress?: ProgressListener,
-  loaded?: ProductManifest,
+  { onProgress, loaded, whileBundling }: PrepareOneOptions = {},
 ): Promise<PreparedImage> {
   const progress = (step: string) => onProgress?.(model, step);
   const { rootDir, platform, platformPackage, release } = workspace;
@@ -97,17 +108,23 @@ export async function prepareOne(
   };
   const drivers = `${productDir(model)}/${product.drivers}`;
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
-  // esbuild bundles in its own process, so what only the SBOM needs (CycloneDX, the schema
-  // validator, package-lock.json) loads meanwhile instead of before: bundling starts that much sooner.
-  const sbomCode = import('@fwkit/release-sbom').then((sbom) => {
+  // esbuild bundles in its own process, so what only later steps need (the SBOM code and its
+  // schema validator, package-lock.json, the caller's) loads meanwhile: once esbuild has its
+  // request, so that this work (tens of milliseconds, much of it synchronous) does not delay it.
+  let requested!: () => void;
+  const bundlingStarted = new Promise<void>((resolve) => (requested = resolve)).then(nextTurn);
+  const sbomCode = bundlingStarted.then(async () => {
+    whileBundling?.();
+    const sbom = await import('@fwkit/release-sbom');
     sbom.prepareSbomValidator();
     return sbom;
   });
-  const lockfile = workspace.lockfile();
+  const lockfile = bundlingStarted.then(() => workspace.lockfile());
   // Awaited below; this only keeps a failed bundle from leaving them unhandled.
   for (const pending of [sbomCode, lockfile]) pending.catch(() => undefined);
   // One esbuild build for every domain.
   const bundled = await bundleDomains({
+    onRequested: requested,
     rootDir,
     domains: domains.map(([name, domain]) => ({ domain: name, entry: `${LAYOUT.platformDir}/${domain.entry}` })),
     drivers,
@@ -228,7 +245,9 @@ export async function prepareProductImages(options: PrepareOptions): Promise<Pre
   const prepared: PreparedImage[] = [];
   const loaded = new Map((options.productManifests ?? []).map((p) => [p.id, p]));
   for (const model of models) {
-    prepared.push(await prepareOne(workspace, model, options.sourceDateEpoch, tools, options.onProgress, loaded.get(model)));
+    prepared.push(
+      await prepareOne(workspace, model, options.sourceDateEpoch, tools, { onProgress: options.onProgress, loaded: loaded.get(model) }),
+    );
   }
   return prepared;
 }
