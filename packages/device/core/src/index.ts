@@ -11,7 +11,7 @@ export {
   type SchemaIssue,
   type InputErrorCode,
 } from './errors.js';
-export { INPUT_LIMITS, openInputFile, readInputFile, readJsonInputFile } from './read-file.js';
+export { INPUT_LIMITS, openInputFile, readInputFile, readInputFileSync, readJsonInputFile } from './read-file.js';
 export { InterruptedError, STOP_SIGNALS, stopSignalsToAbort, type StopSignal, throwIfInterrupted } from './interrupt.js';
 export { canonicalJson, canonicalJsonString } from './canonical.js';
 export { sha256, sha256Hex, createSha256, toHex, fromHex, bytesEqual, SHA256_HEX } from './digest.js';

@@ -5,12 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
-import { INPUT_LIMITS, openInputFile, readInputFile } from './read-file.js';
+import { INPUT_LIMITS, openInputFile, readInputFile, readInputFileSync } from './read-file.js';
 
 // The edges of readInputFile: the limit from both sides, `inspect`, the errors' causes, and the
 // descriptor closed whatever happens.
 
 const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+/** The error `read` throws (it must throw an InputError). */
+function thrown(read: () => unknown): InputError {
+  try {
+    read();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError);
+    return error as InputError;
+  }
+  throw new Error('it returned');
+}
 
 async function failure(promise: Promise<unknown>): Promise<InputError> {
   try {
@@ -120,5 +131,58 @@ describe('readInputFile, at its edges', () => {
     expect((await readInputFile(path, 'trust root', limit)).byteLength).toBe(limit);
     await writeFile(path, Buffer.alloc(limit + 1, 0x20));
     expect((await failure(readInputFile(path, 'trust root', limit))).code).toBe('INPUT_TOO_LARGE');
+  });
+});
+
+describe('readInputFileSync, at its edges', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fwkit-read-sync-edges-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('reads a file one byte under, at and (refuses) one over the limit, across the first read buffer', async () => {
+    const path = join(dir, 'sized');
+    for (const size of [1000, 64 * 1024, 64 * 1024 + 1, 200_000]) {
+      const bytes = Buffer.alloc(size, 0x62);
+      await writeFile(path, bytes);
+      expect(readInputFileSync(path, 'test', size + 1).equals(bytes)).toBe(true);
+      expect(readInputFileSync(path, 'test', size).equals(bytes)).toBe(true);
+      expect(thrown(() => readInputFileSync(path, 'test', size - 1)).code).toBe('INPUT_TOO_LARGE');
+    }
+  });
+
+  it('keeps the system error as the cause, and closes the file after success and after every refusal', async () => {
+    const path = join(dir, 'fds');
+    await writeFile(path, 'x'.repeat(100));
+    const before = openFds();
+    expect(readInputFileSync(path, 'test', 100).toString()).toBe('x'.repeat(100));
+    expect(thrown(() => readInputFileSync(path, 'test', 99)).code).toBe('INPUT_TOO_LARGE');
+    const directory = thrown(() => readInputFileSync(dir, 'test', 10));
+    expect([directory.code, directory.message]).toEqual(['INPUT_NOT_REGULAR', `test ${dir} is a directory, not a regular file`]);
+    const missing = thrown(() => readInputFileSync(join(dir, 'missing'), 'test', 10));
+    expect([missing.code, (missing.cause as { code?: unknown }).code]).toEqual(['INPUT_NOT_FOUND', 'ENOENT']);
+    const loop = join(dir, 'loop');
+    await symlink(loop, loop); // open(2): ELOOP
+    const looped = thrown(() => readInputFileSync(loop, 'test', 10));
+    expect([looped.code, (looped.cause as { code?: unknown }).code]).toEqual(['INPUT_UNREADABLE', 'ELOOP']);
+    // /proc/self/mem is a regular file; reading at offset 0 (an unmapped address) fails with EIO.
+    const unreadable = thrown(() => readInputFileSync('/proc/self/mem', 'test', 10));
+    expect([unreadable.code, (unreadable.cause as { code?: unknown }).code]).toEqual(['INPUT_UNREADABLE', 'EIO']);
+    expect(openFds()).toBe(before);
+  });
+
+  it('refuses a Unix socket with the system error as the cause', async () => {
+    const path = join(dir, 'sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const error = thrown(() => readInputFileSync(path, 'test', 10));
+      expect([error.code, (error.cause as { code?: unknown }).code]).toEqual(['INPUT_NOT_REGULAR', 'ENXIO']);
+    } finally {
+      server.close();
+    }
   });
 });

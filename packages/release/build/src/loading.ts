@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { Node } from 'acorn';
+import { INPUT_LIMITS, readInputFileSync } from '@fwkit/device-core';
 import { BuildError } from './errors.js';
 import { esbuild } from './esbuild.js';
 
@@ -279,7 +279,10 @@ export async function checkDynamicLoading(
         if (!JS_EXTENSIONS.has(extension) && TS_LOADERS[extension] === undefined) return [];
         let findings = memo.get(file);
         if (findings === undefined) {
-          findings = readFile(join(rootDir, file), 'utf8').then((code) => scanModule(code, extension, tsconfigRaw));
+          // Read synchronously (core's reader): dozens of small files, where each thread-pool round trip costs more than the read.
+          findings = Promise.resolve().then(() =>
+            scanModule(readInputFileSync(join(rootDir, file), file, INPUT_LIMITS.bundledSource).toString('utf8'), extension, tsconfigRaw),
+          );
           memo.set(file, findings);
           findings.catch(() => undefined); // awaited below, by each bundle that holds the module
         }

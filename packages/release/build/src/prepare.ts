@@ -147,7 +147,7 @@ export async function prepareOne(
   if (reads === undefined) sbomReadsOf.set(workspace, (reads = newSbomReads()));
   // package-lock.json was read once with the workspace, and each source file is hashed once per build.
   const lockfileJson = await lockfile;
-  const sources = await loadSbomSources(rootDir, metafiles, { lockfile: lockfileJson, reads });
+  const sources = loadSbomSources(rootDir, metafiles, { lockfile: lockfileJson, reads });
   const sbom = buildSbom({
     firmware: {
       model: product.id,

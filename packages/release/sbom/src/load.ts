@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { INPUT_LIMITS, isFwkitError, parseJsonBytes, readInputFile, sha256Hex } from '@fwkit/device-core';
+import { INPUT_LIMITS, isFwkitError, parseJsonBytes, readInputFileSync, sha256Hex } from '@fwkit/device-core';
 import { bundledFiles, packageDirOf, workspaceDirOf } from './attribute.js';
 import { SbomError } from './errors.js';
 import { parseLockfile } from './lockfile.js';
@@ -17,24 +17,29 @@ export interface SbomSources {
  * package.json read once, however many products bundle it. Keyed by checkout-relative path.
  */
 export interface SbomReads {
-  readonly digests: Map<string, Promise<string>>;
-  readonly packageJsons: Map<string, Promise<unknown>>;
+  readonly digests: Map<string, string>;
+  readonly packageJsons: Map<string, unknown>;
 }
 
 export function newSbomReads(): SbomReads {
   return { digests: new Map(), packageJsons: new Map() };
 }
 
-function once<T>(memo: Map<string, Promise<T>>, key: string, load: () => Promise<T>): Promise<T> {
-  let value = memo.get(key);
-  if (value === undefined) memo.set(key, (value = load()));
+function once<T>(memo: Map<string, T>, key: string, load: () => T): T {
+  if (memo.has(key)) return memo.get(key) as T;
+  const value = load();
+  memo.set(key, value);
   return value;
 }
 
-/** One input file through core's reader (regular file, size limit); coded errors keep their code. */
-async function read(path: string, what: string, limit: number): Promise<Buffer> {
+/**
+ * One input file through core's reader (regular file, size limit); coded errors keep their code.
+ * Synchronous: a build reads dozens of small files here, each a few microseconds, where the
+ * asynchronous reader's thread-pool round trips cost more than the reads.
+ */
+function read(path: string, what: string, limit: number): Buffer {
   try {
-    return await readInputFile(path, what, limit);
+    return readInputFileSync(path, what, limit);
   } catch (cause) {
     if (isFwkitError(cause)) throw cause;
     throw new SbomError('SBOM_INPUT_INVALID', `cannot read ${what}: ${(cause as Error).message}`, { cause, details: { path: what } });
@@ -47,35 +52,25 @@ async function read(path: string, what: string, limit: number): Promise<Buffer> 
  * (unless `options.lockfile` holds it, parsed). `options.reads` shares the reads between the
  * products of one build.
  */
-export async function loadSbomSources(
+export function loadSbomSources(
   rootDir: string,
   metafiles: readonly BundleMetafile[],
   options: { readonly lockfile?: unknown; readonly reads?: SbomReads } = {},
-): Promise<SbomSources> {
+): SbomSources {
   const reads = options.reads ?? newSbomReads();
   // A caller that read package-lock.json already (a build of several products) hands it in.
   const lockfileJson =
     options.lockfile ??
-    parseJsonBytes(await read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile), 'package-lock.json');
+    parseJsonBytes(read(join(rootDir, 'package-lock.json'), 'package-lock.json', INPUT_LIMITS.lockfile), 'package-lock.json');
   const lockfile = parseLockfile(lockfileJson);
   const fileDigests: Record<string, string> = {};
   const packageJsons: Record<string, unknown> = {};
-  // Paths leaving the root are refused later by buildSbom; do not read outside it.
+  // Paths leaving the root are refused later by buildSbom; do not read outside it. Recorded in path order.
   const paths = bundledFiles(metafiles).filter((path) => !path.startsWith('../') && !path.startsWith('/'));
-  // Read together, recorded in path order.
-  const digests = await Promise.all(
-    paths.map(
-      async (path) =>
-        [
-          path,
-          await once(reads.digests, path, async () => sha256Hex(await read(join(rootDir, path), path, INPUT_LIMITS.bundledSource))),
-        ] as const,
-    ),
-  );
   // Package folder (the key buildSbom uses) → the folder to read its package.json from.
   const dirs = new Map<string, string>();
-  for (const [path, digest] of digests) {
-    fileDigests[path] = digest;
+  for (const path of paths) {
+    fileDigests[path] = once(reads.digests, path, () => sha256Hex(read(join(rootDir, path), path, INPUT_LIMITS.bundledSource)));
     const dir = packageDirOf(path);
     const link = dir === undefined ? undefined : lockfile.packages.get(dir);
     // A workspace package, reached by its folder (packages/device/json/…) or through its link
@@ -89,8 +84,8 @@ export async function loadSbomSources(
   }
   for (const [dir, from] of [...dirs].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const where = `${from}/package.json`;
-    packageJsons[dir] = await once(reads.packageJsons, where, async () =>
-      parseJsonBytes(await read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where),
+    packageJsons[dir] = once(reads.packageJsons, where, () =>
+      parseJsonBytes(read(join(rootDir, where), where, INPUT_LIMITS.packageJson), where),
     );
   }
   return { fileDigests, packageJsons, lockfile: lockfileJson };

@@ -51,7 +51,7 @@ async function bundleFixture(): Promise<Metafile> {
 
 async function fixtureInput(overrides: Partial<SbomInput> = {}): Promise<SbomInput> {
   const metafile = await bundleFixture();
-  const sources = await loadSbomSources(ROOT, [metafile]);
+  const sources = loadSbomSources(ROOT, [metafile]);
   return {
     firmware: {
       model: 'cam-fixture',
