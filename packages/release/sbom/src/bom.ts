@@ -182,7 +182,6 @@ export function checkInput(input: SbomInput): void {
   if (input.tools.length === 0) throw new SbomError('SBOM_INPUT_INVALID', 'tools must name at least the tool that made the BOM');
 }
 
-
 /**
  * The runtime's CPE is `cpe:2.3:a:nodejs:node.js:<version>:*:*:*:*:*:*:*`; the version must be one
  * attribute value of a CPE 2.3 formatted string (NISTIR 7695, 6.2): `*`, `-`, or letters, digits,

@@ -16,7 +16,15 @@ export function packageUrl(type: 'npm' | 'generic', namespace: string | undefine
     });
   }
   const lower = (s: string) => (type === 'npm' ? s.toLowerCase() : s);
-  const space = namespace === undefined ? '' : lower(namespace.split('/').filter((segment) => segment !== '').join('/'));
+  const space =
+    namespace === undefined
+      ? ''
+      : lower(
+          namespace
+            .split('/')
+            .filter((segment) => segment !== '')
+            .join('/'),
+        );
   const trimmedVersion = version.trim();
   let purl = `pkg:${type}/`;
   if (space !== '') purl += `${encodeURIComponent(space).replace(/%3A/g, ':').replace(/%2F/g, '/')}/`;
