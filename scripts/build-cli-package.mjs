@@ -21,8 +21,10 @@ const sbomDir = join(repo, 'packages', 'release', 'sbom');
 /**
  * Installed beside the bundle: esbuild (a native binary per platform); ajv and its format packages
  * (the compiled validator requires their run-time code by name); the CycloneDX library, for its
- * schema files (the SBOM validator reads and fingerprints them). Each resolves from
- * @fwkit/release-sbom or -build, as in the workspace.
+ * schema files only (the SBOM validator reads and fingerprints them, the SBOM writer reads the SPDX
+ * licence ids): fwkit writes the SBOM JSON itself and imports no code of it (until 2026-12-06 its
+ * code was bundled, with packageurl-js; docs/decisions.md). Each resolves from @fwkit/release-sbom
+ * or -build, as in the workspace.
  */
 export const EXTERNAL = [
   ['esbuild', join(repo, 'packages', 'release', 'build')],
@@ -31,16 +33,6 @@ export const EXTERNAL = [
   ['ajv-formats', sbomDir],
   ['ajv-formats-draft2019', sbomDir],
 ];
-
-/**
- * Installed, but bundled all the same: the CycloneDX library's code is in the bundle (loading its
- * ~100 CommonJS modules from node_modules, each resolved and scanned for its exports, cost a cold
- * build more than building the SBOM itself), with packageurl-js, which it loads by name.
- */
-const BUNDLED_THOUGH_INSTALLED = new Set(['@cyclonedx/cyclonedx-library']);
-
-/** Optional XML plug-ins of the CycloneDX library, required by name only when XML is asked for (never here). */
-const OPTIONAL_UNUSED = ['xmlbuilder2', 'libxmljs2'];
 
 /** The folder of an installed package, resolved from `from` as Node would. */
 function packageDir(name, from) {
@@ -86,9 +78,7 @@ export async function buildCliPackage(out = join(repo, 'dist', 'cli-package')) {
     entryPoints: [join(cliDir, 'dist', 'bin.js')],
     absWorkingDir: repo,
     ...NODE_BUNDLE,
-    external: [...EXTERNAL.map(([name]) => name).filter((name) => !BUNDLED_THOUGH_INSTALLED.has(name)), ...OPTIONAL_UNUSED].flatMap(
-      (name) => [name, `${name}/*`],
-    ),
+    external: EXTERNAL.flatMap(([name]) => [name, `${name}/*`]),
     define: { FWKIT_BUNDLED: 'true' },
     // Bundled CommonJS modules (semver, tar-stream) require node built-ins: give the bundle a require.
     banner: { js: "import { createRequire as __fwkitRequire } from 'node:module'; const require = __fwkitRequire(import.meta.url);" },

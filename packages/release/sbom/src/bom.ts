@@ -1,15 +1,10 @@
-// The library's parts one by one: its index also loads its validators and with them all of ajv
-// (about 230 modules, a fifth of a cold build's start-up), which the SBOM's own validator does not need.
-import * as Enums from '@cyclonedx/cyclonedx-library/Enums';
-import * as Models from '@cyclonedx/cyclonedx-library/Models';
-import * as Serialize from '@cyclonedx/cyclonedx-library/Serialize';
-import * as SPDX from '@cyclonedx/cyclonedx-library/SPDX';
-import * as Spec from '@cyclonedx/cyclonedx-library/Spec';
 import { sha256, sha256Hex, toHex } from '@fwkit/device-core';
-import { PackageURL } from 'packageurl-js';
 import { bundledFiles, compareStrings, ownerKey, ownerOf, type Owner } from './attribute.js';
+import { cycloneDxJson, type CdxComponent, type CdxLicense, type CdxOrganization } from './cyclonedx.js';
 import { SbomError } from './errors.js';
 import { parseLockfile, resolveDependency, sha512FromIntegrity, type Lockfile } from './lockfile.js';
+import { packageUrl } from './purl.js';
+import { spdxLicenseId } from './spdx.js';
 import type { BundledPackage, Sbom, SbomInput } from './types.js';
 
 /** The value of the `fwkit:bundled:sha256-method` property: how the SHA-256 of a component is computed. */
@@ -45,7 +40,7 @@ interface PackageFacts {
   readonly license: string | undefined;
 }
 
-function packageFacts(value: unknown, dir: string): PackageFacts {
+export function packageFacts(value: unknown, dir: string): PackageFacts {
   const fail = (message: string) => new SbomError('SBOM_INPUT_INVALID', `${dir}/package.json: ${message}`, { details: { dir } });
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw fail('missing or not an object');
   const pkg = value as Record<string, unknown>;
@@ -74,29 +69,33 @@ function licenseOf(pkg: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-function licenseModel(license: string): Models.License {
-  const id = SPDX.fixupSpdxId(license);
-  if (id !== undefined) return new Models.SpdxLicense(id);
-  if (/\s(?:AND|OR|WITH)\s/.test(license)) return new Models.LicenseExpression(license);
-  return new Models.NamedLicense(license);
+/**
+ * An SPDX id when the licence is one (in any case: `mit` → `MIT`), else an expression when it
+ * joins licences with AND, OR or WITH, else a licence name.
+ */
+function licenseChoice(license: string): CdxLicense {
+  const id = spdxLicenseId(license);
+  if (id !== undefined) return { kind: 'id', id };
+  if (/\s(?:AND|OR|WITH)\s/.test(license)) return { kind: 'expression', expression: license };
+  return { kind: 'name', name: license };
 }
 
 function npmPurl(name: string, version: string): string {
   const { group, name: short } = splitScope(name);
-  return new PackageURL('npm', group, short, version, undefined, undefined).toString();
+  return packageUrl('npm', group, short, version);
 }
 
-function splitScope(name: string): { group: string | undefined; name: string } {
+export function splitScope(name: string): { group: string | undefined; name: string } {
   const slash = name.indexOf('/');
   return name.startsWith('@') && slash > 0 ? { group: name.slice(0, slash), name: name.slice(slash + 1) } : { group: undefined, name };
 }
 
-function trimDir(dir: string): string {
+export function trimDir(dir: string): string {
   return dir.replace(/\/+$/, '').replace(/^\.\//, '');
 }
 
 /** The files of each component and the edges between components, from the metafiles. */
-function attribute(input: SbomInput, lockfile: Lockfile) {
+export function attribute(input: SbomInput, lockfile: Lockfile) {
   const dirs = { platform: trimDir(input.platform.dir), product: trimDir(input.product.dir) };
   // `sources`: the metafile paths of the files, to account for each one in the BOM.
   const filesByOwner = new Map<string, { owner: Owner; files: { path: string; sha256: string }[]; sources: string[] }>([
@@ -142,20 +141,25 @@ function attribute(input: SbomInput, lockfile: Lockfile) {
   return { filesByOwner, edges };
 }
 
-function addSourceProperties(component: Models.Component, files: readonly { path: string; sha256: string }[]): void {
-  component.hashes.set(Enums.HashAlgorithm['SHA-256'], bundledSha256(files));
-  component.properties.add(new Models.Property('fwkit:bundled:files', String(files.length)));
-  component.properties.add(new Models.Property('fwkit:bundled:sha256-method', BUNDLED_SHA256_METHOD));
+/** The SHA-256 of what was bundled from a component, and how it was computed. */
+function sourceFacts(files: readonly { path: string; sha256: string }[]) {
+  return {
+    hash: { alg: 'SHA-256', content: bundledSha256(files) } as const,
+    properties: [
+      { name: 'fwkit:bundled:files', value: String(files.length) },
+      { name: 'fwkit:bundled:sha256-method', value: BUNDLED_SHA256_METHOD },
+    ],
+  };
 }
 
 /**
  * Every file esbuild put into a bundle is in exactly one component of the BOM, with its hash in
  * that component's: a file the BOM does not account for is an error, never a silent omission.
  */
-function checkAccounted(
+export function checkAccounted(
   bundled: readonly string[],
   filesByOwner: ReadonlyMap<string, { readonly sources: readonly string[] }>,
-  components: ReadonlyMap<string, Models.Component>,
+  components: ReadonlyMap<string, unknown>,
 ): void {
   const seen = new Map<string, number>();
   for (const [key, group] of filesByOwner) {
@@ -170,13 +174,33 @@ function checkAccounted(
   }
 }
 
-function checkInput(input: SbomInput): void {
+export function checkInput(input: SbomInput): void {
   const epoch = input.sourceDateEpoch;
   if (!Number.isSafeInteger(epoch) || epoch < 0) {
     throw new SbomError('SBOM_INPUT_INVALID', `sourceDateEpoch must be a non-negative integer, got ${String(epoch)}`);
   }
   if (input.tools.length === 0) throw new SbomError('SBOM_INPUT_INVALID', 'tools must name at least the tool that made the BOM');
 }
+
+/**
+ * The runtime's CPE is `cpe:2.3:a:nodejs:node.js:<version>:*:*:*:*:*:*:*`; the version must be one
+ * attribute value of a CPE 2.3 formatted string (NISTIR 7695, 6.2): `*`, `-`, or letters, digits,
+ * `.`, `_`, `-` and backslash-quoted punctuation, with `?`s or one `*` at either end.
+ */
+const CPE23_VALUE = /^(?:[*-]|(?:\?*|\*?)(?:[A-Za-z0-9._-]|\\[\\*?!"#$%&'()+,/:;<=>@[\]^`{|}~])+(?:\?*|\*?))$/;
+
+function runtimeCpe(runtime: SbomInput['runtime']): string | undefined {
+  if (runtime.name !== 'node') return undefined;
+  if (!CPE23_VALUE.test(runtime.version)) {
+    throw new SbomError('SBOM_INPUT_INVALID', `the runtime version "${runtime.version}" cannot stand in a CPE name`, {
+      details: { runtime: runtime.name, version: runtime.version },
+    });
+  }
+  return `cpe:2.3:a:nodejs:node.js:${runtime.version}:*:*:*:*:*:*:*`;
+}
+
+/** A component being put together: its dependencies are added once every component is known. */
+type Draft = CdxComponent & { readonly bomRef: string; readonly dependsOn: string[] };
 
 /**
  * Build the CycloneDX 1.6 SBOM of one firmware image. Pure: the same input gives the same bytes
@@ -188,77 +212,75 @@ export function buildSbom(input: SbomInput): Sbom {
   const { filesByOwner, edges } = attribute(input, lockfile);
   const { firmware } = input;
 
-  const bom = new Models.Bom();
-  const root = new Models.Component(Enums.ComponentType.Firmware, firmware.model, {
+  const supplier: CdxOrganization = input.supplier;
+  const root: Draft = {
+    type: 'firmware',
+    name: firmware.model,
     version: firmware.version,
     bomRef: `fwkit:firmware/${firmware.model}@${firmware.version}`,
+    supplier,
     description: firmware.modelName,
-  });
-  const supplier = (): Models.OrganizationalEntity => {
-    const entity = new Models.OrganizationalEntity({ name: input.supplier.name });
-    if (input.supplier.url !== undefined) entity.url.add(input.supplier.url);
-    if (input.supplier.email !== undefined) entity.contact.add(new Models.OrganizationalContact({ email: input.supplier.email }));
-    return entity;
+    properties: [
+      { name: 'cdx:lifecycle:milestone:endOfSupport', value: firmware.endOfSupport },
+      { name: 'fwkit:security-version', value: String(firmware.security) },
+      ...firmware.hardwareRevisions.map((revision) => ({ name: 'fwkit:hardware-revision', value: revision })),
+    ],
+    dependsOn: [],
   };
-  bom.metadata.supplier = supplier();
-  root.supplier = supplier();
-  root.properties.add(new Models.Property('cdx:lifecycle:milestone:endOfSupport', firmware.endOfSupport));
-  root.properties.add(new Models.Property('fwkit:security-version', String(firmware.security)));
-  for (const revision of firmware.hardwareRevisions) root.properties.add(new Models.Property('fwkit:hardware-revision', revision));
-  bom.metadata.component = root;
-  bom.metadata.timestamp = new Date(input.sourceDateEpoch * 1000);
-  for (const tool of input.tools) {
-    bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, tool.name, { version: tool.version }));
-  }
+  const tools: CdxComponent[] = input.tools.map((tool) => ({ type: 'application', name: tool.name, version: tool.version }));
 
-  const components = new Map<string, Models.Component>();
+  const components = new Map<string, Draft>();
   const platformScope = splitScope(input.platform.name);
   const platformPurl = npmPurl(input.platform.name, input.platform.version);
-  const platform = new Models.Component(Enums.ComponentType.Framework, platformScope.name, {
+  const platformSource = sourceFacts(filesByOwner.get('platform')?.files ?? []);
+  const platform: Draft = {
+    type: 'framework',
+    name: platformScope.name,
     group: platformScope.group,
     version: input.platform.version,
-    purl: platformPurl,
     bomRef: platformPurl,
+    supplier,
     description: 'Shared camera firmware platform',
-    supplier: supplier(),
-  });
-  if (input.platform.license !== undefined) platform.licenses.add(licenseModel(input.platform.license));
-  platform.properties.add(new Models.Property('fwkit:source:path', trimDir(input.platform.dir)));
-  addSourceProperties(platform, filesByOwner.get('platform')?.files ?? []);
+    hashes: [platformSource.hash],
+    license: input.platform.license === undefined ? undefined : licenseChoice(input.platform.license),
+    purl: platformPurl,
+    properties: [{ name: 'fwkit:source:path', value: trimDir(input.platform.dir) }, ...platformSource.properties],
+    dependsOn: [],
+  };
   components.set('platform', platform);
 
   // The runtime is on the device, not in the image: no files, but a vulnerability in it is one in
   // the firmware. The CPE is NVD's name for Node.js, so scanners match its advisories.
   const { runtime: rt } = input;
-  const runtime = new Models.Component(Enums.ComponentType.Platform, rt.name, {
+  const runtime: Draft = {
+    type: 'platform',
+    name: rt.name,
     version: rt.version,
     bomRef: `fwkit:runtime/${rt.name}@${rt.version}`,
     description: 'The JavaScript runtime the firmware runs on (part of the device, not of the image)',
-    ...(rt.name === 'node' ? { cpe: `cpe:2.3:a:nodejs:node.js:${rt.version}:*:*:*:*:*:*:*` } : {}),
-  });
-  runtime.properties.add(new Models.Property('fwkit:runtime:endOfLife', rt.endOfLife));
+    cpe: runtimeCpe(rt),
+    properties: [{ name: 'fwkit:runtime:endOfLife', value: rt.endOfLife }],
+    dependsOn: [],
+  };
   components.set('runtime', runtime);
 
   // The drivers are the maker's own code, not an npm package: a generic purl in the platform's scope.
-  const driversPurl = new PackageURL(
-    'generic',
-    platformScope.group,
-    `${input.product.id}-drivers`,
-    firmware.version,
-    undefined,
-    undefined,
-  ).toString();
-  const product = new Models.Component(Enums.ComponentType.DeviceDriver, `${input.product.id}-drivers`, {
-    version: firmware.version,
-    purl: driversPurl,
-    bomRef: `fwkit:product/${input.product.id}@${firmware.version}`,
-    description: `Model-specific driver code of ${input.product.name}`,
-    supplier: supplier(),
-  });
+  const driversPurl = packageUrl('generic', platformScope.group, `${input.product.id}-drivers`, firmware.version);
   const driversLicense = input.product.license ?? input.platform.license;
-  if (driversLicense !== undefined) product.licenses.add(licenseModel(driversLicense));
-  product.properties.add(new Models.Property('fwkit:source:path', trimDir(input.product.dir)));
-  addSourceProperties(product, filesByOwner.get('product')?.files ?? []);
+  const productSource = sourceFacts(filesByOwner.get('product')?.files ?? []);
+  const product: Draft = {
+    type: 'device-driver',
+    name: `${input.product.id}-drivers`,
+    version: firmware.version,
+    bomRef: `fwkit:product/${input.product.id}@${firmware.version}`,
+    supplier,
+    description: `Model-specific driver code of ${input.product.name}`,
+    hashes: [productSource.hash],
+    license: driversLicense === undefined ? undefined : licenseChoice(driversLicense),
+    purl: driversPurl,
+    properties: [{ name: 'fwkit:source:path', value: trimDir(input.product.dir) }, ...productSource.properties],
+    dependsOn: [],
+  };
   components.set('product', product);
 
   const packages: Omit<BundledPackage, 'dependsOn'>[] = [];
@@ -286,18 +308,20 @@ export function buildSbom(input: SbomInput): Sbom {
     const purl = npmPurl(facts.name, facts.version);
     const sha512 = sha512FromIntegrity(entry.integrity, dir);
     const scope = splitScope(facts.name);
-    const component = new Models.Component(Enums.ComponentType.Library, scope.name, {
+    const source = sourceFacts(files);
+    components.set(`npm:${dir}`, {
+      type: 'library',
+      name: scope.name,
       group: scope.group,
       version: facts.version,
-      purl,
       // Two installed copies of one name@version stay two components, told apart by folder.
       bomRef: (purlCount.get(purl) ?? 0) > 1 ? `${purl}#${dir}` : purl,
+      hashes: sha512 === undefined ? [source.hash] : [source.hash, { alg: 'SHA-512', content: sha512 }],
+      license: facts.license === undefined ? undefined : licenseChoice(facts.license),
+      purl,
+      properties: [...source.properties, { name: 'cdx:npm:package:path', value: dir }],
+      dependsOn: [],
     });
-    if (facts.license !== undefined) component.licenses.add(licenseModel(facts.license));
-    addSourceProperties(component, files);
-    if (sha512 !== undefined) component.hashes.set(Enums.HashAlgorithm['SHA-512'], sha512);
-    component.properties.add(new Models.Property('cdx:npm:package:path', dir));
-    components.set(`npm:${dir}`, component);
     packages.push({
       dir,
       name: facts.name,
@@ -305,35 +329,34 @@ export function buildSbom(input: SbomInput): Sbom {
       purl,
       license: facts.license,
       files: files.length,
-      sha256: bundledSha256(files),
+      sha256: source.hash.content,
       sha512,
     });
   }
 
   checkAccounted(bundledFiles(input.metafiles), filesByOwner, components);
-  for (const component of components.values()) bom.components.add(component);
-  root.dependencies.add(platform.bomRef);
-  root.dependencies.add(product.bomRef);
-  root.dependencies.add(runtime.bomRef);
+  root.dependsOn.push(platform.bomRef, product.bomRef, runtime.bomRef);
   for (const [from, targets] of edges) {
     const source = components.get(from);
     for (const to of targets) {
       const target = components.get(to);
-      if (source !== undefined && target !== undefined) source.dependencies.add(target.bomRef);
+      if (source !== undefined && target !== undefined) source.dependsOn.push(target.bomRef);
     }
   }
+  // Unique bom-refs everywhere: the dependency graph names components by them.
+  const refs = [root, ...components.values()].map((c) => c.bomRef);
+  if (new Set(refs).size !== refs.length) throw new SbomError('SBOM_INPUT_INVALID', 'components do not have unique bom-refs');
 
-  const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(Spec.Spec1dot6));
-  const encode = () => new TextEncoder().encode(`${serializer.serialize(bom, { sortLists: true, space: 2 })}\n`);
-  // Unique bom-refs everywhere: the serializer would otherwise invent random ones.
-  const refs = [root, ...components.values()].map((c) => c.bomRef.value);
-  if (new Set(refs).size !== refs.length || refs.some((r) => r === undefined)) {
-    throw new SbomError('SBOM_INPUT_INVALID', 'components do not have unique bom-refs');
-  }
-  const serialNumber = serialNumberFor(encode());
-  bom.serialNumber = serialNumber;
+  const bom = {
+    timestamp: new Date(input.sourceDateEpoch * 1000),
+    tools,
+    component: root,
+    supplier,
+    components: [...components.values()],
+  };
+  const serialNumber = serialNumberFor(new TextEncoder().encode(cycloneDxJson(bom)));
   return {
-    bytes: encode(),
+    bytes: new TextEncoder().encode(cycloneDxJson({ ...bom, serialNumber })),
     serialNumber,
     packages: packages.map((p) => ({
       ...p,

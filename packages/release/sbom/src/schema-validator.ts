@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { narrowToEmitted } from './narrow-schema.js';
+import { cyclonedxSchemaFile, packageDir } from './schema-files.js';
 
 /**
  * The CycloneDX 1.6 strict JSON schema as one compiled validator. Compiling it with ajv takes
@@ -88,19 +89,14 @@ interface SchemaInputs {
   readonly fingerprint: string;
 }
 
-function packageDir(name: string): string {
-  return dirname(require.resolve(`${name}/package.json`));
-}
-
 function loadSchemaInputs(): SchemaInputs {
-  const schemaDir = join(packageDir('@cyclonedx/cyclonedx-library'), 'res', 'schema');
   const hash = createHash('sha256').update(`${GENERATOR}\n`);
   for (const name of CODE_PACKAGES) {
     const { version } = JSON.parse(readFileSync(join(packageDir(name), 'package.json'), 'utf8')) as { version: string };
     hash.update(`${name}@${version}\n`);
   }
   const read = (file: string): Buffer => {
-    const bytes = readFileSync(join(schemaDir, file));
+    const bytes = readFileSync(cyclonedxSchemaFile(file));
     hash.update(`${file} ${bytes.byteLength}\n`).update(bytes);
     return bytes;
   };
