@@ -44,7 +44,7 @@ async function exampleInput(model: string): Promise<SbomInput> {
   });
   const metafiles = bundles.map((b) => b.metafile);
   const lockfile = await workspace.lockfile();
-  const sources = await loadSbomSources(workspace.rootDir, metafiles, { lockfile });
+  const sources = loadSbomSources(workspace.rootDir, metafiles, { lockfile });
   return {
     firmware: {
       model: product.id,

@@ -55,12 +55,15 @@ export interface CdxBom {
 }
 
 /**
- * Every list is sorted with the default locale's collation, as the library sorts with
- * `localeCompare`: the same comparator gives the same order (ICU's, not UTF-16 code units').
+ * Every list is sorted with ICU's en-US collation: the order the library's `localeCompare` gave
+ * on the machines the SBOMs were made on so far, where no locale was set. Not the process's
+ * locale: a build under LANG=da_DK (uppercase first, "aa" after "z") would order the same
+ * packages differently, and the same sources would give another SBOM, and another image.
  */
+export const SORT_LOCALE = 'en-US';
 let collator: Intl.Collator | undefined;
-function compare(a: string, b: string): number {
-  collator ??= new Intl.Collator();
+export function compare(a: string, b: string): number {
+  collator ??= new Intl.Collator(SORT_LOCALE);
   return collator.compare(a, b);
 }
 

@@ -1,10 +1,15 @@
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildSbomWithLibrary } from './bom-library.test-support.js';
+import { compare } from './cyclonedx.js';
 import { buildSbom, loadSbomSources, SbomError, type BundleMetafile, type SbomInput } from './index.js';
+
+const execFileAsync = promisify(execFile);
 
 // Differential: fwkit's own CycloneDX writer (bom.ts) against the library-based one it replaced
 // (bom-library.test-support.ts). Same input, same bytes — or both refuse it.
@@ -287,7 +292,7 @@ async function fixtureInput(): Promise<SbomInput> {
     runtime: { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' },
     product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
     metafiles: [metafile],
-    ...(await loadSbomSources(ROOT, [metafile])),
+    ...loadSbomSources(ROOT, [metafile]),
     sourceDateEpoch: 1_700_000_000,
     tools: [{ name: 'fwkit', version: '0.1.0' }],
   };
@@ -350,5 +355,23 @@ describe('the CycloneDX writer against the library-based one', () => {
     expect(licenses(input('(A OR B)'))).toEqual([{ expression: '(A OR B)' }]);
     expect(licenses(input('constructor'))).toEqual([{ license: { name: 'constructor' } }]);
     expect(licenses(input('__proto__'))).toEqual([{ license: { name: '__proto__' } }]);
+  });
+});
+
+describe('the order of every list', () => {
+  it("is the same whatever the process's locale (uppercase first and 'aa' after 'z' under da_DK)", async () => {
+    const words = ['b', 'B', 'aa', 'a', 'A', 'z', 'å', 'Zed', '@scope/x', 'node_modules/x', 'x-1.0'];
+    const expected = [...words].sort(compare);
+    const script = `import { compare } from ${JSON.stringify(new URL('../dist/cyclonedx.js', import.meta.url).href)};
+      process.stdout.write(JSON.stringify([process.env.LC_ALL, new Intl.Collator().resolvedOptions().locale, ${JSON.stringify(words)}.sort(compare)]));`;
+    for (const locale of ['da_DK.UTF-8', 'tr_TR.UTF-8', 'C']) {
+      const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
+        env: { ...process.env, LC_ALL: locale, LANG: locale },
+      });
+      const [lcAll, processLocale, sorted] = JSON.parse(stdout) as [string, string, string[]];
+      expect({ lcAll, sorted }).toEqual({ lcAll: locale, sorted: expected });
+      // The process's own collation does differ under da_DK: the pinned locale is what makes the order the same.
+      if (locale === 'da_DK.UTF-8') expect(processLocale).toBe('da-DK');
+    }
   });
 });
