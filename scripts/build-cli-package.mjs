@@ -80,7 +80,7 @@ export async function buildCliPackage(out = join(repo, 'dist', 'cli-package')) {
     ...NODE_BUNDLE,
     external: EXTERNAL.flatMap(([name]) => [name, `${name}/*`]),
     define: { FWKIT_BUNDLED: 'true' },
-    // Bundled CommonJS modules (semver, tar-stream) require node built-ins: give the bundle a require.
+    // Bundled CommonJS modules (semver) require node built-ins: give the bundle a require.
     banner: { js: "import { createRequire as __fwkitRequire } from 'node:module'; const require = __fwkitRequire(import.meta.url);" },
     // Lazy commands stay lazy: each command is its own chunk, loaded when it runs.
     splitting: true,

@@ -1,11 +1,13 @@
 import { dirname } from 'node:path';
 import { createSha256 } from '@fwkit/device-core';
 import { ensureDirectory, stageFile, writeStagedFile } from '@fwkit/release-core/fs';
-import { pack as tarPack } from 'tar-stream';
 import type { BlockList } from './blocks.js';
 import {
   ImageError,
   blocksEntryName,
+  encodeCanonicalHeader,
+  END_MARKER_BYTES,
+  TAR_BLOCK,
   ENTRY_MANIFEST,
   ENTRY_SIGNATURES,
   MAX_ENTRY_SIZE,
@@ -81,7 +83,7 @@ function planEntries(contents: ImageContents<PayloadBytes | PayloadStream>): Pla
     ),
   ];
   for (const entry of entries) {
-    // Anything else would make tar-stream fall back to a PAX header or the prefix field.
+    // Anything else would need a PAX header or the prefix field, which the format forbids.
     if (!isCanonicalEntryName(entry.name)) throw invalid(`entry name "${entry.name}" is not 1-100 printable ASCII bytes`);
     if (!Number.isSafeInteger(entry.size) || entry.size < 0 || entry.size > MAX_ENTRY_SIZE) {
       throw invalid(`entry "${entry.name}" has size ${entry.size}; the format allows 0 to ${MAX_ENTRY_SIZE}`);
@@ -90,79 +92,77 @@ function planEntries(contents: ImageContents<PayloadBytes | PayloadStream>): Pla
   return entries;
 }
 
+/** Zeros for the padding after an entry and for the end marker. */
+const ZEROS = new Uint8Array(END_MARKER_BYTES);
+
 /**
- * Write the image with tar-stream's pack, handing each output chunk to `write` (awaited: back
- * pressure). Every header: regular file, mode 0644, uid/gid 0, no owner names, mtime =
- * sourceDateEpoch; no PAX or GNU headers (names are checked to fit the ustar name field).
+ * The image's bytes in order: for each entry its canonical header (device-image's encoder, the one
+ * the reader holds every header to), its data, zeros to the next 512-byte block; then the end
+ * marker. What tar-stream's pack writes for these entries, byte for byte (writer.test.ts compares).
+ */
+async function* imageChunks(entries: readonly PlannedEntry[], mtime: number): AsyncGenerator<Uint8Array> {
+  for (const entry of entries) {
+    yield encodeCanonicalHeader(entry.name, entry.size, mtime);
+    if (entry.bytes !== undefined) {
+      yield entry.bytes;
+    } else {
+      const source = entry.open?.();
+      if (source === undefined) throw invalid(`entry ${entry.name} has no data`);
+      let written = 0;
+      for await (const chunk of source) {
+        written += chunk.byteLength;
+        // Checked before yielding: extra bytes must never reach the archive as the next header.
+        if (written > entry.size) throw invalid(`payload entry ${entry.name} yields more than its ${entry.size} bytes`);
+        yield chunk;
+      }
+      if (written !== entry.size) throw invalid(`payload entry ${entry.name} yields ${written} bytes, not ${entry.size}`);
+    }
+    const padding = (TAR_BLOCK - (entry.size % TAR_BLOCK)) % TAR_BLOCK;
+    if (padding > 0) yield ZEROS.subarray(0, padding);
+  }
+  yield ZEROS;
+}
+
+/** Bytes gathered before each `write`: a small image is one write, a large one written in pieces this size. */
+const WRITE_BYTES = 4 * 1024 * 1024;
+
+/** Size of an entry in the archive: header, data, padding. */
+const archivedSize = (entry: PlannedEntry): number => TAR_BLOCK + Math.ceil(entry.size / TAR_BLOCK) * TAR_BLOCK;
+
+/**
+ * Write the image, handing `write` pieces of WRITE_BYTES (the last one shorter), each copied
+ * once into a buffer that is awaited before it is filled again (back pressure; a streamed source
+ * may reuse its chunks). Every header: regular file, mode 0644, uid/gid 0, no owner names, mtime
+ * = sourceDateEpoch; no PAX or GNU headers (names are checked to fit the ustar name field).
  */
 async function packImage(
   contents: ImageContents<PayloadBytes | PayloadStream>,
   write: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   const entries = planEntries(contents);
-  const mtime = new Date(contents.sourceDateEpoch * 1000);
-  const pack = tarPack();
-
-  const produce = async (): Promise<void> => {
-    for (const entry of entries) {
-      const header = { name: entry.name, size: entry.size, mode: 0o644, uid: 0, gid: 0, mtime, type: 'file' as const };
-      await new Promise<void>((resolve, reject) => {
-        const done = (err?: Error | null): void => {
-          if (err) reject(err);
-          else resolve();
-        };
-        if (entry.bytes !== undefined) {
-          pack.entry(header, entry.bytes, done);
-          return;
-        }
-        const sink = pack.entry(header, done);
-        // The failure also reaches `done`; without a listener streamx would make it an uncaught error.
-        sink.on('error', reject);
-        const source = entry.open?.();
-        if (source === undefined) {
-          sink.destroy(invalid(`entry ${entry.name} has no data`));
-          return;
-        }
-        void (async () => {
-          let written = 0;
-          for await (const chunk of source) {
-            written += chunk.byteLength;
-            // Checked before writing: extra bytes must never reach the archive as the next header.
-            if (written > entry.size) throw invalid(`payload entry ${entry.name} yields more than its ${entry.size} bytes`);
-            if (!sink.write(chunk)) {
-              await new Promise<void>((r) => {
-                sink.once('drain', r);
-              });
-            }
-          }
-          if (written !== entry.size) throw invalid(`payload entry ${entry.name} yields ${written} bytes, not ${entry.size}`);
-          sink.end(undefined);
-        })().catch((error: unknown) => {
-          sink.destroy(error instanceof Error ? error : new Error(String(error)));
-        });
-      });
+  const total = entries.reduce((sum, entry) => sum + archivedSize(entry), END_MARKER_BYTES);
+  const piece = Buffer.allocUnsafe(Math.min(total, WRITE_BYTES));
+  let filled = 0;
+  for await (const chunk of imageChunks(entries, contents.sourceDateEpoch)) {
+    for (let offset = 0; offset < chunk.byteLength;) {
+      const n = Math.min(piece.byteLength - filled, chunk.byteLength - offset);
+      piece.set(chunk.subarray(offset, offset + n), filled);
+      filled += n;
+      offset += n;
+      if (filled === piece.byteLength) {
+        await write(piece);
+        filled = 0;
+      }
     }
-    pack.finalize();
-  };
-
-  const consume = async (): Promise<void> => {
-    for await (const chunk of pack as AsyncIterable<Uint8Array>) await write(chunk);
-  };
-
-  await Promise.all([
-    produce().catch((error: unknown) => {
-      pack.destroy(error instanceof Error ? error : new Error(String(error)));
-      throw error;
-    }),
-    consume(),
-  ]);
+  }
+  if (filled > 0) await write(piece.subarray(0, filled));
 }
 
 /** The image as one buffer (fine for tests and small images; see `writeImageFile` for large ones). */
 export async function encodeImage(contents: ImageContents): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   await packImage(contents, (chunk) => {
-    chunks.push(chunk);
+    chunks.push(Buffer.from(chunk)); // a copy: packImage fills the same buffer again
     return Promise.resolve();
   });
   return new Uint8Array(Buffer.concat(chunks));
