@@ -94,7 +94,8 @@ export function encodeCanonicalHeader(name: string, size: number, mtime: number)
 export const END_MARKER_BYTES = 2 * TAR_BLOCK;
 
 export function isZeroBlock(bytes: Uint8Array): boolean {
-  for (const b of bytes) if (b !== 0) return false;
+  // Indexed, not for-of: the iterator protocol costs several times more per byte before V8 optimises.
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] !== 0) return false;
   return true;
 }
 
