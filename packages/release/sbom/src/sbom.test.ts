@@ -1,16 +1,14 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Spec, Validation } from '@cyclonedx/cyclonedx-library';
-import { build, type Metafile } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it, beforeAll } from 'vitest';
 import { sha256Hex } from '@fwkit/device-core';
 import { withoutAnnotations } from './schema-validator.js';
+import { fixtureInput, ROOT } from './fixture.test-support.js';
 import {
   buildSbom,
   bundledSha256,
-  loadSbomSources,
   packageDirOf,
   sbomBesideImage,
   serialNumberFor,
@@ -21,57 +19,6 @@ import {
   SbomError,
   type SbomInput,
 } from './index.js';
-
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const FIXTURE = 'packages/release/sbom/test-fixtures';
-
-/** Bundle the fixture platform + product with real esbuild, from the repository root. */
-async function bundleFixture(): Promise<Metafile> {
-  const result = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [`${FIXTURE}/platform/src/core/main.js`],
-    outfile: 'out/core/main.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'drivers',
-        setup(b) {
-          b.onResolve({ filter: /^fwkit:drivers$/ }, () => ({ path: `${ROOT}${FIXTURE}/product/src/drivers.js` }));
-        },
-      },
-    ],
-  });
-  return result.metafile;
-}
-
-async function fixtureInput(overrides: Partial<SbomInput> = {}): Promise<SbomInput> {
-  const metafile = await bundleFixture();
-  const sources = loadSbomSources(ROOT, [metafile]);
-  return {
-    firmware: {
-      model: 'cam-fixture',
-      modelName: 'Fixture Cam',
-      version: '1.4.0',
-      security: 3,
-      hardwareRevisions: ['A', 'B'],
-      endOfSupport: '2031-06-30',
-    },
-    supplier: { name: 'Example Camera Co.', url: 'https://camera.example', email: 'psirt@camera.example' },
-    platform: { dir: `${FIXTURE}/platform`, name: '@camera/fixture-platform', version: '0.9.0', license: 'Apache-2.0' },
-    runtime: { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' },
-    product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
-    metafiles: [metafile],
-    ...sources,
-    sourceDateEpoch: 1_700_000_000,
-    tools: [{ name: 'fwkit', version: '0.1.0' }],
-    ...overrides,
-  };
-}
 
 interface CdxComponent {
   type: string;

@@ -1,21 +1,17 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildSbomWithLibrary } from './bom-library.test-support.js';
 import { compare } from './cyclonedx.js';
-import { buildSbom, loadSbomSources, SbomError, type BundleMetafile, type SbomInput } from './index.js';
+import { fixtureInput } from './fixture.test-support.js';
+import { buildSbom, SbomError, type BundleMetafile, type SbomInput } from './index.js';
 
 const execFileAsync = promisify(execFile);
 
 // Differential: fwkit's own CycloneDX writer (bom.ts) against the library-based one it replaced
 // (bom-library.test-support.ts). Same input, same bytes — or both refuse it.
-
-const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const FIXTURE = 'packages/release/sbom/test-fixtures';
 
 type Outcome = { ok: true; bytes: string; serialNumber: string; packages: unknown } | { ok: false; error: unknown };
 
@@ -257,46 +253,6 @@ const generatedInput: fc.Arbitrary<SbomInput> = fc
       tools: g.tools,
     };
   });
-
-async function fixtureInput(): Promise<SbomInput> {
-  const { metafile } = await build({
-    absWorkingDir: ROOT,
-    entryPoints: [`${FIXTURE}/platform/src/core/main.js`],
-    outfile: 'out/core/main.js',
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'drivers',
-        setup(b) {
-          b.onResolve({ filter: /^fwkit:drivers$/ }, () => ({ path: `${ROOT}${FIXTURE}/product/src/drivers.js` }));
-        },
-      },
-    ],
-  });
-  return {
-    firmware: {
-      model: 'cam-fixture',
-      modelName: 'Fixture Cam',
-      version: '1.4.0',
-      security: 3,
-      hardwareRevisions: ['A', 'B'],
-      endOfSupport: '2031-06-30',
-    },
-    supplier: { name: 'Example Camera Co.', url: 'https://camera.example', email: 'psirt@camera.example' },
-    platform: { dir: `${FIXTURE}/platform`, name: '@camera/fixture-platform', version: '0.9.0', license: 'Apache-2.0' },
-    runtime: { name: 'node', version: '24.11.1', endOfLife: '2028-04-30' },
-    product: { dir: `${FIXTURE}/product`, id: 'cam-fixture', name: 'Fixture Cam' },
-    metafiles: [metafile],
-    ...loadSbomSources(ROOT, [metafile]),
-    sourceDateEpoch: 1_700_000_000,
-    tools: [{ name: 'fwkit', version: '0.1.0' }],
-  };
-}
 
 describe('the CycloneDX writer against the library-based one', () => {
   it('writes the same bytes for the fixture bundled by esbuild, and for variations of it', async () => {
