@@ -149,7 +149,7 @@ export async function readInputFile(path: string, what: string, limit: number, i
  * round trips costs more than the read itself. Same checks, same errors.
  */
 export function readInputFileSync(path: string, what: string, limit: number): Buffer {
-  // node:fs for the synchronous calls, loaded only by a caller of this (see the import above).
+  // node:fs itself, not its ES module facade (see the import above).
   const fs = process.getBuiltinModule('node:fs');
   let fd: number;
   try {
