@@ -8,7 +8,8 @@ import { CLI, copyCheckout, snapshot } from './helpers.js';
 // SIGINT or SIGTERM in the middle of `fwkit build` or `fwkit release`: the CLI stops, removes its
 // staging directory and temporary files, leaves the out dir and the ledger byte for byte as they
 // were, and exits 128 + the signal number. The signal is sent at several delays after the staging
-// directory appears (polled, not a test hook), so that it lands in different steps.
+// directory appears (polled, not a test hook), so that it lands in different steps: fractions of
+// the time an uninterrupted run of the same command takes from there to its exit on this machine.
 
 const EPOCH = '1767225600';
 const EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
@@ -51,6 +52,8 @@ interface Outcome {
   readonly stderr: string;
   /** The process had exited before the signal could be sent. */
   readonly finishedFirst: boolean;
+  /** Milliseconds from the staging directory's appearance to the exit. */
+  readonly remaining: number;
 }
 
 /** Start the CLI, wait for its staging directory, wait `delay` ms more, send `signal`. */
@@ -78,19 +81,25 @@ async function interrupt(args: string[], cwd: string, prefix: string, signal: ke
     if (Date.now() > deadline) throw new Error(`no ${prefix} staging directory appeared`);
     await sleep(5);
   }
-  if (delay > 0) await sleep(delay);
+  const staged = Date.now();
+  if (delay === Infinity) await exited;
+  else if (delay > 0) await sleep(delay);
   const finishedFirst = !state.running;
   if (!finishedFirst) child.kill(signal);
   const result = await exited;
-  return { ...result, stderr, finishedFirst };
+  return { ...result, stderr, finishedFirst, remaining: Date.now() - staged };
 }
 
 async function expectInterruptions(
   args: string[],
   prefix: string,
-  delays: readonly number[],
+  fractions: readonly number[],
   whenFinished: (root: string) => Promise<void>,
 ): Promise<void> {
+  // An uninterrupted run first: how long the command runs after its staging directory appears.
+  const calibration = await interrupt(args, await freshRoot(), prefix, 'SIGINT', Infinity);
+  expect(calibration.code, calibration.stderr).toBe(0);
+  const delays = fractions.map((f) => Math.round(f * calibration.remaining));
   let interrupted = 0;
   for (const [index, delay] of delays.entries()) {
     const signal = index % 2 === 0 ? 'SIGINT' : 'SIGTERM';
@@ -124,7 +133,7 @@ describe('an interrupted fwkit build', () => {
       await expectInterruptions(
         ['build', '--all', '--keys', 'keys.example', '--out', 'out'],
         '.fwkit-build-',
-        [0, 40, 150, 400, 900],
+        [0, 0.1, 0.3, 0.55, 0.8],
         async (dir) => {
           expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
         },
@@ -141,7 +150,7 @@ describe('an interrupted fwkit release', () => {
       await expectInterruptions(
         ['release', '--demo', '--allow-dirty', '--keys', 'keys.example', '--out', 'out'],
         '.fwkit-release-',
-        [0, 100, 400, 1200],
+        [0, 0.15, 0.45, 0.75],
         async (dir) => {
           expect(await readdir(join(dir, 'out'))).toContain('thermal-t640');
         },

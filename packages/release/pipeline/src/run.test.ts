@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { writeFileSync, type openSync } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -199,14 +199,24 @@ describe('runRelease refuses a ledger it cannot trust, before any work, and writ
 describe('runRelease reads each input once', () => {
   it('opens package-lock.json and each product.json once, and the ledger once to load it and once to compare before the commit', async () => {
     const root = await copyRepo();
-    // A real file system underneath: node:fs/promises' own open, wrapped to count the paths it opens.
-    const fsPromises = createRequire(import.meta.url)('node:fs/promises') as { open: typeof open };
-    const realOpen = fsPromises.open;
+    // A real file system underneath: node:fs/promises' own open and node:fs's openSync (core's
+    // two readers), wrapped to count the paths they open.
+    const require = createRequire(import.meta.url);
+    const fsPromises = require('node:fs/promises') as { open: typeof open };
+    const fs = require('node:fs') as { openSync: typeof openSync };
+    const [realOpen, realOpenSync] = [fsPromises.open, fs.openSync];
     const opened = new Map<string, number>();
-    fsPromises.open = (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+    const count = (path: unknown) => {
       const key = relative(root, String(path));
       opened.set(key, (opened.get(key) ?? 0) + 1);
+    };
+    fsPromises.open = (path: Parameters<typeof open>[0], ...rest: unknown[]) => {
+      count(path);
       return (realOpen as (...args: unknown[]) => ReturnType<typeof open>)(path, ...rest);
+    };
+    fs.openSync = (path: Parameters<typeof openSync>[0], ...rest: unknown[]) => {
+      count(path);
+      return (realOpenSync as (...args: unknown[]) => number)(path, ...rest);
     };
     syncBuiltinESMExports();
     let result;
@@ -214,6 +224,7 @@ describe('runRelease reads each input once', () => {
       result = await runRelease(options(root));
     } finally {
       fsPromises.open = realOpen;
+      fs.openSync = realOpenSync;
       syncBuiltinESMExports();
     }
     expect(result.images.length).toBeGreaterThan(1);
