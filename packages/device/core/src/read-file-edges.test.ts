@@ -99,12 +99,18 @@ describe('readInputFile, at its edges', () => {
     expect(openFds()).toBe(before);
   });
 
-  it('refuses a Unix socket with the system error as the cause', async () => {
-    const path = join(dir, 'sock');
+  it.each([
+    ['readInputFile', readInputFile],
+    [
+      'readInputFileSync',
+      (path: string, what: string, limit: number) => Promise.resolve().then(() => readInputFileSync(path, what, limit)),
+    ],
+  ] as const)('%s refuses a Unix socket with the system error as the cause', async (name, read) => {
+    const path = join(dir, `${name}.sock`);
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(path, resolve));
     try {
-      const error = await failure(readInputFile(path, 'test', 10));
+      const error = await failure(read(path, 'test', 10));
       expect(error.code).toBe('INPUT_NOT_REGULAR');
       expect((error.cause as { code?: unknown }).code).toBe('ENXIO');
     } finally {
@@ -164,17 +170,5 @@ describe('readInputFileSync, at its edges', () => {
     const unreadable = thrown(() => readInputFileSync('/proc/self/mem', 'test', 10));
     expect([unreadable.code, (unreadable.cause as { code?: unknown }).code]).toEqual(['INPUT_UNREADABLE', 'EIO']);
     expect(openFds()).toBe(before);
-  });
-
-  it('refuses a Unix socket with the system error as the cause', async () => {
-    const path = join(dir, 'sock');
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(path, resolve));
-    try {
-      const error = thrown(() => readInputFileSync(path, 'test', 10));
-      expect([error.code, (error.cause as { code?: unknown }).code]).toEqual(['INPUT_NOT_REGULAR', 'ENXIO']);
-    } finally {
-      server.close();
-    }
   });
 });
