@@ -32,6 +32,8 @@ export {
   END_MARKER_BYTES,
   FIELD as USTAR_FIELDS,
   encodeCanonicalHeader,
+  paddingAfter,
+  archivedEntryBytes,
   decodeHeader,
   headerChecksum,
   isCanonicalEntryName,

@@ -1,6 +1,6 @@
 import { createSha256, isFwkitError } from '@fwkit/device-core';
 import { ImageError } from './errors.js';
-import { decodeHeader, END_MARKER_BYTES, isZeroBlock, TAR_BLOCK } from './ustar.js';
+import { decodeHeader, END_MARKER_BYTES, isZeroBlock, paddingAfter, TAR_BLOCK } from './ustar.js';
 
 /** One entry of the archive, as its (canonical) header describes it. */
 export interface TarEntry {
@@ -175,7 +175,7 @@ export class TarReader {
   async #finishEntry(): Promise<void> {
     while (this.#remaining > 0) await this.read(Math.min(this.#remaining, SKIP_PIECE));
     const entry = this.#entry;
-    const padding = entry === undefined ? 0 : (TAR_BLOCK - (entry.size % TAR_BLOCK)) % TAR_BLOCK;
+    const padding = entry === undefined ? 0 : paddingAfter(entry.size);
     const pad = await this.#take(padding);
     if (pad.byteLength < padding) throw this.#truncated('padding of');
     if (!isZeroBlock(pad)) {

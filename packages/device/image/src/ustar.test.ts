@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { pack } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { MAX_ENTRY_SIZE, MAX_MTIME } from './layout.js';
-import { decodeHeader, encodeCanonicalHeader, headerChecksum, isUnsafePath } from './ustar.js';
+import { archivedEntryBytes, decodeHeader, encodeCanonicalHeader, headerChecksum, isUnsafePath, paddingAfter } from './ustar.js';
 
 /** The header tar-stream's pack writes for a regular file, taken from the front of its output. */
 async function packHeader(name: string, size: number, mtime: number): Promise<Uint8Array> {
@@ -254,5 +254,19 @@ describe('numeric fields at their limits', () => {
   it('takes a colon as a drive letter only at the start of a name', () => {
     expect(isUnsafePath('payload/c:x')).toBe(false);
     expect(isUnsafePath('a:')).toBe(true);
+  });
+});
+
+describe("an entry's place in the archive", () => {
+  it.each([
+    [0, 0, 512],
+    [1, 511, 1024],
+    [511, 1, 1024],
+    [512, 0, 1024],
+    [513, 511, 1536],
+    [1_048_576, 0, 1_049_088],
+  ])('size %i: %i bytes of padding, %i in all with its header', (size, padding, archived) => {
+    expect(paddingAfter(size)).toBe(padding);
+    expect(archivedEntryBytes(size)).toBe(archived);
   });
 });

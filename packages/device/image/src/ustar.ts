@@ -90,6 +90,16 @@ export function encodeCanonicalHeader(name: string, size: number, mtime: number)
   return block;
 }
 
+/** The zero bytes after an entry of `size` bytes, up to the next 512-byte block. */
+export function paddingAfter(size: number): number {
+  return (TAR_BLOCK - (size % TAR_BLOCK)) % TAR_BLOCK;
+}
+
+/** Bytes an entry of `size` takes in the archive: its header, its data and the padding after it. */
+export function archivedEntryBytes(size: number): number {
+  return TAR_BLOCK + size + paddingAfter(size);
+}
+
 /** The end-of-archive marker: two zero blocks. */
 export const END_MARKER_BYTES = 2 * TAR_BLOCK;
 

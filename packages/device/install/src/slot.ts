@@ -7,7 +7,7 @@ import {
   ENTRY_MANIFEST,
   ENTRY_SIGNATURES,
   payloadEntryName,
-  TAR_BLOCK,
+  paddingAfter,
 } from '@fwkit/device-image';
 import type { TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage } from '@fwkit/device-verify';
@@ -47,7 +47,7 @@ function* slotAsImage(storage: DeviceStorage, slot: SlotName): Generator<Uint8Ar
     yield encodeCanonicalHeader(name, bytes.byteLength, manifest.sourceDateEpoch);
     yield bytes;
     // No padding is an empty chunk, which the reader skips.
-    yield new Uint8Array((TAR_BLOCK - (bytes.byteLength % TAR_BLOCK)) % TAR_BLOCK);
+    yield new Uint8Array(paddingAfter(bytes.byteLength));
   }
   yield new Uint8Array(END_MARKER_BYTES);
 }

@@ -1,6 +1,6 @@
 import { canonicalJson, IMAGE_FORMAT_VERSION, imageManifestFromJSON, sha256Hex, type ImageManifest } from '@fwkit/device-core';
 import { composeRequirements, lastDayOfSupport, runtimeTarget, type Grants, type ProductManifest } from '@fwkit/release-core';
-import { DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES, TAR_BLOCK } from '@fwkit/device-image';
+import { archivedEntryBytes, DEFAULT_BLOCK_SIZE, encodeSignatures, END_MARKER_BYTES } from '@fwkit/device-image';
 import { describePayloads, type BlockList } from '@fwkit/release-image/blocks';
 import type { PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
@@ -264,11 +264,6 @@ export interface PlannedImage {
   readonly unsignedImageBytes: number;
 }
 
-/** Bytes an entry of `size` takes in the tar: its header plus its data padded to whole blocks. */
-function tarEntryBytes(size: number): number {
-  return TAR_BLOCK + Math.ceil(size / TAR_BLOCK) * TAR_BLOCK;
-}
-
 export function plannedImageOf(prepared: PreparedImage): PlannedImage {
   const entries = [
     prepared.manifestBytes.byteLength,
@@ -281,7 +276,7 @@ export function plannedImageOf(prepared: PreparedImage): PlannedImage {
     modelName: prepared.manifest.modelName,
     manifest: prepared.manifest,
     manifestSha256: sha256Hex(prepared.manifestBytes),
-    unsignedImageBytes: entries.reduce((sum, size) => sum + tarEntryBytes(size), END_MARKER_BYTES),
+    unsignedImageBytes: entries.reduce((sum, size) => sum + archivedEntryBytes(size), END_MARKER_BYTES),
   });
 }
 

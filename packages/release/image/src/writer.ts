@@ -5,9 +5,10 @@ import type { BlockList } from './blocks.js';
 import {
   ImageError,
   blocksEntryName,
+  archivedEntryBytes,
   encodeCanonicalHeader,
   END_MARKER_BYTES,
-  TAR_BLOCK,
+  paddingAfter,
   ENTRY_MANIFEST,
   ENTRY_SIGNATURES,
   MAX_ENTRY_SIZE,
@@ -117,7 +118,7 @@ async function* imageChunks(entries: readonly PlannedEntry[], mtime: number): As
       }
       if (written !== entry.size) throw invalid(`payload entry ${entry.name} yields ${written} bytes, not ${entry.size}`);
     }
-    const padding = (TAR_BLOCK - (entry.size % TAR_BLOCK)) % TAR_BLOCK;
+    const padding = paddingAfter(entry.size);
     if (padding > 0) yield ZEROS.subarray(0, padding);
   }
   yield ZEROS;
@@ -125,9 +126,6 @@ async function* imageChunks(entries: readonly PlannedEntry[], mtime: number): As
 
 /** Bytes gathered before each `write`: a small image is one write, a large one written in pieces this size. */
 const WRITE_BYTES = 4 * 1024 * 1024;
-
-/** Size of an entry in the archive: header, data, padding. */
-const archivedSize = (entry: PlannedEntry): number => TAR_BLOCK + Math.ceil(entry.size / TAR_BLOCK) * TAR_BLOCK;
 
 /**
  * Write the image, handing `write` pieces of WRITE_BYTES (the last one shorter), each copied
@@ -140,7 +138,7 @@ async function packImage(
   write: (chunk: Uint8Array) => Promise<void>,
 ): Promise<void> {
   const entries = planEntries(contents);
-  const total = entries.reduce((sum, entry) => sum + archivedSize(entry), END_MARKER_BYTES);
+  const total = entries.reduce((sum, entry) => sum + archivedEntryBytes(entry.size), END_MARKER_BYTES);
   const piece = Buffer.allocUnsafe(Math.min(total, WRITE_BYTES));
   let filled = 0;
   for await (const chunk of imageChunks(entries, contents.sourceDateEpoch)) {
