@@ -40,6 +40,28 @@ async function readAll(
 
 const codeOf = rejectedCode;
 
+/** `chunked` that can pass over bytes: what it was asked to skip is never yielded, and counted. */
+function skippable(bytes: Uint8Array, size: number): AsyncIterable<Uint8Array> & { skip(n: number): boolean; skipped: number } {
+  let position = 0;
+  const source = {
+    skipped: 0,
+    skip(n: number): boolean {
+      if (position + n > bytes.byteLength) return false;
+      position += n;
+      source.skipped += n;
+      return true;
+    },
+    async *[Symbol.asyncIterator]() {
+      while (position < bytes.byteLength) {
+        const chunk = bytes.subarray(position, position + size);
+        position += chunk.byteLength;
+        yield await Promise.resolve(chunk); // on a later microtask, as from a real stream
+      }
+    },
+  };
+  return source;
+}
+
 describe('TarReader', () => {
   it('reads the canonical image written by the writer, whatever the chunking', async () => {
     const { bytes, payload } = await sampleImage();
@@ -436,5 +458,62 @@ describe('TarReader states', () => {
     expect(bytes.byteLength - lastEnd).toBe(END_MARKER_BYTES);
     const error: unknown = await readAll(chunked(concatBytes(bytes, new Uint8Array(1)), 700)).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'IMAGE_TRAILING_DATA', details: { offset: bytes.byteLength } });
+  });
+
+  describe('skip', () => {
+    it('passes over data unread where the source can skip, and reads on at the right place', async () => {
+      const { bytes } = await sampleImage();
+      for (const size of [100, 512, 4096, bytes.byteLength]) {
+        const source = skippable(bytes, size);
+        const reader = new TarReader(source);
+        const names: string[] = [];
+        for (let entry = await reader.next(); entry !== null; entry = await reader.next()) {
+          names.push(entry.name);
+          if (entry.name === 'payload/x') {
+            await reader.skip(1000);
+            expect(reader.remaining).toBe(4000);
+            expect(
+              Buffer.from(await reader.read(10)).equals(Buffer.from(bytes.subarray(entry.dataOffset + 1000, entry.dataOffset + 1010))),
+            ).toBe(true);
+            await reader.skip(1e9); // never past the entry
+            expect(reader.remaining).toBe(0);
+          }
+        }
+        expect(names).toEqual(['manifest.json', 'signatures.json', 'blocks/x', 'payload/x']);
+        expect(reader.position).toBe(bytes.byteLength);
+        // What the chunk in hand held was passed over in it; only the rest was left to the source.
+        if (size < 1000) expect(source.skipped).toBeGreaterThan(0);
+        if (size === bytes.byteLength) expect(source.skipped).toBe(0);
+        expect(source.skipped).toBeLessThanOrEqual(4990);
+      }
+    });
+
+    it('reads what it skips from a source that cannot skip, or when it keeps the archive digest', async () => {
+      const { bytes } = await sampleImage();
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      for (const [source, digest] of [
+        [chunked(bytes, 300), false],
+        [skippable(bytes, 300), true],
+      ] as const) {
+        const reader = new TarReader(source, { digest });
+        for (let entry = await reader.next(); entry !== null; entry = await reader.next()) await reader.skip(entry.size);
+        expect(reader.position).toBe(bytes.byteLength);
+        if (digest) expect(reader.sha256).toBe(sha);
+        if ('skipped' in source) expect(source.skipped).toBe(0);
+      }
+    });
+
+    it('finds a file cut inside skipped data truncated (the source refuses to skip past its end)', async () => {
+      const { bytes } = await sampleImage();
+      const reader = new TarReader(skippable(bytes.subarray(0, bytes.byteLength - 3000), 512));
+      let entry = await reader.next();
+      while (entry !== null && entry.name !== 'payload/x') entry = await reader.next();
+      expect(await codeOf(reader.skip(5000))).toBe('IMAGE_TRUNCATED');
+    });
+
+    it('refuses to skip outside an entry', async () => {
+      const { bytes } = await sampleImage();
+      await expect(new TarReader(chunked(bytes)).skip(1)).rejects.toThrow(/no entry/);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { createSha256, isFwkitError } from '@fwkit/device-core';
 import { ImageError } from './errors.js';
+import type { SkippableSource } from './source.js';
 import { decodeHeader, END_MARKER_BYTES, isZeroBlock, paddingAfter, TAR_BLOCK } from './ustar.js';
 
 /** One entry of the archive, as its (canonical) header describes it. */
@@ -40,7 +41,7 @@ export interface TarReaderOptions {
  * form only" cannot be enforced through it.
  */
 export class TarReader {
-  readonly #source: AsyncIterable<Uint8Array>;
+  readonly #source: AsyncIterable<Uint8Array> | SkippableSource;
   #iterator: AsyncIterator<Uint8Array> | undefined;
   #chunk: Uint8Array = EMPTY;
   #chunkOffset = 0;
@@ -52,7 +53,7 @@ export class TarReader {
   #remaining = 0;
   #digest: string | undefined;
 
-  constructor(source: AsyncIterable<Uint8Array>, options: TarReaderOptions = {}) {
+  constructor(source: AsyncIterable<Uint8Array> | SkippableSource, options: TarReaderOptions = {}) {
     this.#source = source;
     this.#hash = options.digest === true ? createSha256() : undefined;
   }
@@ -150,6 +151,25 @@ export class TarReader {
       this.#state = 'failed';
       throw error;
     }
+  }
+
+  /**
+   * Passes over up to `n` (≥ 1) bytes of the current entry's data: those beyond the current chunk
+   * unread where the source can skip them (`SkippableSource`) and no archive digest is kept, else
+   * read and dropped. For data another thread checks.
+   */
+  async skip(n: number): Promise<void> {
+    if (this.#state !== 'data') throw new Error('TarReader: no entry to read');
+    const want = Math.min(n, this.#remaining);
+    const held = Math.min(want, this.#chunk.byteLength - this.#chunkOffset);
+    const source = this.#source;
+    if (this.#hash !== undefined || !('skip' in source) || !source.skip(want - held)) {
+      await this.readPieces(want, () => undefined);
+      return;
+    }
+    this.#chunkOffset += held;
+    this.#position += want;
+    this.#remaining -= want;
   }
 
   /** The rest of the current entry's data in one buffer. Callers bound the entry's size first. */

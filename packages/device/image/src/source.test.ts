@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatBytes, syntheticBytes } from '@fwkit/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IMAGE_READ_CHUNK, openImageFile } from './source.js';
+import { ImageFileChunks, IMAGE_READ_CHUNK, openImageFile } from './source.js';
 
 let dir: string;
 let path: string;
@@ -36,5 +36,60 @@ describe('openImageFile', () => {
     expect(await openFds()).toBe(before + 1);
     await source.return();
     expect(await openFds()).toBe(before);
+  });
+});
+
+describe('ImageFileChunks', () => {
+  /** Pulls every chunk; before pulling, `skips` may name bytes to pass over (by the count of chunks pulled so far). */
+  async function pull(inTurn: boolean, skips: ReadonlyMap<number, number> = new Map()) {
+    const handle = await open(path);
+    try {
+      const chunks = new ImageFileChunks(handle, bytes.byteLength, { inTurn });
+      const got: { at: number; bytes: Uint8Array }[] = [];
+      const refused: number[] = [];
+      let at = 0;
+      for await (const chunk of chunks) {
+        got.push({ at, bytes: Uint8Array.from(chunk) });
+        at += chunk.byteLength;
+        const skip = skips.get(got.length);
+        if (skip === undefined) continue;
+        if (chunks.skip(skip)) at += skip;
+        else refused.push(skip);
+      }
+      return { got, refused };
+    } finally {
+      await handle.close();
+    }
+  }
+
+  it.each([false, true])('yields the file as openImageFile does (inTurn %s)', async (inTurn) => {
+    const { got } = await pull(inTurn);
+    expect(got.map((c) => c.bytes.byteLength)).toEqual([IMAGE_READ_CHUNK, IMAGE_READ_CHUNK, 12345]);
+    expect(Buffer.from(concatBytes(...got.map((c) => c.bytes))).equals(bytes)).toBe(true);
+  });
+
+  it.each([false, true])('passes over skipped bytes and yields every other byte where it belongs (inTurn %s)', async (inTurn) => {
+    // Inside the chunk read ahead, over a whole chunk and more, and up to the last byte.
+    for (const skips of [
+      new Map([[1, 100]]),
+      new Map([[1, IMAGE_READ_CHUNK + 7]]),
+      new Map([
+        [1, 3],
+        [2, 2 * IMAGE_READ_CHUNK + 12345 - IMAGE_READ_CHUNK - 3 - IMAGE_READ_CHUNK],
+      ]),
+    ]) {
+      const { got, refused } = await pull(inTurn, skips);
+      expect(refused).toEqual([]);
+      for (const chunk of got)
+        expect(Buffer.from(chunk.bytes).equals(bytes.subarray(chunk.at, chunk.at + chunk.bytes.byteLength))).toBe(true);
+      const yielded = got.reduce((sum, c) => sum + c.bytes.byteLength, 0);
+      expect(yielded + [...skips.values()].reduce((a, b) => a + b, 0)).toBe(bytes.byteLength);
+    }
+  });
+
+  it('refuses a skip past the end of the file and skips nothing then (a short file must show as truncated)', async () => {
+    const { got, refused } = await pull(false, new Map([[1, bytes.byteLength]]));
+    expect(refused).toEqual([bytes.byteLength]);
+    expect(Buffer.from(concatBytes(...got.map((c) => c.bytes))).equals(bytes)).toBe(true);
   });
 });

@@ -1,3 +1,5 @@
+import { readSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { openInputFile } from '@fwkit/device-core';
 
 /** Chunk size for reading image files: at least one payload block per read. */
@@ -10,29 +12,85 @@ export const IMAGE_READ_CHUNK = 1024 * 1024;
  * Images have no size limit here; the format's own limits bound what the reader accepts. The
  * reader pulls a chunk only when it needs one and returns the iterator when it stops early,
  * which closes the file.
- *
- * One read runs ahead: the next chunk is read (on libuv's thread pool) while the caller hashes
- * the current one, so reading and hashing overlap. Two buffers take turns, so a chunk is valid
- * only until the next one is asked for — the contract `TarReader` keeps (it copies or hashes a
- * chunk before it pulls the next); fresh buffers per chunk would page-fault new memory per MiB.
  */
 export async function* openImageFile(path: string): AsyncGenerator<Uint8Array, void, undefined> {
   const handle = await openInputFile(path, 'image');
-  const readInto = (buffer: Uint8Array) => handle.read(buffer, 0, IMAGE_READ_CHUNK, null);
-  let spare: Uint8Array = new Uint8Array(IMAGE_READ_CHUNK);
-  let pending: ReturnType<typeof readInto> | undefined = readInto(new Uint8Array(IMAGE_READ_CHUNK));
   try {
-    for (;;) {
-      const { bytesRead, buffer } = await pending;
-      pending = undefined;
-      if (bytesRead === 0) return;
-      pending = readInto(spare);
-      spare = buffer;
-      yield buffer.subarray(0, bytesRead);
-    }
+    yield* new ImageFileChunks(handle, (await handle.stat()).size);
   } finally {
-    // A read still in flight must end before its descriptor closes; its outcome no longer matters.
-    await pending?.catch(() => undefined);
     await handle.close();
+  }
+}
+
+/** A source `TarReader` can ask to pass over bytes it does not need to see (it reads them otherwise). */
+export interface SkippableSource extends AsyncIterable<Uint8Array> {
+  /** Leave out the next `bytes` not yet yielded; false, and nothing left out, where the source cannot. */
+  skip(bytes: number): boolean;
+}
+
+/**
+ * The chunks of an image file the caller opened (with `openInputFile`) and closes, read by
+ * position from its start. One read runs ahead: by default the next chunk is read on libuv's
+ * thread pool while the caller hashes the current one, so reading and hashing overlap on two
+ * cores. With `inTurn` it is read on the caller's thread instead, for a caller that keeps the
+ * second core busy itself (a third thread would only compete for the two). Two buffers take
+ * turns, so a chunk is valid only until the next one is asked for — the contract `TarReader`
+ * keeps (it copies or hashes a chunk before it pulls the next); fresh buffers per chunk would
+ * page-fault new memory per MiB. Bytes the reader skips are not read, except what the read
+ * running ahead already holds.
+ */
+export class ImageFileChunks implements SkippableSource {
+  readonly #handle: FileHandle;
+  readonly #size: number;
+  /** Where the read running ahead starts, and how much the reader skipped past it. */
+  #readingAt = 0;
+  #skipped = 0;
+  readonly #inTurn: boolean;
+
+  /** `size`: the file's size when opened. Skips stay inside it, so a short file is read to its end and shows as truncated. */
+  constructor(handle: FileHandle, size: number, { inTurn = false }: { readonly inTurn?: boolean } = {}) {
+    this.#handle = handle;
+    this.#size = size;
+    this.#inTurn = inTurn;
+  }
+
+  skip(bytes: number): boolean {
+    if (this.#readingAt + this.#skipped + bytes > this.#size) return false;
+    this.#skipped += bytes;
+    return true;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
+    const handle = this.#handle;
+    const readInto = async (buffer: Uint8Array, at: number): Promise<{ bytesRead: number; buffer: Uint8Array }> => {
+      this.#readingAt = at;
+      if (!this.#inTurn) return handle.read(buffer, 0, IMAGE_READ_CHUNK, at);
+      return { bytesRead: readSync(handle.fd, buffer, 0, IMAGE_READ_CHUNK, at), buffer };
+    };
+    let spare: Uint8Array = new Uint8Array(IMAGE_READ_CHUNK);
+    let pending: ReturnType<typeof readInto> | undefined = readInto(new Uint8Array(IMAGE_READ_CHUNK), 0);
+    try {
+      for (;;) {
+        const { bytesRead, buffer } = await pending;
+        pending = undefined;
+        const at = this.#readingAt;
+        if (this.#skipped > 0 && this.#skipped >= bytesRead && bytesRead > 0) {
+          // The whole chunk was skipped while it was read: read again after the skipped bytes.
+          const next = at + this.#skipped;
+          this.#skipped = 0;
+          pending = readInto(buffer, next);
+          continue;
+        }
+        if (bytesRead === 0) return;
+        const from = this.#skipped;
+        this.#skipped = 0;
+        pending = readInto(spare, at + bytesRead);
+        spare = buffer;
+        yield buffer.subarray(from, bytesRead);
+      }
+    } finally {
+      // A read still in flight must end before its descriptor closes; its outcome no longer matters.
+      await pending?.catch(() => undefined);
+    }
   }
 }

@@ -1,8 +1,10 @@
 import {
+  blockCount,
   bytesEqual,
   compileImage,
   createSha256,
   imageFactsOf,
+  openInputFile,
   unknownRequirements,
   sha256Hex,
   type DeviceIdentity,
@@ -22,14 +24,18 @@ import {
   MAX_BLOCK_LISTS_BYTES,
   MAX_MANIFEST_BYTES,
   MAX_SIGNATURES_BYTES,
-  openImageFile,
+  archivedEntryBytes,
   payloadEntryName,
+  ImageFileChunks,
+  TAR_BLOCK,
   SIGNATURES_PAYLOAD_TYPE,
   TarReader,
   type TarEntry,
 } from '@fwkit/device-image';
 import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/device-trust';
 import { VerifyError } from './errors.js';
+import { TailHasher } from './tail-hasher.js';
+import type { PayloadSpan } from './tail-worker.js';
 
 /** The signed documents of an image, once every check before its payloads passed. */
 export interface VerifiedDocuments {
@@ -184,6 +190,20 @@ async function readBounded(reader: TarReader, entry: TarEntry, limit: number): P
   return reader.readRest();
 }
 
+/** What is refused before a byte of the image is read: a caller's mistake, and a trust root past its expiry. */
+function refuseBeforeReading({ trust, devices, now }: VerifyOptions): void {
+  // Only 'any-device' skips the device rules; an empty list is a caller's mistake, never a pass.
+  if (devices !== 'any-device' && devices.length === 0)
+    throw new TypeError("verifyImage: no device given (pass 'any-device' to skip the device rules)");
+  // 0. Freeze: a trust root past its expiry may hide revoked keys.
+  if (!(now.getTime() < trust.expires.getTime())) {
+    throw fail('TRUST_ROOT_EXPIRED', `the trust root expired at ${trust.expires.toISOString()}`, {
+      expires: trust.expires.toISOString(),
+      now: now.toISOString(),
+    });
+  }
+}
+
 /**
  * Verify an image as it streams, in the order of the format's spec; each step names the threat it
  * stops. Nothing reaches the sink before the manifest is authenticated, the device rules pass and
@@ -191,19 +211,42 @@ async function readBounded(reader: TarReader, entry: TarEntry, limit: number): P
  * clock, no file system, no network.
  */
 export async function verifyImage(source: AsyncIterable<Uint8Array>, options: VerifyOptions): Promise<VerifiedImage> {
-  const { trust, devices, now, sink, fileDigest = false, allowDowngrade = false } = options;
-  // Only 'any-device' skips the device rules; an empty list is a caller's mistake, never a pass.
-  if (devices !== 'any-device' && devices.length === 0)
-    throw new TypeError("verifyImage: no device given (pass 'any-device' to skip the device rules)");
+  refuseBeforeReading(options);
+  return verifyStream(source, options, undefined);
+}
+
+/**
+ * Verify an image file, read in 1 MiB chunks and closed as soon as verification stops. Without a
+ * sink, a large file's blocks are hashed on two cores: a worker takes them from the end
+ * (TailHasher).
+ */
+export async function verifyImageFile(path: string, options: VerifyOptions): Promise<VerifiedImage> {
+  refuseBeforeReading(options);
+  const handle = await openInputFile(path, 'image');
+  let tail: TailHasher | undefined;
+  try {
+    const { size } = await handle.stat();
+    if (options.sink === undefined) tail = TailHasher.forFile(handle.fd, size);
+    return await verifyStream(new ImageFileChunks(handle, size, { inTurn: tail !== undefined }), options, tail);
+  } finally {
+    // The worker reads by the descriptor: it stops before the file closes.
+    await tail?.close();
+    await handle.close();
+  }
+}
+
+/**
+ * The verification itself, once the caller's inputs passed `refuseBeforeReading`; `tail` hashes
+ * blocks of the same file from its end. Exported for tests, not from the package.
+ */
+export async function verifyStream(
+  source: AsyncIterable<Uint8Array>,
+  options: VerifyOptions,
+  tail: TailHasher | undefined,
+): Promise<VerifiedImage> {
+  const { trust, devices, sink, fileDigest = false, allowDowngrade = false } = options;
   const reader = new TarReader(source, { digest: fileDigest });
   try {
-    // 0. Freeze: a trust root past its expiry may hide revoked keys; refuse before reading a byte.
-    if (!(now.getTime() < trust.expires.getTime())) {
-      throw fail('TRUST_ROOT_EXPIRED', `the trust root expired at ${trust.expires.toISOString()}`, {
-        expires: trust.expires.toISOString(),
-        now: now.toISOString(),
-      });
-    }
     const walker = new LayoutWalker(reader);
 
     // 1. manifest.json. Endless data: its size is bounded before it is read. One byte form:
@@ -219,6 +262,8 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     const signaturesEntry = await walker.next(ENTRY_SIGNATURES);
     const signaturesBytes = await readBounded(reader, signaturesEntry, MAX_SIGNATURES_BYTES);
     const signatures = decodeSignatures(signaturesBytes);
+    // Where the next entry's header starts (the layout has no room for anything else in between).
+    let nextHeader = signaturesEntry.headerOffset + archivedEntryBytes(signaturesEntry.size);
 
     // 3. Arbitrary software, threshold: a threshold of DISTINCT targets keys signed
     //    PAE(payloadType, manifest bytes). From here on the manifest is trusted.
@@ -247,7 +292,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     // 5. Block lists. Endless data: their total is bounded by the signed manifest; each is exactly
     //    32 bytes per block (checked before it is read) and hashes to its signed blocksSha256.
     const { blockSize } = manifest;
-    const listBytes = manifest.payloads.reduce((sum, p) => sum + Math.ceil(p.size / blockSize) * BLOCK_DIGEST_BYTES, 0);
+    const listBytes = manifest.payloads.reduce((sum, p) => sum + blockCount(p.size, blockSize) * BLOCK_DIGEST_BYTES, 0);
     if (listBytes > MAX_BLOCK_LISTS_BYTES) {
       throw fail('IMAGE_ENTRY_TOO_LARGE', `the block lists total ${listBytes} bytes; the limit is ${MAX_BLOCK_LISTS_BYTES}`, {
         size: listBytes,
@@ -258,7 +303,7 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     for (const payload of manifest.payloads) {
       const name = blocksEntryName(payload.path);
       const entry = await walker.next(name);
-      const size = Math.ceil(payload.size / blockSize) * BLOCK_DIGEST_BYTES;
+      const size = blockCount(payload.size, blockSize) * BLOCK_DIGEST_BYTES;
       if (entry.size !== size) {
         throw fail('BLOCK_LIST_SIZE_MISMATCH', `${name} is ${entry.size} bytes; ${size} expected`, {
           entry: name,
@@ -271,8 +316,13 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
         throw fail('BLOCK_LIST_HASH_MISMATCH', `${name} does not match the manifest's blocksSha256`, { entry: name });
       }
       lists.set(payload.path, list);
+      nextHeader = entry.headerOffset + archivedEntryBytes(entry.size);
     }
     await sink?.start?.({ manifest, manifestBytes, signaturesBytes, blockLists: lists });
+    // The payloads' places in the file follow from their signed sizes (if the layout checks below
+    // pass, they are where the worker reads).
+    const spans = payloadSpans(manifest, nextHeader);
+    tail?.begin(blockSize, spans);
 
     // One buffer for the blocks a sink is lent, at most 16 MiB (the schema's largest blockSize)
     // and never more than the largest payload.
@@ -283,47 +333,66 @@ export async function verifyImage(source: AsyncIterable<Uint8Array>, options: Ve
     //    signed digest before the next byte is read and before the sink sees it. The blocks cover
     //    every byte of the payload (its size is signed too), so the manifest's per-payload sha256
     //    adds no check here and is not recomputed: each byte is hashed once. Memory: one block.
-    for (const payload of manifest.payloads) {
-      const name = payloadEntryName(payload.path);
-      const entry = await walker.next(name);
-      if (entry.size !== payload.size) {
-        throw fail('PAYLOAD_SIZE_MISMATCH', `${name} is ${entry.size} bytes; the manifest says ${payload.size}`, {
-          entry: name,
-          size: entry.size,
-          expected: payload.size,
-        });
-      }
-      const list = lists.get(payload.path) ?? new Uint8Array(0);
-      // The entry's size is the signed size (above): reading until it runs out reads exactly the
-      // blocks the list covers, the last one short when the size is not a multiple of blockSize.
-      for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
-        const hash = createSha256();
-        const check = (): void => {
-          const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
-          if (!bytesEqual(hash.digest(), expected)) {
-            throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
-              entry: name,
-              block: index,
-              offset,
+    //    A block the worker took (no sink, a large file) is passed over and checked against the
+    //    digest the worker left once the worker is done, in file order and before any later
+    //    verdict (step 7, or an error further on): the first defect in the file decides, whichever
+    //    thread met it.
+    const passedToTail: Array<() => Promise<void>> = [];
+    const checkPassedToTail = async (): Promise<void> => {
+      for (const check of passedToTail.splice(0)) await check();
+    };
+    try {
+      for (const [position, payload] of manifest.payloads.entries()) {
+        const name = payloadEntryName(payload.path);
+        const entry = await walker.next(name);
+        if (entry.size !== payload.size) {
+          throw fail('PAYLOAD_SIZE_MISMATCH', `${name} is ${entry.size} bytes; the manifest says ${payload.size}`, {
+            entry: name,
+            size: entry.size,
+            expected: payload.size,
+          });
+        }
+        const list = lists.get(payload.path) ?? new Uint8Array(0);
+        // The entry's size is the signed size (above): reading until it runs out reads exactly the
+        // blocks the list covers, the last one short when the size is not a multiple of blockSize.
+        for (let index = 0, offset = 0; reader.remaining > 0; index += 1, offset += blockSize) {
+          const check = (digest: Uint8Array): void => {
+            const expected = list.subarray(index * BLOCK_DIGEST_BYTES, (index + 1) * BLOCK_DIGEST_BYTES);
+            if (!bytesEqual(digest, expected)) {
+              throw fail('BLOCK_HASH_MISMATCH', `block ${index} of ${name} (byte ${offset}) does not match its signed digest`, {
+                entry: name,
+                block: index,
+                offset,
+              });
+            }
+          };
+          const block = (spans[position]?.firstBlock ?? 0) + index;
+          if (sink !== undefined) {
+            // A sink gets a copy in one recycled buffer, which is what was hashed.
+            const bytes = await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
+            check(createSha256().update(bytes).digest());
+            await sink.block(payload.path, offset, bytes);
+          } else if (tail === undefined || tail.claim(block)) {
+            // Without a sink the block is hashed from the reader's chunks as they stand (no copy).
+            const hash = createSha256();
+            await reader.readPieces(blockSize, (piece) => hash.update(piece));
+            check(hash.digest());
+          } else {
+            await reader.skip(blockSize);
+            passedToTail.push(async () => {
+              check(await tailDigest(tail, block, name, index, offset));
             });
           }
-        };
-        if (sink === undefined) {
-          // Without a sink the block is hashed from the reader's chunks as they stand (no copy).
-          await reader.readPieces(blockSize, (piece) => hash.update(piece));
-          check();
-        } else {
-          // A sink gets a copy in one recycled buffer, which is what was hashed.
-          const block = await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
-          hash.update(block);
-          check();
-          await sink.block(payload.path, offset, block);
         }
       }
-    }
 
-    // 7. Smuggled entries and endless data: the end marker follows, then the end of the source.
-    await walker.end();
+      // 7. Smuggled entries and endless data: the end marker follows, then the end of the source.
+      await walker.end();
+    } catch (error) {
+      await checkPassedToTail();
+      throw error;
+    }
+    await checkPassedToTail();
 
     return Object.freeze({
       manifest,
@@ -403,7 +472,26 @@ function deviceError(misfit: DeviceReport, first: Reason, reports: readonly Devi
   });
 }
 
-/** Verify an image file (read in 1 MiB chunks; the file is closed as soon as verification stops). */
-export async function verifyImageFile(path: string, options: VerifyOptions): Promise<VerifiedImage> {
-  return verifyImage(openImageFile(path), options);
+/** Where each payload's data starts in the file, given where the first payload's header does. */
+function payloadSpans(manifest: ImageManifest, firstHeader: number): PayloadSpan[] {
+  let header = firstHeader;
+  let firstBlock = 0;
+  return manifest.payloads.map(({ size }) => {
+    const span = { dataOffset: header + TAR_BLOCK, size, firstBlock };
+    header += archivedEntryBytes(size);
+    firstBlock += blockCount(size, manifest.blockSize);
+    return span;
+  });
+}
+
+/** The worker's digest of a block; its failure to read it is this image's read failure, at that block. */
+async function tailDigest(tail: TailHasher, block: number, name: string, index: number, offset: number): Promise<Uint8Array> {
+  try {
+    return await tail.digest(block);
+  } catch (cause) {
+    throw new VerifyError('IMAGE_READ_FAILED', `reading block ${index} of ${name} (byte ${offset}) failed`, {
+      cause,
+      details: { entry: name, block: index, offset },
+    });
+  }
 }

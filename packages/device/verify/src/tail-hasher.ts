@@ -1,0 +1,94 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { blockCount } from '@fwkit/device-core';
+import { BLOCK_DIGEST_BYTES } from '@fwkit/device-image';
+import { hashBlocksFromTheEnd, type PayloadSpan, type TailJob, type TailReport } from './tail-worker.js';
+
+/**
+ * Images smaller than this are verified on one thread: a worker takes ~25 ms to start, and below
+ * ~32 MiB the verifier's own thread has hashed most blocks by then (measured: the two are even at
+ * 32 MiB; docs/decisions.md, "verify on two cores").
+ */
+export const TAIL_HASHER_MIN_BYTES = 32 * 1024 * 1024;
+
+/** Who hashes a block, in the shared claims: 0 nobody yet. */
+const VERIFIER = 1;
+const WORKER = 2;
+
+// The worker's program (tail-worker.ts) with what it needs, as the source of an `eval` worker.
+const WORKER_SOURCE = `const threads = require('node:worker_threads');
+(${hashBlocksFromTheEnd.toString()})(threads.parentPort, require('node:fs').readSync, require('node:crypto').createHash);`;
+
+/**
+ * The second core on the verify path: a worker thread that hashes an image file's payload blocks
+ * from its end while the verifier streams it from its start, each block hashed once, by one of
+ * the two. Only for a file (the worker reads it by position) and only where nothing is written
+ * from the blocks (an installer's sink gets each block from the one stream it verified).
+ */
+export class TailHasher {
+  readonly #worker: Worker;
+  readonly #fd: number;
+  readonly #report: Promise<TailReport>;
+  #claims: Uint8Array | undefined;
+  #digests: Uint8Array | undefined;
+
+  /** A started worker for an open image file of `size` bytes, or undefined where one thread does better. */
+  static forFile(fd: number, size: number): TailHasher | undefined {
+    return size >= TAIL_HASHER_MIN_BYTES && availableParallelism() > 1 ? new TailHasher(fd) : undefined;
+  }
+
+  /** Starts the worker for the image file open as `fd` (before the verifier reads a byte, so it boots while the signatures are checked). */
+  constructor(fd: number) {
+    this.#fd = fd;
+    this.#worker = new Worker(WORKER_SOURCE, { eval: true });
+    this.#worker.unref();
+    this.#report = new Promise<TailReport>((resolve, reject) => {
+      this.#worker.once('message', resolve);
+      this.#worker.once('error', reject);
+      this.#worker.once('exit', (code) => {
+        reject(new Error(`the hashing thread exited with ${code} before it reported`));
+      });
+    });
+    // Looked at only when the worker owns a block the verifier needs; never an unhandled rejection.
+    this.#report.catch(() => undefined);
+  }
+
+  /** Hand the worker the payloads' blocks (their spans are fixed by the signed manifest); call once. */
+  begin(blockSize: number, spans: readonly PayloadSpan[]): void {
+    const last = spans.at(-1);
+    const blocks = last === undefined ? 0 : last.firstBlock + blockCount(last.size, blockSize);
+    if (blocks === 0) return;
+    const claims = new Uint8Array(new SharedArrayBuffer(blocks));
+    const digests = new Uint8Array(new SharedArrayBuffer(blocks * BLOCK_DIGEST_BYTES));
+    this.#claims = claims;
+    this.#digests = digests;
+    const job: TailJob = { fd: this.#fd, blockSize, spans, claims, mark: WORKER, digests, digestBytes: BLOCK_DIGEST_BYTES };
+    this.#worker.postMessage(job);
+  }
+
+  /** For the verifier's thread: true when it hashes `block` itself, false when the worker has it. */
+  claim(block: number): boolean {
+    return this.#claims === undefined || Atomics.compareExchange(this.#claims, block, 0, VERIFIER) === 0;
+  }
+
+  /**
+   * The digest the worker left for `block` (one it claimed), once the worker is done. Rejects when
+   * the worker failed to read that block or stopped without reporting.
+   */
+  async digest(block: number): Promise<Uint8Array> {
+    const { failure } = await this.#report;
+    if (failure?.block === block) throw new Error(failure.message);
+    const digests = this.#digests ?? new Uint8Array(0);
+    return digests.subarray(block * BLOCK_DIGEST_BYTES, (block + 1) * BLOCK_DIGEST_BYTES);
+  }
+
+  /** Resolves once the worker stopped claiming blocks and reported, or failed (tests use it to hold the verifier's thread back). */
+  async settled(): Promise<void> {
+    await this.#report.catch(() => undefined);
+  }
+
+  /** Stop the worker (if it still runs) and wait until it no longer uses the descriptor. */
+  async close(): Promise<void> {
+    await this.#worker.terminate();
+  }
+}
