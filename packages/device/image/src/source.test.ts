@@ -1,4 +1,4 @@
-import { mkdtemp, open, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, open, readdir, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { concatBytes, syntheticBytes } from '@fwkit/test-utils';
@@ -87,9 +87,56 @@ describe('ImageFileChunks', () => {
     }
   });
 
-  it('refuses a skip past the end of the file and skips nothing then (a short file must show as truncated)', async () => {
-    const { got, refused } = await pull(false, new Map([[1, bytes.byteLength]]));
-    expect(refused).toEqual([bytes.byteLength]);
+  it('yields the rest of a chunk read ahead, not the chunk read again, and never an empty chunk', async () => {
+    const sizes = async (skip: number) => (await pull(false, new Map([[1, skip]]))).got.map((c) => c.bytes.byteLength);
+    expect(await sizes(100)).toEqual([IMAGE_READ_CHUNK, IMAGE_READ_CHUNK - 100, 12345]);
+    expect(await sizes(IMAGE_READ_CHUNK)).toEqual([IMAGE_READ_CHUNK, 12345]);
+  });
+
+  it('skips up to the last byte, and refuses a skip past the end of the file, skipping nothing then (a short file must show as truncated)', async () => {
+    const toEnd = bytes.byteLength - IMAGE_READ_CHUNK;
+    const whole = await pull(false, new Map([[1, toEnd]]));
+    expect(whole.refused).toEqual([]);
+    expect(whole.got).toHaveLength(1);
+    const { got, refused } = await pull(false, new Map([[1, toEnd + 1]]));
+    expect(refused).toEqual([toEnd + 1]);
     expect(Buffer.from(concatBytes(...got.map((c) => c.bytes))).equals(bytes)).toBe(true);
+  });
+
+  it('leaves no unhandled rejection when the read running ahead fails after the caller stopped', async () => {
+    // A disk that fails on the second read: no real file here does that, so a handle stands in for it.
+    const failing = {
+      fd: -1,
+      read: (buffer: Uint8Array, _offset: number, length: number, position: number) =>
+        position === 0 ? Promise.resolve({ bytesRead: length, buffer }) : Promise.reject(new Error('EIO: the second read fails')),
+    } as unknown as FileHandle;
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const iterator = new ImageFileChunks(failing, 4 * IMAGE_READ_CHUNK)[Symbol.asyncIterator]();
+      expect((await iterator.next()).value?.byteLength).toBe(IMAGE_READ_CHUNK);
+      await iterator.return();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('counts what was skipped already: two skips that together pass the end, the second is refused', async () => {
+    const handle = await open(path);
+    try {
+      const chunks = new ImageFileChunks(handle, bytes.byteLength);
+      const iterator = chunks[Symbol.asyncIterator]();
+      await iterator.next();
+      const left = bytes.byteLength - IMAGE_READ_CHUNK;
+      expect(chunks.skip(left - 10)).toBe(true);
+      expect(chunks.skip(11)).toBe(false);
+      expect(chunks.skip(10)).toBe(true);
+      expect((await iterator.next()).done).toBe(true);
+    } finally {
+      await handle.close();
+    }
   });
 });

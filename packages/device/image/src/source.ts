@@ -64,8 +64,9 @@ export class ImageFileChunks implements SkippableSource {
     const handle = this.#handle;
     const readInto = async (buffer: Uint8Array, at: number): Promise<{ bytesRead: number; buffer: Uint8Array }> => {
       this.#readingAt = at;
-      if (!this.#inTurn) return handle.read(buffer, 0, IMAGE_READ_CHUNK, at);
-      return { bytesRead: readSync(handle.fd, buffer, 0, IMAGE_READ_CHUNK, at), buffer };
+      return this.#inTurn
+        ? { bytesRead: readSync(handle.fd, buffer, 0, IMAGE_READ_CHUNK, at), buffer }
+        : handle.read(buffer, 0, IMAGE_READ_CHUNK, at);
     };
     let spare: Uint8Array = new Uint8Array(IMAGE_READ_CHUNK);
     let pending: ReturnType<typeof readInto> | undefined = readInto(new Uint8Array(IMAGE_READ_CHUNK), 0);
@@ -73,17 +74,15 @@ export class ImageFileChunks implements SkippableSource {
       for (;;) {
         const { bytesRead, buffer } = await pending;
         pending = undefined;
-        const at = this.#readingAt;
-        if (this.#skipped > 0 && this.#skipped >= bytesRead && bytesRead > 0) {
-          // The whole chunk was skipped while it was read: read again after the skipped bytes.
-          const next = at + this.#skipped;
-          this.#skipped = 0;
-          pending = readInto(buffer, next);
-          continue;
-        }
         if (bytesRead === 0) return;
+        const at = this.#readingAt;
         const from = this.#skipped;
         this.#skipped = 0;
+        if (from >= bytesRead) {
+          // The whole chunk was skipped while it was read: read on after the skipped bytes.
+          pending = readInto(buffer, at + from);
+          continue;
+        }
         pending = readInto(spare, at + bytesRead);
         spare = buffer;
         yield buffer.subarray(from, bytesRead);

@@ -1,7 +1,8 @@
+import type { FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { blockCount } from '@fwkit/device-core';
-import { BLOCK_DIGEST_BYTES } from '@fwkit/device-image';
+import { BLOCK_DIGEST_BYTES, ImageFileChunks } from '@fwkit/device-image';
 import { hashBlocksFromTheEnd, type PayloadSpan, type TailJob, type TailReport } from './tail-worker.js';
 
 /**
@@ -31,11 +32,6 @@ export class TailHasher {
   readonly #report: Promise<TailReport>;
   #claims: Uint8Array | undefined;
   #digests: Uint8Array | undefined;
-
-  /** A started worker for an open image file of `size` bytes, or undefined where one thread does better. */
-  static forFile(fd: number, size: number): TailHasher | undefined {
-    return size >= TAIL_HASHER_MIN_BYTES && availableParallelism() > 1 ? new TailHasher(fd) : undefined;
-  }
 
   /** Starts the worker for the image file open as `fd` (before the verifier reads a byte, so it boots while the signatures are checked). */
   constructor(fd: number) {
@@ -91,4 +87,20 @@ export class TailHasher {
   async close(): Promise<void> {
     await this.#worker.terminate();
   }
+}
+
+/**
+ * How to read an open image file of `size` bytes: with a worker when the file is large, the
+ * machine has a second core and nothing is written from the blocks (no `sink`), and then on the
+ * verifier's own thread (a read running ahead on libuv's pool would be a third busy thread for two
+ * cores); otherwise one thread, its reads running ahead on the pool. Which one changes the speed,
+ * never the verdict.
+ */
+export function readingPlan(
+  handle: FileHandle,
+  size: number,
+  { sink }: { readonly sink?: unknown },
+): { readonly source: ImageFileChunks; readonly tail: TailHasher | undefined } {
+  const tail = sink === undefined && size >= TAIL_HASHER_MIN_BYTES && availableParallelism() > 1 ? new TailHasher(handle.fd) : undefined;
+  return { source: new ImageFileChunks(handle, size, { inTurn: tail !== undefined }), tail };
 }

@@ -205,6 +205,13 @@ describe('verifyImageFile on an image large enough for the worker', () => {
     large = { bytes: image.bytes, path, lastBlock: Math.ceil(size / MiB) - 1 };
   });
 
+  it('refuses an expired trust root or no device before it opens the file, as verifyImage does', async () => {
+    const missing = join(dir, 'no-such.fwimg');
+    const expired = verifyImageFile(missing, { ...options(), now: new Date('2040-01-01T00:00:00Z') });
+    await expect(expired).rejects.toMatchObject({ code: 'TRUST_ROOT_EXPIRED' });
+    await expect(verifyImageFile(missing, { ...options(), devices: [] })).rejects.toThrow(TypeError);
+  });
+
   it('gives the same result as the stream, and closes the file and the worker', async () => {
     const before = await openFds();
     const result = await verifyImageFile(large.path, options());

@@ -26,7 +26,6 @@ import {
   MAX_SIGNATURES_BYTES,
   archivedEntryBytes,
   payloadEntryName,
-  ImageFileChunks,
   TAR_BLOCK,
   SIGNATURES_PAYLOAD_TYPE,
   TarReader,
@@ -34,7 +33,7 @@ import {
 } from '@fwkit/device-image';
 import { checkThreshold, isExampleKeyId, pae, type TrustRoot } from '@fwkit/device-trust';
 import { VerifyError } from './errors.js';
-import { TailHasher } from './tail-hasher.js';
+import { readingPlan, type TailHasher } from './tail-hasher.js';
 import type { PayloadSpan } from './tail-worker.js';
 
 /** The signed documents of an image, once every check before its payloads passed. */
@@ -225,9 +224,9 @@ export async function verifyImageFile(path: string, options: VerifyOptions): Pro
   const handle = await openInputFile(path, 'image');
   let tail: TailHasher | undefined;
   try {
-    const { size } = await handle.stat();
-    if (options.sink === undefined) tail = TailHasher.forFile(handle.fd, size);
-    return await verifyStream(new ImageFileChunks(handle, size, { inTurn: tail !== undefined }), options, tail);
+    const plan = readingPlan(handle, (await handle.stat()).size, options);
+    tail = plan.tail;
+    return await verifyStream(plan.source, options, tail);
   } finally {
     // The worker reads by the descriptor: it stops before the file closes.
     await tail?.close();
@@ -262,8 +261,6 @@ export async function verifyStream(
     const signaturesEntry = await walker.next(ENTRY_SIGNATURES);
     const signaturesBytes = await readBounded(reader, signaturesEntry, MAX_SIGNATURES_BYTES);
     const signatures = decodeSignatures(signaturesBytes);
-    // Where the next entry's header starts (the layout has no room for anything else in between).
-    let nextHeader = signaturesEntry.headerOffset + archivedEntryBytes(signaturesEntry.size);
 
     // 3. Arbitrary software, threshold: a threshold of DISTINCT targets keys signed
     //    PAE(payloadType, manifest bytes). From here on the manifest is trusted.
@@ -300,6 +297,8 @@ export async function verifyStream(
       });
     }
     const lists = new Map<string, Uint8Array>();
+    // Where the first payload's header starts: after the last list (the layout has no room for anything else in between).
+    let payloadsStart = 0;
     for (const payload of manifest.payloads) {
       const name = blocksEntryName(payload.path);
       const entry = await walker.next(name);
@@ -316,12 +315,12 @@ export async function verifyStream(
         throw fail('BLOCK_LIST_HASH_MISMATCH', `${name} does not match the manifest's blocksSha256`, { entry: name });
       }
       lists.set(payload.path, list);
-      nextHeader = entry.headerOffset + archivedEntryBytes(entry.size);
+      payloadsStart = entry.headerOffset + archivedEntryBytes(entry.size);
     }
     await sink?.start?.({ manifest, manifestBytes, signaturesBytes, blockLists: lists });
     // The payloads' places in the file follow from their signed sizes (if the layout checks below
     // pass, they are where the worker reads).
-    const spans = payloadSpans(manifest, nextHeader);
+    const spans = payloadSpans(manifest, payloadsStart);
     tail?.begin(blockSize, spans);
 
     // One buffer for the blocks a sink is lent, at most 16 MiB (the schema's largest blockSize)
