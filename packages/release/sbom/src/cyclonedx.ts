@@ -5,6 +5,8 @@
  * lists sorted the same way, the same values left out. bom-library.test-support.ts holds it to that.
  */
 
+import { compare } from './collation.js';
+
 export type CdxComponentType = 'application' | 'device-driver' | 'firmware' | 'framework' | 'library' | 'platform';
 export type CdxHashAlgorithm = 'SHA-256' | 'SHA-512';
 
@@ -54,20 +56,7 @@ export interface CdxBom {
   readonly components: readonly CdxComponent[];
 }
 
-/**
- * Every list is sorted with ICU's en-US collation: the order the library's `localeCompare` gave
- * on the machines the SBOMs were made on so far, where no locale was set. Not the process's
- * locale: a build under LANG=da_DK (uppercase first, "aa" after "z") would order the same
- * packages differently, and the same sources would give another SBOM, and another image.
- */
-export const SORT_LOCALE = 'en-US';
-let collator: Intl.Collator | undefined;
-export function compare(a: string, b: string): number {
-  collator ??= new Intl.Collator(SORT_LOCALE);
-  return collator.compare(a, b);
-}
-
-/** The library's comparators, field by field. Equal items keep their order (a stable sort). */
+/** The library's comparators, field by field, in en-US collation (collation.ts). Equal items keep their order (a stable sort). */
 function compareComponents(a: CdxComponent, b: CdxComponent): number {
   const byRef = compare(a.bomRef ?? '', b.bomRef ?? '');
   if (byRef !== 0) return byRef;

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildSbomWithLibrary } from './bom-library.test-support.js';
-import { compare } from './cyclonedx.js';
+import { compare } from './collation.js';
 import { fixtureInput } from './fixture.test-support.js';
 import { buildSbom, SbomError, type BundleMetafile, type SbomInput } from './index.js';
 
@@ -318,7 +318,7 @@ describe('the order of every list', () => {
   it("is the same whatever the process's locale (uppercase first and 'aa' after 'z' under da_DK)", async () => {
     const words = ['b', 'B', 'aa', 'a', 'A', 'z', 'å', 'Zed', '@scope/x', 'node_modules/x', 'x-1.0'];
     const expected = [...words].sort(compare);
-    const script = `import { compare } from ${JSON.stringify(new URL('../dist/cyclonedx.js', import.meta.url).href)};
+    const script = `import { compare } from ${JSON.stringify(new URL('../dist/collation.js', import.meta.url).href)};
       process.stdout.write(JSON.stringify([process.env.LC_ALL, new Intl.Collator().resolvedOptions().locale, ${JSON.stringify(words)}.sort(compare)]));`;
     for (const locale of ['da_DK.UTF-8', 'tr_TR.UTF-8', 'C']) {
       const { stdout } = await execFileAsync(process.execPath, ['--input-type=module', '-e', script], {
