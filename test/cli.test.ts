@@ -92,7 +92,7 @@ describe('fwkit build', () => {
       const foreign = join(dir, 'targets-foreign.key.pem');
       await writeFile(foreign, privateKeyToPem(testKeys.outsider.privateKey), { mode: 0o600 });
       const keys = ['keys.example/targets-1.key.pem', 'keys.example/targets-2.key.pem'];
-      const build = (keyFiles: string[]) =>
+      const build = (keyFiles: string[], ...extra: string[]) =>
         fwkit(
           [
             'build',
@@ -103,6 +103,7 @@ describe('fwkit build', () => {
             '--out',
             join(dir, 'out'),
             '--json',
+            ...extra,
           ],
           {
             env: { SOURCE_DATE_EPOCH: EPOCH, FWKIT_CACHE_DIR: join(dir, 'cache') },
@@ -119,6 +120,11 @@ describe('fwkit build', () => {
       expect(JSON.parse(below.stdout)).toMatchObject({ code: 'BUILD_SIGNERS_BELOW_THRESHOLD', details: { threshold: 2, distinct: 1 } });
       expect(below.stderr).toContain('keys.example/targets-1.key.pem');
       // Nothing was built: no output folder, no cache entry.
+      expect(await readdir(dir)).toEqual(['targets-foreign.key.pem']);
+      // Without the cache the keys are read while the build starts: the same refusal, nothing written.
+      const uncached = await build([...keys, foreign], '--no-cache');
+      expect(uncached.code).toBe(1);
+      expect(JSON.parse(uncached.stdout)).toMatchObject({ code: 'BUILD_SIGNER_UNTRUSTED' });
       expect(await readdir(dir)).toEqual(['targets-foreign.key.pem']);
     } finally {
       await rm(dir, { recursive: true, force: true });

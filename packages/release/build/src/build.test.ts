@@ -11,7 +11,7 @@ import { privateKeyToPem } from '@fwkit/release-signing';
 import { testKeys } from '@fwkit/test-utils';
 import { verifyImageFile } from '@fwkit/device-verify';
 import { copyCheckout, EPOCH, NOW, REPO, signers, trust, useTempDirs } from './fixture.test-support.js';
-import { buildAll, buildProductImage, BuildError, type BuildOptions, type BuildResult } from './index.js';
+import { buildAll, buildProductImage, buildProducts, BuildError, type BuildOptions, type BuildResult } from './index.js';
 
 const tempDir = useTempDirs();
 
@@ -21,7 +21,7 @@ async function checkout(nesting = ''): Promise<string> {
 }
 
 function options(repoRoot: string, outDir: string, extra: Partial<BuildOptions> = {}): BuildOptions {
-  return { repoRoot, outDir, sourceDateEpoch: EPOCH, signers, trust, ...extra };
+  return { repoRoot, outDir, sourceDateEpoch: EPOCH, keys: { signers, trust }, ...extra };
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -402,23 +402,54 @@ describe('build failures write nothing', () => {
     const steps: string[] = [];
     const onProgress = (model: string, step: string) => void steps.push(`${model}: ${step}`);
     const below = await expectFailure(
-      (root, out) => buildAll(options(root, out, { signers: [testKeys.targets1.signer], onProgress })),
+      (root, out) => buildAll(options(root, out, { keys: { signers: [testKeys.targets1.signer], trust }, onProgress })),
       'BUILD_SIGNERS_BELOW_THRESHOLD',
     );
     expect(below.details).toMatchObject({ keyids: [testKeys.targets1.signer.keyid], threshold: 2, distinct: 1 });
     // One key given twice is still one key.
     await expectFailure(
-      (root, out) => buildAll(options(root, out, { signers: [testKeys.targets1.signer, testKeys.targets1.signer] })),
+      (root, out) => buildAll(options(root, out, { keys: { signers: [testKeys.targets1.signer, testKeys.targets1.signer], trust } })),
       'BUILD_SIGNERS_BELOW_THRESHOLD',
     );
     const untrusted = await expectFailure(
-      (root, out) => buildAll(options(root, out, { signers: [...signers, testKeys.outsider.signer], onProgress })),
+      (root, out) => buildAll(options(root, out, { keys: { signers: [...signers, testKeys.outsider.signer], trust }, onProgress })),
       'BUILD_SIGNER_UNTRUSTED',
     );
     expect(untrusted.details).toEqual({ keys: [{ keyid: testKeys.outsider.signer.keyid }] });
     expect(untrusted.message).toContain(testKeys.outsider.signer.keyid);
     // Refused before the first step: nothing was loaded, bundled or signed.
     expect(steps).toEqual([]);
+  });
+
+  it('builds with keys it loads itself, and when they fail, stops and reports them ahead of any other failure', async () => {
+    const late = <T>(value: T) =>
+      new Promise<T>((resolve) => {
+        setTimeout(() => {
+          resolve(value);
+        }, 50);
+      });
+    const ok = await buildProductImage({
+      ...options(await checkout(), await tempDir('fwkit-out-'), { keys: () => late({ signers, trust }) }),
+      model: 'cam-one',
+    });
+    expect(ok.verified).toBe(true);
+    const steps: string[] = [];
+    const onProgress = (_model: string, step: string) => void steps.push(step);
+    // An unknown product fails too: the keys' refusal is the one reported.
+    await expectFailure(
+      (root, out) =>
+        buildProducts({
+          ...options(root, out, { keys: () => late({ signers: [testKeys.targets1.signer], trust }), onProgress }),
+          products: ['cam-one', 'cam-nine'],
+        }),
+      'BUILD_SIGNERS_BELOW_THRESHOLD',
+    );
+    await expectFailure(
+      (root, out) => buildAll(options(root, out, { keys: () => Promise.reject(new BuildError('BUILD_SIGNERS_MISSING', 'no key file')) })),
+      'BUILD_SIGNERS_MISSING',
+    );
+    // Nothing was signed.
+    expect(steps).not.toContain('sign');
   });
 
   it('fails with BUILD_VERIFY_FAILED when the image does not verify (the trust root has expired by `now`)', async () => {
@@ -435,6 +466,6 @@ describe('build failures write nothing', () => {
     for (const epoch of [-1, 1.5, Number.NaN, 2 ** 31]) {
       await expectFailure((root, out) => buildAll(options(root, out, { sourceDateEpoch: epoch })), 'BUILD_EPOCH_INVALID');
     }
-    await expectFailure((root, out) => buildAll(options(root, out, { signers: [] })), 'BUILD_SIGNERS_MISSING');
+    await expectFailure((root, out) => buildAll(options(root, out, { keys: { signers: [], trust } })), 'BUILD_SIGNERS_MISSING');
   });
 });

@@ -33,6 +33,13 @@ import { checkSigners } from './signers.js';
 
 export type { BuildResult } from './common.js';
 
+export interface BuildKeys {
+  /** Who signs the manifest (a PEM file is one adapter: `loadPemSigner`). Only public keys and signatures leave a signer. */
+  readonly signers: readonly Signer[];
+  /** Trust root the built image must verify against (the device's view). */
+  readonly trust: TrustRoot;
+}
+
 export interface BuildOptions {
   /** Root of the checkout: platform/, products/, release.json, package-lock.json, node_modules/. */
   readonly repoRoot: string;
@@ -40,10 +47,14 @@ export interface BuildOptions {
   readonly outDir: string;
   /** SOURCE_DATE_EPOCH in seconds: every timestamp in the image and SBOM. */
   readonly sourceDateEpoch: number;
-  /** Who signs the manifest (a PEM file is one adapter: `loadPemSigner`). Only public keys and signatures leave a signer. */
-  readonly signers: readonly Signer[];
-  /** Trust root the built image must verify against (the device's view). */
-  readonly trust: TrustRoot;
+  /**
+   * Who signs and what the images must verify against, or a function that loads them: the build
+   * calls it when it first needs them (the cache is keyed by them) or once esbuild has its first
+   * request, so that the key files and the trust root are read while esbuild bundles. Either way
+   * they are checked before anything is signed, and a failure of theirs is the build's error,
+   * ahead of any product's (the build stops at its next step).
+   */
+  readonly keys: BuildKeys | (() => Promise<BuildKeys>);
   /** Clock for the trust root's expiry during self-verification; default: the SOURCE_DATE_EPOCH instant (reproducible). */
   readonly now?: Date;
   readonly onProgress?: ProgressListener;
@@ -100,6 +111,7 @@ async function buildFresh(
   stages: Stages,
   model: string,
   options: BuildOptions,
+  keys: () => Promise<BuildKeys>,
   tools: { fwkit: string },
   loaded: ProductManifest | undefined,
 ): Promise<BuildResult & { bundled: readonly string[] }> {
@@ -107,10 +119,13 @@ async function buildFresh(
   const prepared = await stages.prepareOne(stages.workspace, model, options.sourceDateEpoch, tools, {
     onProgress,
     loaded,
-    whileBundling: () => void stages.loadSigning(),
+    whileBundling: () => {
+      void stages.loadSigning();
+      void keys();
+    },
   });
   // `outDir` is the build's staging directory (buildProducts).
-  return { ...(await stages.signPrepared(prepared, { ...options, staging: true })), bundled: prepared.bundled };
+  return { ...(await stages.signPrepared(prepared, { ...options, ...(await keys()), staging: true })), bundled: prepared.bundled };
 }
 
 /** What an entry records besides its files: the facts of a result the manifest does not hold. */
@@ -133,7 +148,13 @@ function factsOf(result: BuildResult): Record<string, unknown> {
  * A file that `publishDir` already holds with these bytes (an unchanged rebuild into the same
  * folder) is not written again: its result names it where it is, and publishing leaves it there.
  */
-async function restore(model: string, hit: CachedBuild, options: BuildOptions, publishDir: string): Promise<BuildResult | undefined> {
+async function restore(
+  model: string,
+  hit: CachedBuild,
+  options: BuildOptions,
+  trust: TrustRoot,
+  publishDir: string,
+): Promise<BuildResult | undefined> {
   const { sbomSerialNumber, signedBy, packages, verifiedFor } = hit.result;
   if (typeof sbomSerialNumber !== 'string' || !isStringList(signedBy) || !Array.isArray(packages) || !isStringList(verifiedFor))
     return undefined;
@@ -143,7 +164,7 @@ async function restore(model: string, hit: CachedBuild, options: BuildOptions, p
   try {
     // The image is small: verified from memory, then written (a fresh build verifies the file it wrote).
     verified = await verifyImage(Readable.from([hit.image]), {
-      trust: options.trust,
+      trust,
       devices: 'any-device',
       now: options.now ?? new Date(options.sourceDateEpoch * 1000),
       fileDigest: true,
@@ -216,6 +237,7 @@ async function lookUp(
   digests: InputDigests,
   model: string,
   options: BuildOptions,
+  { signers, trust }: BuildKeys,
   env: Readonly<Record<string, string | undefined>>,
   tools: { fwkit: string },
 ): Promise<Lookup> {
@@ -223,8 +245,8 @@ async function lookUp(
     model,
     sourceDateEpoch: options.sourceDateEpoch,
     now: options.now,
-    signers: options.signers,
-    trust: options.trust,
+    signers,
+    trust,
     fwkitVersion: tools.fwkit,
     env,
   });
@@ -235,6 +257,7 @@ async function lookUp(
 async function buildOne(
   model: string,
   options: BuildOptions,
+  keys: () => Promise<BuildKeys>,
   tools: { fwkit: string },
   stages: () => Promise<Stages>,
   cache: Cache | undefined,
@@ -243,13 +266,13 @@ async function buildOne(
 ): Promise<BuildResult> {
   const lookup = cache?.lookups.get(model);
   if (lookup?.hit !== undefined) {
-    const restored = await restore(model, lookup.hit, options, publishDir);
+    const restored = await restore(model, lookup.hit, options, (await keys()).trust, publishDir);
     if (restored !== undefined) {
       stoppableProgress(options.onProgress, options.signal)(model, 'cached');
       return restored;
     }
   }
-  const { bundled, ...result } = await buildFresh(await stages(), model, options, tools, loaded);
+  const { bundled, ...result } = await buildFresh(await stages(), model, options, keys, tools, loaded);
   if (cache !== undefined && lookup !== undefined) {
     try {
       const [image, sbom] = await Promise.all([readFile(result.imagePath), readFile(result.sbomPath)]);
@@ -262,10 +285,11 @@ async function buildOne(
   return Object.freeze(result);
 }
 
-function checkOptions(options: BuildOptions): void {
-  checkEpoch(options.sourceDateEpoch);
-  if (options.signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
-  checkSigners(options.signers, options.trust);
+/** At least one signer, and a threshold of signers the trust root's targets role trusts. */
+function checkKeys({ signers, trust }: BuildKeys): BuildKeys {
+  if (signers.length === 0) throw new BuildError('BUILD_SIGNERS_MISSING', 'no signer given: an image must be signed');
+  checkSigners(signers, trust);
+  return { signers, trust };
 }
 
 /** Build, sign, write and verify the image of one product. */
@@ -300,7 +324,35 @@ function failureOf(failures: readonly ProductFailure[]): unknown {
  * place, each image with its SBOM. Any failure or an interruption leaves `outDir` as it was.
  */
 export async function buildProducts(options: BuildProductsOptions): Promise<BuildResult[]> {
-  checkOptions(options);
+  checkEpoch(options.sourceDateEpoch);
+  const given = options.keys;
+  if (typeof given !== 'function') {
+    const checked = Promise.resolve(checkKeys(given));
+    return buildWith(options, () => checked);
+  }
+  // Keys to load (once): the build stops at its next step if they fail.
+  const stop = new AbortController();
+  let loading: Promise<BuildKeys> | undefined;
+  const keys = (): Promise<BuildKeys> => {
+    if (loading === undefined) {
+      loading = Promise.resolve().then(given).then(checkKeys);
+      loading.catch(() => {
+        stop.abort();
+      });
+    }
+    return loading;
+  };
+  const signal = options.signal === undefined ? stop.signal : AbortSignal.any([options.signal, stop.signal]);
+  try {
+    return await buildWith({ ...options, signal }, keys);
+  } catch (error) {
+    // Keys that cannot sign are the build's error, ahead of anything that failed meanwhile.
+    await keys();
+    throw error;
+  }
+}
+
+async function buildWith(options: BuildProductsOptions, keys: () => Promise<BuildKeys>): Promise<BuildResult[]> {
   let loading: Promise<Stages> | undefined;
   const stages = () => (loading ??= stagesOf(options.repoRoot));
   // Without a cache the workspace is read first, as it always was; with one, only when a product misses.
@@ -316,7 +368,10 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
   if (options.cacheDir !== undefined) {
     const { cacheDir } = options;
     const digests = inputDigests(rootDir);
-    const found = await Promise.all(models.map((model) => lookUp(cacheDir, digests, model, options, options.env ?? process.env, tools)));
+    const resolved = await keys();
+    const found = await Promise.all(
+      models.map((model) => lookUp(cacheDir, digests, model, options, resolved, options.env ?? process.env, tools)),
+    );
     cache = { dir: cacheDir, digests, lookups: new Map(found.map((l) => [l.model, l])) };
     // A workspace that does not load fails the whole build, before anything is staged.
     if (found.some((l) => l.hit === undefined)) await stages();
@@ -325,7 +380,9 @@ export async function buildProducts(options: BuildProductsOptions): Promise<Buil
   const staging = await makeStagingDir(options.outDir, '.fwkit-build-');
   try {
     const settled = await Promise.allSettled(
-      models.map((model) => buildOne(model, { ...options, outDir: staging.dir }, tools, stages, cache, loaded.get(model), options.outDir)),
+      models.map((model) =>
+        buildOne(model, { ...options, outDir: staging.dir }, keys, tools, stages, cache, loaded.get(model), options.outDir),
+      ),
     );
     const staged: BuildResult[] = [];
     const failures: ProductFailure[] = [];

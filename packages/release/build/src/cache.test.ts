@@ -36,8 +36,7 @@ async function build(root: string, extra: Partial<BuildProductsOptions> = {}): P
     repoRoot: root,
     outDir: out,
     sourceDateEpoch: EPOCH,
-    signers,
-    trust,
+    keys: { signers, trust },
     env: {},
     onProgress: (model, step) => {
       if (step === 'cached') cached.push(model);
@@ -151,7 +150,7 @@ describe('the build cache', () => {
     const root = await copyCheckout(await tempDir('fwkit-cache-'));
     const cacheDir = join(root, 'cache');
     const out = await tempDir('fwkit-cache-out-');
-    const options = { repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust, env: {}, cacheDir };
+    const options = { repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, keys: { signers, trust }, env: {}, cacheDir };
     const first = await buildProducts(options);
     const [one, two] = first;
     if (one === undefined || two === undefined) throw new Error('expected two products');

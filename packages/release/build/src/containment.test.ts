@@ -26,7 +26,7 @@ async function setup(): Promise<{ root: string; out: string; foreign: string }> 
 }
 
 async function buildFails(root: string, out: string): Promise<Outside[]> {
-  const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust }).then(
+  const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, keys: { signers, trust } }).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -76,7 +76,7 @@ describe('sources outside the checkout', () => {
     const drivers = join(root, 'products/cam-one/src/drivers.ts');
     await rm(drivers);
     await symlink(drivers, drivers);
-    const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust }).then(
+    const error = await buildAll({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, keys: { signers, trust } }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -117,7 +117,7 @@ describe('sources outside the checkout', () => {
     await rm(join(root, 'node_modules'), { recursive: true });
     await copyCheckoutTree(root, { from: root, entries: [] });
     await expect(
-      buildAll({ repoRoot: root, outDir: await tempDir('fwkit-outside-ok-'), sourceDateEpoch: EPOCH, signers, trust }),
+      buildAll({ repoRoot: root, outDir: await tempDir('fwkit-outside-ok-'), sourceDateEpoch: EPOCH, keys: { signers, trust } }),
     ).resolves.toHaveLength(2);
   });
 });

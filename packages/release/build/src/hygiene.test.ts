@@ -50,13 +50,13 @@ async function checkout(files: Record<string, string>, edit?: (imports: Imports)
 
 async function build(root: string, model = 'cam-one') {
   const out = await tempDir('fwkit-hygiene-out-');
-  return { out, result: await buildProductImage({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust, model }) };
+  return { out, result: await buildProductImage({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, keys: { signers, trust }, model }) };
 }
 
 /** Builds `root` expecting `code`; nothing is written. Returns the error's domain and violations. */
 async function refused(root: string, code: string, model = 'cam-one'): Promise<{ domain: unknown; violations: Violation[] }> {
   const out = await tempDir('fwkit-hygiene-out-');
-  const error = await buildProductImage({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, signers, trust, model }).then(
+  const error = await buildProductImage({ repoRoot: root, outDir: out, sourceDateEpoch: EPOCH, keys: { signers, trust }, model }).then(
     () => undefined,
     (e: unknown) => e,
   );

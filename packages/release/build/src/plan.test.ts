@@ -36,7 +36,7 @@ describe('planProductImages', () => {
   beforeAll(async () => {
     root = await checkout();
     planned = await planProductImages({ repoRoot: root, sourceDateEpoch: EPOCH });
-    built = await buildAll({ repoRoot: root, outDir: await tempDir('fwkit-plan-out-'), sourceDateEpoch: EPOCH, signers, trust });
+    built = await buildAll({ repoRoot: root, outDir: await tempDir('fwkit-plan-out-'), sourceDateEpoch: EPOCH, keys: { signers, trust } });
   });
 
   it('gives, without keys, the manifest a build signs: same requires, sizes and digests', async () => {

@@ -109,7 +109,7 @@ export async function prepareOne(
   const drivers = `${productDir(model)}/${product.drivers}`;
   progress(`bundle ${domains.map(([name]) => name).join(', ')}`);
   // esbuild bundles in its own process, so what only later steps need (the SBOM code and its
-  // schema validator, package-lock.json, the caller's) loads meanwhile: once esbuild has its
+  // schema validator, package-lock.json and its index, the caller's) loads meanwhile: once esbuild has its
   // request, so that this work (tens of milliseconds, much of it synchronous) does not delay it.
   let requested!: () => void;
   const bundlingStarted = new Promise<void>((resolve) => (requested = resolve)).then(nextTurn);
@@ -119,7 +119,12 @@ export async function prepareOne(
     sbom.prepareSbomValidator();
     return sbom;
   });
-  const lockfile = bundlingStarted.then(() => workspace.lockfile());
+  const lockfile = bundlingStarted.then(async () => {
+    const json = await workspace.lockfile();
+    // Its index too (once per build: parseLockfile keeps it for each product's SBOM).
+    (await sbomCode).parseLockfile(json);
+    return json;
+  });
   // Awaited below; this only keeps a failed bundle from leaving them unhandled.
   for (const pending of [sbomCode, lockfile]) pending.catch(() => undefined);
   // One esbuild build for every domain.

@@ -26,7 +26,7 @@ describe('building the repository', () => {
     signers = await Promise.all(['targets-1', 'targets-2'].map((name) => loadPemSigner(join(REPO, 'keys.example', `${name}.key.pem`))));
     trust = trustRootFromJSON(JSON.parse(await readFile(join(REPO, 'keys.example', 'root.json'), 'utf8')), NOW);
     models = await listProducts(REPO);
-    results = await buildAll({ repoRoot: REPO, outDir: await tempDir('fwkit-repo-'), sourceDateEpoch: EPOCH, signers, trust });
+    results = await buildAll({ repoRoot: REPO, outDir: await tempDir('fwkit-repo-'), sourceDateEpoch: EPOCH, keys: { signers, trust } });
   });
 
   it('builds and verifies every product in products/', async () => {
@@ -124,7 +124,12 @@ describe('building the repository', () => {
 
   it('builds the same bytes from a copy of the tree in another directory (its own node_modules)', async () => {
     const copy = await copyCheckout(join(await tempDir('fwkit-copy-'), 'some', 'where', 'else'));
-    const again = await buildAll({ repoRoot: copy, outDir: await tempDir('fwkit-copy-out-'), sourceDateEpoch: EPOCH, signers, trust });
+    const again = await buildAll({
+      repoRoot: copy,
+      outDir: await tempDir('fwkit-copy-out-'),
+      sourceDateEpoch: EPOCH,
+      keys: { signers, trust },
+    });
     expect(again.map((r) => [r.model, r.fileSha256, r.sbomSha256])).toEqual(results.map((r) => [r.model, r.fileSha256, r.sbomSha256]));
     for (const [i, result] of again.entries()) {
       const original = results.at(i);

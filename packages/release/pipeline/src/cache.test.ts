@@ -53,7 +53,7 @@ describe('fwkit release and the build cache', () => {
     await copyCheckout(root);
     const cacheDir = defaultCacheDir(root, {});
     const build = (outDir: string, cache: string | undefined) =>
-      buildProducts({ repoRoot: root, outDir, sourceDateEpoch: EPOCH, signers, trust, cacheDir: cache, env: {} });
+      buildProducts({ repoRoot: root, outDir, sourceDateEpoch: EPOCH, keys: { signers, trust }, cacheDir: cache, env: {} });
 
     const fresh = await build(join(root, 'fresh'), undefined);
     await build(join(root, 'cold'), cacheDir);

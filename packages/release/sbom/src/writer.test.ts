@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSbomWithLibrary } from './bom-library.test-support.js';
 import { compare } from './collation.js';
 import { fixtureInput } from './fixture.test-support.js';
-import { buildSbom, SbomError, type BundleMetafile, type SbomInput } from './index.js';
+import { buildSbom, sbomBesideImage, SbomError, validateSbom, type BundleMetafile, type SbomInput } from './index.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -311,6 +311,27 @@ describe('the CycloneDX writer against the library-based one', () => {
     expect(licenses(input('(A OR B)'))).toEqual([{ expression: '(A OR B)' }]);
     expect(licenses(input('constructor'))).toEqual([{ license: { name: 'constructor' } }]);
     expect(licenses(input('__proto__'))).toEqual([{ license: { name: '__proto__' } }]);
+  });
+});
+
+describe('the SBOM beside an image', () => {
+  // What a build writes beside each image is not validated again: it is the BOM inside, which was,
+  // plus the image's identity. This holds that whatever BOM the writer makes and the schema
+  // accepts, the one beside it is accepted too.
+  it('is valid whenever the BOM inside is (generated inputs)', async () => {
+    await fc.assert(
+      fc.asyncProperty(generatedInput, fc.stringMatching(/^[0-9a-f]{64}$/), async (input, identity) => {
+        let inside: Uint8Array;
+        try {
+          inside = buildSbom(input).bytes;
+          await validateSbom(inside);
+        } catch {
+          return; // refused inputs and BOMs the schema refuses are not what a build writes beside an image
+        }
+        await validateSbom(sbomBesideImage(inside, identity));
+      }),
+      { numRuns: 200 },
+    );
   });
 });
 

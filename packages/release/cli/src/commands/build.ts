@@ -7,7 +7,8 @@ import { dayOfEpoch } from '@fwkit/release-core/days';
 import { isExampleKeyId } from '@fwkit/device-trust';
 import { EXIT, UsageError } from '../errors.js';
 import { interruptibly, type Io } from '../io.js';
-import { signingInputs } from '../signing-inputs.js';
+import { resolveEpoch } from '../options.js';
+import { signingKeys } from '../signing-inputs.js';
 import { stepLabeller } from '../progress.js';
 import { formatBytes, renderTable } from '../table.js';
 
@@ -36,35 +37,48 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
     throw new UsageError('build needs --keys <dir> or --key <pem>... with --trust <root.json>');
   const signal = await io.interruptible?.();
   const repoRoot = resolve(io.cwd, values.repo);
-  const { sourceDateEpoch, signers, trust } = await signingInputs(io, values, repoRoot);
-
+  const sourceDateEpoch = await resolveEpoch(io, repoRoot);
   const cacheDir = values['no-cache'] ? undefined : defaultCacheDir(repoRoot, io.env);
+  // The key files and the trust root, read once. With the cache they are read first: they are part
+  // of every cache key, and nothing (not the build's scope, cached on the way) is written before
+  // they are good. Without it the build reads them once esbuild has its request; their errors
+  // still come first, whatever else fails.
+  let reading: ReturnType<typeof signingKeys> | undefined;
+  const keys = () => (reading ??= signingKeys(io, values, sourceDateEpoch));
+  if (cacheDir !== undefined) await keys();
+
   // Retired models are skipped by --all and refused by name (BUILD_MODEL_RETIRED), judged on the build's day.
-  const scope = await loadBuildScopeCached(repoRoot, values.product, dayOfEpoch(sourceDateEpoch), cacheDir);
+  const scope = await loadBuildScopeCached(repoRoot, values.product, dayOfEpoch(sourceDateEpoch), cacheDir).catch(
+    async (error: unknown) => {
+      await keys();
+      throw error;
+    },
+  );
   for (const s of scope.skipped)
     io.err(`fwkit: note: ${s.model} skipped: retired since ${s.retiredFrom} (last day of support ${s.lastDay})`);
 
   const label = stepLabeller(scope.models);
-  // Every model retired: nothing to build (an empty list would mean "all" to buildProducts).
-  const results = await interruptibly(signal, async () =>
-    scope.models.length === 0
-      ? []
-      : buildProducts({
-          repoRoot,
-          products: scope.models,
-          productManifests: scope.products,
-          cacheDir,
-          env: io.env,
-          outDir: resolve(io.cwd, values.out),
-          sourceDateEpoch,
-          signers,
-          trust,
-          onProgress: (model: string, step: string) => {
-            io.progress(label(model, step));
-          },
-          ...(signal === undefined ? {} : { signal }),
-        }),
-  );
+  const results = await interruptibly(signal, async () => {
+    // Every model retired: nothing to build (an empty list would mean "all" to buildProducts), but the keys must still be good.
+    if (scope.models.length === 0) {
+      await keys();
+      return [];
+    }
+    return buildProducts({
+      repoRoot,
+      products: scope.models,
+      productManifests: scope.products,
+      cacheDir,
+      env: io.env,
+      outDir: resolve(io.cwd, values.out),
+      sourceDateEpoch,
+      keys,
+      onProgress: (model: string, step: string) => {
+        io.progress(label(model, step));
+      },
+      ...(signal === undefined ? {} : { signal }),
+    });
+  });
 
   if (values.json) {
     const message = `built ${results.length} image(s) (SOURCE_DATE_EPOCH=${sourceDateEpoch})`;
@@ -80,6 +94,6 @@ export async function buildCommand(args: string[], io: Io): Promise<number> {
   const outDir = relative(io.cwd, resolve(io.cwd, values.out)) || '.';
   io.out(`\nImages and SBOMs are in ${outDir}/<model>/ (SOURCE_DATE_EPOCH=${sourceDateEpoch}).`);
   io.out('IDENTITY is the SHA-256 of the signed manifest (the file digest changes with signatures.json; see --json).');
-  if (signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
+  if ((await keys()).signers.some((s) => isExampleKeyId(s.keyid))) io.out('Signed with EXAMPLE keys (keys.example) — not for production.');
   return EXIT.ok;
 }
