@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_DEPTH, isJsonParseError, JsonParseError, parseJson, type JsonErrorCode } from './index.js';
+import { parseJsonStrictly } from './parse.js';
 
 function failure(text: string, maxDepth?: number): JsonParseError {
   try {
@@ -75,6 +76,43 @@ describe('parseJson agrees with JSON.parse', () => {
         },
       ),
       { numRuns: 3000 },
+    );
+  });
+});
+
+describe("parseJson's fast path (JSON.parse, then the checks)", () => {
+  /** The value, or the refusal with everything it says. */
+  const outcome = (parse: (text: string, options: { maxDepth: number }) => unknown, text: string, maxDepth: number) => {
+    try {
+      return { value: parse(text, { maxDepth }) };
+    } catch (error) {
+      if (!isJsonParseError(error)) throw error;
+      const { code, reason, line, column, offset, path } = error;
+      return { code, reason, line, column, offset, path };
+    }
+  };
+
+  // JSON texts written token by token, so that a key may come twice, strings may hold colons,
+  // quotes, escapes and surrogates, and nesting may pass the limit.
+  const key = fc.constantFrom('"a"', '"b"', '"a:b"', '"\\"', '"\\":"', '"x\\u0022y"', '"\\ud83d\\ude00"', '"\\ud800"', '"__proto__"');
+  const { value } = fc.letrec<{ value: string }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      fc.constantFrom('1', '-0.5e3', 'true', 'null', '"v"', '"x:y"', '":"', '"\\""', '"\ud800"', '"😀"'),
+      key,
+      fc.array(tie('value'), { maxLength: 4 }).map((items) => `[${items.join(',')}]`),
+      fc
+        .array(fc.tuple(key, tie('value')), { maxLength: 4 })
+        .chain((entries) => fc.constantFrom(' ', '').map((space) => `{${entries.map(([k, v]) => `${k}${space}:${space}${v}`).join(',')}}`)),
+    ),
+  }));
+
+  it('gives exactly what the strict reader gives: the same value, or the same refusal at the same place', () => {
+    fc.assert(
+      fc.property(value, fc.integer({ min: 1, max: 6 }), (text, maxDepth) => {
+        expect(outcome(parseJson, text, maxDepth)).toStrictEqual(outcome(parseJsonStrictly, text, maxDepth));
+      }),
+      { numRuns: 5000 },
     );
   });
 });

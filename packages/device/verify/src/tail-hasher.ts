@@ -42,7 +42,7 @@ export class TailHasher {
       this.#worker.once('message', resolve);
       this.#worker.once('error', reject);
       this.#worker.once('exit', (code) => {
-        reject(new Error(`the hashing thread exited with ${code} before it reported`));
+        reject(new Error(`the hashing thread stopped (exit ${code})`));
       });
     });
     // Looked at only when the worker owns a block the verifier needs; never an unhandled rejection.
@@ -53,7 +53,6 @@ export class TailHasher {
   begin(blockSize: number, spans: readonly PayloadSpan[]): void {
     const last = spans.at(-1);
     const blocks = last === undefined ? 0 : last.firstBlock + blockCount(last.size, blockSize);
-    if (blocks === 0) return;
     const claims = new Uint8Array(new SharedArrayBuffer(blocks));
     const digests = new Uint8Array(new SharedArrayBuffer(blocks * BLOCK_DIGEST_BYTES));
     this.#claims = claims;
