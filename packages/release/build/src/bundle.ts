@@ -173,6 +173,19 @@ function loadingMemoOf(checkout: Checkout): LoadingMemo {
   return memo;
 }
 
+/**
+ * The SHA-256 of each bundled source the dynamic-loading check read, by checkout-relative path,
+ * per checkout (one per build): the SBOM's file digests start from it (prepare.ts), so that each
+ * file is read once per build.
+ */
+const sourceDigests = new WeakMap<Checkout, Map<string, string>>();
+
+export function sourceDigestsOf(checkout: Checkout): Map<string, string> {
+  let digests = sourceDigests.get(checkout);
+  if (digests === undefined) sourceDigests.set(checkout, (digests = new Map<string, string>()));
+  return digests;
+}
+
 const BUILTINS = new Set(builtinModules);
 
 /** Imports left for run time must be Node built-ins: the image carries no node_modules. */
@@ -323,7 +336,7 @@ async function checkedBundle(
   const realpaths = realPathsInside(checkout, files, `a source of domain "${domain}"`);
   const linked = symlinkViolations(rules, realpaths);
   if (linked.length > 0) throw importForbiddenError(domain, linked);
-  await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout));
+  await checkDynamicLoading(rootDir, files, domain, TSCONFIG, loadingMemoOf(checkout), sourceDigestsOf(checkout));
   const external = runtimeImports(metafile);
   if (external.length > 0) {
     throw new BuildError(

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import type { Node } from 'acorn';
-import { INPUT_LIMITS, readInputFileSync } from '@fwkit/device-core';
+import { INPUT_LIMITS, readInputFileSync, sha256Hex } from '@fwkit/device-core';
 import { BuildError } from './errors.js';
 import { esbuild } from './esbuild.js';
 
@@ -264,6 +264,7 @@ export type LoadingMemo = Map<string, Promise<LoadingFinding[]>>;
  * Scan every bundled module (checkout-relative paths; data and style files are skipped) and fail
  * with BUILD_DYNAMIC_LOADING naming each file, line and form. `memo` is shared by the bundles of
  * one build: the domains and products share most modules, each is read and parsed once.
+ * `digests`, when given, receives the SHA-256 of each file read (the SBOM's, by path).
  */
 export async function checkDynamicLoading(
   rootDir: string,
@@ -271,6 +272,7 @@ export async function checkDynamicLoading(
   domain: string,
   tsconfigRaw: object,
   memo: LoadingMemo = new Map(),
+  digests?: Map<string, string>,
 ): Promise<void> {
   const violations = (
     await Promise.all(
@@ -280,9 +282,12 @@ export async function checkDynamicLoading(
         let findings = memo.get(file);
         if (findings === undefined) {
           // Read synchronously (core's reader): dozens of small files, where each thread-pool round trip costs more than the read.
-          findings = Promise.resolve().then(() =>
-            scanModule(readInputFileSync(join(rootDir, file), file, INPUT_LIMITS.bundledSource).toString('utf8'), extension, tsconfigRaw),
-          );
+          findings = Promise.resolve().then(() => {
+            const bytes = readInputFileSync(join(rootDir, file), file, INPUT_LIMITS.bundledSource);
+            // The SBOM hashes every bundled file: from these bytes, so that each is read once per build.
+            if (digests !== undefined && !digests.has(file)) digests.set(file, sha256Hex(bytes));
+            return scanModule(bytes.toString('utf8'), extension, tsconfigRaw);
+          });
           memo.set(file, findings);
           findings.catch(() => undefined); // awaited below, by each bundle that holds the module
         }

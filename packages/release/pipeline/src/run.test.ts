@@ -197,7 +197,7 @@ describe('runRelease refuses a ledger it cannot trust, before any work, and writ
 });
 
 describe('runRelease reads each input once', () => {
-  it('opens package-lock.json and each product.json once, and the ledger once to load it and once to compare before the commit', async () => {
+  it('opens package-lock.json, each product.json and each bundled source once, and the ledger once to load it and once to compare before the commit', async () => {
     const root = await copyRepo();
     // A real file system underneath: node:fs/promises' own open and node:fs's openSync (core's
     // two readers), wrapped to count the paths they open.
@@ -233,6 +233,10 @@ describe('runRelease reads each input once', () => {
     const products = [...opened].filter(([path]) => path.startsWith('products/') && path.endsWith('/product.json'));
     expect(products.length).toBeGreaterThan(1);
     expect(products.filter(([, count]) => count !== 1)).toEqual([]);
+    // The dynamic-loading check reads each bundled source and the SBOM hashes those same bytes.
+    const sources = [...opened].filter(([path]) => path.startsWith('platform/') && /\.[cm]?[jt]s$/.test(path));
+    expect(sources.length).toBeGreaterThan(5);
+    expect(sources.filter(([, count]) => count !== 1)).toEqual([]);
   });
 });
 

@@ -21,8 +21,9 @@ export interface SbomReads {
   readonly packageJsons: Map<string, unknown>;
 }
 
-export function newSbomReads(): SbomReads {
-  return { digests: new Map(), packageJsons: new Map() };
+/** `digests`: files already hashed by path (the build's dynamic-loading check reads every bundled source first). */
+export function newSbomReads(digests: Map<string, string> = new Map()): SbomReads {
+  return { digests, packageJsons: new Map() };
 }
 
 function once<T>(memo: Map<string, T>, key: string, load: () => T): T {
