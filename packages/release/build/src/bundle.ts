@@ -5,6 +5,7 @@ import type { BuildFailure, BuildOptions, Message, Metafile, OutputFile, Plugin 
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { PlatformImports } from '@fwkit/release-core';
 import { BuildError } from './errors.js';
+import { onePer } from './common.js';
 import { esbuild } from './esbuild.js';
 import {
   importForbiddenError,
@@ -106,9 +107,7 @@ async function linkedPackages(rootDir: string): Promise<string[]> {
 const linkedMemos = new WeakMap<Checkout, Promise<string[]>>();
 
 function linkedPackagesOf(checkout: Checkout): Promise<string[]> {
-  let linked = linkedMemos.get(checkout);
-  if (linked === undefined) linkedMemos.set(checkout, (linked = linkedPackages(checkout.root)));
-  return linked;
+  return onePer(linkedMemos, checkout, () => linkedPackages(checkout.root));
 }
 
 /**
@@ -168,9 +167,7 @@ function checkoutPathsPlugin(checkout: Checkout, linked: readonly string[]): Plu
 const loadingMemos = new WeakMap<Checkout, LoadingMemo>();
 
 function loadingMemoOf(checkout: Checkout): LoadingMemo {
-  let memo = loadingMemos.get(checkout);
-  if (memo === undefined) loadingMemos.set(checkout, (memo = new Map<string, Promise<LoadingFinding[]>>()));
-  return memo;
+  return onePer(loadingMemos, checkout, () => new Map<string, Promise<LoadingFinding[]>>());
 }
 
 /**
@@ -181,9 +178,7 @@ function loadingMemoOf(checkout: Checkout): LoadingMemo {
 const sourceDigests = new WeakMap<Checkout, Map<string, string>>();
 
 export function sourceDigestsOf(checkout: Checkout): Map<string, string> {
-  let digests = sourceDigests.get(checkout);
-  if (digests === undefined) sourceDigests.set(checkout, (digests = new Map<string, string>()));
-  return digests;
+  return onePer(sourceDigests, checkout, () => new Map<string, string>());
 }
 
 const BUILTINS = new Set(builtinModules);

@@ -8,6 +8,13 @@ import { BuildError } from './errors.js';
 // the build of several products through the cache (build.ts).
 
 /** Reports progress: one call per product and step (for a CLI's stderr). */
+/** What `memo` holds for `key` (a build's checkout or workspace), made by `make` the first time it is asked for. */
+export function onePer<K extends object, V>(memo: WeakMap<K, V>, key: K, make: () => V): V {
+  let value = memo.get(key);
+  if (value === undefined) memo.set(key, (value = make()));
+  return value;
+}
+
 export type ProgressListener = (model: string, step: string) => void;
 
 /** Progress that first checks for an interruption: every step boundary is a place to stop. */

@@ -6,7 +6,7 @@ import type { PayloadBytes } from '@fwkit/release-image';
 import { isVirtualInput } from '@fwkit/release-sbom/attribute';
 import type { BundledPackage, SbomReads } from '@fwkit/release-sbom';
 import { bundleDomains, sourceDigestsOf, type BuildInfo, type DomainBundle } from './bundle.js';
-import { checkEpoch, fwkitVersion, type ProgressListener } from './common.js';
+import { checkEpoch, fwkitVersion, onePer, type ProgressListener } from './common.js';
 import { BuildError } from './errors.js';
 import { esbuild } from './esbuild.js';
 import { LAYOUT, listProducts, loadProduct, loadWorkspace, productDir, type Workspace } from './load.js';
@@ -148,8 +148,7 @@ export async function prepareOne(
   progress('sbom');
   const { buildSbom, loadSbomSources, newSbomReads, validateSbom } = await sbomCode;
   const metafiles = bundles.map((b) => b.metafile);
-  let reads = sbomReadsOf.get(workspace);
-  if (reads === undefined) sbomReadsOf.set(workspace, (reads = newSbomReads(sourceDigestsOf(workspace.checkout))));
+  const reads = onePer(sbomReadsOf, workspace, () => newSbomReads(sourceDigestsOf(workspace.checkout)));
   // package-lock.json was read once with the workspace, and each source file is hashed once per build.
   const lockfileJson = await lockfile;
   const sources = loadSbomSources(rootDir, metafiles, { lockfile: lockfileJson, reads });
