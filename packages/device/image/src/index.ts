@@ -25,7 +25,7 @@ export {
 export { decodeManifest, parseCanonicalJson, encodeManifest } from './manifest.js';
 export { decodeSignatures, type ImageSignature, type SignaturesDocument, encodeSignatures } from './signatures.js';
 export { TarReader, type TarEntry, type TarReaderOptions } from './reader.js';
-export { openImageFile, ImageFileChunks, IMAGE_READ_CHUNK, type SkippableSource } from './source.js';
+export { openImageFile, ImageFileChunks, IMAGE_READ_CHUNK, type ImageFileOptions, type SkippableSource } from './source.js';
 // Also used by the release side (@fwkit/release-image) and by tests.
 export {
   TAR_BLOCK,

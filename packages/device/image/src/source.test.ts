@@ -28,6 +28,24 @@ describe('openImageFile', () => {
     expect(Buffer.from(concatBytes(...copies)).equals(bytes)).toBe(true);
   });
 
+  it('reads in the chunk size asked for (chunkBytes), on the thread pool and in turn alike', async () => {
+    const copies: Uint8Array[] = [];
+    for await (const chunk of openImageFile(path, { chunkBytes: 3 * 100_000 })) copies.push(Uint8Array.from(chunk));
+    const sizes = [...Array.from({ length: Math.floor(bytes.byteLength / 300_000) }, () => 300_000), bytes.byteLength % 300_000];
+    expect(copies.map((c) => c.byteLength)).toEqual(sizes);
+    expect(Buffer.from(concatBytes(...copies)).equals(bytes)).toBe(true);
+    const handle = await open(path, 'r');
+    try {
+      const inTurn: Uint8Array[] = [];
+      for await (const chunk of new ImageFileChunks(handle, bytes.byteLength, { inTurn: true, chunkBytes: 300_000 }))
+        inTurn.push(Uint8Array.from(chunk));
+      expect(inTurn.map((c) => c.byteLength)).toEqual(sizes);
+      expect(Buffer.from(concatBytes(...inTurn)).equals(bytes)).toBe(true);
+    } finally {
+      await handle.close();
+    }
+  });
+
   it('closes the file when the caller stops early, with a read still running ahead', async () => {
     const before = await openFds();
     const source = openImageFile(path);

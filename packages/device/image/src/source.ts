@@ -5,6 +5,14 @@ import { openInputFile } from '@fwkit/device-core';
 /** Chunk size for reading image files: at least one payload block per read. */
 export const IMAGE_READ_CHUNK = 1024 * 1024;
 
+export interface ImageFileOptions {
+  /**
+   * Bytes per read (default IMAGE_READ_CHUNK). Larger reads suit a caller whose writes share the
+   * thread pool with them (the installer): fewer round trips queue behind its writes.
+   */
+  readonly chunkBytes?: number;
+}
+
 /**
  * An image file as a pull source for `TarReader`, in 1 MiB chunks. The file is opened without
  * blocking and checked on its descriptor before anything is read: a FIFO, directory or device is
@@ -13,10 +21,10 @@ export const IMAGE_READ_CHUNK = 1024 * 1024;
  * reader pulls a chunk only when it needs one and returns the iterator when it stops early,
  * which closes the file.
  */
-export async function* openImageFile(path: string): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* openImageFile(path: string, options: ImageFileOptions = {}): AsyncGenerator<Uint8Array, void, undefined> {
   const handle = await openInputFile(path, 'image');
   try {
-    yield* new ImageFileChunks(handle, (await handle.stat()).size);
+    yield* new ImageFileChunks(handle, (await handle.stat()).size, options);
   } finally {
     await handle.close();
   }
@@ -46,12 +54,18 @@ export class ImageFileChunks implements SkippableSource {
   #readingAt = 0;
   #skipped = 0;
   readonly #inTurn: boolean;
+  readonly #chunkBytes: number;
 
   /** `size`: the file's size when opened. Skips stay inside it, so a short file is read to its end and shows as truncated. */
-  constructor(handle: FileHandle, size: number, { inTurn = false }: { readonly inTurn?: boolean } = {}) {
+  constructor(
+    handle: FileHandle,
+    size: number,
+    { inTurn = false, chunkBytes = IMAGE_READ_CHUNK }: ImageFileOptions & { readonly inTurn?: boolean } = {},
+  ) {
     this.#handle = handle;
     this.#size = size;
     this.#inTurn = inTurn;
+    this.#chunkBytes = chunkBytes;
   }
 
   skip(bytes: number): boolean {
@@ -62,14 +76,13 @@ export class ImageFileChunks implements SkippableSource {
 
   async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
     const handle = this.#handle;
+    const chunk = this.#chunkBytes;
     const readInto = async (buffer: Uint8Array, at: number): Promise<{ bytesRead: number; buffer: Uint8Array }> => {
       this.#readingAt = at;
-      return this.#inTurn
-        ? { bytesRead: readSync(handle.fd, buffer, 0, IMAGE_READ_CHUNK, at), buffer }
-        : handle.read(buffer, 0, IMAGE_READ_CHUNK, at);
+      return this.#inTurn ? { bytesRead: readSync(handle.fd, buffer, 0, chunk, at), buffer } : handle.read(buffer, 0, chunk, at);
     };
-    let spare: Uint8Array = new Uint8Array(IMAGE_READ_CHUNK);
-    let pending: ReturnType<typeof readInto> | undefined = readInto(new Uint8Array(IMAGE_READ_CHUNK), 0);
+    let spare: Uint8Array = new Uint8Array(chunk);
+    let pending: ReturnType<typeof readInto> | undefined = readInto(new Uint8Array(chunk), 0);
     try {
       for (;;) {
         const { bytesRead, buffer } = await pending;

@@ -1,5 +1,4 @@
 import { deviceIdentityFromJSON, isFwkitError, parseJsonBytes, type DeviceIdentity, type ImageManifest } from '@fwkit/device-core';
-import { openImageFile } from '@fwkit/device-image';
 import { trustRootFromJSON, type TrustRoot } from '@fwkit/device-trust';
 import { verifyImage, VerifyError, type VerifiedDocuments, type VerifiedImage, type VerifyOptions } from '@fwkit/device-verify';
 import type { Control, FirmwareRunner, HealthVerdict, Isolation, RunningFirmware } from '@fwkit/device-run';
@@ -42,7 +41,7 @@ import {
   type SlotInfo,
   type SlotName,
 } from './record.js';
-import { factoryIdentity, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
+import { factoryIdentity, openImageForSlot, payloadDirOf, SlotWriter, verifySlot } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
 /** Something the device made durable: the harness checks no later power cut loses it. */
@@ -265,7 +264,7 @@ export class Device {
 
   /** Installs an image file into the inactive slot (see `install`). */
   installFile(path: string): Promise<InstallResult> {
-    return this.install(openImageFile(path));
+    return this.install(openImageForSlot(path));
   }
 
   /**
@@ -300,6 +299,7 @@ export class Device {
             slot.begin(docs);
           }),
         block: (path, offset, bytes) => slot.block(path, offset, bytes),
+        bufferFor: (path, offset, size) => slot.bufferFor(path, offset, size),
       },
     });
     await slot.drain();
@@ -524,7 +524,7 @@ export class Device {
 
   /** Recovers from an image file (see `recover`). */
   recoverFile(path: string): Promise<RecoverResult> {
-    return this.recover(openImageFile(path));
+    return this.recover(openImageForSlot(path));
   }
 
   /**

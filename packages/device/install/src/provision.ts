@@ -1,11 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { deviceIdentityFromJSON, type DeviceIdentity } from '@fwkit/device-core';
-import { openImageFile } from '@fwkit/device-image';
 import { Device, encode, storageFailure, type DeviceOptions } from './device.js';
 import { DEFAULT_POLICY, policyOf, type DevicePolicy } from './policy.js';
 import { InstallError } from './errors.js';
 import { LAYOUT, writeDual, type BootRecord } from './record.js';
-import { factoryIdentity } from './slot.js';
+import { factoryIdentity, openImageForSlot } from './slot.js';
 import { NodeStorage, removeTree, type DeviceStorage } from './storage.js';
 
 export interface ProvisionOptions {
@@ -56,7 +55,7 @@ export async function provision(target: DeviceStorage | string, options: Provisi
       slots: { a: null, b: null },
       last: { result: 'provisioning', reason: 'the factory image is being installed' },
     } satisfies BootRecord);
-    const image = typeof options.factoryImage === 'string' ? openImageFile(options.factoryImage) : options.factoryImage;
+    const image = typeof options.factoryImage === 'string' ? openImageForSlot(options.factoryImage) : options.factoryImage;
     const installed = await device.install(image);
     const { seq, record } = device.record();
     writeDual(storage, 'provision', LAYOUT.record, seq + 1, {

@@ -6,6 +6,7 @@ import {
   END_MARKER_BYTES,
   ENTRY_MANIFEST,
   ENTRY_SIGNATURES,
+  openImageFile,
   payloadEntryName,
   paddingAfter,
 } from '@fwkit/device-image';
@@ -21,6 +22,14 @@ import { parentOf, removeTree, type DeviceStorage } from './storage.js';
  */
 export const slotFile = (slot: SlotName, entry: string): string => `${slotDir(slot)}/${entry}`;
 export const payloadDirOf = (slot: SlotName): string => `${slotDir(slot)}/payload`;
+
+/**
+ * An image file read to be written into a slot: in 4 MiB reads, the size of the slot's writes
+ * (storage.ts). Its reads share the thread pool with those writes; at 1 MiB each queued behind
+ * them the verifier waited (1 GiB install: 1.10 → 1.05 s, docs/decisions.md).
+ */
+export const openImageForSlot = (path: string): AsyncGenerator<Uint8Array, void, undefined> =>
+  openImageFile(path, { chunkBytes: 4 * 1024 * 1024 });
 
 function missing(slot: SlotName, entry: string): VerifyError {
   return new VerifyError('IMAGE_ENTRY_MISSING', `slot ${slot} has no ${entry}`, { details: { slot, entry } });
@@ -126,6 +135,11 @@ export class SlotWriter {
     this.#storage.truncate(file, size);
     this.#files.add(file);
     return true;
+  }
+
+  /** Where the storage would gather the block's bytes, if it lends buffers (`DeviceStorage.bufferFor`). */
+  bufferFor(path: string, offset: number, size: number): Uint8Array | undefined {
+    return this.#storage.bufferFor?.(slotFile(this.slot, payloadEntryName(path)), offset, size);
   }
 
   /** Settles when the storage takes the next block (the write may still be under way: `drain`). */

@@ -59,6 +59,49 @@ describe('NodeStorage: queued payload writes', () => {
     }
   });
 
+  it('lends the buffer a write would gather into: bytes filled there and passed back land where they belong; a lent buffer never passed back is never written', async () => {
+    const storage = new NodeStorage(root);
+    const expected = { 'a.bin': new Uint8Array(12 << 20), 'b.bin': new Uint8Array(2 << 20) };
+    for (const name of Object.keys(expected)) storage.write(name, new Uint8Array(0));
+    // [file, offset, size, how]: 'lent' fills bufferFor's buffer and passes it back; 'copied'
+    // passes other bytes; 'dropped' fills the lent buffer and never writes it (a block that failed).
+    const steps: [keyof typeof expected, number, number, 'lent' | 'copied' | 'dropped'][] = [
+      ['a.bin', 0, 1 << 20, 'lent'],
+      ['a.bin', 1 << 20, 1 << 20, 'lent'], // gathered behind the first
+      ['a.bin', 2 << 20, 1 << 20, 'dropped'],
+      ['a.bin', 2 << 20, 1 << 20, 'copied'], // the same place again, from the caller's bytes
+      ['b.bin', 0, 1 << 20, 'lent'], // another file in between
+      ['a.bin', 3 << 20, (1 << 20) + 9, 'lent'], // crosses the gathered size: a fresh buffer
+      ['a.bin', 8 << 20, 1 << 20, 'dropped'], // dropped at a gap, then nothing more there
+      ['b.bin', 1 << 20, 1 << 20, 'lent'],
+      ['a.bin', 5 << 20, 7, 'lent'], // the last, short
+    ];
+    const own = new Uint8Array(2 << 20);
+    for (const [i, [name, offset, size, how]] of steps.entries()) {
+      const value = i + 1;
+      if (how === 'copied') {
+        const bytes = own.subarray(0, size).fill(value);
+        expected[name].fill(value, offset, offset + size);
+        await storage.writeAt(name, offset, bytes);
+        continue;
+      }
+      const lent = storage.bufferFor(name, offset, size);
+      expect(lent.byteLength).toBe(size);
+      lent.fill(how === 'dropped' ? 0xee : value);
+      if (how === 'dropped') continue;
+      expected[name].fill(value, offset, offset + size);
+      await storage.writeAt(name, offset, lent);
+    }
+    await storage.drain();
+    for (const [name, bytes] of Object.entries(expected)) {
+      const written = await readFile(join(root, name));
+      const end = bytes.findLastIndex((b) => b !== 0) + 1;
+      expect(written.byteLength, name).toBe(end);
+      expect(Buffer.compare(written, bytes.subarray(0, end)), name).toBe(0);
+      expect(written.includes(0xee), name).toBe(false);
+    }
+  });
+
   it('reports a write that failed on the thread pool, at the latest from drain, and then is clean again', async () => {
     const storage = new NodeStorage(root);
     const failed = await storage

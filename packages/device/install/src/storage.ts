@@ -26,6 +26,13 @@ export interface DeviceStorage {
    */
   writeAt(file: string, offset: number, bytes: Uint8Array): Promise<void>;
   /**
+   * Optional: a buffer of `size` bytes that `writeAt(file, offset, …)` would copy its bytes into.
+   * Filled by the caller and passed to that `writeAt` as they are, the bytes are not copied again.
+   * Valid until the next call of `writeAt`, `bufferFor` or `drain`; what is left in it unwritten
+   * is never written.
+   */
+  bufferFor?(file: string, offset: number, size: number): Uint8Array;
+  /**
    * Removes a directory tree nothing refers to any more (an invalid slot's old content, renamed
    * aside), possibly in the background while payloads stream: freeing a large file's blocks takes
    * time. `drain` waits for it.
@@ -86,7 +93,14 @@ interface OpenFile {
   unsynced: number;
   /** An fdatasync of the file is under way (a pile of them would hold the thread pool the writes need). */
   flushing: boolean;
-  staged: { readonly buffer: Uint8Array; readonly offset: number; length: number } | undefined;
+  staged: Staged | undefined;
+}
+
+/** Bytes gathered for a file's next write: `length` bytes of `buffer`, for the file from `offset`. */
+interface Staged {
+  readonly buffer: Uint8Array;
+  readonly offset: number;
+  length: number;
 }
 
 /**
@@ -159,29 +173,19 @@ export class NodeStorage implements DeviceStorage {
     }
   }
 
+  bufferFor(file: string, offset: number, size: number): Uint8Array {
+    const staged = this.#stage(this.#open(file), offset, size);
+    return staged.buffer.subarray(staged.length, staged.length + size);
+  }
+
   async writeAt(file: string, offset: number, bytes: Uint8Array): Promise<void> {
     this.#throwFailure();
-    let open = this.#handles.get(file);
-    if (open === undefined) {
-      const handle = fs.promises.open(this.realPath(file), 'r+');
-      open = { handle, tail: handle.then(() => undefined), unsynced: 0, flushing: false, staged: undefined };
-      this.#handles.set(file, open);
-    }
-    // Only the file written last gathers bytes: a payload that ended gives its tail to the queue.
-    if (this.#lastWritten !== undefined && this.#lastWritten !== open) this.#queueStaged(this.#lastWritten);
-    this.#lastWritten = open;
-    let staged = open.staged;
-    if (staged !== undefined && staged.offset + staged.length === offset && staged.length + bytes.byteLength <= staged.buffer.byteLength) {
-      staged.buffer.set(bytes, staged.length);
-      staged.length += bytes.byteLength;
-    } else {
-      this.#queueStaged(open);
-      const spare = this.#spare.pop();
-      const buffer =
-        spare !== undefined && spare.byteLength >= bytes.byteLength ? spare : new Uint8Array(Math.max(WRITE_CHUNK_BYTES, bytes.byteLength));
-      buffer.set(bytes);
-      staged = open.staged = { buffer, offset, length: bytes.byteLength };
-    }
+    const open = this.#open(file);
+    const staged = this.#stage(open, offset, bytes.byteLength);
+    // Bytes the caller read into `bufferFor`'s buffer are in place already.
+    const at = staged.buffer.byteOffset + staged.length;
+    if (bytes.buffer !== staged.buffer.buffer || bytes.byteOffset !== at) staged.buffer.set(bytes, staged.length);
+    staged.length += bytes.byteLength;
     if (staged.length === staged.buffer.byteLength) this.#queueStaged(open);
     while (this.#inFlightBytes > WRITE_AHEAD_BYTES) {
       const oldest = this.#inFlight.shift();
@@ -192,11 +196,39 @@ export class NodeStorage implements DeviceStorage {
     this.#throwFailure();
   }
 
+  /** The file's write state, opened on first use. Only the file written last gathers bytes: a payload that ended gives its tail to the queue. */
+  #open(file: string): OpenFile {
+    let open = this.#handles.get(file);
+    if (open === undefined) {
+      const handle = fs.promises.open(this.realPath(file), 'r+');
+      open = { handle, tail: handle.then(() => undefined), unsynced: 0, flushing: false, staged: undefined };
+      this.#handles.set(file, open);
+    }
+    if (this.#lastWritten !== undefined && this.#lastWritten !== open) this.#queueStaged(this.#lastWritten);
+    this.#lastWritten = open;
+    return open;
+  }
+
+  /** The buffer that gathers `size` bytes at `offset` next: the staged one when they follow its bytes and fit, else a fresh one (the staged one queued). */
+  #stage(open: OpenFile, offset: number, size: number): Staged {
+    const staged = open.staged;
+    if (staged !== undefined && staged.offset + staged.length === offset && staged.length + size <= staged.buffer.byteLength) return staged;
+    this.#queueStaged(open);
+    const spare = this.#spare.pop();
+    const buffer = spare !== undefined && spare.byteLength >= size ? spare : new Uint8Array(Math.max(WRITE_CHUNK_BYTES, size));
+    return (open.staged = { buffer, offset, length: 0 });
+  }
+
   /** Queues a file's staged bytes as one write after its earlier ones. */
   #queueStaged(open: OpenFile): void {
     const staged = open.staged;
     if (staged === undefined) return;
     open.staged = undefined;
+    // A buffer lent by `bufferFor` whose bytes never came: nothing to write.
+    if (staged.length === 0) {
+      this.#spare.push(staged.buffer);
+      return;
+    }
     open.unsynced += staged.length;
     // One flush at a time per file: the next one is due once it finished, and then covers more.
     const writeBack = open.unsynced >= WRITE_BACK_BYTES && !open.flushing;

@@ -172,6 +172,53 @@ describe('streaming: a bad block stops the reading', () => {
     expect(Buffer.from(calls[0]?.bytes ?? []).equals(big.bytes.subarray(dataOffset, dataOffset + MiB))).toBe(true);
   });
 
+  it('reads each block into the buffer a sink lends for it, and hands back only verified ones: corrupted block 2 ⇒ block 2 read into its buffer, never handed back', async () => {
+    const dataOffset = tarEntry(big.bytes, 'payload/a/big.bin').dataOffset;
+    const corrupted = flipByte(big.bytes, dataOffset + 2 * MiB + 5);
+    const lent: { path: string; offset: number; buffer: Uint8Array }[] = [];
+    const handed: { path: string; offset: number; bytes: Uint8Array }[] = [];
+    const sink = {
+      bufferFor: (path: string, offset: number, size: number) => {
+        const buffer = new Uint8Array(size);
+        lent.push({ path, offset, buffer });
+        return buffer;
+      },
+      block: (path: string, offset: number, bytes: Uint8Array) => {
+        handed.push({ path, offset, bytes });
+        return Promise.resolve();
+      },
+    };
+    const payload = (at: number, size = MiB) => big.bytes.subarray(dataOffset + at, dataOffset + at + size);
+    await verifyImage(chunked(big.bytes, CHUNK), { trust, devices: [makeDevice()], now: TEST_NOW, sink });
+    // One buffer per block, of the block's size (the last one short), each handed back itself, filled.
+    expect(lent.filter((l) => l.path === 'a/big.bin').map((l) => [l.path, l.offset, l.buffer.byteLength])).toEqual([
+      ['a/big.bin', 0, MiB],
+      ['a/big.bin', MiB, MiB],
+      ['a/big.bin', 2 * MiB, MiB],
+      ['a/big.bin', 3 * MiB, MiB / 2],
+    ]);
+    for (const [i, { path, offset, bytes }] of handed.entries()) {
+      const { buffer } = lent[i] ?? { buffer: undefined };
+      expect([path, offset]).toEqual([lent[i]?.path, lent[i]?.offset]);
+      expect(bytes.buffer === buffer?.buffer && bytes.byteOffset === buffer.byteOffset && bytes.byteLength === buffer.byteLength).toBe(
+        true,
+      );
+      if (path === 'a/big.bin') expect(Buffer.from(bytes).equals(payload(offset, bytes.byteLength))).toBe(true);
+    }
+    expect(handed).toHaveLength(lent.length);
+
+    lent.length = 0;
+    handed.length = 0;
+    await expect(verifyImage(chunked(corrupted, CHUNK), { trust, devices: [makeDevice()], now: TEST_NOW, sink })).rejects.toMatchObject({
+      code: 'BLOCK_HASH_MISMATCH',
+      details: { block: 2, offset: 2 * MiB },
+    });
+    expect(handed.map((h) => h.offset)).toEqual([0, MiB]);
+    expect(lent.map((l) => l.offset)).toEqual([0, MiB, 2 * MiB]);
+    // The bad block was read into its buffer, and stayed there.
+    expect(Buffer.from(lent[2]?.buffer ?? []).equals(corrupted.subarray(dataOffset + 2 * MiB, dataOffset + 3 * MiB))).toBe(true);
+  });
+
   it('verifies the intact multi-block image from a file', async () => {
     const file = join(dir, 'big.fwi');
     await writeFile(file, big.bytes);

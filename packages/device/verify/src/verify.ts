@@ -58,6 +58,13 @@ export interface BlockSink {
    * the next block; a sink that keeps bytes longer copies them.
    */
   block(path: string, offset: number, bytes: Uint8Array): Promise<void>;
+  /**
+   * Where the next block (`size` bytes at `offset` of `path`) is to be read: a buffer of the sink's
+   * own, so that a sink that writes blocks out saves a copy. The verifier reads the block into it,
+   * hashes it there, and passes it to `block` only when it matches; a sink never takes what
+   * `block` did not give it. Undefined: the verifier's own buffer.
+   */
+  bufferFor?(path: string, offset: number, size: number): Uint8Array | undefined;
 }
 
 export interface VerifyOptions {
@@ -367,8 +374,9 @@ export async function verifyStream(
           };
           const block = (spans[position]?.firstBlock ?? 0) + index;
           if (sink !== undefined) {
-            // A sink gets a copy in one recycled buffer, which is what was hashed.
-            const bytes = await reader.readInto((sinkBuffer ??= new Uint8Array(sinkBufferSize)));
+            // A sink gets a copy, in its own buffer or in one recycled buffer: what was hashed.
+            const into = sink.bufferFor?.(payload.path, offset, Math.min(blockSize, reader.remaining));
+            const bytes = await reader.readInto(into ?? (sinkBuffer ??= new Uint8Array(sinkBufferSize)));
             check(createSha256().update(bytes).digest());
             await sink.block(payload.path, offset, bytes);
           } else if (tail === undefined || tail.claim(block)) {
