@@ -12,6 +12,7 @@ import { healthyRunner, failingRunner, identity, image, now, rootJson, stream } 
 import { processStartTime } from './lock.js';
 import { provision } from './provision.js';
 import { LAYOUT, type SlotName } from './record.js';
+import { NodeStorage } from './storage.js';
 
 // The installer on real files (NodeStorage in temp directories), real images and real signatures;
 // the firmware runner is a stand-in (device-run has its own tests, device-faults.test.ts one real boot).
@@ -193,6 +194,32 @@ describe('install, boot, commit, revert', () => {
     expect(sha(await readFile(blobOf(m.dir, 'a')))).toBe(sha(blob ?? new Uint8Array()));
     await expect(stat(join(m.dir, 'slots', 'a.discarded'))).rejects.toThrow();
     expect(await m.device.boot({ runner: healthyRunner() })).toMatchObject({ slot: 'a', version: '1.2.0', trial: 'committed' });
+  });
+
+  it('installs from image files (provision, install) and through a storage that lends no write buffers: the slots a stream gives', async () => {
+    const streamed = await made(v100);
+    await streamed.device.install(stream(v110.bytes));
+    const files = { v100: join(root, 'v100.fwimg'), v110: join(root, 'v110.fwimg') };
+    await Promise.all([writeFile(files.v100, v100.bytes), writeFile(files.v110, v110.bytes)]);
+    const fromFiles = nextDir();
+    await provision(fromFiles, { identity: identity(), trustRoot: rootJson, factoryImage: files.v100, device: { now } });
+    expect(await new Device(fromFiles, { now }).installFile(files.v110)).toMatchObject({ result: 'pending-reboot', slot: 'b' });
+    // NodeStorage without `bufferFor` (optional in DeviceStorage): the verifier reads into its own buffer.
+    const plain = nextDir();
+    await provision(plain, { identity: identity(), trustRoot: rootJson, factoryImage: stream(v100.bytes), device: { now } });
+    const storage = new NodeStorage(plain);
+    // Its methods bound to it (they use private fields), `bufferFor` left out.
+    const lendsNothing = new Proxy(storage, {
+      get: (target, key): unknown => {
+        const value: unknown = Reflect.get(target, key);
+        if (key === 'bufferFor') return undefined;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    expect(await new Device(lendsNothing, { now }).install(stream(v110.bytes))).toMatchObject({ result: 'pending-reboot', slot: 'b' });
+    for (const dir of [fromFiles, plain])
+      for (const slot of ['a', 'b'])
+        expect(await hashTree(join(dir, 'slots', slot)), `${dir} ${slot}`).toEqual(await hashTree(join(streamed.dir, 'slots', slot)));
   });
 
   it('commit by hand commits the trial and raises the counter; the next boot runs it without an attempt', async () => {

@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rejectedCode } from '@fwkit/test-utils';
@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { identity, image, now, rootJson, stream } from './device.test-support.js';
 import type { SlotName } from './record.js';
 import { copySimState, SimStorage, type SimOp } from './sim-storage.js';
-import { SlotWriter, slotFile, verifySlot } from './slot.js';
+import { openImageForSlot, SlotWriter, slotFile, verifySlot } from './slot.js';
 import { NodeStorage, type DeviceStorage } from './storage.js';
 
 const trust = trustRootFromJSON(rootJson, now());
@@ -146,6 +146,23 @@ describe('verifySlot', () => {
       const broken = new SimStorage(copySimState(storage.state));
       broken.unlink(slotFile('b', entry));
       expect([entry, await rejectedCode(verifySlot(broken, 'b', trust, identity(), now()))]).toEqual([entry, 'IMAGE_ENTRY_MISSING']);
+    }
+  });
+});
+
+describe('openImageForSlot', () => {
+  it('reads an image file in 4 MiB reads, the size of the slot writes (the last one short)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fwkit-slot-read-'));
+    try {
+      const path = join(dir, 'image.fwimg');
+      const bytes = new Uint8Array(9 * 1024 * 1024 + 5).map((_, i) => i % 251);
+      await writeFile(path, bytes);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of openImageForSlot(path)) chunks.push(Uint8Array.from(chunk));
+      expect(chunks.map((c) => c.byteLength)).toEqual([4 << 20, 4 << 20, (1 << 20) + 5]);
+      expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
