@@ -65,6 +65,7 @@ export {
   checkDocument,
   describe,
   integer,
+  isRecord,
   literal,
   looseObject,
   optional,

@@ -3,6 +3,7 @@ import {
   canonicalJson,
   IMAGE_FORMAT_VERSION,
   imageManifestFromJSON,
+  isRecord,
   parseJson,
   SchemaError,
   type ImageManifest,
@@ -11,10 +12,6 @@ import { ImageError } from './errors.js';
 import { MAX_MANIFEST_BYTES } from './layout.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Parse JSON from attacker bytes, requiring them to be exactly the canonical JSON of the value

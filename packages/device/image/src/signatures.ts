@@ -1,4 +1,4 @@
-import { canonicalJson } from '@fwkit/device-core';
+import { canonicalJson, isRecord } from '@fwkit/device-core';
 import { ImageError } from './errors.js';
 import { MAX_SIGNATURES, MAX_SIGNATURES_BYTES, SIGNATURES_PAYLOAD_TYPE } from './layout.js';
 import { parseCanonicalJson } from './manifest.js';
@@ -17,10 +17,6 @@ export interface SignaturesDocument {
 
 const KEYID = /^[0-9a-f]{64}$/;
 const SIG = /^[0-9a-f]{128}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function sameKeys(value: Record<string, unknown>, keys: readonly string[]): boolean {
   const own = Object.keys(value).sort();

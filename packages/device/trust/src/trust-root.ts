@@ -1,4 +1,4 @@
-import { canonicalJson, deepFreeze, fromHex } from '@fwkit/device-core';
+import { canonicalJson, deepFreeze, fromHex, isRecord } from '@fwkit/device-core';
 import { isValidPublicKey } from './ed25519.js';
 import { SigningError } from './errors.js';
 import { checkThreshold, type RoleKeys, type SignatureRecord } from './threshold.js';
@@ -26,10 +26,6 @@ function invalid(message: string, path: string, cause?: unknown): SigningError {
     details: { path },
     ...(cause === undefined ? {} : { cause }),
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Parse a TUF date, or undefined when it is not exactly "YYYY-MM-DDTHH:MM:SSZ" naming a real instant. */

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canonicalJson, sha256Hex } from '@fwkit/device-core';
+import { canonicalJson, isRecord, sha256Hex } from '@fwkit/device-core';
 import { createRequire } from 'node:module';
 import { writeFileAtomic } from '@fwkit/release-core/fs';
 import type { TrustRoot } from '@fwkit/device-trust';
@@ -258,8 +258,6 @@ export function unseal(bytes: Buffer): Buffer | undefined {
 }
 
 /** Shape checks for what a cache file holds (read back as untyped JSON). */
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 export const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** The entry in an entry file, or undefined when it is damaged, truncated or of another format. */

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex } from '@fwkit/device-core';
+import { canonicalJson, isRecord, sha256Hex } from '@fwkit/device-core';
 import { writeFileAtomic } from '@fwkit/release-core/fs';
-import { evict, inputDigests, isRecord, isStringList, seal, toolkitCode, unseal } from './cache.js';
+import { evict, inputDigests, isStringList, seal, toolkitCode, unseal } from './cache.js';
 import { listProducts, productDir } from './layout.js';
 import type { BuildScope, SkippedModel } from './scope.js';
 

@@ -1,14 +1,10 @@
-import { parseJsonText } from '@fwkit/device-core';
+import { isRecord, parseJsonText } from '@fwkit/device-core';
 import { SbomError } from './errors.js';
 
 /** The `metadata.properties` entry of the SBOM beside an image: that image's identity. */
 export const IMAGE_IDENTITY_PROPERTY = 'fwkit:image:manifest-sha256';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * The SBOM written beside an image: the BOM inside the image plus the image's identity, the

@@ -1,3 +1,4 @@
+import { isRecord } from '@fwkit/device-core';
 import { SbomError } from './errors.js';
 
 /** One `packages` entry of package-lock.json (v2/v3), reduced to what the BOM uses. */
@@ -19,10 +20,6 @@ export interface Lockfile {
    * node_modules/ to a folder inside the checkout that has a version, in lockfile order.
    */
   readonly workspaceDirs: readonly string[];
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function invalid(message: string): SbomError {

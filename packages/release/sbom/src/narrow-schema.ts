@@ -7,6 +7,7 @@
 // only where a stricter part makes the whole stricter, so `narrowToEmitted` refuses to narrow an
 // object reachable under `not`, `if`, or a `oneOf` whose branches could both match (there,
 // failing one branch could make a document pass).
+import { isRecord } from '@fwkit/device-core';
 
 /** The properties each narrowed object keeps, by the object's place in the schema (`#` is the BOM). */
 export const EMITTED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
@@ -29,8 +30,6 @@ export const EMITTED_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
 };
 
 type Schema = Record<string, unknown>;
-
-const isRecord = (value: unknown): value is Schema => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Keywords under which a stricter subschema makes the schema stricter. */
 const MONOTONE = new Set(['additionalItems', 'additionalProperties', 'contains', 'propertyNames', 'then', 'else']);

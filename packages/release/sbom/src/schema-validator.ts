@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRecord } from '@fwkit/device-core';
 import { narrowToEmitted } from './narrow-schema.js';
 import { cyclonedxSchemaFile, packageDir } from './schema-files.js';
 
@@ -56,7 +57,6 @@ const SUBSCHEMA = new Set([
 const SUBSCHEMA_LISTS = new Set(['allOf', 'anyOf', 'oneOf', 'prefixItems']);
 const SUBSCHEMA_MAPS = new Set(['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas']);
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const mapValues = (map: Record<string, unknown>, f: (value: unknown) => unknown) =>
   Object.fromEntries(Object.entries(map).map(([key, value]) => [key, f(value)]));
 

@@ -36,7 +36,9 @@ function problem(issues: Issue[], path: Path, message: string): Fail {
   return FAIL;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+/** A JSON object: not null, not an array. */
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** An own property named by data, even `__proto__`. */
 function define(target: object, key: string, value: unknown): void {

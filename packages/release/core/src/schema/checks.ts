@@ -1,6 +1,7 @@
 import {
   FAIL,
   fields,
+  isRecord,
   strictObject as deviceStrictObject,
   string,
   type Check,
@@ -54,8 +55,6 @@ function problem(issues: Issue[], path: Path, message: string): typeof FAIL {
   issues.push({ path, message });
   return FAIL;
 }
-
-const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 export const boolean: Check<boolean> = {
   parse: (value, path, issues) => (typeof value === 'boolean' ? value : problem(issues, path, 'must be true or false')),
