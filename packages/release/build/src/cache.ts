@@ -257,7 +257,7 @@ export function unseal(bytes: Buffer): Buffer | undefined {
   return bytes.subarray(0, 64).toString('latin1') === sha256Hex(body) ? body : undefined;
 }
 
-/** Shape checks for what a cache file holds (read back as untyped JSON). */
+/** A shape check for what a cache file holds (read back as untyped JSON). */
 export const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** The entry in an entry file, or undefined when it is damaged, truncated or of another format. */
