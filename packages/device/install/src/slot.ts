@@ -26,7 +26,7 @@ export const payloadDirOf = (slot: SlotName): string => `${slotDir(slot)}/payloa
 /**
  * An image file read to be written into a slot: in 4 MiB reads, the size of the slot's writes
  * (storage.ts). Its reads share the thread pool with those writes; at 1 MiB each queued behind
- * them the verifier waited (1 GiB install: 1.10 → 1.05 s, docs/decisions.md).
+ * them the verifier waited (1 GiB install: 1.10 → 1.04 s, docs/decisions.md).
  */
 export function openImageForSlot(path: string): AsyncGenerator<Uint8Array, void, undefined> {
   return openImageFile(path, { chunkBytes: 4 * 1024 * 1024 });

@@ -7,7 +7,6 @@ import { BuildError } from './errors.js';
 // What the stages of a build share: the key-less prepare stage (prepare.ts), signing (sign.ts) and
 // the build of several products through the cache (build.ts).
 
-/** Reports progress: one call per product and step (for a CLI's stderr). */
 /** What `memo` holds for `key` (a build's checkout or workspace), made by `make` the first time it is asked for. */
 export function onePer<K extends object, V>(memo: WeakMap<K, V>, key: K, make: () => V): V {
   let value = memo.get(key);
@@ -15,6 +14,7 @@ export function onePer<K extends object, V>(memo: WeakMap<K, V>, key: K, make: (
   return value;
 }
 
+/** Reports progress: one call per product and step (for a CLI's stderr). */
 export type ProgressListener = (model: string, step: string) => void;
 
 /** Progress that first checks for an interruption: every step boundary is a place to stop. */

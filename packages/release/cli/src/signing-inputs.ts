@@ -5,7 +5,6 @@ import { readJsonFile, type Io } from './io.js';
 import { loadSigners, resolveEpoch } from './options.js';
 
 // Apart from options.ts, which the commands that sign nothing load too (matrix, inspect, root).
-
 /**
  * The signers and the trust root read for the build time, every signer checked against it (named
  * by file).
